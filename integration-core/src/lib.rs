@@ -1,0 +1,1 @@
+//! The integration engine. Filled by the integration-core issue.

@@ -1,0 +1,1 @@
+//! Tenants (`Cust12345`), the tenant state API and SuperOffice URLs.
