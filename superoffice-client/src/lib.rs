@@ -5,10 +5,17 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod api;
 pub mod auth;
+pub mod client;
 pub mod credentials;
 pub mod error;
+pub mod models;
+pub mod odata;
+pub mod rate_limit;
+pub mod retry;
 pub mod tenant;
+pub mod webhook;
 
 #[cfg(feature = "sandbox")]
 pub mod sandbox;

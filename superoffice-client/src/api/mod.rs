@@ -1,0 +1,1 @@
+//! REST handlers (module under construction)

@@ -1,0 +1,1 @@
+//! Models (module under construction)
