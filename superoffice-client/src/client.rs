@@ -1,1 +1,774 @@
-//! (module under construction)
+//! The REST client: configuration, the request value every endpoint builds, and the single
+//! `execute` path (rate limit → credential → send → 401 refresh / 421 re-resolve / retry →
+//! decode).
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tracing::Instrument;
+use url::Url;
+
+use crate::credentials::{Credential, TokenProvider};
+use crate::error::{snippet, ApiError, Error, Result};
+use crate::rate_limit::{RateLimit, RateLimiter};
+use crate::retry::{RetryDecision, RetryPolicy};
+use crate::tenant::{ApiBaseResolver, CustomerId};
+
+/// Media type of JSON Patch bodies.
+pub const JSON_PATCH: &str = "application/json-patch+json";
+/// Media type of JSON Merge Patch bodies.
+pub const MERGE_PATCH: &str = "application/merge-patch+json";
+
+const DEFAULT_USER_AGENT: &str = concat!("superoffice-client-rust/", env!("CARGO_PKG_VERSION"));
+
+/// Characters escaped in one path segment.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// A typed client for one tenant's REST API (`https://<host>/<Cust>/api/v1/…`).
+///
+/// Cheap to clone: clones share the HTTP connection pool, the credential provider, the rate
+/// limiter and the (re-resolvable) API base.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use superoffice_client::client::Client;
+/// use superoffice_client::credentials::StaticToken;
+/// use superoffice_client::models::SaleId;
+/// use superoffice_client::Credential;
+///
+/// # async fn run() -> superoffice_client::Result<()> {
+/// let client = Client::builder()
+///     .api_base("https://sod2.superoffice.com/Cust12345/api/".parse().unwrap())
+///     .token_provider(Arc::new(StaticToken::new(Credential::bearer("8A:Cust12345.token"))))
+///     .language("en")
+///     .build()?;
+/// let sale = client.sales().get(SaleId(42)).await?;
+/// println!("{:?} is {:?}", sale.heading, sale.status);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base: RwLock<Url>,
+    customer: Option<CustomerId>,
+    tokens: Arc<dyn TokenProvider>,
+    resolver: Option<Arc<dyn ApiBaseResolver>>,
+    language: Option<HeaderValue>,
+    time_zone: Option<HeaderValue>,
+    retry: RetryPolicy,
+    limiter: RateLimiter,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("api_base", &self.api_base().as_str())
+            .field("customer", &self.inner.customer)
+            .field("tokens", &self.inner.tokens)
+            .field("resolver", &self.inner.resolver.is_some())
+            .field("retry", &self.inner.retry)
+            .field("rate_limit", &self.inner.limiter.limit())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builder for [`Client`]; see [`Client::builder`].
+#[must_use]
+pub struct ClientBuilder {
+    api_base: Option<Url>,
+    customer: Option<CustomerId>,
+    tokens: Option<Arc<dyn TokenProvider>>,
+    resolver: Option<Arc<dyn ApiBaseResolver>>,
+    http: Option<reqwest::Client>,
+    language: Option<String>,
+    time_zone: Option<String>,
+    timeout: Duration,
+    connect_timeout: Duration,
+    user_agent: String,
+    retry: RetryPolicy,
+    rate_limit: RateLimit,
+    limiter: Option<RateLimiter>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api_base", &self.api_base.as_ref().map(Url::as_str))
+            .field("customer", &self.customer)
+            .field("tokens", &self.tokens)
+            .field("language", &self.language)
+            .field("time_zone", &self.time_zone)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Start configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder {
+            api_base: None,
+            customer: None,
+            tokens: None,
+            resolver: None,
+            http: None,
+            language: None,
+            time_zone: None,
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            user_agent: DEFAULT_USER_AGENT.to_owned(),
+            retry: RetryPolicy::default(),
+            rate_limit: RateLimit::default(),
+            limiter: None,
+        }
+    }
+
+    /// The current REST base (ends in `/api/`). May change after an HTTP 421.
+    pub fn api_base(&self) -> Url {
+        match self.inner.base.read() {
+            Ok(base) => base.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// The tenant this client talks to, when known.
+    pub fn customer_id(&self) -> Option<&CustomerId> {
+        self.inner.customer.as_ref()
+    }
+
+    fn set_api_base(&self, base: Url) {
+        match self.inner.base.write() {
+            Ok(mut guard) => *guard = base,
+            Err(poisoned) => *poisoned.into_inner() = base,
+        }
+    }
+
+    /// Send a request and decode a JSON answer into `T` (an empty body decodes as `null`).
+    /// Use it for endpoints without a typed method.
+    ///
+    /// ```no_run
+    /// # async fn run(client: superoffice_client::Client) -> superoffice_client::Result<()> {
+    /// use superoffice_client::client::Request;
+    ///
+    /// let defaults: serde_json::Value = client
+    ///     .execute(Request::get("v1/Sale/default", ["v1", "Sale", "default"]))
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn execute<T: DeserializeOwned>(&self, request: Request) -> Result<T> {
+        let template = request.template.clone();
+        let response = self.send(request).await?;
+        if response.body.iter().all(u8::is_ascii_whitespace) {
+            // 204 / empty 200: decode as JSON `null` (fine for `Option<T>` and `()`).
+            return decode_json(&template, b"null");
+        }
+        decode_json(&template, &response.body)
+    }
+
+    /// Send a request whose answer has no interesting body (e.g. DELETE → 204).
+    pub async fn execute_empty(&self, request: Request) -> Result<()> {
+        self.send(request).await.map(|_| ())
+    }
+
+    /// Send a request and return the successful raw response. Errors (non-2xx) are mapped to
+    /// [`Error`] after the 401 refresh, 421 re-resolution and retries.
+    pub async fn send(&self, request: Request) -> Result<RawResponse> {
+        let span = tracing::info_span!(
+            "superoffice.request",
+            method = %request.method,
+            path = %request.template,
+            status = tracing::field::Empty,
+            attempt = tracing::field::Empty,
+        );
+        self.send_inner(&request).instrument(span).await
+    }
+
+    async fn send_inner(&self, request: &Request) -> Result<RawResponse> {
+        let started = tokio::time::Instant::now();
+        let mut attempt: u32 = 0;
+        let mut transient_failures: u32 = 0;
+        let mut refreshed = false;
+        let mut re_resolved = false;
+        let mut credential: Option<Credential> = None;
+        loop {
+            attempt += 1;
+            tracing::Span::current().record("attempt", attempt);
+            self.inner.limiter.acquire().await;
+            let cred = match credential.take() {
+                Some(c) => c,
+                None => self.inner.tokens.credential().await?,
+            };
+            let base = self.api_base();
+            let outcome = self.send_once(request, &base, &cred).await;
+            let error = match outcome {
+                Ok(response) => {
+                    tracing::Span::current().record("status", response.status.as_u16());
+                    tracing::debug!(
+                        status = response.status.as_u16(),
+                        attempt,
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "response"
+                    );
+                    if response.status.is_success() {
+                        return Ok(response);
+                    }
+                    let api = ApiError::from_parts(
+                        response.status,
+                        request.template.clone(),
+                        retry_after(&response.headers),
+                        &response.body,
+                    );
+                    match response.status {
+                        StatusCode::UNAUTHORIZED if !refreshed => {
+                            tracing::debug!("401: refreshing the credential once");
+                            refreshed = true;
+                            credential =
+                                Some(self.inner.tokens.refresh_after_unauthorized(&cred).await?);
+                            continue;
+                        }
+                        StatusCode::MISDIRECTED_REQUEST if !re_resolved => {
+                            if let (Some(resolver), Some(customer)) =
+                                (&self.inner.resolver, &self.inner.customer)
+                            {
+                                tracing::debug!("421: re-resolving the tenant's API base once");
+                                re_resolved = true;
+                                let new_base =
+                                    normalise_base(resolver.resolve_api_base(customer).await?)?;
+                                self.set_api_base(new_base);
+                                credential = Some(cred);
+                                continue;
+                            }
+                            Error::from_response(api)
+                        }
+                        _ => Error::from_response(api),
+                    }
+                }
+                Err(e) => e,
+            };
+            transient_failures += 1;
+            let decision = self.inner.retry.decide(
+                &request.method,
+                transient_failures,
+                started.elapsed(),
+                &error,
+                rand::random::<f64>(),
+            );
+            match decision {
+                RetryDecision::RetryAfter(wait) => {
+                    tracing::debug!(wait_ms = wait.as_millis() as u64, "retrying");
+                    tokio::time::sleep(wait).await;
+                    credential = Some(cred);
+                }
+                _ => return Err(error),
+            }
+        }
+    }
+
+    async fn send_once(
+        &self,
+        request: &Request,
+        base: &Url,
+        credential: &Credential,
+    ) -> Result<RawResponse> {
+        let url = request.url(base)?;
+        if !same_origin(&url, base) {
+            return Err(Error::Protocol(
+                "refusing to send credentials outside the configured API host".to_owned(),
+            ));
+        }
+        let mut builder = self
+            .inner
+            .http
+            .request(request.method.clone(), url)
+            .header(http::header::ACCEPT, "application/json")
+            .header(
+                http::header::AUTHORIZATION,
+                credential.authorization_header(),
+            );
+        if let Some(app_token) = credential.app_token_header() {
+            builder = builder.header("SO-AppToken", app_token);
+        }
+        if let Some(language) = &self.inner.language {
+            builder = builder.header("SO-Language", language.clone());
+        }
+        if let Some(time_zone) = &self.inner.time_zone {
+            builder = builder.header("SO-TimeZone", time_zone.clone());
+        }
+        if let Some(body) = &request.body {
+            builder = builder
+                .header(http::header::CONTENT_TYPE, body.content_type)
+                .body(body.bytes.clone());
+        }
+        let response = builder.send().await.map_err(Error::Transport)?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.map_err(Error::Transport)?;
+        Ok(RawResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// Turn an absolute link from the server (e.g. `odata.nextLink`) into a request on this
+    /// client's base. Links to another host or outside the API base are refused.
+    pub(crate) fn request_from_link(&self, template: &str, link: &str) -> Result<Request> {
+        let base = self.api_base();
+        let url = base
+            .join(link)
+            .map_err(|e| Error::Protocol(format!("invalid link from the server: {e}")))?;
+        let base_path = base.path();
+        let inside = url
+            .path()
+            .get(..base_path.len())
+            .is_some_and(|prefix| prefix.eq_ignore_ascii_case(base_path));
+        if !same_origin(&url, &base) || !inside {
+            return Err(Error::Protocol(
+                "the server returned a link outside the tenant's API base".to_owned(),
+            ));
+        }
+        let path = url.path()[base_path.len()..].to_owned();
+        let query = url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        Ok(Request {
+            method: Method::GET,
+            template: Cow::Owned(template.to_owned()),
+            path,
+            query,
+            body: None,
+        })
+    }
+}
+
+impl ClientBuilder {
+    /// The tenant's REST base, from the id_token's `webapi_url` claim
+    /// (`https://sod2.superoffice.com/Cust12345/api/`); with or without the trailing slash.
+    /// The customer id is taken from it unless set with [`customer_id`](Self::customer_id).
+    pub fn api_base(mut self, base: Url) -> Self {
+        self.api_base = Some(base);
+        self
+    }
+
+    /// The tenant id (`Cust12345`); needed for 421 re-resolution when the base URL does not
+    /// contain it.
+    pub fn customer_id(mut self, customer: CustomerId) -> Self {
+        self.customer = Some(customer);
+        self
+    }
+
+    /// Where credentials come from (required).
+    pub fn token_provider(mut self, tokens: Arc<dyn TokenProvider>) -> Self {
+        self.tokens = Some(tokens);
+        self
+    }
+
+    /// Re-resolves the tenant's API base when SuperOffice answers HTTP 421.
+    pub fn api_base_resolver(mut self, resolver: Arc<dyn ApiBaseResolver>) -> Self {
+        self.resolver = Some(resolver);
+        self
+    }
+
+    /// Use this HTTP client instead of the built-in one (which has redirects off). Timeouts
+    /// and the user agent set on this builder then do not apply.
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// `SO-Language` header (e.g. `en`, `no`; `*` for untranslated resource strings).
+    pub fn language(mut self, language: impl Into<String>) -> Self {
+        self.language = Some(language.into());
+        self
+    }
+
+    /// `SO-TimeZone` header (e.g. `NO`, `261`, or `UTC, includeTZOffset`).
+    pub fn time_zone(mut self, time_zone: impl Into<String>) -> Self {
+        self.time_zone = Some(time_zone.into());
+        self
+    }
+
+    /// Whole-request timeout of the built-in HTTP client (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Connect timeout of the built-in HTTP client (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// `User-Agent` of the built-in HTTP client.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Retry policy for idempotent requests (default: [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Client-side rate limit (default 10 requests/s). Clones of the client share it.
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = limit;
+        self.limiter = None;
+        self
+    }
+
+    /// Share an existing limiter (e.g. between two clients of the same tenant).
+    pub fn rate_limiter(mut self, limiter: RateLimiter) -> Self {
+        self.limiter = Some(limiter);
+        self
+    }
+
+    /// Build the client.
+    pub fn build(self) -> Result<Client> {
+        let base = self
+            .api_base
+            .ok_or_else(|| Error::Config("api_base is required".to_owned()))?;
+        let base = normalise_base(base)?;
+        let tokens = self
+            .tokens
+            .ok_or_else(|| Error::Config("token_provider is required".to_owned()))?;
+        let customer = match self.customer {
+            Some(c) => Some(c),
+            None => CustomerId::from_url(base.as_str()).ok(),
+        };
+        if self.resolver.is_some() && customer.is_none() {
+            return Err(Error::Config(
+                "an api_base_resolver needs a customer id (none in the base URL)".to_owned(),
+            ));
+        }
+        let header = |name: &str, value: Option<String>| -> Result<Option<HeaderValue>> {
+            value
+                .map(|v| {
+                    HeaderValue::from_str(&v)
+                        .map_err(|_| Error::Config(format!("{name} is not a valid header value")))
+                })
+                .transpose()
+        };
+        let language = header("language", self.language)?;
+        let time_zone = header("time_zone", self.time_zone)?;
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(self.timeout)
+                .connect_timeout(self.connect_timeout)
+                .user_agent(self.user_agent)
+                .build()
+                .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base: RwLock::new(base),
+                customer,
+                tokens,
+                resolver: self.resolver,
+                language,
+                time_zone,
+                retry: self.retry,
+                limiter: self
+                    .limiter
+                    .unwrap_or_else(|| RateLimiter::new(self.rate_limit)),
+            }),
+        })
+    }
+}
+
+/// Check a base URL and give it exactly one trailing slash.
+fn normalise_base(mut base: Url) -> Result<Url> {
+    if !matches!(base.scheme(), "https" | "http") || base.cannot_be_a_base() {
+        return Err(Error::Config(format!(
+            "the API base must be an http(s) URL, got scheme `{}`",
+            base.scheme()
+        )));
+    }
+    if base.host_str().is_none() {
+        return Err(Error::Config("the API base has no host".to_owned()));
+    }
+    if base.scheme() == "http" && !is_loopback(&base) {
+        return Err(Error::Config(
+            "the API base must use https (plain http is accepted for loopback hosts only)"
+                .to_owned(),
+        ));
+    }
+    if base.query().is_some() || base.fragment().is_some() {
+        base.set_query(None);
+        base.set_fragment(None);
+    }
+    if !base.path().ends_with('/') {
+        let path = format!("{}/", base.path());
+        base.set_path(&path);
+    }
+    Ok(base)
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
+/// Parse `Retry-After` (seconds or an HTTP date).
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let raw = headers
+        .get(http::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(seconds) = raw.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(raw).ok()?;
+    let wait = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    Some(wait.to_std().unwrap_or(Duration::ZERO))
+}
+
+/// Decode a JSON body, reporting the JSON path and a snippet on failure.
+pub(crate) fn decode_json<T: DeserializeOwned>(template: &str, body: &[u8]) -> Result<T> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| Error::Decode {
+        endpoint: template.to_owned(),
+        path: e.path().to_string(),
+        message: e.inner().to_string(),
+        snippet: snippet(body),
+    })
+}
+
+/// A successful raw HTTP response.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct RawResponse {
+    /// Status code (2xx).
+    pub status: StatusCode,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// Body bytes.
+    pub body: Bytes,
+}
+
+/// A request as data: method, path template (for logs), concrete path relative to the API
+/// base, query and body. Endpoints build these; tests can inspect them without a network.
+#[derive(Clone, PartialEq)]
+pub struct Request {
+    method: Method,
+    template: Cow<'static, str>,
+    path: String,
+    query: Vec<(String, String)>,
+    body: Option<Body>,
+}
+
+#[derive(Clone, PartialEq)]
+struct Body {
+    content_type: &'static str,
+    bytes: Bytes,
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The concrete path, query and body may contain personal data; logs get the template.
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("template", &self.template)
+            .field("body_len", &self.body.as_ref().map(|b| b.bytes.len()))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Request {
+    /// A request for `template` (e.g. `v1/Sale/{id}`, used in logs and errors) whose concrete
+    /// path is `segments` joined with `/`, each percent-encoded.
+    pub fn new<S: AsRef<str>>(
+        method: Method,
+        template: &'static str,
+        segments: impl IntoIterator<Item = S>,
+    ) -> Self {
+        let path = segments
+            .into_iter()
+            .map(|s| percent_encoding::utf8_percent_encode(s.as_ref(), SEGMENT).to_string())
+            .collect::<Vec<_>>()
+            .join("/");
+        Request {
+            method,
+            template: Cow::Borrowed(template),
+            path,
+            query: Vec::new(),
+            body: None,
+        }
+    }
+
+    /// Shorthand for a GET.
+    pub fn get<S: AsRef<str>>(
+        template: &'static str,
+        segments: impl IntoIterator<Item = S>,
+    ) -> Self {
+        Request::new(Method::GET, template, segments)
+    }
+
+    /// Add a query parameter.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((name.into(), value.into()));
+        self
+    }
+
+    /// Set a JSON body (`Content-Type: application/json`).
+    pub fn json<B: Serialize + ?Sized>(self, body: &B) -> Result<Self> {
+        self.json_as(body, "application/json")
+    }
+
+    /// Set a JSON body with another content type ([`JSON_PATCH`], [`MERGE_PATCH`]).
+    pub fn json_as<B: Serialize + ?Sized>(
+        mut self,
+        body: &B,
+        content_type: &'static str,
+    ) -> Result<Self> {
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| Error::invalid_input(format!("cannot serialise the body: {e}")))?;
+        self.body = Some(Body {
+            content_type,
+            bytes: Bytes::from(bytes),
+        });
+        Ok(self)
+    }
+
+    /// The HTTP method.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// The path template (`v1/Sale/{id}`).
+    pub fn template(&self) -> &str {
+        &self.template
+    }
+
+    /// The concrete, encoded path relative to the API base (`v1/Sale/42`).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The query parameters.
+    pub fn query_pairs(&self) -> &[(String, String)] {
+        &self.query
+    }
+
+    /// The body's content type and bytes.
+    pub fn body(&self) -> Option<(&str, &[u8])> {
+        self.body
+            .as_ref()
+            .map(|b| (b.content_type, b.bytes.as_ref()))
+    }
+
+    /// The full URL on `base`.
+    pub fn url(&self, base: &Url) -> Result<Url> {
+        let mut url = base
+            .join(&self.path)
+            .map_err(|e| Error::invalid_input(format!("invalid request path: {e}")))?;
+        if !self.query.is_empty() {
+            url.query_pairs_mut()
+                .extend_pairs(self.query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        }
+        Ok(url)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_gets_one_trailing_slash() {
+        let a = normalise_base(
+            "https://sod2.superoffice.com/Cust12345/api"
+                .parse()
+                .unwrap(),
+        )
+        .unwrap();
+        let b = normalise_base(
+            "https://sod2.superoffice.com/Cust12345/api/"
+                .parse()
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(a.as_str(), "https://sod2.superoffice.com/Cust12345/api/");
+        assert_eq!(a, b);
+        assert!(normalise_base("ftp://x/api/".parse().unwrap()).is_err());
+        assert!(normalise_base("http://sod2.superoffice.com/Cust1/api/".parse().unwrap()).is_err());
+        assert!(normalise_base("http://127.0.0.1:8080/Cust1/api/".parse().unwrap()).is_ok());
+    }
+
+    #[test]
+    fn request_urls_encode_segments_and_query() {
+        let base: Url = "https://sod2.superoffice.com/Cust12345/api/"
+            .parse()
+            .unwrap();
+        let req = Request::get("v1/List/{name}/Items", ["v1", "List", "a b/c", "Items"])
+            .query("$filter", "name is 'O''Brien'");
+        assert_eq!(
+            req.url(&base).unwrap().as_str(),
+            "https://sod2.superoffice.com/Cust12345/api/v1/List/a%20b%2Fc/Items?%24filter=name+is+%27O%27%27Brien%27"
+        );
+        assert_eq!(req.template(), "v1/List/{name}/Items");
+    }
+
+    #[test]
+    fn retry_after_parses_seconds() {
+        let mut h = HeaderMap::new();
+        h.insert(http::header::RETRY_AFTER, HeaderValue::from_static("7"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
+        h.insert(
+            http::header::RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(retry_after(&h), Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn decode_errors_carry_path_and_snippet() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Row {
+            #[serde(rename = "SaleId")]
+            sale_id: i32,
+        }
+        let err =
+            decode_json::<Vec<Row>>("v1/Sale", br#"[{"SaleId":1},{"SaleId":"x"}]"#).unwrap_err();
+        match err {
+            Error::Decode { path, snippet, .. } => {
+                assert_eq!(path, "[1].SaleId");
+                assert!(snippet.contains("SaleId"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

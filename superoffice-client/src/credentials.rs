@@ -1,9 +1,16 @@
 //! Credentials for the REST API and the [`TokenProvider`] trait that hands them out.
 
-use async_trait::async_trait;
-use secrecy::{ExposeSecret, SecretString};
+use std::sync::Arc;
 
+use async_trait::async_trait;
+use chrono::Duration;
+use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::Mutex;
+
+use crate::auth::{Clock, OidcClient, SystemClock};
 use crate::error::Result;
+
+pub use crate::auth::TokenSet;
 
 /// A credential the REST client attaches to a request.
 ///
@@ -37,7 +44,9 @@ impl Credential {
     /// The value of the `Authorization` header, marked sensitive.
     pub fn authorization_header(&self) -> http::HeaderValue {
         let raw = match self {
-            Credential::Bearer { access_token } => format!("Bearer {}", access_token.expose_secret()),
+            Credential::Bearer { access_token } => {
+                format!("Bearer {}", access_token.expose_secret())
+            }
             Credential::SystemUser { ticket, .. } => format!("SOTicket {}", ticket.expose_secret()),
         };
         let mut value = http::HeaderValue::from_str(&raw)
@@ -65,9 +74,10 @@ impl Credential {
             (Credential::Bearer { access_token: a }, Credential::Bearer { access_token: b }) => {
                 a.expose_secret() == b.expose_secret()
             }
-            (Credential::SystemUser { ticket: a, .. }, Credential::SystemUser { ticket: b, .. }) => {
-                a.expose_secret() == b.expose_secret()
-            }
+            (
+                Credential::SystemUser { ticket: a, .. },
+                Credential::SystemUser { ticket: b, .. },
+            ) => a.expose_secret() == b.expose_secret(),
             _ => false,
         }
     }
@@ -117,5 +127,200 @@ impl TokenProvider for StaticToken {
 
     async fn refresh_after_unauthorized(&self, _rejected: &Credential) -> Result<Credential> {
         Err(crate::auth::AuthError::CannotRefresh.into())
+    }
+}
+
+/// Gets a new token set with a refresh token (implemented by
+/// [`OidcClient`]; replaceable in tests and sandboxes).
+#[async_trait]
+pub trait TokenRefresher: Send + Sync + std::fmt::Debug {
+    /// Exchanges `refresh_token` for fresh tokens.
+    async fn refresh(&self, refresh_token: &SecretString) -> Result<TokenSet>;
+}
+
+#[async_trait]
+impl TokenRefresher for OidcClient {
+    async fn refresh(&self, refresh_token: &SecretString) -> Result<TokenSet> {
+        OidcClient::refresh(self, refresh_token).await
+    }
+}
+
+/// Told about every refreshed [`TokenSet`], so the embedding application can persist it.
+///
+/// Any `Fn(&TokenSet) + Send + Sync` closure is a sink. A failing sink is logged (without
+/// secrets) and does not fail the API call: the new tokens stay in use in memory.
+#[async_trait]
+pub trait TokenSink: Send + Sync {
+    /// Called after a successful refresh, before the new credential is handed out.
+    async fn tokens_refreshed(&self, tokens: &TokenSet) -> Result<()>;
+}
+
+#[async_trait]
+impl<F> TokenSink for F
+where
+    F: Fn(&TokenSet) + Send + Sync,
+{
+    async fn tokens_refreshed(&self, tokens: &TokenSet) -> Result<()> {
+        self(tokens);
+        Ok(())
+    }
+}
+
+struct State {
+    tokens: TokenSet,
+    /// Set when the refresh token was refused (`invalid_grant`): the user must sign in again.
+    needs_sign_in: bool,
+}
+
+/// A [`TokenProvider`] for a signed-in user: hands out the access token, refreshes it shortly
+/// before it expires and after a 401, and makes sure concurrent callers share one refresh
+/// request (single flight).
+///
+/// When SuperOffice refuses the refresh token (`invalid_grant`: consent revoked), the provider
+/// remembers it and answers [`AuthError::CannotRefresh`](crate::auth::AuthError::CannotRefresh)
+/// without further requests until [`replace_tokens`](Self::replace_tokens) is called after a
+/// new sign-in. Other refresh failures (network, 5xx) are retried by the next caller.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use superoffice_client::auth::{OidcClient, Session};
+/// use superoffice_client::credentials::{RefreshingTokenProvider, TokenSet};
+/// use superoffice_client::TokenProvider;
+///
+/// # async fn run(oidc: OidcClient, session: Session) -> superoffice_client::Result<()> {
+/// let provider = RefreshingTokenProvider::new(Arc::new(oidc), session.tokens)
+///     .with_sink(Arc::new(|tokens: &TokenSet| {
+///         // persist tokens.access_token / tokens.refresh_token / tokens.expires_at
+///         let _ = tokens;
+///     }));
+/// let credential = provider.credential().await?;
+/// # let _ = credential;
+/// # Ok(()) }
+/// ```
+pub struct RefreshingTokenProvider {
+    refresher: Arc<dyn TokenRefresher>,
+    state: Mutex<State>,
+    sink: Option<Arc<dyn TokenSink>>,
+    margin: Duration,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for RefreshingTokenProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RefreshingTokenProvider")
+            .field("refresher", &self.refresher)
+            .field("tokens", &"[redacted]")
+            .field("has_sink", &self.sink.is_some())
+            .field("margin", &self.margin)
+            .finish()
+    }
+}
+
+impl RefreshingTokenProvider {
+    /// Starts from `tokens` (from a sign-in or restored from storage); refreshes through
+    /// `refresher`. Refreshes 60 s before expiry by default.
+    pub fn new(refresher: Arc<dyn TokenRefresher>, tokens: TokenSet) -> Self {
+        RefreshingTokenProvider {
+            refresher,
+            state: Mutex::new(State {
+                tokens,
+                needs_sign_in: false,
+            }),
+            sink: None,
+            margin: Duration::seconds(60),
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// Persists refreshed tokens through `sink`.
+    pub fn with_sink(mut self, sink: Arc<dyn TokenSink>) -> Self {
+        self.sink = Some(sink);
+        self
+    }
+
+    /// Refreshes when the access token expires within `margin` (default 60 s).
+    pub fn with_refresh_margin(mut self, margin: Duration) -> Self {
+        self.margin = margin;
+        self
+    }
+
+    /// Replaces the clock used to judge expiry.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// A copy of the current tokens.
+    pub async fn tokens(&self) -> TokenSet {
+        self.state.lock().await.tokens.clone()
+    }
+
+    /// Replaces the tokens, e.g. after the user signed in again (clears a revoked state).
+    pub async fn replace_tokens(&self, tokens: TokenSet) {
+        let mut state = self.state.lock().await;
+        state.tokens = tokens;
+        state.needs_sign_in = false;
+    }
+
+    /// Refreshes now, whatever the expiry (single flight with the other calls).
+    pub async fn force_refresh(&self) -> Result<Credential> {
+        let mut state = self.state.lock().await;
+        self.refresh_locked(&mut state).await
+    }
+
+    async fn refresh_locked(&self, state: &mut State) -> Result<Credential> {
+        if state.needs_sign_in {
+            // The refresh token was refused before: do not ask again with it.
+            return Err(crate::auth::AuthError::CannotRefresh.into());
+        }
+        let tokens = &mut state.tokens;
+        let refresh_token = tokens
+            .refresh_token
+            .clone()
+            .ok_or(crate::auth::AuthError::CannotRefresh)?;
+        let mut fresh = match self.refresher.refresh(&refresh_token).await {
+            Ok(fresh) => fresh,
+            Err(crate::Error::Auth(err)) if err.requires_sign_in() => {
+                state.needs_sign_in = true;
+                return Err(err.into());
+            }
+            Err(err) => return Err(err),
+        };
+        if fresh.refresh_token.is_none() {
+            fresh.refresh_token = Some(refresh_token);
+        }
+        if fresh.claims.is_none() {
+            fresh.claims = tokens.claims.take();
+        }
+        *tokens = fresh;
+        if let Some(sink) = &self.sink {
+            if let Err(err) = sink.tokens_refreshed(tokens).await {
+                tracing::warn!(error = %err, "could not persist refreshed SuperOffice tokens");
+            }
+        }
+        Ok(tokens.credential())
+    }
+}
+
+#[async_trait]
+impl TokenProvider for RefreshingTokenProvider {
+    async fn credential(&self) -> Result<Credential> {
+        let mut state = self.state.lock().await;
+        if !state.tokens.expires_within(self.clock.now(), self.margin) {
+            return Ok(state.tokens.credential());
+        }
+        self.refresh_locked(&mut state).await
+    }
+
+    async fn refresh_after_unauthorized(&self, rejected: &Credential) -> Result<Credential> {
+        let mut state = self.state.lock().await;
+        let current = state.tokens.credential();
+        if !current.same_secret(rejected)
+            && !state.tokens.expires_within(self.clock.now(), self.margin)
+        {
+            // Someone refreshed while this request was in flight.
+            return Ok(current);
+        }
+        self.refresh_locked(&mut state).await
     }
 }

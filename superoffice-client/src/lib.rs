@@ -20,5 +20,8 @@ pub mod webhook;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 
+pub use auth::{AuthError, Environment, OidcClient, SuperOfficeClaims};
+pub use client::{Client, ClientBuilder};
 pub use credentials::{Credential, TokenProvider};
 pub use error::{Error, Result};
+pub use tenant::{ApiBaseResolver, CustomerId, TenantLocator};

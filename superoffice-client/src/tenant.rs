@@ -1,1 +1,655 @@
 //! Tenants (`Cust12345`), the tenant state API and SuperOffice URLs.
+//!
+//! A tenant's REST API does not live on the sign-in host: it moves between numbered hosts
+//! (`sod2`, `online3`, `app`, …). Take the base from the id_token's `webapi_url` claim or from
+//! the tenant state API ([`TenantLocator`]), and ask again when SuperOffice answers
+//! HTTP 421 (“wrong subdomain”) – that is what [`ApiBaseResolver`] is for.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use tracing::Instrument;
+use url::Url;
+
+use crate::auth::{AuthError, Clock, Environment, SystemClock};
+
+/// Errors about tenant ids, tenant URLs and the tenant state API.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TenantError {
+    /// The text is not a customer id (`Cust` followed by digits, e.g. `Cust12345`).
+    #[error("`{input}` is not a SuperOffice customer id ({reason}); expected e.g. `Cust12345`")]
+    InvalidCustomerId {
+        /// The rejected text (truncated when long).
+        input: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The text is not an absolute URL.
+    #[error("`{input}` is not a URL: {reason}")]
+    InvalidUrl {
+        /// The rejected text (truncated when long; query and fragment removed).
+        input: String,
+        /// Why it could not be parsed.
+        reason: String,
+    },
+    /// The URL is valid but none of its path segments is a customer id.
+    #[error("no customer id (`Cust12345`) in the path of `{url}`")]
+    NoCustomerIdInUrl {
+        /// The URL without query and fragment.
+        url: String,
+    },
+    /// A host name given to build a URL is not a plain host name.
+    #[error("`{host}` is not a host name (expected e.g. `online2.superoffice.com`)")]
+    InvalidHost {
+        /// The rejected host.
+        host: String,
+    },
+    /// The tenant state API answered with an unexpected HTTP status.
+    #[error("tenant state lookup for {customer} failed with HTTP {status}")]
+    StateLookupFailed {
+        /// The tenant asked about.
+        customer: CustomerId,
+        /// The HTTP status.
+        status: u16,
+        /// The start of the response body.
+        body_snippet: String,
+    },
+    /// The tenant state API answered 200 with a body that could not be read.
+    #[error("tenant state response for {customer} could not be decoded: {reason}")]
+    InvalidStateResponse {
+        /// The tenant asked about.
+        customer: CustomerId,
+        /// What was wrong (JSON path and message).
+        reason: String,
+    },
+    /// The tenant exists but its API cannot be used now (suspended, deleted, in offline
+    /// maintenance…).
+    #[error("tenant {customer} is not available (state {state})")]
+    NotAvailable {
+        /// The tenant asked about.
+        customer: CustomerId,
+        /// Its reported state.
+        state: TenantState,
+    },
+    /// The state API did not tell where the tenant's API lives.
+    #[error("tenant state for {customer} names no API endpoint")]
+    NoEndpoint {
+        /// The tenant asked about.
+        customer: CustomerId,
+    },
+}
+
+impl From<TenantError> for crate::Error {
+    fn from(err: TenantError) -> Self {
+        crate::Error::Auth(AuthError::Tenant(err))
+    }
+}
+
+fn shorten(input: &str) -> String {
+    const MAX: usize = 120;
+    if input.chars().count() <= MAX {
+        input.to_owned()
+    } else {
+        let mut s: String = input.chars().take(MAX).collect();
+        s.push('…');
+        s
+    }
+}
+
+/// A SuperOffice Online tenant id (“context identifier”, customer id): `Cust` followed by
+/// digits, e.g. `Cust12345`.
+///
+/// The prefix is matched case-insensitively and normalised to `Cust` (`cust12345` in a URL
+/// becomes `Cust12345`). Serialised as the plain string.
+///
+/// ```
+/// use superoffice_client::tenant::CustomerId;
+///
+/// let id: CustomerId = "Cust12345".parse()?;
+/// assert_eq!(id.as_str(), "Cust12345");
+///
+/// let from_url = CustomerId::from_url("https://sod2.superoffice.com/cust12345/api/v1/Sale/4")?;
+/// assert_eq!(from_url, id);
+/// # Ok::<(), superoffice_client::tenant::TenantError>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CustomerId(String);
+
+impl CustomerId {
+    /// The longest run of digits accepted after `Cust`.
+    const MAX_DIGITS: usize = 12;
+
+    /// Parses `Cust12345` (prefix in any case, surrounding whitespace ignored).
+    pub fn parse(input: &str) -> Result<Self, TenantError> {
+        let trimmed = input.trim();
+        let invalid = |reason| TenantError::InvalidCustomerId {
+            input: shorten(trimmed),
+            reason,
+        };
+        if trimmed.is_empty() {
+            return Err(invalid("it is empty"));
+        }
+        let prefix = trimmed.get(..4).filter(|p| p.eq_ignore_ascii_case("cust"));
+        let Some(_) = prefix else {
+            return Err(invalid("it does not start with `Cust`"));
+        };
+        let digits = &trimmed[4..];
+        if digits.is_empty() {
+            return Err(invalid("the digits after `Cust` are missing"));
+        }
+        if !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid("only digits may follow `Cust`"));
+        }
+        if digits.len() > Self::MAX_DIGITS {
+            return Err(invalid("too many digits"));
+        }
+        Ok(CustomerId(format!("Cust{digits}")))
+    }
+
+    /// Extracts the customer id from any SuperOffice URL whose path contains it, e.g.
+    /// `https://online.superoffice.com/Cust12345/default.aspx`,
+    /// `https://sod2.superoffice.com/Cust12345/api/v1/Sale/4` or
+    /// `https://app.superoffice.com/cust12345/api/`.
+    pub fn from_url(input: &str) -> Result<Self, TenantError> {
+        let url = Url::parse(input.trim()).map_err(|e| TenantError::InvalidUrl {
+            input: shorten(strip_query(input.trim())),
+            reason: e.to_string(),
+        })?;
+        Self::from_parsed_url(&url)
+    }
+
+    /// Like [`from_url`](Self::from_url) for an already parsed URL.
+    pub fn from_parsed_url(url: &Url) -> Result<Self, TenantError> {
+        url.path_segments()
+            .into_iter()
+            .flatten()
+            .find_map(|segment| CustomerId::parse(segment).ok())
+            .ok_or_else(|| {
+                let mut bare = url.clone();
+                bare.set_query(None);
+                bare.set_fragment(None);
+                TenantError::NoCustomerIdInUrl {
+                    url: shorten(bare.as_str()),
+                }
+            })
+    }
+
+    /// The id as text (`Cust12345`).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The numeric part (`12345` for `Cust12345`).
+    pub fn number(&self) -> &str {
+        &self.0[4..]
+    }
+}
+
+fn strip_query(input: &str) -> &str {
+    input.split(['?', '#']).next().unwrap_or(input)
+}
+
+impl fmt::Display for CustomerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for CustomerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CustomerId({})", self.0)
+    }
+}
+
+impl FromStr for CustomerId {
+    type Err = TenantError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        CustomerId::parse(s)
+    }
+}
+
+impl AsRef<str> for CustomerId {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Serialize for CustomerId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for CustomerId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(deserializer)?;
+        CustomerId::parse(&raw).map_err(serde::de::Error::custom)
+    }
+}
+
+/// The URL that flushes a tenant's caches: `https://<host>/<Cust>/default.aspx?flush`.
+///
+/// Open it as a General Administrator after provisioning web panels or lists, otherwise they
+/// may not show until SuperOffice's caches expire. `host` is the tenant's web host (e.g.
+/// `online2.superoffice.com`, from `webapi_url` or the tenant state `Endpoint`).
+///
+/// ```
+/// use superoffice_client::tenant::{flush_url, CustomerId};
+///
+/// let url = flush_url("online2.superoffice.com", &CustomerId::parse("Cust12345")?)?;
+/// assert_eq!(url.as_str(), "https://online2.superoffice.com/Cust12345/default.aspx?flush");
+/// # Ok::<(), superoffice_client::tenant::TenantError>(())
+/// ```
+pub fn flush_url(host: &str, customer: &CustomerId) -> Result<Url, TenantError> {
+    let host = host.trim();
+    let invalid = || TenantError::InvalidHost {
+        host: shorten(host),
+    };
+    if host.is_empty() || host.contains(['/', '?', '#', '@', ' ', '\\']) {
+        return Err(invalid());
+    }
+    let base = Url::parse(&format!("https://{host}/")).map_err(|_| invalid())?;
+    if base.host_str().is_none() {
+        return Err(invalid());
+    }
+    Ok(flush_url_from_base(&base, customer))
+}
+
+/// The flush URL on the scheme, host and port of `base` (any URL of the tenant's host, e.g. its
+/// `webapi_url`, or an `http://127.0.0.1:…` sandbox): `{origin}/<Cust>/default.aspx?flush`.
+pub fn flush_url_from_base(base: &Url, customer: &CustomerId) -> Url {
+    let mut url = base.clone();
+    url.set_path(&format!("/{}/default.aspx", customer.as_str()));
+    url.set_query(Some("flush"));
+    url.set_fragment(None);
+    url
+}
+
+/// The lifecycle state of a tenant as reported by the tenant state API.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TenantState {
+    /// `Unknown` (0).
+    Unknown,
+    /// `Provisioning` (1): being created.
+    Provisioning,
+    /// `Running` (2): up and usable.
+    Running,
+    /// `Deleted` (3).
+    Deleted,
+    /// `Suspended` (4).
+    Suspended,
+    /// `OnlineMaintenance` (5): maintenance while the API stays usable.
+    OnlineMaintenance,
+    /// `OfflineMaintenance` (6): the API is down for maintenance.
+    OfflineMaintenance,
+    /// `ProvisioningFailed` (8).
+    ProvisioningFailed,
+    /// `Deleting` (10).
+    Deleting,
+    /// `DeleteFailed` (11).
+    DeleteFailed,
+    /// `MigrationPending` (12).
+    MigrationPending,
+    /// A state this version does not know, kept as sent.
+    Other(String),
+}
+
+impl TenantState {
+    const NAMED: [(TenantState, &'static str, i64); 11] = [
+        (TenantState::Unknown, "Unknown", 0),
+        (TenantState::Provisioning, "Provisioning", 1),
+        (TenantState::Running, "Running", 2),
+        (TenantState::Deleted, "Deleted", 3),
+        (TenantState::Suspended, "Suspended", 4),
+        (TenantState::OnlineMaintenance, "OnlineMaintenance", 5),
+        (TenantState::OfflineMaintenance, "OfflineMaintenance", 6),
+        (TenantState::ProvisioningFailed, "ProvisioningFailed", 8),
+        (TenantState::Deleting, "Deleting", 10),
+        (TenantState::DeleteFailed, "DeleteFailed", 11),
+        (TenantState::MigrationPending, "MigrationPending", 12),
+    ];
+
+    /// The wire name (`Running`, …; the raw value for [`TenantState::Other`]).
+    pub fn as_str(&self) -> &str {
+        match self {
+            TenantState::Other(raw) => raw,
+            known => Self::NAMED
+                .iter()
+                .find(|(state, _, _)| state == known)
+                .map_or("Unknown", |(_, name, _)| name),
+        }
+    }
+
+    /// True when the tenant's API may be called (`Running` or `OnlineMaintenance`).
+    pub fn is_usable(&self) -> bool {
+        matches!(self, TenantState::Running | TenantState::OnlineMaintenance)
+    }
+
+    fn from_name(raw: &str) -> Self {
+        Self::NAMED
+            .iter()
+            .find(|(_, name, _)| name.eq_ignore_ascii_case(raw))
+            .map_or_else(|| TenantState::Other(raw.to_owned()), |(s, _, _)| s.clone())
+    }
+
+    fn from_number(raw: i64) -> Self {
+        Self::NAMED.iter().find(|(_, _, n)| *n == raw).map_or_else(
+            || TenantState::Other(raw.to_string()),
+            |(s, _, _)| s.clone(),
+        )
+    }
+}
+
+impl fmt::Display for TenantState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for TenantState {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for TenantState {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Name(String),
+            Number(i64),
+        }
+        Ok(match Raw::deserialize(deserializer)? {
+            Raw::Name(name) => TenantState::from_name(&name),
+            Raw::Number(n) => TenantState::from_number(n),
+        })
+    }
+}
+
+/// The answer of the tenant state API (`GET {env}/api/state/{Cust}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
+pub struct TenantStatus {
+    /// The tenant (`Cust12345`).
+    pub context_identifier: CustomerId,
+    /// The tenant's web root, e.g. `https://online2.superoffice.com/Cust12345`.
+    #[serde(default)]
+    pub endpoint: Option<Url>,
+    /// The lifecycle state.
+    pub state: TenantState,
+    /// Whether the tenant is up.
+    #[serde(default)]
+    pub is_running: bool,
+    /// When to ask again; until then the answer may be cached.
+    #[serde(default, with = "lenient_datetime")]
+    pub valid_until: Option<DateTime<Utc>>,
+    /// The REST API root, e.g. `https://online2.superoffice.com/Cust12345/api`.
+    #[serde(default)]
+    pub api: Option<Url>,
+    /// The tenant's SuperOffice version.
+    #[serde(default)]
+    pub version: Option<String>,
+}
+
+impl TenantStatus {
+    /// True when the tenant's API may be called now (state `Running` or `OnlineMaintenance`).
+    pub fn is_usable(&self) -> bool {
+        self.state.is_usable()
+    }
+
+    /// The REST base URL, ending in `/api/`: `Api` when present, else `Endpoint` + `/api/`.
+    pub fn api_base(&self) -> Option<Url> {
+        if let Some(api) = &self.api {
+            return Some(with_trailing_slash(api.clone()));
+        }
+        let endpoint = with_trailing_slash(self.endpoint.clone()?);
+        endpoint.join("api/").ok()
+    }
+}
+
+fn with_trailing_slash(mut url: Url) -> Url {
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    url
+}
+
+mod lenient_datetime {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(
+        value: &Option<DateTime<Utc>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(dt) => serializer.serialize_str(&dt.to_rfc3339()),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<DateTime<Utc>>, D::Error> {
+        let raw = Option::<String>::deserialize(deserializer)?;
+        let Some(raw) = raw.filter(|s| !s.trim().is_empty()) else {
+            return Ok(None);
+        };
+        parse(raw.trim()).map(Some).ok_or_else(|| {
+            serde::de::Error::custom(format!("`{raw}` is not an ISO-8601 date-time"))
+        })
+    }
+
+    /// RFC 3339 with an offset, or a date-time without offset taken as UTC (the .NET style
+    /// `2026-11-28T20:00:00` and `2026-11-28T20:00:00.1234567`).
+    pub(super) fn parse(raw: &str) -> Option<DateTime<Utc>> {
+        if let Ok(dt) = DateTime::parse_from_rfc3339(raw) {
+            return Some(dt.with_timezone(&Utc));
+        }
+        NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S%.f")
+            .ok()
+            .map(|naive| naive.and_utc())
+    }
+}
+
+/// Finds where a tenant's REST API lives, again, ignoring caches.
+///
+/// The REST client calls this once when SuperOffice answers HTTP 421 (“wrong subdomain used
+/// to access tenant”) and retries the request against the new base.
+#[async_trait::async_trait]
+pub trait ApiBaseResolver: Send + Sync + std::fmt::Debug {
+    /// Ask again where `customer`'s REST API lives (its base URL ending in `/api/`), ignoring caches.
+    async fn resolve_api_base(&self, customer: &CustomerId) -> crate::Result<Url>;
+}
+
+#[derive(Debug, Clone)]
+struct CachedBase {
+    api_base: Url,
+    valid_until: DateTime<Utc>,
+}
+
+/// Client of the tenant state API, with a cache that honours `ValidUntil`.
+///
+/// ```no_run
+/// use superoffice_client::auth::Environment;
+/// use superoffice_client::tenant::{CustomerId, TenantLocator};
+///
+/// # async fn run() -> superoffice_client::Result<()> {
+/// let locator = TenantLocator::new(Environment::Production, reqwest::Client::new());
+/// let customer = CustomerId::parse("Cust12345")?;
+/// let status = locator.status(&customer).await?;
+/// println!("{} is {}", customer, status.state);
+/// let api_base = locator.api_base(&customer).await?; // https://online2.superoffice.com/Cust12345/api/
+/// # let _ = api_base;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct TenantLocator {
+    environment: Environment,
+    http: reqwest::Client,
+    clock: Arc<dyn Clock>,
+    default_ttl: chrono::Duration,
+    cache: Arc<Mutex<HashMap<CustomerId, CachedBase>>>,
+}
+
+impl fmt::Debug for TenantLocator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TenantLocator")
+            .field("environment", &self.environment)
+            .field("default_ttl", &self.default_ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TenantLocator {
+    /// A locator for tenants of `environment`, sending its requests through `http`.
+    pub fn new(environment: Environment, http: reqwest::Client) -> Self {
+        TenantLocator {
+            environment,
+            http,
+            clock: Arc::new(SystemClock),
+            default_ttl: chrono::Duration::minutes(5),
+            cache: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// Replaces the clock used to compare with `ValidUntil` (tests).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// How long an answer without `ValidUntil` is cached (default 5 minutes).
+    pub fn with_default_ttl(mut self, ttl: chrono::Duration) -> Self {
+        self.default_ttl = ttl;
+        self
+    }
+
+    /// The environment whose state API is asked.
+    pub fn environment(&self) -> &Environment {
+        &self.environment
+    }
+
+    /// Asks the tenant state API about `customer` (always sends a request; refreshes the cache).
+    pub async fn status(&self, customer: &CustomerId) -> crate::Result<TenantStatus> {
+        let url = self.environment.tenant_state_url(customer);
+        let span = tracing::debug_span!(
+            "superoffice.tenant_state",
+            method = "GET",
+            path = "/api/state/{customer}",
+            status = tracing::field::Empty
+        );
+        let response = self
+            .http
+            .get(url)
+            .header(http::header::ACCEPT, "application/json")
+            .send()
+            .instrument(span.clone())
+            .await
+            .map_err(crate::Error::Transport)?;
+        let status = response.status();
+        span.record("status", status.as_u16());
+        let body = response
+            .bytes()
+            .instrument(span)
+            .await
+            .map_err(crate::Error::Transport)?;
+        if !status.is_success() {
+            return Err(TenantError::StateLookupFailed {
+                customer: customer.clone(),
+                status: status.as_u16(),
+                body_snippet: shorten(&String::from_utf8_lossy(&body)),
+            }
+            .into());
+        }
+        let deserializer = &mut serde_json::Deserializer::from_slice(&body);
+        let parsed: TenantStatus = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+            TenantError::InvalidStateResponse {
+                customer: customer.clone(),
+                reason: format!("at `{}`: {}", e.path(), e.inner()),
+            }
+        })?;
+        if let Some(api_base) = parsed.api_base() {
+            let valid_until = parsed
+                .valid_until
+                .unwrap_or_else(|| self.clock.now() + self.default_ttl);
+            self.lock_cache().insert(
+                customer.clone(),
+                CachedBase {
+                    api_base,
+                    valid_until,
+                },
+            );
+        }
+        Ok(parsed)
+    }
+
+    /// The REST base of `customer` (ending in `/api/`), from the cache while `ValidUntil` has not
+    /// passed, otherwise from the state API. Fails with [`TenantError::NotAvailable`] when the
+    /// tenant is not usable.
+    pub async fn api_base(&self, customer: &CustomerId) -> crate::Result<Url> {
+        let now = self.clock.now();
+        if let Some(cached) = self.lock_cache().get(customer) {
+            if cached.valid_until > now {
+                return Ok(cached.api_base.clone());
+            }
+        }
+        self.fresh_api_base(customer).await
+    }
+
+    /// Drops the cached answer for `customer`.
+    pub fn forget(&self, customer: &CustomerId) {
+        self.lock_cache().remove(customer);
+    }
+
+    async fn fresh_api_base(&self, customer: &CustomerId) -> crate::Result<Url> {
+        let status = self.status(customer).await?;
+        if !status.is_usable() {
+            self.forget(customer);
+            return Err(TenantError::NotAvailable {
+                customer: customer.clone(),
+                state: status.state,
+            }
+            .into());
+        }
+        status.api_base().ok_or_else(|| {
+            TenantError::NoEndpoint {
+                customer: customer.clone(),
+            }
+            .into()
+        })
+    }
+
+    fn lock_cache(&self) -> std::sync::MutexGuard<'_, HashMap<CustomerId, CachedBase>> {
+        self.cache.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[async_trait::async_trait]
+impl ApiBaseResolver for TenantLocator {
+    async fn resolve_api_base(&self, customer: &CustomerId) -> crate::Result<Url> {
+        self.fresh_api_base(customer).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lenient_datetime_accepts_offset_and_naive() {
+        assert!(lenient_datetime::parse("2026-11-28T20:00:00Z").is_some());
+        assert!(lenient_datetime::parse("2026-11-28T20:00:00+01:00").is_some());
+        assert!(lenient_datetime::parse("2026-11-28T20:00:00.1234567").is_some());
+        assert!(lenient_datetime::parse("tomorrow").is_none());
+    }
+}

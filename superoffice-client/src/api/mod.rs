@@ -1,1 +1,33 @@
-//! REST handlers (module under construction)
+//! REST handlers, one per API area. Get them from the [`Client`](crate::client::Client):
+//! `client.sales()`, `client.contacts()`, `client.persons()`, `client.users()`,
+//! `client.lists()`, `client.web_panels()`, `client.webhooks()`.
+
+pub mod contacts;
+pub mod lists;
+pub mod panel_url;
+pub mod persons;
+pub mod sales;
+pub mod users;
+pub mod web_panels;
+pub mod webhooks;
+
+pub use contacts::Contacts;
+pub use lists::Lists;
+pub use panel_url::{PanelUrl, PanelUrlBuilder, PanelUrlError, TemplateVariable};
+pub use persons::Persons;
+pub use sales::Sales;
+pub use users::{UserRow, Users};
+pub use web_panels::WebPanels;
+pub use webhooks::{WebhookList, Webhooks};
+
+use crate::error::{Error, Result};
+
+/// Refuse ids that cannot exist (SuperOffice ids start at 1).
+pub(crate) fn require_id(what: &str, id: i32) -> Result<String> {
+    if id <= 0 {
+        return Err(Error::invalid_input(format!(
+            "{what} must be a positive id, got {id}"
+        )));
+    }
+    Ok(id.to_string())
+}

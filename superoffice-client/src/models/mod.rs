@@ -1,1 +1,52 @@
-//! Models (module under construction)
+//! Serde models in SuperOffice's exact wire format (PascalCase field names).
+//!
+//! Conventions: ids are `i32` newtypes (0 = "none", as SuperOffice sends it); text and numbers
+//! the server may omit are `Option`; lists default to empty; every server enum has an
+//! `Other(String)` fallback that keeps unseen values; every entity keeps fields this crate does
+//! not model in `extra`, so a GET → PUT round trip loses nothing. Dates use
+//! [`SoDateTime`].
+
+pub(crate) mod macros;
+
+pub mod common;
+pub mod contact;
+pub mod date;
+pub mod ids;
+pub mod json_patch;
+pub mod list;
+pub mod person;
+pub mod sale;
+pub mod user;
+pub mod web_panel;
+pub mod webhook;
+
+pub use common::{
+    Address, AddressType, Associate, AssociateType, Contact, Country, EntityElement, ListRef,
+    Person, StructuredAddress,
+};
+pub use contact::ContactEntity;
+pub use date::SoDateTime;
+pub use ids::{AssociateId, ContactId, CountryId, PersonId, SaleId, WebPanelId, WebhookId};
+pub use json_patch::{JsonPatch, PatchOp, PatchValue};
+pub use list::{
+    DurationUnit, ListItemEntity, SaleStageEntity, SaleTypeEntity, SelectableMdoListItem,
+};
+pub use person::PersonEntity;
+pub use sale::{SaleCompleted, SaleEntity, SaleStatus};
+pub use user::{Principal, RoleType};
+pub use web_panel::{UrlEncoding, VisibleIn, WebPanelEntity};
+pub use webhook::{NotifyVia, Webhook, WebhookPayload, WebhookResult, WebhookSecret, WebhookState};
+
+/// Deserialisation helpers.
+pub(crate) mod de {
+    use serde::{Deserialize, Deserializer};
+
+    /// `null` → `T::default()`.
+    pub(crate) fn null_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de> + Default,
+    {
+        Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+    }
+}

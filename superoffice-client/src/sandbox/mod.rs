@@ -1,1 +1,673 @@
-//! In-process SuperOffice sandbox.
+//! An in-process, stateful fake of **SuperOffice CRM Online**: OIDC provider, tenant state API,
+//! two data hosts and the REST Web API for the calls this SDK makes. It is a real HTTP server on
+//! `127.0.0.1` speaking SuperOffice's wire format (PascalCase entities, `{"Error":true,…}`
+//! bodies, OData archive rows), so the client, the examples and end-to-end tests run offline.
+//!
+//! Enable the crate feature `sandbox`.
+//!
+//! # Start
+//!
+//! ```no_run
+//! use superoffice_client::sandbox::{default_seed, SuperOfficeSandbox};
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let sandbox = SuperOfficeSandbox::start().await?;
+//! println!("auth host (issuer): {}", sandbox.base_url());
+//! println!("tenant API:         {}", sandbox.api_base(default_seed::MAIN_TENANT)?);
+//! // Skip the browser flow in tests: a valid access token for a seeded user.
+//! let token = sandbox.issue_access_token(default_seed::ADMIN_EMAIL)?;
+//! # let _ = token;
+//! # Ok(()) }
+//! ```
+//!
+//! A custom seed: `SuperOfficeSandbox::builder()` (starts from the default seed) or
+//! [`SandboxBuilder::empty`] plus [`TenantSeed`]s, then `.start().await`.
+//!
+//! # URL layout
+//!
+//! With `base` = [`SuperOfficeSandbox::base_url`] (the "auth host", like
+//! `https://sod.superoffice.com`):
+//!
+//! | What | URL |
+//! |---|---|
+//! | Issuer | `{base}` |
+//! | Discovery | `GET {base}/login/.well-known/openid-configuration` |
+//! | JWKS | `GET {base}/login/.well-known/jwks` |
+//! | Authorize | `GET {base}/login/common/oauth/authorize`, `GET {base}/login/{Cust}/oauth/authorize` (+ `POST` from the sign-in page) |
+//! | Token | `POST {base}/login/common/oauth/tokens` |
+//! | System user | `POST {base}/Login/api/PartnerSystemUser/Authenticate` |
+//! | Tenant state | `GET {base}/api/state/{Cust}` |
+//! | REST | `{host}/{Cust}/api/v1/…` (`webapi_url` = `{host}/{Cust}/api/`) |
+//! | Cache flush | `GET {host}/{Cust}/default.aspx?flush` |
+//!
+//! Two listeners run: host A (= `base`, where every tenant starts) and host B.
+//! [`SuperOfficeSandbox::move_tenant`] moves a tenant to the other host; the old host then answers
+//! **421** `WrongSubdomain` and the state API points to the new one.
+//!
+//! # Default seed
+//!
+//! App: client id [`default_seed::CLIENT_ID`], secret [`default_seed::CLIENT_SECRET`], redirect
+//! URIs `http://127.0.0.1:8080/superoffice/callback` and
+//! `http://localhost:8080/superoffice/callback`, system user enabled (name "Oneflow Contracts").
+//!
+//! Tenant **`Cust12345`** "Nordic Trading AS" (currency NOK, e-mail domain `nordic.example`):
+//!
+//! | Associate | E-mail | Rights | Group |
+//! |---|---|---|---|
+//! | 5 Ada Admin | `admin@nordic.example` | `admin-all`, `admin-lists`, `admin-users` (General Administrator, `is_administrator` True) | 2 Management |
+//! | 6 Sam Seller | `seller@nordic.example` | none | 1 Sales |
+//! | 7 Lia Lister | `lists@nordic.example` | `admin-lists` | 1 Sales |
+//!
+//! Companies: 1 Nordic Trading AS (own company), 2 Fjord Shipping ASA (NO), 3 Baltic Components
+//! AB (SE), 4 Helsinki Design Oy (FI). Persons: 10 Kari Nordmann and 11 Ola Hansen (company 2),
+//! 12 Eva Svensson (3), 13 Mikko Virtanen (4), 20–22 the users (company 1).
+//! Stages (`Rating`): 1 Lead 10 %, 2 Qualification 25 %, 3 Proposal 50 %, 4 Negotiation 75 %,
+//! 5 Verbal agreement 90 %. Sale types: 1 New business (stages 1–5), 2 Renewal (3–5). Reasons
+//! lost: 1 Price, 2 Lost to competitor, 3 No decision; reasons sold: 1 Price, 2 Relationship,
+//! 3 Product fit. User groups: 1 Sales, 2 Management.
+//!
+//! | Sale | Heading | Company / person | Owner | State |
+//! |---|---|---|---|---|
+//! | 101 | Fleet tracking licence | 2 / 10 | 6 | Open, stage 3, 120 000 |
+//! | 102 | Support agreement 2027 | 3 / 12 | 6 | Open, stage 2, type Renewal |
+//! | 103 | Warehouse sensors | 4 / 13 | 5 | Sold (reason 3) |
+//! | 104 | Pilot project | 2 / 11 | 6 | Lost (reason 2) |
+//! | 105 | Partner's workshop | 4 / – | 6 | Open, stage 1 |
+//!
+//! Tenant **`Cust67890`** "Svea Konsult AB" (SEK, `svea.example`): associate 5
+//! `admin@svea.example` (administrator), companies 1 and 2 "Göta Logistik AB", person 10 Linnea
+//! Berg, sale 101 "Consulting retainer" — the same ids as the main tenant with other data, so a
+//! leak between tenants shows.
+//!
+//! # Controls
+//!
+//! Tokens: [`issue_access_token`](SuperOfficeSandbox::issue_access_token),
+//! [`expire_access_tokens`](SuperOfficeSandbox::expire_access_tokens),
+//! [`revoke_refresh_tokens`](SuperOfficeSandbox::revoke_refresh_tokens). Tenants:
+//! [`move_tenant`](SuperOfficeSandbox::move_tenant),
+//! [`set_tenant_state`](SuperOfficeSandbox::set_tenant_state),
+//! [`flush_count`](SuperOfficeSandbox::flush_count). Data:
+//! [`sale`](SuperOfficeSandbox::sale),
+//! [`set_sale_status`](SuperOfficeSandbox::set_sale_status) (fires webhooks like a user in the
+//! CRM would), [`web_panels`](SuperOfficeSandbox::web_panels),
+//! [`webhooks`](SuperOfficeSandbox::webhooks). Faults:
+//! [`inject_fault`](SuperOfficeSandbox::inject_fault) ([`Fault`]: 500, HTML 502, timeout, 429
+//! with `Retry-After`). Observation: [`requests`](SuperOfficeSandbox::requests) (never
+//! contains tokens), [`deliveries`](SuperOfficeSandbox::deliveries),
+//! [`wait_for_deliveries`](SuperOfficeSandbox::wait_for_deliveries).
+//!
+//! # Faithful vs simplified
+//!
+//! Faithful: endpoint paths and casing; discovery metadata; authorization code flow with exact
+//! redirect-URI match, PKCE (`S256`/`plain`), 10-minute single-use codes, `state` echo,
+//! `acr_values=tenant:Cust…` and the tenant-specific authorize path; token responses (refresh
+//! returns **no** new refresh token); opaque access tokens `8A:Cust….<random>`; RS256 id_tokens
+//! signed by a key generated at start (JWKS with `kid`), `iat` as a string, the
+//! `http://schemes.superoffice.net/identity/` claims; client auth by `client_secret_post` or
+//! Basic; OAuth error bodies. REST error body `{"Error":true,"ErrorType",…}`; 401 on
+//! missing/expired/foreign-tenant tokens; 421 on the wrong host; tenant state API; flush needs
+//! `admin-all`. `SaleEntity`/`ContactEntity`/`PersonEntity`/`SoPrincipalCarrier`/
+//! `WebPanelEntity`/`Webhook` with SuperOffice's field names; carriers and list references
+//! re-resolved from ids on save (send `{"Id":3}`, read back `{"Id":3,"Value":"Proposal",…}`);
+//! JSON Patch (add/replace/remove/test, case-insensitive paths, leading `/` optional, `test`
+//! failure → 409, move/copy → 400) and Merge Patch; OData `$select`/`$filter`/`$orderBy`/`$top`/
+//! `$skip` with flat rows plus `PrimaryKey`/`EntityName`; webhooks that ping the target on create
+//! (non-200 → 400), `WebhookPayload` deliveries with DB column names, `X-SuperOffice-*` headers
+//! and `base64(HMAC-SHA256(secret, raw body))`, three attempts per event (delays configurable),
+//! `TooManyErrors` after nine consecutive failures.
+//!
+//! Simplified (documented choices):
+//! * Consent is implicit: any seeded, active user may sign in for the app; there is no consent
+//!   record and no admin-only approval. A user belongs to exactly one tenant.
+//! * Setting `Status` to `Sold`/`Lost` sets `Probability` to 100/0 and `Completed` to
+//!   `"Completed"` unless the same request sets those fields itself; reasons are not mandatory.
+//!   Every change also updates `UpdatedDate`/`UpdatedBy`.
+//! * Contacts, persons, users and lists are read-only over REST (seeded only); only sales, web
+//!   panels and webhooks change. OData supports comparison operators (`eq ne lt gt le ge`),
+//!   `is`/`isNot`, `begins`/`notBegins`, `contains`/`notContains`, `and`/`or`/`not`, parentheses;
+//!   string matching is case-insensitive; `odata.nextLink` is set when `$top` cut the page.
+//! * `GetAppWebPanels` returns panels created with an `SO-AppToken` header (or by the system
+//!   user); user-group visibility is stored and returned, not enforced on reads.
+//!   `GetWebPanelByProgId` answers `null` for an unknown ProgId; ProgId and WindowName must be
+//!   unique among panels that are not deleted.
+//! * Webhooks: every app sees every webhook of the tenant, and reads return the `Secret` as
+//!   stored. The create ping happens before the id is assigned (its delivery log entry has
+//!   `webhook_id` 0).
+//! * The system-user JWT (`iss` `SuperOffice AS`, `aud` `spn:{serial}`, claim `ticket`) is
+//!   signed with the same key as id_tokens, published in the JWKS. Tickets do not expire.
+//! * Sales honour `If-Modified-Since` (304) and `If-Unmodified-Since` (412) at one-second
+//!   resolution against `UpdatedDate`.
+//! * Access-token expiry uses the wall clock; id_tokens live 300 s. One RSA key per process is
+//!   shared by all sandboxes in that process (generated on first start).
+//! * 429s and 5xx only come from [`Fault`] knobs; there is no built-in rate limiter.
+
+mod entities;
+mod jsonpatch;
+mod keys;
+mod odata;
+mod oidc;
+mod rest;
+mod seed;
+mod server;
+mod state;
+mod tenant_state;
+mod webhooks;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::sync::watch;
+
+pub use seed::{
+    default_seed, AppRegistration, CompanySeed, ListItemSeed, PersonSeed, SaleSeed, SaleStageSeed,
+    SaleStatus, SaleTypeSeed, SandboxBuilder, TenantSeed, UserSeed,
+};
+
+use state::{AccessGrant, Grant, Shared, SharedRef, World};
+
+/// Errors of the sandbox's Rust API (starting it and its controls).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SandboxError {
+    /// Binding or serving a listener failed.
+    #[error("sandbox I/O error: {0}")]
+    Io(#[from] std::io::Error),
+    /// The seed is inconsistent (unknown references, bad tenant ids, …).
+    #[error("invalid sandbox seed: {0}")]
+    InvalidSeed(String),
+    /// Key generation or signing failed.
+    #[error("sandbox key error: {0}")]
+    Key(String),
+    /// No tenant with that context identifier.
+    #[error("unknown tenant `{0}`")]
+    UnknownTenant(String),
+    /// No seeded user with that e-mail.
+    #[error("unknown user `{0}`")]
+    UnknownUser(String),
+    /// A control call asked for a change the sandbox refuses (the REST API would answer 400/409).
+    #[error("sandbox refused the change: {0}")]
+    InvalidChange(String),
+    /// No sale with that id in the tenant.
+    #[error("unknown sale {sale_id} in `{tenant}`")]
+    UnknownSale {
+        /// Tenant.
+        tenant: String,
+        /// Sale id.
+        sale_id: i32,
+    },
+}
+
+/// A fault the sandbox serves instead of the next request(s).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// `500` with a SuperOffice error body (`ErrorType` `SoServerException`).
+    InternalServerError,
+    /// `502` with an HTML body (like a load balancer).
+    BadGatewayHtml,
+    /// `503` with an HTML body.
+    ServiceUnavailableHtml,
+    /// Holds the request for the builder's `fault_timeout` (default 60 s), then answers `504`.
+    Timeout,
+    /// `429` with a `Retry-After` header (whole seconds).
+    TooManyRequests {
+        /// Value of `Retry-After`.
+        retry_after: Duration,
+    },
+}
+
+/// How a logged request authenticated (the credential itself is never recorded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthKind {
+    /// No `Authorization` header.
+    None,
+    /// `Authorization: Bearer …`.
+    Bearer,
+    /// `Authorization: SOTicket …`.
+    SoTicket,
+    /// `Authorization: Basic …` (token endpoint client auth).
+    Basic,
+    /// Any other scheme.
+    Other,
+}
+
+/// One request the sandbox served.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct RequestLogEntry {
+    /// HTTP method.
+    pub method: String,
+    /// Path as sent (percent-encoded).
+    pub path: String,
+    /// Query string with secret parameters (`code`, `client_secret`, `refresh_token`,
+    /// `code_verifier`, `access_token`) redacted; `None` without a query.
+    pub query: Option<String>,
+    /// Status code answered.
+    pub status: u16,
+    /// Authorization scheme used.
+    pub auth: AuthKind,
+    /// Which listener served it: 0 = host A (auth host), 1 = host B.
+    pub host: usize,
+    /// Whether a [`Fault`] produced the answer.
+    pub faulted: bool,
+}
+
+/// One webhook delivery attempt (HTTP POST to a webhook's `TargetUrl`).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct WebhookDelivery {
+    /// Tenant.
+    pub tenant: String,
+    /// `WebhookId`.
+    pub webhook_id: i32,
+    /// Event name (`sale.sold`, `test`, …).
+    pub event: String,
+    /// `EventId` (the same for all attempts of one event).
+    pub event_id: String,
+    /// Attempt number, 1-based.
+    pub attempt: u32,
+    /// Target URL.
+    pub target_url: String,
+    /// The exact body bytes sent (UTF-8 JSON).
+    pub body: String,
+    /// `X-SuperOffice-Signature` when the webhook has a secret.
+    pub signature: Option<String>,
+    /// HTTP status the target answered, if it answered.
+    pub status: Option<u16>,
+    /// Whether the attempt counted as a success (HTTP 200).
+    pub success: bool,
+}
+
+/// The running sandbox. Dropping it stops the listeners.
+pub struct SuperOfficeSandbox {
+    shared: SharedRef,
+    shutdown: watch::Sender<bool>,
+    system_user_key_pem: Option<String>,
+    system_user_key_xml: Option<String>,
+}
+
+impl fmt::Debug for SuperOfficeSandbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SuperOfficeSandbox")
+            .field("base_url", &self.shared.hosts[0])
+            .field("host_b", &self.shared.hosts[1])
+            .field("client_id", &self.shared.app.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for SuperOfficeSandbox {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+impl SuperOfficeSandbox {
+    /// Starts a sandbox with the default seed (see the [module docs](self)).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), superoffice_client::sandbox::SandboxError> {
+    /// let sandbox = superoffice_client::sandbox::SuperOfficeSandbox::start().await?;
+    /// println!("{}", sandbox.base_url());
+    /// # Ok(()) }
+    /// ```
+    pub async fn start() -> Result<Self, SandboxError> {
+        SandboxBuilder::with_default_seed().start().await
+    }
+
+    /// A builder preloaded with the default seed; add tenants or change settings, then
+    /// [`start`](SandboxBuilder::start). Use [`SandboxBuilder::empty`] for a seed of your own.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use superoffice_client::sandbox::{SuperOfficeSandbox, TenantSeed, UserSeed};
+    ///
+    /// # async fn demo() -> Result<(), superoffice_client::sandbox::SandboxError> {
+    /// let sandbox = SuperOfficeSandbox::builder()
+    ///     .access_token_lifetime(Duration::from_secs(5))
+    ///     .tenant(
+    ///         TenantSeed::new("Cust55555", "Extra AS")
+    ///             .user(UserSeed::new(5, "admin@extra.example", "Eli Extra").administrator()),
+    ///     )
+    ///     .start()
+    ///     .await?;
+    /// # let _ = sandbox; Ok(()) }
+    /// ```
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder::with_default_seed()
+    }
+
+    pub(crate) async fn start_with(builder: SandboxBuilder) -> Result<Self, SandboxError> {
+        let world = World::from_seed(builder.tenants, &builder.app)?;
+        let signing = keys::process_key(0).await.map_err(SandboxError::Key)?;
+        let (app_public, system_user_key_pem, system_user_key_xml) = if builder.app.system_user {
+            let key = keys::process_key(1).await.map_err(SandboxError::Key)?;
+            (
+                Some(key.public.clone()),
+                Some(key.private_pem.clone()),
+                Some(key.private_xml.clone()),
+            )
+        } else {
+            (None, None, None)
+        };
+        let listener_a = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let listener_b = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let hosts = [
+            format!("http://{}", listener_a.local_addr()?),
+            format!("http://{}", listener_b.local_addr()?),
+        ];
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| SandboxError::Io(std::io::Error::other(e)))?;
+        let (deliveries_changed, _) = watch::channel(0usize);
+        let shared = Arc::new(Shared {
+            world: std::sync::Mutex::new(world),
+            keys: keys::SigningKeys::new(&signing),
+            app: builder.app,
+            app_public_key: app_public,
+            access_token_lifetime: builder.access_token_lifetime,
+            auto_consent_user: builder.auto_consent_user,
+            webhook_retry_delays: builder.webhook_retry_delays,
+            fault_timeout: builder.fault_timeout,
+            hosts,
+            deliveries_changed,
+            http,
+        });
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        server::spawn(shared.clone(), listener_a, 0, shutdown_rx.clone());
+        server::spawn(shared.clone(), listener_b, 1, shutdown_rx);
+        Ok(SuperOfficeSandbox {
+            shared,
+            shutdown,
+            system_user_key_pem,
+            system_user_key_xml,
+        })
+    }
+
+    /// The auth host / issuer, e.g. `http://127.0.0.1:41234` (no trailing slash). Use it as a
+    /// custom environment base.
+    pub fn base_url(&self) -> &str {
+        &self.shared.hosts[0]
+    }
+
+    /// Both data hosts: `[host A (= base_url), host B]`.
+    pub fn data_hosts(&self) -> [&str; 2] {
+        [&self.shared.hosts[0], &self.shared.hosts[1]]
+    }
+
+    /// The tenant's current REST base (`webapi_url`), `{host}/{Cust}/api/`.
+    pub fn api_base(&self, tenant: &str) -> Result<String, SandboxError> {
+        let world = self.shared.lock();
+        let t = world
+            .tenant(tenant)
+            .ok_or_else(|| SandboxError::UnknownTenant(tenant.to_owned()))?;
+        Ok(format!("{}/{}/api/", self.shared.hosts[t.host], t.cust))
+    }
+
+    /// A human-readable summary for a standalone sandbox: URLs, the app's client id **and
+    /// secret** (sandbox values), redirect URIs, and per tenant its API base and users. Meant
+    /// to be printed on purpose; `Debug` never shows the secret.
+    pub fn describe(&self) -> String {
+        use std::fmt::Write as _;
+        let base = self.base_url();
+        let mut out = String::new();
+        let _ = writeln!(out, "SuperOffice sandbox");
+        let _ = writeln!(out, "  auth host / issuer : {base}");
+        let _ = writeln!(
+            out,
+            "  data hosts         : {} , {}",
+            self.shared.hosts[0], self.shared.hosts[1]
+        );
+        let _ = writeln!(
+            out,
+            "  discovery          : {base}/login/.well-known/openid-configuration"
+        );
+        let _ = writeln!(out, "  client_id          : {}", self.client_id());
+        let _ = writeln!(out, "  client_secret      : {}", self.client_secret());
+        for uri in self.redirect_uris() {
+            let _ = writeln!(out, "  redirect_uri       : {uri}");
+        }
+        let world = self.shared.lock();
+        for t in world.tenants.values() {
+            let _ = writeln!(
+                out,
+                "  tenant {} ({}) webapi_url {}/{}/api/ state {}",
+                t.cust, t.company_name, self.shared.hosts[t.host], t.cust, t.state
+            );
+            for u in &t.users {
+                let _ = writeln!(
+                    out,
+                    "    associate {:>3} {:<28} {}{}",
+                    u.associate_id,
+                    u.email,
+                    u.full_name,
+                    if u.function_rights.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" [{}]", u.function_rights.join(", "))
+                    }
+                );
+            }
+        }
+        out
+    }
+
+    /// Seeded tenant ids, sorted.
+    pub fn tenants(&self) -> Vec<String> {
+        self.shared
+            .lock()
+            .tenants
+            .values()
+            .map(|t| t.cust.clone())
+            .collect()
+    }
+
+    /// The app's client id.
+    pub fn client_id(&self) -> &str {
+        &self.shared.app.client_id
+    }
+
+    /// The app's client secret (a sandbox value; also the `SO-AppToken`).
+    pub fn client_secret(&self) -> &str {
+        &self.shared.app.client_secret
+    }
+
+    /// Registered redirect URIs.
+    pub fn redirect_uris(&self) -> &[String] {
+        &self.shared.app.redirect_uris
+    }
+
+    /// The app's system-user private key (PKCS#1 PEM, `-----BEGIN RSA PRIVATE KEY-----`) when
+    /// the app has the system user enabled. Sign `"<system_token>.<yyyyMMddHHmm>"` with it.
+    pub fn system_user_private_key_pem(&self) -> Option<&str> {
+        self.system_user_key_pem.as_deref()
+    }
+
+    /// The same key in .NET `<RSAKeyValue>` XML, the format the SuperOffice Developer Portal
+    /// issues.
+    pub fn system_user_private_key_xml(&self) -> Option<&str> {
+        self.system_user_key_xml.as_deref()
+    }
+
+    /// The tenant's `system_token` (as in the id_token claim) when the system user is enabled.
+    pub fn system_token(&self, tenant: &str) -> Result<Option<String>, SandboxError> {
+        let world = self.shared.lock();
+        let t = world
+            .tenant(tenant)
+            .ok_or_else(|| SandboxError::UnknownTenant(tenant.to_owned()))?;
+        Ok(t.system_token.clone())
+    }
+
+    /// Issues a valid access token for a seeded user (in that user's tenant) without the
+    /// browser flow, as the token endpoint would.
+    pub fn issue_access_token(&self, email: &str) -> Result<String, SandboxError> {
+        let mut world = self.shared.lock();
+        let (tenant, associate_id) = world
+            .find_user(email)
+            .map(|(t, u)| (t.cust.clone(), u.associate_id))
+            .ok_or_else(|| SandboxError::UnknownUser(email.to_owned()))?;
+        let token = oidc::new_access_token(&tenant);
+        world.access_tokens.insert(
+            token.clone(),
+            AccessGrant {
+                grant: Grant {
+                    tenant,
+                    associate_id,
+                    client_id: self.shared.app.client_id.clone(),
+                },
+                expires_at: Instant::now() + self.shared.access_token_lifetime,
+            },
+        );
+        Ok(token)
+    }
+
+    /// Makes every access token issued so far expired (REST then answers 401; refresh works).
+    pub fn expire_access_tokens(&self) {
+        let now = Instant::now();
+        for grant in self.shared.lock().access_tokens.values_mut() {
+            grant.expires_at = now;
+        }
+    }
+
+    /// Revokes all refresh tokens (like an uninstalled app): refresh then fails with
+    /// `invalid_grant`.
+    pub fn revoke_refresh_tokens(&self) {
+        self.shared.lock().refresh_tokens.clear();
+    }
+
+    /// Moves the tenant to the other data host; returns the new `webapi_url`. The old host
+    /// answers 421 from now on.
+    pub fn move_tenant(&self, tenant: &str) -> Result<String, SandboxError> {
+        let mut world = self.shared.lock();
+        let t = world
+            .tenant_mut(tenant)
+            .ok_or_else(|| SandboxError::UnknownTenant(tenant.to_owned()))?;
+        t.host = 1 - t.host;
+        Ok(format!("{}/{}/api/", self.shared.hosts[t.host], t.cust))
+    }
+
+    /// Sets the tenant's `State` in the state API (`Running`, `Suspended`,
+    /// `OnlineMaintenance`, `OfflineMaintenance`, …). REST answers 503 unless it is `Running`
+    /// or `OnlineMaintenance`.
+    pub fn set_tenant_state(&self, tenant: &str, state: &str) -> Result<(), SandboxError> {
+        let mut world = self.shared.lock();
+        let t = world
+            .tenant_mut(tenant)
+            .ok_or_else(|| SandboxError::UnknownTenant(tenant.to_owned()))?;
+        t.state = state.to_owned();
+        Ok(())
+    }
+
+    /// How often `default.aspx?flush` succeeded for the tenant.
+    pub fn flush_count(&self, tenant: &str) -> Result<usize, SandboxError> {
+        let world = self.shared.lock();
+        world
+            .tenant(tenant)
+            .map(|t| t.flushes)
+            .ok_or_else(|| SandboxError::UnknownTenant(tenant.to_owned()))
+    }
+
+    /// The current `SaleEntity` JSON.
+    pub fn sale(&self, tenant: &str, sale_id: i32) -> Result<Value, SandboxError> {
+        let world = self.shared.lock();
+        let t = world
+            .tenant(tenant)
+            .ok_or_else(|| SandboxError::UnknownTenant(tenant.to_owned()))?;
+        t.sales
+            .get(&sale_id)
+            .cloned()
+            .ok_or(SandboxError::UnknownSale {
+                tenant: tenant.to_owned(),
+                sale_id,
+            })
+    }
+
+    /// Changes a sale's status as a user in the CRM would (associate `changed_by`), with the
+    /// same side effects as a REST update, and fires `sale.changed` plus `sale.sold` /
+    /// `sale.lost` webhooks.
+    pub fn set_sale_status(
+        &self,
+        tenant: &str,
+        sale_id: i32,
+        status: SaleStatus,
+        changed_by: i32,
+    ) -> Result<(), SandboxError> {
+        let patch =
+            serde_json::json!([{ "op": "replace", "path": "Status", "value": status.as_str() }]);
+        rest::sale::apply_control_patch(&self.shared, tenant, sale_id, &patch, changed_by)
+    }
+
+    /// All web panels (`WebPanelEntity`, including soft-deleted ones) of the tenant.
+    pub fn web_panels(&self, tenant: &str) -> Result<Vec<Value>, SandboxError> {
+        let world = self.shared.lock();
+        let t = world
+            .tenant(tenant)
+            .ok_or_else(|| SandboxError::UnknownTenant(tenant.to_owned()))?;
+        Ok(t.web_panels.values().map(|p| p.entity.clone()).collect())
+    }
+
+    /// All webhooks (`Webhook`, secrets included) of the tenant.
+    pub fn webhooks(&self, tenant: &str) -> Result<Vec<Value>, SandboxError> {
+        let world = self.shared.lock();
+        let t = world
+            .tenant(tenant)
+            .ok_or_else(|| SandboxError::UnknownTenant(tenant.to_owned()))?;
+        Ok(t.webhooks.values().cloned().collect())
+    }
+
+    /// Serves `fault` instead of the next `count` requests (any endpoint, any host), after
+    /// faults queued earlier.
+    pub fn inject_fault(&self, fault: Fault, count: usize) {
+        let mut world = self.shared.lock();
+        for _ in 0..count {
+            world.faults.push_back(fault.clone());
+        }
+    }
+
+    /// Drops queued faults.
+    pub fn clear_faults(&self) {
+        self.shared.lock().faults.clear();
+    }
+
+    /// Requests served so far, oldest first (the most recent 10 000 at most).
+    pub fn requests(&self) -> Vec<RequestLogEntry> {
+        self.shared.lock().requests.clone()
+    }
+
+    /// Clears the request log.
+    pub fn clear_requests(&self) {
+        self.shared.lock().requests.clear();
+    }
+
+    /// Webhook delivery attempts so far (including create/test pings), oldest first.
+    pub fn deliveries(&self) -> Vec<WebhookDelivery> {
+        self.shared.lock().deliveries.clone()
+    }
+
+    /// Waits until at least `count` delivery attempts were recorded and returns them all.
+    /// Wrap it in `tokio::time::timeout` in tests.
+    pub async fn wait_for_deliveries(&self, count: usize) -> Vec<WebhookDelivery> {
+        let mut rx = self.shared.deliveries_changed.subscribe();
+        loop {
+            {
+                let world = self.shared.lock();
+                if world.deliveries.len() >= count {
+                    return world.deliveries.clone();
+                }
+            }
+            if rx.changed().await.is_err() {
+                return self.deliveries();
+            }
+        }
+    }
+
+    /// Stops the listeners (also done on drop).
+    pub fn shutdown(self) {
+        drop(self);
+    }
+}

@@ -1,0 +1,87 @@
+//! Lists: sale stages (`List/Rating`), sale types with their stages, reasons lost, sold and
+//! stalled.
+
+use crate::api::require_id;
+use crate::client::{Client, Request};
+use crate::error::Result;
+use crate::models::{ListItemEntity, SaleStageEntity, SaleTypeEntity};
+
+/// Handler for list items; see [`Client::lists`].
+#[derive(Debug, Clone)]
+pub struct Lists {
+    client: Client,
+}
+
+impl Client {
+    /// List items (stages, sale types, reasons).
+    pub fn lists(&self) -> Lists {
+        Lists {
+            client: self.clone(),
+        }
+    }
+}
+
+impl Lists {
+    /// Sale stages, `GET /api/v1/List/Rating/Items` (`includeDeleted=true` when asked).
+    ///
+    /// ```no_run
+    /// # async fn run(client: superoffice_client::client::Client) -> superoffice_client::Result<()> {
+    /// for stage in client.lists().sale_stages(false).await? {
+    ///     println!("{} {:?} {:?}%", stage.sale_stage_id, stage.value, stage.probability);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn sale_stages(&self, include_deleted: bool) -> Result<Vec<SaleStageEntity>> {
+        let mut request = Request::get("v1/List/Rating/Items", ["v1", "List", "Rating", "Items"]);
+        if include_deleted {
+            request = request.query("includeDeleted", "true");
+        }
+        self.client.execute(request).await
+    }
+
+    /// One sale stage, `GET /api/v1/List/Rating/Items/{id}`.
+    pub async fn sale_stage(&self, id: i32) -> Result<SaleStageEntity> {
+        let request = Request::get(
+            "v1/List/Rating/Items/{id}",
+            [
+                "v1",
+                "List",
+                "Rating",
+                "Items",
+                &require_id("SaleStageId", id)?,
+            ],
+        );
+        self.client.execute(request).await
+    }
+
+    /// Sale types with their stages, `GET /api/v1/List/SaleType/Items`.
+    pub async fn sale_types(&self) -> Result<Vec<SaleTypeEntity>> {
+        let request = Request::get(
+            "v1/List/SaleType/Items",
+            ["v1", "List", "SaleType", "Items"],
+        );
+        self.client.execute(request).await
+    }
+
+    /// Reasons for lost Sales, `GET /api/v1/List/Reason/Items`.
+    pub async fn reasons_lost(&self) -> Result<Vec<ListItemEntity>> {
+        self.items("v1/List/Reason/Items", "Reason").await
+    }
+
+    /// Reasons for won Sales, `GET /api/v1/List/ReasonSold/Items`.
+    pub async fn reasons_sold(&self) -> Result<Vec<ListItemEntity>> {
+        self.items("v1/List/ReasonSold/Items", "ReasonSold").await
+    }
+
+    /// Reasons for stalled Sales, `GET /api/v1/List/ReasonStalled/Items`.
+    pub async fn reasons_stalled(&self) -> Result<Vec<ListItemEntity>> {
+        self.items("v1/List/ReasonStalled/Items", "ReasonStalled")
+            .await
+    }
+
+    async fn items(&self, template: &'static str, list: &str) -> Result<Vec<ListItemEntity>> {
+        let request = Request::get(template, ["v1", "List", list, "Items"]);
+        self.client.execute(request).await
+    }
+}

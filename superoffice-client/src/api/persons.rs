@@ -1,0 +1,71 @@
+//! Persons: `GET /api/v1/Person/{id}` and the OData list `GET /api/v1/Person`.
+
+use crate::api::require_id;
+use crate::client::{Client, Request};
+use crate::error::Result;
+use crate::models::{ContactId, PersonEntity, PersonId};
+use crate::odata::{Filter, ODataList, ODataRow};
+
+/// Handler for persons; see [`Client::persons`].
+#[derive(Debug, Clone)]
+pub struct Persons {
+    client: Client,
+}
+
+impl Client {
+    /// Persons (people at companies).
+    pub fn persons(&self) -> Persons {
+        Persons {
+            client: self.clone(),
+        }
+    }
+}
+
+impl Persons {
+    /// `GET /api/v1/Person/{id}`.
+    ///
+    /// ```no_run
+    /// # async fn run(client: superoffice_client::client::Client) -> superoffice_client::Result<()> {
+    /// use superoffice_client::models::PersonId;
+    /// let person = client.persons().get(PersonId(8)).await?;
+    /// println!("{} <{:?}>", person.display_name(), person.primary_email());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get(&self, id: PersonId) -> Result<PersonEntity> {
+        let request = Request::get(
+            "v1/Person/{id}",
+            ["v1", "Person", &require_id("PersonId", id.0)?],
+        );
+        self.client.execute(request).await
+    }
+
+    /// The OData list `GET /api/v1/Person`.
+    pub fn list(&self) -> ODataList<ODataRow> {
+        ODataList::new(
+            self.client.clone(),
+            "v1/Person",
+            vec!["v1".into(), "Person".into()],
+        )
+    }
+
+    /// Persons of one company: `GET /api/v1/Person?$filter=contactId eq {id}` with the usual
+    /// columns (`personId`, `firstName`, `lastName`, `fullName`, `email`, `title`).
+    pub fn of_contact(&self, contact: ContactId) -> ODataList<ODataRow> {
+        let list = match require_id("ContactId", contact.0) {
+            Ok(_) => self.list(),
+            Err(e) => self.list().invalid(e.to_string()),
+        };
+        list.select([
+            "personId",
+            "firstName",
+            "middleName",
+            "lastName",
+            "fullName",
+            "email",
+            "title",
+            "contactId",
+        ])
+        .filter(Filter::eq("contactId", i64::from(contact.0)))
+    }
+}

@@ -1,0 +1,189 @@
+//! Webhooks: `/api/v1/Webhook` CRUD and `POST /api/v1/Webhook/Test`. Verify deliveries with
+//! [`crate::webhook::verify`].
+
+use http::Method;
+
+use crate::api::require_id;
+use crate::client::{Client, Request};
+use crate::error::{Error, Result};
+use crate::models::{Webhook, WebhookId, WebhookResult, WebhookState};
+
+/// Handler for webhooks; see [`Client::webhooks`].
+#[derive(Debug, Clone)]
+pub struct Webhooks {
+    client: Client,
+}
+
+impl Client {
+    /// Webhook registrations (Online: only the calling app's own webhooks are visible).
+    pub fn webhooks(&self) -> Webhooks {
+        Webhooks {
+            client: self.clone(),
+        }
+    }
+}
+
+impl Webhooks {
+    /// Register a webhook, `POST /api/v1/Webhook`. SuperOffice first POSTs a `test` event to
+    /// `TargetUrl` and refuses the webhook unless it answers 200. Never retried automatically.
+    ///
+    /// ```no_run
+    /// # async fn run(client: superoffice_client::client::Client) -> superoffice_client::Result<()> {
+    /// use superoffice_client::models::{Webhook, WebhookSecret};
+    ///
+    /// let hook = Webhook::new(
+    ///     "oneflow-sales",
+    ///     "https://contracts.example.com/hooks/superoffice",
+    ///     ["sale.changed", "sale.deleted"],
+    ///     WebhookSecret::new("a long random secret"),
+    /// );
+    /// let created = client.webhooks().create(&hook).await?;
+    /// println!("webhook {}", created.webhook_id);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn create(&self, webhook: &Webhook) -> Result<Webhook> {
+        validate(webhook)?;
+        if webhook.webhook_id.0 != 0 {
+            return Err(Error::invalid_input(
+                "a new webhook must not have a WebhookId (use update)",
+            ));
+        }
+        let request = Request::new(Method::POST, "v1/Webhook", ["v1", "Webhook"]).json(webhook)?;
+        self.client.execute(request).await
+    }
+
+    /// Webhooks, optionally filtered; finish with [`WebhookList::send`].
+    pub fn list(&self) -> WebhookList {
+        WebhookList {
+            client: self.client.clone(),
+            name: None,
+            event: None,
+            status: None,
+        }
+    }
+
+    /// `GET /api/v1/Webhook/{id}`.
+    pub async fn get(&self, id: WebhookId) -> Result<Webhook> {
+        self.client.execute(item_request(Method::GET, id)?).await
+    }
+
+    /// `GET /api/v1/Webhook/default`: a template for a new webhook.
+    pub async fn default_webhook(&self) -> Result<Webhook> {
+        let request = Request::get("v1/Webhook/default", ["v1", "Webhook", "default"]);
+        self.client.execute(request).await
+    }
+
+    /// `PUT /api/v1/Webhook/{id}` (id from `webhook`), e.g. to set `State` back to `Active`.
+    pub async fn update(&self, webhook: &Webhook) -> Result<Webhook> {
+        validate(webhook)?;
+        let request = item_request(Method::PUT, webhook.webhook_id)?.json(webhook)?;
+        self.client.execute(request).await
+    }
+
+    /// `DELETE /api/v1/Webhook/{id}` (permanent; 204).
+    pub async fn delete(&self, id: WebhookId) -> Result<()> {
+        self.client
+            .execute_empty(item_request(Method::DELETE, id)?)
+            .await
+    }
+
+    /// `POST /api/v1/Webhook/Test`: ping the target with a `test` event.
+    pub async fn test(&self, webhook: &Webhook) -> Result<WebhookResult> {
+        validate(webhook)?;
+        let request = Request::new(Method::POST, "v1/Webhook/Test", ["v1", "Webhook", "Test"])
+            .json(webhook)?;
+        self.client.execute(request).await
+    }
+}
+
+/// Builder for `GET /api/v1/Webhook?nameFilter=&eventFilter=&statusFilter=`.
+#[derive(Debug)]
+#[must_use]
+pub struct WebhookList {
+    client: Client,
+    name: Option<String>,
+    event: Option<String>,
+    status: Option<WebhookState>,
+}
+
+impl WebhookList {
+    /// Only webhooks with this name (`nameFilter`).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Only webhooks for this event (`eventFilter`).
+    pub fn event(mut self, event: impl Into<String>) -> Self {
+        self.event = Some(event.into());
+        self
+    }
+
+    /// Only webhooks in this state (`statusFilter`).
+    pub fn status(mut self, state: WebhookState) -> Self {
+        self.status = Some(state);
+        self
+    }
+
+    /// The request this builder sends.
+    pub fn to_request(&self) -> Request {
+        let mut request = Request::get("v1/Webhook", ["v1", "Webhook"]);
+        if let Some(name) = &self.name {
+            request = request.query("nameFilter", name.as_str());
+        }
+        if let Some(event) = &self.event {
+            request = request.query("eventFilter", event.as_str());
+        }
+        if let Some(status) = &self.status {
+            request = request.query("statusFilter", status.as_str());
+        }
+        request
+    }
+
+    /// Fetch the webhooks.
+    pub async fn send(self) -> Result<Vec<Webhook>> {
+        let request = self.to_request();
+        let hooks: Option<Vec<Webhook>> = self.client.execute(request).await?;
+        Ok(hooks.unwrap_or_default())
+    }
+}
+
+fn item_request(method: Method, id: WebhookId) -> Result<Request> {
+    Ok(Request::new(
+        method,
+        "v1/Webhook/{id}",
+        ["v1", "Webhook", &require_id("WebhookId", id.0)?],
+    ))
+}
+
+fn validate(webhook: &Webhook) -> Result<()> {
+    if webhook.name.as_deref().is_none_or(|n| n.trim().is_empty()) {
+        return Err(Error::invalid_input("a webhook needs a Name"));
+    }
+    if webhook.events.is_empty() || webhook.events.iter().any(|e| e.trim().is_empty()) {
+        return Err(Error::invalid_input(
+            "a webhook needs at least one non-empty event name",
+        ));
+    }
+    let target = webhook
+        .target_url
+        .as_deref()
+        .ok_or_else(|| Error::invalid_input("a webhook needs a TargetUrl"))?;
+    let url = url::Url::parse(target)
+        .map_err(|e| Error::invalid_input(format!("TargetUrl is not a URL: {e}")))?;
+    let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    if url.scheme() != "https" && !(url.scheme() == "http" && loopback) {
+        return Err(Error::invalid_input(
+            "TargetUrl must use https (SuperOffice only calls HTTPS targets)",
+        ));
+    }
+    if let Some(secret) = &webhook.secret {
+        if secret.expose().is_empty() {
+            return Err(Error::invalid_input(
+                "an empty webhook Secret signs nothing",
+            ));
+        }
+    }
+    Ok(())
+}

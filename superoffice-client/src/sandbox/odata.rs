@@ -1,0 +1,465 @@
+//! A small OData archive engine: `$select`, `$filter`, `$orderBy`, `$top`, `$skip` over flat
+//! rows, answering `{"odata.metadata", "odata.nextLink", "value": [...]}`.
+
+use std::cmp::Ordering;
+
+use serde_json::{json, Map, Value};
+
+use super::server::Req;
+
+/// One archive row: column name (archive casing) → value, plus the primary key.
+pub(crate) struct Row {
+    pub(crate) primary_key: i64,
+    pub(crate) columns: Vec<(&'static str, Value)>,
+}
+
+impl Row {
+    fn get(&self, column: &str) -> Option<&Value> {
+        self.columns
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(column))
+            .map(|(_, v)| v)
+    }
+}
+
+/// Runs the query in `req` over `rows` and renders the OData response.
+pub(crate) fn query(
+    req: &Req,
+    entity_name: &str,
+    default_select: &[&str],
+    rows: Vec<Row>,
+    self_url: &str,
+) -> Result<Value, String> {
+    let known: Vec<&str> = rows
+        .first()
+        .map(|r| r.columns.iter().map(|(k, _)| *k).collect())
+        .unwrap_or_default();
+    let check_column = |c: &str| -> Result<(), String> {
+        if known.is_empty() || known.iter().any(|k| k.eq_ignore_ascii_case(c)) {
+            Ok(())
+        } else {
+            Err(format!("Unknown column `{c}` for {entity_name}"))
+        }
+    };
+    let select: Vec<String> = match req.query("$select") {
+        Some(s) if !s.trim().is_empty() => s
+            .split(',')
+            .map(|c| c.trim().to_owned())
+            .filter(|c| !c.is_empty())
+            .collect(),
+        _ => default_select.iter().map(|s| (*s).to_owned()).collect(),
+    };
+    for c in &select {
+        check_column(c)?;
+    }
+    let filter = match req.query("$filter") {
+        Some(f) if !f.trim().is_empty() => Some(parse_filter(f)?),
+        _ => None,
+    };
+    if let Some(f) = &filter {
+        f.columns(&mut |c| check_column(c))?;
+    }
+    let mut matching: Vec<Row> = rows
+        .into_iter()
+        .filter(|r| filter.as_ref().is_none_or(|f| f.eval(r)))
+        .collect();
+    if let Some(order) = req.query("$orderBy") {
+        let mut keys = Vec::new();
+        for part in order.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let mut words = part.split_whitespace();
+            let column = words.next().unwrap_or("").to_owned();
+            check_column(&column)?;
+            let desc = words.next().is_some_and(|d| d.eq_ignore_ascii_case("desc"));
+            keys.push((column, desc));
+        }
+        matching.sort_by(|a, b| {
+            for (column, desc) in &keys {
+                let ord = compare(a.get(column), b.get(column));
+                let ord = if *desc { ord.reverse() } else { ord };
+                if ord != Ordering::Equal {
+                    return ord;
+                }
+            }
+            Ordering::Equal
+        });
+    }
+    let parse_num = |name: &str| -> Result<Option<usize>, String> {
+        match req.query(name) {
+            Some(v) => v
+                .trim()
+                .parse::<usize>()
+                .map(Some)
+                .map_err(|_| format!("{name} must be a non-negative integer")),
+            None => Ok(None),
+        }
+    };
+    let skip = parse_num("$skip")?.unwrap_or(0);
+    let top = parse_num("$top")?;
+    let total = matching.len();
+    let page: Vec<Value> = matching
+        .iter()
+        .skip(skip)
+        .take(top.unwrap_or(usize::MAX))
+        .map(|r| {
+            let mut obj = Map::new();
+            obj.insert("PrimaryKey".into(), json!(r.primary_key));
+            obj.insert("EntityName".into(), json!(entity_name));
+            for c in &select {
+                obj.insert(c.clone(), r.get(c).cloned().unwrap_or(Value::Null));
+            }
+            Value::Object(obj)
+        })
+        .collect();
+    let next_link = match top {
+        Some(top) if skip + top < total => {
+            let mut pairs: Vec<(String, String)> = req
+                .query
+                .iter()
+                .filter(|(k, _)| !k.eq_ignore_ascii_case("$skip"))
+                .cloned()
+                .collect();
+            pairs.push(("$skip".into(), (skip + top).to_string()));
+            Value::String(format!(
+                "{self_url}?{}",
+                serde_urlencoded::to_string(pairs).unwrap_or_default()
+            ))
+        }
+        _ => Value::Null,
+    };
+    Ok(json!({
+        "odata.metadata": "https://www.superoffice.com/superoffice/api/$metadata",
+        "odata.nextLink": next_link,
+        "value": page,
+    }))
+}
+
+fn as_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn as_num(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn compare(a: Option<&Value>, b: Option<&Value>) -> Ordering {
+    let a = a.unwrap_or(&Value::Null);
+    let b = b.unwrap_or(&Value::Null);
+    match (as_num(a), as_num(b)) {
+        (Some(x), Some(y)) if !a.is_string() || !b.is_string() => {
+            x.partial_cmp(&y).unwrap_or(Ordering::Equal)
+        }
+        _ => as_text(a).to_lowercase().cmp(&as_text(b).to_lowercase()),
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Literal {
+    Str(String),
+    Num(f64),
+    Bool(bool),
+    /// `oneOf 1,2,3`.
+    List(Vec<String>),
+}
+
+#[derive(Debug)]
+enum Filter {
+    And(Box<Filter>, Box<Filter>),
+    Or(Box<Filter>, Box<Filter>),
+    Not(Box<Filter>),
+    Cmp {
+        column: String,
+        op: String,
+        value: Literal,
+    },
+}
+
+impl Filter {
+    fn columns(&self, f: &mut dyn FnMut(&str) -> Result<(), String>) -> Result<(), String> {
+        match self {
+            Filter::And(a, b) | Filter::Or(a, b) => {
+                a.columns(f)?;
+                b.columns(f)
+            }
+            Filter::Not(a) => a.columns(f),
+            Filter::Cmp { column, .. } => f(column),
+        }
+    }
+
+    fn eval(&self, row: &Row) -> bool {
+        match self {
+            Filter::And(a, b) => a.eval(row) && b.eval(row),
+            Filter::Or(a, b) => a.eval(row) || b.eval(row),
+            Filter::Not(a) => !a.eval(row),
+            Filter::Cmp { column, op, value } => {
+                // List operators compare ids: use the `<column>Id` companion when there is one
+                // (`stage` shows the name, `stageId` holds the id).
+                let list_op = matches!(op.as_str(), "equals" | "oneof" | "notoneof");
+                let id_column = format!("{column}Id");
+                let actual = list_op
+                    .then(|| row.get(&id_column))
+                    .flatten()
+                    .or_else(|| row.get(column))
+                    .cloned()
+                    .unwrap_or(Value::Null);
+                cmp(&actual, op, value)
+            }
+        }
+    }
+}
+
+fn cmp(actual: &Value, op: &str, value: &Literal) -> bool {
+    let text = as_text(actual).to_lowercase();
+    let lit_text = match value {
+        Literal::Str(s) => s.to_lowercase(),
+        Literal::Num(n) => n.to_string(),
+        Literal::Bool(b) => b.to_string(),
+        Literal::List(items) => items.join(","),
+    };
+    let ordering = || match value {
+        Literal::Num(n) => as_num(actual).and_then(|a| a.partial_cmp(n)),
+        Literal::Bool(b) => actual.as_bool().map(|a| a.cmp(b)),
+        Literal::Str(_) => Some(text.cmp(&lit_text)),
+        Literal::List(_) => None,
+    };
+    let in_list = || match value {
+        Literal::List(items) => {
+            items
+                .iter()
+                .any(|item| match (item.parse::<f64>().ok(), as_num(actual)) {
+                    (Some(x), Some(y)) => x == y,
+                    _ => item.to_lowercase() == text,
+                })
+        }
+        _ => false,
+    };
+    match op {
+        "oneof" => in_list(),
+        "notoneof" => !in_list(),
+        "eq" | "equals" | "is" => match value {
+            Literal::Str(_) => text == lit_text,
+            _ => ordering() == Some(Ordering::Equal),
+        },
+        "ne" | "unequals" | "isnot" => match value {
+            Literal::Str(_) => text != lit_text,
+            _ => ordering() != Some(Ordering::Equal),
+        },
+        "lt" | "less" => ordering() == Some(Ordering::Less),
+        "gt" | "greater" => ordering() == Some(Ordering::Greater),
+        "le" => matches!(ordering(), Some(Ordering::Less | Ordering::Equal)),
+        "ge" => matches!(ordering(), Some(Ordering::Greater | Ordering::Equal)),
+        "begins" => text.starts_with(&lit_text),
+        "notbegins" => !text.starts_with(&lit_text),
+        "contains" => text.contains(&lit_text),
+        "notcontains" => !text.contains(&lit_text),
+        _ => false,
+    }
+}
+
+const OPERATORS: &[&str] = &[
+    "eq",
+    "ne",
+    "lt",
+    "gt",
+    "le",
+    "ge",
+    "is",
+    "isnot",
+    "begins",
+    "notbegins",
+    "contains",
+    "notcontains",
+    "equals",
+    "unequals",
+    "greater",
+    "less",
+    "oneof",
+    "notoneof",
+];
+
+#[derive(Debug, Clone, PartialEq)]
+enum Token {
+    Word(String),
+    Str(String),
+    Open,
+    Close,
+}
+
+fn tokenize(input: &str) -> Result<Vec<Token>, String> {
+    let chars: Vec<char> = input.chars().collect();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() {
+            i += 1;
+        } else if c == '(' {
+            tokens.push(Token::Open);
+            i += 1;
+        } else if c == ')' {
+            tokens.push(Token::Close);
+            i += 1;
+        } else if c == '\'' {
+            let mut s = String::new();
+            i += 1;
+            loop {
+                match chars.get(i) {
+                    Some('\'') if chars.get(i + 1) == Some(&'\'') => {
+                        s.push('\'');
+                        i += 2;
+                    }
+                    Some('\'') => {
+                        i += 1;
+                        break;
+                    }
+                    Some(ch) => {
+                        s.push(*ch);
+                        i += 1;
+                    }
+                    None => return Err("unterminated string literal in $filter".into()),
+                }
+            }
+            tokens.push(Token::Str(s));
+        } else {
+            let start = i;
+            while i < chars.len()
+                && !chars[i].is_whitespace()
+                && !matches!(chars[i], '(' | ')' | '\'')
+            {
+                i += 1;
+            }
+            tokens.push(Token::Word(chars[start..i].iter().collect()));
+        }
+    }
+    Ok(tokens)
+}
+
+struct Parser {
+    tokens: Vec<Token>,
+    pos: usize,
+}
+
+impl Parser {
+    fn peek_word(&self, word: &str) -> bool {
+        matches!(self.tokens.get(self.pos), Some(Token::Word(w)) if w.eq_ignore_ascii_case(word))
+    }
+
+    fn or(&mut self) -> Result<Filter, String> {
+        let mut left = self.and()?;
+        while self.peek_word("or") {
+            self.pos += 1;
+            let right = self.and()?;
+            left = Filter::Or(Box::new(left), Box::new(right));
+        }
+        Ok(left)
+    }
+
+    fn and(&mut self) -> Result<Filter, String> {
+        let mut left = self.unary()?;
+        while self.peek_word("and") {
+            self.pos += 1;
+            let right = self.unary()?;
+            left = Filter::And(Box::new(left), Box::new(right));
+        }
+        Ok(left)
+    }
+
+    fn unary(&mut self) -> Result<Filter, String> {
+        if self.peek_word("not") {
+            self.pos += 1;
+            return Ok(Filter::Not(Box::new(self.unary()?)));
+        }
+        if self.tokens.get(self.pos) == Some(&Token::Open) {
+            self.pos += 1;
+            let inner = self.or()?;
+            if self.tokens.get(self.pos) != Some(&Token::Close) {
+                return Err("missing `)` in $filter".into());
+            }
+            self.pos += 1;
+            return Ok(inner);
+        }
+        let column = match self.tokens.get(self.pos) {
+            Some(Token::Word(w)) => w.clone(),
+            other => {
+                return Err(format!(
+                    "expected a column name in $filter, found {other:?}"
+                ))
+            }
+        };
+        let op = match self.tokens.get(self.pos + 1) {
+            Some(Token::Word(w)) if OPERATORS.contains(&w.to_ascii_lowercase().as_str()) => {
+                w.to_ascii_lowercase()
+            }
+            other => return Err(format!("unsupported operator in $filter: {other:?}")),
+        };
+        let value = match self.tokens.get(self.pos + 2) {
+            Some(Token::Word(w)) if op == "oneof" || op == "notoneof" => Literal::List(
+                w.split(',')
+                    .map(|item| item.trim().to_owned())
+                    .filter(|item| !item.is_empty())
+                    .collect(),
+            ),
+            Some(Token::Str(s)) if op == "oneof" || op == "notoneof" => {
+                Literal::List(vec![s.clone()])
+            }
+            Some(Token::Str(s)) => Literal::Str(s.clone()),
+            Some(Token::Word(w)) if w.eq_ignore_ascii_case("true") => Literal::Bool(true),
+            Some(Token::Word(w)) if w.eq_ignore_ascii_case("false") => Literal::Bool(false),
+            Some(Token::Word(w)) => Literal::Num(
+                w.parse()
+                    .map_err(|_| format!("`{w}` is not a number or quoted string in $filter"))?,
+            ),
+            other => return Err(format!("expected a value in $filter, found {other:?}")),
+        };
+        self.pos += 3;
+        Ok(Filter::Cmp { column, op, value })
+    }
+}
+
+fn parse_filter(input: &str) -> Result<Filter, String> {
+    let mut parser = Parser {
+        tokens: tokenize(input)?,
+        pos: 0,
+    };
+    let filter = parser.or()?;
+    if parser.pos != parser.tokens.len() {
+        return Err("unexpected trailing input in $filter".into());
+    }
+    Ok(filter)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(name: &str, n: i64) -> Row {
+        Row {
+            primary_key: n,
+            columns: vec![("name", json!(name)), ("amount", json!(n))],
+        }
+    }
+
+    #[test]
+    fn filters() {
+        let f =
+            parse_filter("name is 'O''Brien' or (amount gt 5 and not name begins 'x')").unwrap();
+        assert!(f.eval(&row("o'brien", 1)));
+        assert!(f.eval(&row("abc", 6)));
+        assert!(!f.eval(&row("xyz", 6)));
+        assert!(parse_filter("name eq 'unterminated").is_err());
+        assert!(parse_filter("name frobs 1").is_err());
+        let f = parse_filter("amount oneOf 1,6,9").unwrap();
+        assert!(f.eval(&row("a", 6)));
+        assert!(!f.eval(&row("a", 5)));
+        let f = parse_filter("amount notOneOf 1,6").unwrap();
+        assert!(f.eval(&row("a", 5)));
+    }
+}

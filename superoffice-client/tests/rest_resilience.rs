@@ -1,0 +1,448 @@
+//! Errors, 401 refresh, 421 re-resolution, retries and rate limiting of the REST client.
+
+mod rest_support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rest_support::{api_base, client, CountingTokens, FixedResolver, API, BEARER_1, BEARER_2};
+use superoffice_client::client::Client;
+use superoffice_client::credentials::StaticToken;
+use superoffice_client::models::{SaleId, Webhook, WebhookSecret};
+use superoffice_client::rate_limit::RateLimit;
+use superoffice_client::retry::RetryPolicy;
+use superoffice_client::{Credential, Error};
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const SALE: &str = include_str!("fixtures/rest/sale.json");
+const NOT_FOUND: &str = include_str!("fixtures/rest/error_not_found.json");
+const BAD_GATEWAY: &str = include_str!("fixtures/rest/bad_gateway.html");
+
+fn sale_ok() -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_raw(SALE.as_bytes().to_vec(), "application/json")
+}
+
+fn sale_path() -> String {
+    format!("{API}/v1/Sale/42")
+}
+
+#[tokio::test]
+async fn unauthorized_refreshes_once_and_retries_with_the_new_token() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(sale_path()))
+        .and(header("Authorization", BEARER_1))
+        .respond_with(ResponseTemplate::new(401))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(sale_path()))
+        .and(header("Authorization", BEARER_2))
+        .respond_with(sale_ok())
+        .expect(2)
+        .mount(&server)
+        .await;
+    let (client, tokens) = client(&server);
+    let sale = client.sales().get(SaleId(42)).await.unwrap();
+    assert_eq!(sale.sale_id, SaleId(42));
+    assert_eq!(tokens.refreshes(), 1);
+    // Later calls use the refreshed credential straight away.
+    client.sales().get(SaleId(42)).await.unwrap();
+    assert_eq!(tokens.refreshes(), 1);
+}
+
+#[tokio::test]
+async fn second_unauthorized_is_a_typed_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(sale_path()))
+        .respond_with(ResponseTemplate::new(401).set_body_raw(
+            r#"{"Error":true,"ErrorType":"SoAuthenticationException","ErrorMessage":"Invalid token","ErrorSource":"WebApi"}"#,
+            "application/json",
+        ))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let (client, tokens) = client(&server);
+    let err = client.sales().get(SaleId(42)).await.unwrap_err();
+    match &err {
+        Error::Unauthorized(api) => assert_eq!(api.error_type(), Some("SoAuthenticationException")),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(tokens.refreshes(), 1);
+    assert!(
+        !err.to_string().contains("token-"),
+        "no token in the message: {err}"
+    );
+}
+
+#[tokio::test]
+async fn static_token_401_surfaces_the_auth_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(sale_path()))
+        .respond_with(ResponseTemplate::new(401))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .api_base(api_base(&server))
+        .token_provider(Arc::new(StaticToken::new(Credential::bearer(
+            "static-secret",
+        ))))
+        .rate_limit(RateLimit::unlimited())
+        .build()
+        .unwrap();
+    let err = client.sales().get(SaleId(42)).await.unwrap_err();
+    assert!(matches!(err, Error::Auth(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn misdirected_request_re_resolves_the_base_once_and_keeps_it() {
+    let old = MockServer::start().await;
+    let new = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(sale_path()))
+        .respond_with(
+            ResponseTemplate::new(421).set_body_string("Wrong subdomain used to access tenant"),
+        )
+        .expect(1)
+        .mount(&old)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(sale_path()))
+        .and(header("Authorization", BEARER_1))
+        .respond_with(sale_ok())
+        .expect(2)
+        .mount(&new)
+        .await;
+    let resolver = FixedResolver::new(api_base(&new));
+    let client = Client::builder()
+        .api_base(api_base(&old))
+        .token_provider(CountingTokens::new())
+        .api_base_resolver(resolver.clone())
+        .rate_limit(RateLimit::unlimited())
+        .build()
+        .unwrap();
+    client.sales().get(SaleId(42)).await.unwrap();
+    assert_eq!(resolver.calls(), 1);
+    assert_eq!(client.api_base(), api_base(&new));
+    // A clone shares the new base; no second resolution.
+    client.clone().sales().get(SaleId(42)).await.unwrap();
+    assert_eq!(resolver.calls(), 1);
+}
+
+#[tokio::test]
+async fn second_misdirected_request_is_a_typed_error() {
+    let old = MockServer::start().await;
+    let also_wrong = MockServer::start().await;
+    for server in [&old, &also_wrong] {
+        Mock::given(method("GET"))
+            .and(path(sale_path()))
+            .respond_with(ResponseTemplate::new(421))
+            .expect(1)
+            .mount(server)
+            .await;
+    }
+    let resolver = FixedResolver::new(api_base(&also_wrong));
+    let client = Client::builder()
+        .api_base(api_base(&old))
+        .token_provider(CountingTokens::new())
+        .api_base_resolver(resolver.clone())
+        .rate_limit(RateLimit::unlimited())
+        .build()
+        .unwrap();
+    let err = client.sales().get(SaleId(42)).await.unwrap_err();
+    assert!(matches!(err, Error::MisdirectedRequest(_)), "{err:?}");
+    assert_eq!(resolver.calls(), 1);
+}
+
+#[tokio::test]
+async fn misdirected_request_without_resolver_is_a_typed_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(sale_path()))
+        .respond_with(ResponseTemplate::new(421))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (client, _) = client(&server);
+    let err = client.sales().get(SaleId(42)).await.unwrap_err();
+    assert!(matches!(err, Error::MisdirectedRequest(_)));
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(421));
+}
+
+#[tokio::test(start_paused = true)]
+async fn rate_limited_get_waits_for_retry_after_then_succeeds() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(sale_path()))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "3"))
+        .up_to_n_times(2)
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(sale_path()))
+        .respond_with(sale_ok())
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .api_base(api_base(&server))
+        .token_provider(CountingTokens::new())
+        .http_client(rest_support::timerless_http())
+        .rate_limit(RateLimit::unlimited())
+        .build()
+        .unwrap();
+    let start = tokio::time::Instant::now();
+    client.sales().get(SaleId(42)).await.unwrap();
+    assert!(
+        start.elapsed() >= Duration::from_secs(6),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn retries_give_up_after_the_attempt_cap() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(sale_path()))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .api_base(api_base(&server))
+        .token_provider(CountingTokens::new())
+        .http_client(rest_support::timerless_http())
+        .retry_policy(RetryPolicy::default().max_attempts(3))
+        .rate_limit(RateLimit::unlimited())
+        .build()
+        .unwrap();
+    let err = client.sales().get(SaleId(42)).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
+    assert!(err.is_retryable());
+}
+
+#[tokio::test]
+async fn post_is_never_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("{API}/v1/Webhook")))
+        .respond_with(ResponseTemplate::new(503).insert_header("Retry-After", "0"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (client, _) = client(&server);
+    let hook = Webhook::new(
+        "hook",
+        "https://contracts.example.com/hooks",
+        ["sale.changed"],
+        WebhookSecret::new("s"),
+    );
+    let err = client.webhooks().create(&hook).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
+    assert_eq!(err.retry_after(), Some(Duration::ZERO));
+}
+
+#[tokio::test]
+async fn html_bad_gateway_keeps_status_and_snippet() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(sale_path()))
+        .respond_with(
+            ResponseTemplate::new(502).set_body_raw(BAD_GATEWAY.as_bytes().to_vec(), "text/html"),
+        )
+        .mount(&server)
+        .await;
+    let (client, _) = client(&server);
+    let client_no_retry = {
+        let _ = client;
+        Client::builder()
+            .api_base(api_base(&server))
+            .token_provider(CountingTokens::new())
+            .retry_policy(RetryPolicy::never())
+            .rate_limit(RateLimit::unlimited())
+            .build()
+            .unwrap()
+    };
+    let err = client_no_retry.sales().get(SaleId(42)).await.unwrap_err();
+    let api = err.api_error().unwrap();
+    assert_eq!(api.status().as_u16(), 502);
+    assert_eq!(api.error_type(), None);
+    assert!(api.snippet().contains("502 Bad Gateway"));
+    assert!(api.body().contains("nginx"));
+    assert!(err.to_string().contains("502"));
+}
+
+#[tokio::test]
+async fn not_found_error_body_is_decoded() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{API}/v1/Sale/999")))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_raw(NOT_FOUND.as_bytes().to_vec(), "application/json"),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (client, _) = client(&server);
+    let err = client.sales().get(SaleId(999)).await.unwrap_err();
+    match err {
+        Error::NotFound(api) => {
+            assert_eq!(api.error_type(), Some("SoNotFoundException"));
+            assert_eq!(api.message(), Some("Sale id 999 not found"));
+            assert_eq!(
+                api.error_source(),
+                Some("SuperOffice.Services.Implementation")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn precondition_failed_is_typed() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(sale_path()))
+        .respond_with(ResponseTemplate::new(412))
+        .mount(&server)
+        .await;
+    let (client, _) = client(&server);
+    let err = client.sales().get(SaleId(42)).await.unwrap_err();
+    assert!(matches!(err, Error::PreconditionFailed(_)));
+}
+
+#[tokio::test]
+async fn decode_errors_name_the_json_path() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(sale_path()))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            r#"{"SaleId":42,"Status":"Open","Probability":"fifty"}"#,
+            "application/json",
+        ))
+        .mount(&server)
+        .await;
+    let (client, _) = client(&server);
+    let err = client.sales().get(SaleId(42)).await.unwrap_err();
+    match err {
+        Error::Decode {
+            path,
+            snippet,
+            endpoint,
+            ..
+        } => {
+            assert!(path.contains("Probability"), "{path}");
+            assert!(snippet.contains("fifty"));
+            assert_eq!(endpoint, "v1/Sale/{id}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn client_side_rate_limit_spaces_requests() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(sale_path()))
+        .respond_with(sale_ok())
+        .expect(12)
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .api_base(api_base(&server))
+        .token_provider(CountingTokens::new())
+        .http_client(rest_support::timerless_http())
+        .build() // default: 10 requests per second
+        .unwrap();
+    let start = tokio::time::Instant::now();
+    for _ in 0..10 {
+        client.sales().get(SaleId(42)).await.unwrap();
+    }
+    assert!(start.elapsed() < Duration::from_millis(100));
+    client.sales().get(SaleId(42)).await.unwrap();
+    client.clone().sales().get(SaleId(42)).await.unwrap();
+    assert!(
+        start.elapsed() >= Duration::from_millis(200),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn secrets_are_absent_from_debug_output() {
+    let server = MockServer::start().await;
+    let client = Client::builder()
+        .api_base(api_base(&server))
+        .token_provider(Arc::new(StaticToken::new(Credential::bearer(
+            "top-secret-token",
+        ))))
+        .build()
+        .unwrap();
+    let debug = format!("{client:?}");
+    assert!(!debug.contains("top-secret-token"), "{debug}");
+    let hook = Webhook::new(
+        "h",
+        "https://x.example/h",
+        ["sale.changed"],
+        WebhookSecret::new("hook-secret-42"),
+    );
+    let debug = format!("{hook:?}");
+    assert!(!debug.contains("hook-secret-42"), "{debug}");
+    assert!(serde_json::to_string(&hook)
+        .unwrap()
+        .contains("hook-secret-42"));
+}
+
+#[tokio::test]
+async fn builder_requires_base_and_tokens() {
+    assert!(matches!(Client::builder().build(), Err(Error::Config(_))));
+    let no_tokens = Client::builder()
+        .api_base(
+            "https://sod2.superoffice.com/Cust12345/api/"
+                .parse()
+                .unwrap(),
+        )
+        .build();
+    assert!(matches!(no_tokens, Err(Error::Config(_))));
+    let resolver = FixedResolver::new("https://x.example/api/".parse().unwrap());
+    let no_customer = Client::builder()
+        .api_base("https://x.example/api/".parse().unwrap())
+        .token_provider(CountingTokens::new())
+        .api_base_resolver(resolver)
+        .build();
+    assert!(matches!(no_customer, Err(Error::Config(_))));
+}
+
+#[tokio::test]
+async fn system_user_credentials_send_ticket_and_app_token() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(sale_path()))
+        .and(header("Authorization", "SOTicket 7T:ticket-abc"))
+        .and(header("SO-AppToken", "client-secret-xyz"))
+        .respond_with(sale_ok())
+        .expect(1)
+        .mount(&server)
+        .await;
+    let credential = Credential::SystemUser {
+        ticket: "7T:ticket-abc".to_owned().into(),
+        app_token: "client-secret-xyz".to_owned().into(),
+    };
+    let client = Client::builder()
+        .api_base(api_base(&server))
+        .token_provider(Arc::new(StaticToken::new(credential)))
+        .rate_limit(RateLimit::unlimited())
+        .build()
+        .unwrap();
+    client.sales().get(SaleId(42)).await.unwrap();
+    let debug = format!("{client:?}");
+    assert!(!debug.contains("ticket-abc") && !debug.contains("client-secret-xyz"));
+}

@@ -1,0 +1,74 @@
+//! Tracing output of the REST client: request spans name the path template and attempt, and
+//! never carry tokens or personal data. (A binary of its own: tracing caches per-callsite
+//! interest globally, so a thread-local subscriber must not race with other tests.)
+
+mod rest_support;
+
+use std::sync::Arc;
+
+use rest_support::{client, API, BEARER_1, BEARER_2};
+use superoffice_client::models::SaleId;
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const SALE: &str = include_str!("fixtures/rest/sale.json");
+
+fn sale_ok() -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_raw(SALE.as_bytes().to_vec(), "application/json")
+}
+
+fn sale_path() -> String {
+    format!("{API}/v1/Sale/42")
+}
+
+#[tokio::test]
+async fn tracing_output_has_templates_but_no_tokens() {
+    use std::io::Write;
+    use std::sync::Mutex;
+
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+    impl Write for Buffer {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter("superoffice_client=trace")
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(sale_path()))
+        .and(header("Authorization", BEARER_1))
+        .respond_with(ResponseTemplate::new(401))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(sale_path()))
+        .and(header("Authorization", BEARER_2))
+        .respond_with(sale_ok())
+        .mount(&server)
+        .await;
+    let (client, _) = client(&server);
+    client.sales().get(SaleId(42)).await.unwrap();
+
+    let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("v1/Sale/{id}"), "{logs}");
+    assert!(logs.contains("attempt"), "{logs}");
+    assert!(
+        !logs.contains("token-1") && !logs.contains("token-2"),
+        "{logs}"
+    );
+    assert!(!logs.contains("Jane O'Brien"), "no personal data: {logs}");
+}

@@ -1,0 +1,1035 @@
+//! The sandbox's tenant REST API, tenant routing and fault knobs, driven with raw HTTP.
+#![cfg(feature = "sandbox")]
+
+mod sandbox_support;
+
+use std::time::Duration;
+
+use sandbox_support::*;
+use serde_json::{json, Value};
+use superoffice_client::sandbox::{default_seed, AuthKind, Fault, SaleStatus, SuperOfficeSandbox};
+
+async fn send(
+    sb: &SuperOfficeSandbox,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    content_type: &str,
+    body: &Value,
+) -> reqwest::Response {
+    let base = sb.api_base("Cust12345").unwrap();
+    http()
+        .request(method, format!("{base}v1/{path}"))
+        .bearer_auth(token)
+        .header("Content-Type", content_type)
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn sale_entity_has_superoffice_shape_and_resolved_references() {
+    let sb = SuperOfficeSandbox::start().await.unwrap();
+    let token = sb.issue_access_token(default_seed::SELLER_EMAIL).unwrap();
+    let response = get(&sb, "Cust12345", "Sale/101", &token).await;
+    assert_eq!(response.status(), 200);
+    let sale: Value = response.json().await.unwrap();
+    assert_eq!(sale["SaleId"], 101);
+    assert_eq!(sale["Heading"], "Fleet tracking licence");
+    assert_eq!(sale["Status"], "Open");
+    assert_eq!(
+        sale["Rating"],
+        json!({"Id": 3, "Value": "Proposal", "Tooltip": "Proposal (50%)"})
+    );
+    assert_eq!(sale["Probability"], 50);
+    assert_eq!(sale["Currency"]["Value"], "NOK");
+    assert_eq!(sale["Contact"]["ContactId"], 2);
+    assert_eq!(sale["Contact"]["Name"], "Fjord Shipping ASA");
+    assert_eq!(sale["Person"]["PersonId"], 10);
+    assert_eq!(
+        sale["Person"]["Email"],
+        "kari.nordmann@fjord-shipping.example"
+    );
+    assert_eq!(sale["Associate"]["AssociateId"], 6);
+    assert_eq!(sale["Associate"]["FullName"], "Sam Seller");
+    assert_eq!(sale["SaleType"]["Value"], "New business");
+    assert_eq!(sale["Completed"], "NotStarted");
+
+    let sold: Value = get(&sb, "Cust12345", "Sale/103", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(sold["Status"], "Sold");
+    assert_eq!(sold["ReasonSold"]["Value"], "Product fit");
+    let lost: Value = get(&sb, "Cust12345", "Sale/104", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(lost["Status"], "Lost");
+    assert_eq!(lost["Reason"]["Value"], "Lost to competitor");
+
+    let missing = get(&sb, "Cust12345", "Sale/999", &token).await;
+    assert_eq!(missing.status(), 404);
+    let body: Value = missing.json().await.unwrap();
+    assert_eq!(body["Error"], true);
+    assert_eq!(body["ErrorType"], "SoNotFoundException");
+    assert!(body["ErrorMessage"].as_str().unwrap().contains("999"));
+}
+
+#[tokio::test]
+async fn json_patch_test_conflict_and_close_as_sold() {
+    let sb = SuperOfficeSandbox::start().await.unwrap();
+    let token = sb.issue_access_token(default_seed::SELLER_EMAIL).unwrap();
+    let before = sb.sale("Cust12345", 101).unwrap();
+
+    let conflict = send(
+        &sb,
+        reqwest::Method::PATCH,
+        "Sale/101",
+        &token,
+        "application/json-patch+json",
+        &json!([
+            {"op": "test", "path": "Status", "value": "Lost"},
+            {"op": "replace", "path": "Status", "value": "Sold"}
+        ]),
+    )
+    .await;
+    assert_eq!(conflict.status(), 409);
+    let body: Value = conflict.json().await.unwrap();
+    assert_eq!(body["Error"], true);
+    assert_eq!(
+        sb.sale("Cust12345", 101).unwrap()["Status"],
+        "Open",
+        "nothing applied"
+    );
+
+    let ok = send(
+        &sb,
+        reqwest::Method::PATCH,
+        "Sale/101",
+        &token,
+        "application/json",
+        &json!([
+            {"op": "test", "path": "/status", "value": "Open"},
+            {"op": "replace", "path": "status", "value": "Sold"},
+            {"op": "replace", "path": "Saledate", "value": "2026-11-28T00:00:00"},
+            {"op": "replace", "path": "ReasonSold/Id", "value": 2}
+        ]),
+    )
+    .await;
+    assert_eq!(ok.status(), 200);
+    let sale: Value = ok.json().await.unwrap();
+    assert_eq!(sale["Status"], "Sold");
+    assert_eq!(sale["Probability"], 100);
+    assert_eq!(sale["Completed"], "Completed");
+    assert_eq!(
+        sale["ReasonSold"],
+        json!({"Id": 2, "Value": "Relationship", "Tooltip": ""})
+    );
+    assert_eq!(sale["Saledate"], "2026-11-28T00:00:00");
+    assert_eq!(sale["UpdatedBy"]["AssociateId"], 6);
+    assert!(sale["UpdatedDate"].as_str().unwrap() >= before["UpdatedDate"].as_str().unwrap());
+    let stored: Value = get(&sb, "Cust12345", "Sale/101", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stored["Status"], "Sold");
+
+    for (patch, what) in [
+        (
+            json!([{"op": "move", "from": "Heading", "path": "Postit"}]),
+            "move",
+        ),
+        (
+            json!([{"op": "copy", "from": "Heading", "path": "Postit"}]),
+            "copy",
+        ),
+        (
+            json!([{"op": "replace", "path": "Status", "value": "Won"}]),
+            "bad status",
+        ),
+        (
+            json!([{"op": "replace", "path": "NoSuchField", "value": 1}]),
+            "unknown field",
+        ),
+        (
+            json!([{"op": "replace", "path": "Rating/Id", "value": 77}]),
+            "unknown stage",
+        ),
+    ] {
+        let response = send(
+            &sb,
+            reqwest::Method::PATCH,
+            "Sale/102",
+            &token,
+            "application/json-patch+json",
+            &patch,
+        )
+        .await;
+        assert_eq!(response.status(), 400, "{what}");
+    }
+}
+
+#[tokio::test]
+async fn merge_patch_and_put() {
+    let sb = SuperOfficeSandbox::start().await.unwrap();
+    let token = sb.issue_access_token(default_seed::SELLER_EMAIL).unwrap();
+    let response = send(
+        &sb,
+        reqwest::Method::PATCH,
+        "Sale/102",
+        &token,
+        "application/merge-patch+json",
+        &json!({"rating": {"id": 4}, "Heading": "Support agreement 2027 (3 years)"}),
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let sale: Value = response.json().await.unwrap();
+    assert_eq!(sale["Rating"]["Value"], "Negotiation");
+    assert_eq!(sale["Probability"], 75, "probability follows the stage");
+    assert_eq!(sale["Heading"], "Support agreement 2027 (3 years)");
+
+    // An object body with application/json is a merge patch too.
+    let response = send(
+        &sb,
+        reqwest::Method::PATCH,
+        "Sale/102",
+        &token,
+        "application/json",
+        &json!({"Status": "Lost", "Reason": {"Id": 1}}),
+    )
+    .await;
+    let sale: Value = response.json().await.unwrap();
+    assert_eq!(sale["Status"], "Lost");
+    assert_eq!(sale["Probability"], 0);
+    assert_eq!(sale["Reason"]["Value"], "Price");
+
+    // PUT the whole entity back with changes.
+    let mut entity: Value = get(&sb, "Cust12345", "Sale/105", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    entity["Amount"] = json!(12500.5);
+    entity["Person"] = json!({"PersonId": 13});
+    let response = send(
+        &sb,
+        reqwest::Method::PUT,
+        "Sale/105",
+        &token,
+        "application/json",
+        &entity,
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let sale: Value = response.json().await.unwrap();
+    assert_eq!(sale["Amount"], 12500.5);
+    assert_eq!(sale["Person"]["FullName"], "Mikko Virtanen");
+    // A person from another company is refused.
+    entity["Person"] = json!({"PersonId": 10});
+    let response = send(
+        &sb,
+        reqwest::Method::PUT,
+        "Sale/105",
+        &token,
+        "application/json",
+        &entity,
+    )
+    .await;
+    assert_eq!(response.status(), 400);
+}
+
+#[tokio::test]
+async fn odata_sale_list_filter_select_paging() {
+    let sb = SuperOfficeSandbox::start().await.unwrap();
+    let token = sb.issue_access_token(default_seed::ADMIN_EMAIL).unwrap();
+    let base = sb.api_base("Cust12345").unwrap();
+    let query = |q: Vec<(&'static str, String)>| {
+        let token = token.clone();
+        let url = format!("{base}v1/Sale");
+        async move {
+            let response = http()
+                .get(url)
+                .bearer_auth(token)
+                .query(&q)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, page) = query(vec![
+        ("$select", "saleId,heading,amount,status,stage".into()),
+        ("$filter", "status is 'Open' and amount ge 10000".into()),
+        ("$orderBy", "amount desc".into()),
+        ("$top", "1".into()),
+    ])
+    .await;
+    assert_eq!(status, 200);
+    let rows = page["value"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["saleId"], 101);
+    assert_eq!(rows[0]["PrimaryKey"], 101);
+    assert_eq!(rows[0]["EntityName"], "sale");
+    assert_eq!(rows[0]["stage"], "Proposal");
+    assert_eq!(
+        rows[0].as_object().unwrap().len(),
+        7,
+        "5 selected + PrimaryKey + EntityName"
+    );
+    let next = page["odata.nextLink"].as_str().unwrap();
+    assert!(
+        next.contains("%24skip=1") || next.contains("$skip=1"),
+        "{next}"
+    );
+    assert!(page.get("odata.metadata").is_some());
+
+    let (_, page) = query(vec![
+        ("$select", "saleId".into()),
+        ("$filter", "status is 'Open' and amount ge 10000".into()),
+        ("$orderBy", "amount desc".into()),
+        ("$top", "1".into()),
+        ("$skip", "1".into()),
+    ])
+    .await;
+    assert_eq!(page["value"][0]["saleId"], 102);
+    assert!(page["odata.nextLink"].is_null());
+
+    let (_, page) = query(vec![
+        ("$select", "saleId,heading".into()),
+        ("$filter", "heading is 'Partner''s workshop'".into()),
+    ])
+    .await;
+    assert_eq!(page["value"].as_array().unwrap().len(), 1);
+    assert_eq!(page["value"][0]["saleId"], 105);
+
+    let (_, page) = query(vec![
+        ("$select", "saleId".into()),
+        (
+            "$filter",
+            "contactId eq 2 and (heading begins 'fleet' or heading contains 'PILOT')".into(),
+        ),
+        ("$orderBy", "saleId".into()),
+    ])
+    .await;
+    let ids: Vec<i64> = page["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["saleId"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![101, 104]);
+
+    let (status, body) = query(vec![("$filter", "heading frobnicates 'x'".into())]).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["Error"], true);
+    let (status, _) = query(vec![("$select", "noSuchColumn".into())]).await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn users_principal_contacts_persons_and_lists() {
+    let sb = SuperOfficeSandbox::start().await.unwrap();
+    let token = sb.issue_access_token(default_seed::ADMIN_EMAIL).unwrap();
+    let base = sb.api_base("Cust12345").unwrap();
+    let users: Value = http()
+        .get(format!("{base}v1/User"))
+        .bearer_auth(&token)
+        .query(&[
+            (
+                "$select",
+                "associateDbId,fullName,personEmail,userName,isActive,assocType",
+            ),
+            ("$filter", "personEmail is 'SELLER@nordic.example'"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rows = users["value"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["associateDbId"], 6);
+    assert_eq!(rows[0]["fullName"], "Sam Seller");
+    assert_eq!(rows[0]["isActive"], true);
+    assert_eq!(rows[0]["assocType"], "InternalAssociate");
+
+    let principal: Value = get(&sb, "Cust12345", "User/currentPrincipal", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(principal["AssociateId"], 5);
+    assert_eq!(principal["EMailAddress"], default_seed::ADMIN_EMAIL);
+    assert_eq!(principal["RoleType"], "Employee");
+    assert!(principal["FunctionRights"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("admin-all")));
+    assert_eq!(principal["DatabaseContextIdentifier"], "Cust12345");
+    let associate: Value = get(&sb, "Cust12345", "User/currentAssociate", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(associate["AssociateId"], 5);
+    assert_eq!(associate["Type"], "InternalAssociate");
+
+    let contact: Value = get(&sb, "Cust12345", "Contact/2", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(contact["Name"], "Fjord Shipping ASA");
+    assert_eq!(contact["OrgNr"], "NO 987 654 321 MVA");
+    assert_eq!(contact["Country"]["TwoLetterISOCountry"], "NO");
+    assert_eq!(
+        contact["Emails"][0]["Value"],
+        "contact@fjord-shipping.example"
+    );
+    assert_eq!(contact["Address"]["Postal"]["City"], "Bergen");
+    assert_eq!(contact["Persons"].as_array().unwrap().len(), 2);
+
+    let person: Value = get(&sb, "Cust12345", "Person/10", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(person["FullName"], "Kari Nordmann");
+    assert_eq!(
+        person["Emails"][0]["Value"],
+        "kari.nordmann@fjord-shipping.example"
+    );
+    assert_eq!(person["MobilePhones"][0]["Value"], "+47 912 34 567");
+    assert_eq!(person["Contact"]["ContactId"], 2);
+
+    let persons: Value = get(
+        &sb,
+        "Cust12345",
+        "Contact/2/Persons?$select=personId,fullName,email",
+        &token,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(persons["value"].as_array().unwrap().len(), 2);
+    let persons: Value = get(
+        &sb,
+        "Cust12345",
+        "Person?$select=personId&$filter=contactId%20eq%203",
+        &token,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(persons["value"][0]["personId"], 12);
+
+    let stages: Value = get(&sb, "Cust12345", "List/Rating/Items", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stages.as_array().unwrap().len(), 5);
+    assert_eq!(
+        stages[2],
+        json!({"SaleStageId": 3, "Value": "Proposal", "Tooltip": "Proposal (50%)", "Probability": 50, "Deleted": false, "Rank": 3})
+    );
+    let types: Value = get(&sb, "Cust12345", "List/SaleType/Items", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let renewal_stages: Vec<i64> = types[1]["Stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["Selected"] == true)
+        .map(|s| s["Id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(renewal_stages, vec![3, 4, 5]);
+    let reasons: Value = get(&sb, "Cust12345", "List/Reason/Items", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reasons[1]["Name"], "Lost to competitor");
+    let sold: Value = get(&sb, "Cust12345", "List/ReasonSold/Items", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(sold[2]["Name"], "Product fit");
+}
+
+#[tokio::test]
+async fn tenants_are_isolated() {
+    let sb = SuperOfficeSandbox::start().await.unwrap();
+    let nordic = sb.issue_access_token(default_seed::ADMIN_EMAIL).unwrap();
+    let svea = sb
+        .issue_access_token(default_seed::SECOND_ADMIN_EMAIL)
+        .unwrap();
+    assert_eq!(
+        get(&sb, "Cust67890", "Sale/101", &nordic).await.status(),
+        401
+    );
+    assert_eq!(get(&sb, "Cust12345", "Sale/101", &svea).await.status(), 401);
+    let theirs: Value = get(&sb, "Cust67890", "Sale/101", &svea)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(theirs["Heading"], "Consulting retainer");
+    assert_eq!(theirs["Currency"]["Value"], "SEK");
+    let ours: Value = get(&sb, "Cust12345", "Sale/101", &nordic)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ours["Heading"], "Fleet tracking licence");
+    // Garbage and missing credentials.
+    assert_eq!(
+        get(&sb, "Cust12345", "Sale/101", "8A:Cust12345.forged")
+            .await
+            .status(),
+        401
+    );
+    let base = sb.api_base("Cust12345").unwrap();
+    let anonymous = http()
+        .get(format!("{base}v1/Sale/101"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+}
+
+#[tokio::test]
+async fn moved_tenant_answers_421_and_state_api_points_to_new_host() {
+    let sb = SuperOfficeSandbox::start().await.unwrap();
+    let token = sb.issue_access_token(default_seed::SELLER_EMAIL).unwrap();
+    let old_base = sb.api_base("Cust12345").unwrap();
+    assert!(old_base.starts_with(sb.base_url()));
+    let state: Value = http()
+        .get(format!("{}/api/state/Cust12345", sb.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(state["ContextIdentifier"], "Cust12345");
+    assert_eq!(state["State"], "Running");
+    assert_eq!(state["IsRunning"], true);
+    assert_eq!(state["Api"], format!("{}/Cust12345/api", sb.base_url()));
+    assert!(state["ValidUntil"].is_string());
+
+    let new_base = sb.move_tenant("Cust12345").unwrap();
+    assert_ne!(new_base, old_base);
+    assert!(new_base.starts_with(sb.data_hosts()[1]));
+    let wrong = http()
+        .get(format!("{old_base}v1/Sale/101"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 421);
+    let body: Value = wrong.json().await.unwrap();
+    assert_eq!(body["Error"], true);
+    assert_eq!(body["ErrorType"], "WrongSubdomain");
+    assert_eq!(
+        body["ErrorMessage"],
+        "Wrong subdomain used to access tenant"
+    );
+
+    let state: Value = http()
+        .get(format!("{}/api/state/Cust12345", sb.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        state["Endpoint"],
+        format!("{}/Cust12345", sb.data_hosts()[1])
+    );
+    assert_eq!(format!("{}/", state["Api"].as_str().unwrap()), new_base);
+    let right = http()
+        .get(format!("{new_base}v1/Sale/101"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status(), 200);
+    // The other tenant did not move.
+    assert!(sb.api_base("Cust67890").unwrap().starts_with(sb.base_url()));
+
+    sb.set_tenant_state("Cust12345", "Suspended").unwrap();
+    let suspended = http()
+        .get(format!("{new_base}v1/Sale/101"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(suspended.status(), 503);
+    let unknown = http()
+        .get(format!("{}/api/state/Cust99999", sb.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+}
+
+#[tokio::test]
+async fn flush_requires_general_administrator() {
+    let sb = SuperOfficeSandbox::start().await.unwrap();
+    let flush = |token: String| {
+        let url = format!("{}/Cust12345/default.aspx?flush", sb.data_hosts()[0]);
+        async move {
+            http()
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(
+        flush(sb.issue_access_token(default_seed::SELLER_EMAIL).unwrap()).await,
+        403
+    );
+    assert_eq!(
+        flush(
+            sb.issue_access_token(default_seed::LIST_ADMIN_EMAIL)
+                .unwrap()
+        )
+        .await,
+        403
+    );
+    assert_eq!(sb.flush_count("Cust12345").unwrap(), 0);
+    assert_eq!(
+        flush(sb.issue_access_token(default_seed::ADMIN_EMAIL).unwrap()).await,
+        200
+    );
+    assert_eq!(sb.flush_count("Cust12345").unwrap(), 1);
+    let anonymous = http()
+        .get(format!("{}/Cust12345/default.aspx?flush", sb.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+}
+
+#[tokio::test]
+async fn web_panel_crud_progid_user_groups_and_rights() {
+    let sb = SuperOfficeSandbox::start().await.unwrap();
+    let admin = sb
+        .issue_access_token(default_seed::LIST_ADMIN_EMAIL)
+        .unwrap();
+    let seller = sb.issue_access_token(default_seed::SELLER_EMAIL).unwrap();
+    let base = sb.api_base("Cust12345").unwrap();
+    let client = http();
+
+    let default: Value = get(&sb, "Cust12345", "List/WebPanel/Items/Default", &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(default["WebPanelId"], 0);
+    let mut panel = default.clone();
+    panel["Name"] = json!("Oneflow contracts");
+    panel["Tooltip"] = json!("Contracts by Oneflow");
+    panel["VisibleIn"] = json!("SaleCard");
+    panel["Url"] =
+        json!("https://contracts.example.com/so/sale?ctx=<uctx>&sale=<said>&user=<usid>");
+    panel["ProgId"] = json!("oneflow.sale-panel");
+    panel["WindowName"] = json!("oneflow_sale");
+
+    let denied = client
+        .post(format!("{base}v1/List/WebPanel/Items"))
+        .bearer_auth(&seller)
+        .json(&panel)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(denied.status(), 403);
+
+    let created = client
+        .post(format!("{base}v1/List/WebPanel/Items"))
+        .bearer_auth(&admin)
+        .header("SO-AppToken", default_seed::CLIENT_SECRET)
+        .json(&panel)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 200);
+    let created: Value = created.json().await.unwrap();
+    let id = created["WebPanelId"].as_i64().unwrap();
+    assert!(id > 0);
+    assert_eq!(created["VisibleIn"], "SaleCard");
+
+    let duplicate = client
+        .post(format!("{base}v1/List/WebPanel/Items"))
+        .bearer_auth(&admin)
+        .json(&panel)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(duplicate.status(), 400, "ProgId must be unique");
+    let mut bad = panel.clone();
+    bad["ProgId"] = json!("other");
+    bad["WindowName"] = json!("other");
+    bad["VisibleIn"] = json!("Nowhere");
+    let bad = client
+        .post(format!("{base}v1/List/WebPanel/Items"))
+        .bearer_auth(&admin)
+        .json(&bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+
+    let by_prog: Value = client
+        .post(format!("{base}v1/Agents/List/GetWebPanelByProgId"))
+        .bearer_auth(&seller)
+        .json(&json!({"ProgId": "oneflow.sale-panel"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(by_prog["WebPanelId"], id);
+    let none: Value = client
+        .post(format!("{base}v1/Agents/List/GetWebPanelByProgId"))
+        .bearer_auth(&seller)
+        .json(&json!({"ProgId": "missing"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(none.is_null());
+
+    // Visible for all user groups by default; restrict to Management.
+    let groups: Value = get(
+        &sb,
+        "Cust12345",
+        &format!("List/WebPanel/Items/{id}/UserGroups"),
+        &admin,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert!(groups
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|g| g["Selected"] == true));
+    let mut update = groups.clone();
+    update[0]["Selected"] = json!(false);
+    let response = client
+        .put(format!("{base}v1/List/WebPanel/Items/{id}/UserGroups"))
+        .bearer_auth(&admin)
+        .json(&update)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let groups: Value = get(
+        &sb,
+        "Cust12345",
+        &format!("List/WebPanel/Items/{id}/UserGroups"),
+        &admin,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let selected: Vec<i64> = groups
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["Selected"] == true)
+        .map(|g| g["Id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(selected, vec![2]);
+
+    // PUT update.
+    let mut changed = created.clone();
+    changed["Url"] = json!("https://contracts.example.com/v2?ctx=<uctx>&sale=<said>&user=<usid>");
+    let response: Value = client
+        .put(format!("{base}v1/List/WebPanel/Items/{id}"))
+        .bearer_auth(&admin)
+        .json(&changed)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(response["Url"].as_str().unwrap().contains("/v2"));
+
+    // Panels created with SO-AppToken belong to the app.
+    let app_panels: Value = client
+        .post(format!("{base}v1/Agents/List/GetAppWebPanels"))
+        .bearer_auth(&admin)
+        .header("SO-AppToken", default_seed::CLIENT_SECRET)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(app_panels.as_array().unwrap().len(), 1);
+
+    // Soft delete keeps it (Deleted = true), hard delete removes it.
+    let response = client
+        .delete(format!("{base}v1/List/WebPanel/Items/{id}"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    let soft: Value = get(
+        &sb,
+        "Cust12345",
+        &format!("List/WebPanel/Items/{id}"),
+        &admin,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(soft["Deleted"], true);
+    let listed: Value = get(&sb, "Cust12345", "List/WebPanel/Items", &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(listed.as_array().unwrap().is_empty());
+    let response = client
+        .post(format!("{base}v1/Agents/List/DeleteWebPanel"))
+        .bearer_auth(&admin)
+        .json(&json!({"Id": id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    assert_eq!(
+        get(
+            &sb,
+            "Cust12345",
+            &format!("List/WebPanel/Items/{id}"),
+            &admin
+        )
+        .await
+        .status(),
+        404
+    );
+    assert!(sb.web_panels("Cust12345").unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn fault_knobs_and_request_log() {
+    let sb = SuperOfficeSandbox::builder()
+        .fault_timeout(Duration::from_millis(300))
+        .start()
+        .await
+        .unwrap();
+    let token = sb.issue_access_token(default_seed::SELLER_EMAIL).unwrap();
+    sb.inject_fault(Fault::InternalServerError, 1);
+    sb.inject_fault(Fault::BadGatewayHtml, 1);
+    sb.inject_fault(
+        Fault::TooManyRequests {
+            retry_after: Duration::from_secs(7),
+        },
+        1,
+    );
+    let first = get(&sb, "Cust12345", "Sale/101", &token).await;
+    assert_eq!(first.status(), 500);
+    let body: Value = first.json().await.unwrap();
+    assert_eq!(body["Error"], true);
+    let second = get(&sb, "Cust12345", "Sale/101", &token).await;
+    assert_eq!(second.status(), 502);
+    assert!(second.text().await.unwrap().contains("<html>"));
+    let third = get(&sb, "Cust12345", "Sale/101", &token).await;
+    assert_eq!(third.status(), 429);
+    assert_eq!(third.headers()["retry-after"], "7");
+    assert_eq!(
+        get(&sb, "Cust12345", "Sale/101", &token).await.status(),
+        200
+    );
+
+    sb.inject_fault(Fault::Timeout, 1);
+    let base = sb.api_base("Cust12345").unwrap();
+    let timed_out = reqwest::Client::builder()
+        .timeout(Duration::from_millis(100))
+        .build()
+        .unwrap()
+        .get(format!("{base}v1/Sale/101"))
+        .bearer_auth(&token)
+        .send()
+        .await;
+    assert!(timed_out.unwrap_err().is_timeout());
+
+    sb.inject_fault(Fault::InternalServerError, 3);
+    sb.clear_faults();
+    assert_eq!(
+        get(&sb, "Cust12345", "Sale/101", &token).await.status(),
+        200
+    );
+
+    let log = sb.requests();
+    let statuses: Vec<u16> = log
+        .iter()
+        .filter(|r| r.path == "/Cust12345/api/v1/Sale/101")
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(&statuses[..4], &[500, 502, 429, 200]);
+    assert!(log.iter().filter(|r| r.faulted).count() >= 3);
+    assert!(log
+        .iter()
+        .all(|r| r.auth == AuthKind::Bearer && r.method == "GET"));
+    assert!(!format!("{log:?}").contains(&token));
+    sb.clear_requests();
+    assert!(sb.requests().is_empty());
+}
+
+#[tokio::test]
+async fn control_set_sale_status_and_errors() {
+    let sb = SuperOfficeSandbox::start().await.unwrap();
+    sb.set_sale_status("Cust12345", 102, SaleStatus::Lost, 5)
+        .unwrap();
+    let sale = sb.sale("Cust12345", 102).unwrap();
+    assert_eq!(sale["Status"], "Lost");
+    assert_eq!(sale["UpdatedBy"]["AssociateId"], 5);
+    assert!(sb
+        .set_sale_status("Cust12345", 999, SaleStatus::Sold, 5)
+        .is_err());
+    assert!(sb
+        .set_sale_status("Cust00000", 101, SaleStatus::Sold, 5)
+        .is_err());
+    assert!(sb.api_base("Cust00000").is_err());
+    assert!(sb.issue_access_token("nobody@nowhere.example").is_err());
+    assert_eq!(
+        sb.tenants(),
+        vec!["Cust12345".to_owned(), "Cust67890".to_owned()]
+    );
+}
+
+#[tokio::test]
+async fn conditional_requests_on_sales() {
+    let sb = SuperOfficeSandbox::start().await.unwrap();
+    let token = sb.issue_access_token(default_seed::SELLER_EMAIL).unwrap();
+    let base = sb.api_base("Cust12345").unwrap();
+    let future = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc2822();
+    let past = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc2822();
+
+    let not_modified = http()
+        .get(format!("{base}v1/Sale/101"))
+        .bearer_auth(&token)
+        .header("If-Modified-Since", &future)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_modified.status(), 304);
+    let modified = http()
+        .get(format!("{base}v1/Sale/101"))
+        .bearer_auth(&token)
+        .header("If-Modified-Since", &past)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(modified.status(), 200);
+
+    let patch = json!([{"op": "replace", "path": "Heading", "value": "Changed"}]).to_string();
+    let stale = http()
+        .patch(format!("{base}v1/Sale/101"))
+        .bearer_auth(&token)
+        .header("Content-Type", "application/json-patch+json")
+        .header("If-Unmodified-Since", &past)
+        .body(patch.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 412);
+    let fresh = http()
+        .patch(format!("{base}v1/Sale/101"))
+        .bearer_auth(&token)
+        .header("Content-Type", "application/json-patch+json")
+        .header("If-Unmodified-Since", &future)
+        .body(patch)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fresh.status(), 200);
+}
+
+#[tokio::test]
+async fn user_group_visibility_through_the_list_agent_and_stalled_reasons() {
+    let sb = SuperOfficeSandbox::start().await.unwrap();
+    let admin = sb.issue_access_token(default_seed::ADMIN_EMAIL).unwrap();
+    let base = sb.api_base("Cust12345").unwrap();
+    let panel: Value = http()
+        .post(format!("{base}v1/List/WebPanel/Items"))
+        .bearer_auth(&admin)
+        .json(&json!({"Name": "Contracts", "VisibleIn": "SaleCard", "ProgId": "p1", "Url": "https://x.example/?s=<said>"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = panel["WebPanelId"].clone();
+    let set: Value = http()
+        .post(format!(
+            "{base}v1/Agents/List/SetVisibleForUserGroupsFromListName"
+        ))
+        .bearer_auth(&admin)
+        .json(&json!({
+            "UdListDefinitionName": "WebPanel",
+            "ListItemId": id,
+            "UserGroups": [{"Id": 1, "Selected": true}, {"Id": 2, "Selected": false}]
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(set[0]["Selected"], true);
+    assert_eq!(set[1]["Selected"], false);
+    let got: Value = http()
+        .post(format!(
+            "{base}v1/Agents/List/GetVisibleForUserGroupsFromListName"
+        ))
+        .bearer_auth(&admin)
+        .json(&json!({"UdListDefinitionName": "WebPanel", "ListItemId": id}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got, set);
+    assert_eq!(got[1]["Name"], "Management");
+
+    let stalled: Value = get(&sb, "Cust12345", "List/ReasonStalled/Items", &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stalled[0]["Name"], "Budget freeze");
+}

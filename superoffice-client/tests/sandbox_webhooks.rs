@@ -1,0 +1,383 @@
+//! The sandbox's webhooks: create ping, signed deliveries on sale status changes, retries.
+#![cfg(feature = "sandbox")]
+
+mod sandbox_support;
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use hmac::{KeyInit as _, Mac as _};
+use sandbox_support::*;
+use serde_json::{json, Value};
+use superoffice_client::sandbox::{default_seed, SaleStatus, SuperOfficeSandbox};
+
+const SECRET: &str = "whsec-sandbox-0123456789abcdef";
+
+fn hmac_b64(secret: &str, body: &[u8]) -> String {
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(body);
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+async fn fast_sandbox() -> SuperOfficeSandbox {
+    SuperOfficeSandbox::builder()
+        .webhook_retry_delays([Duration::ZERO, Duration::ZERO])
+        .start()
+        .await
+        .unwrap()
+}
+
+async fn create_hook(
+    sb: &SuperOfficeSandbox,
+    token: &str,
+    target: &str,
+    events: &[&str],
+) -> reqwest::Response {
+    let base = sb.api_base("Cust12345").unwrap();
+    http()
+        .post(format!("{base}v1/Webhook"))
+        .bearer_auth(token)
+        .json(&json!({
+            "Name": "oneflow-sale-status",
+            "Events": events,
+            "TargetUrl": target,
+            "Secret": SECRET,
+            "Type": "webhook",
+            "State": "Active",
+        }))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn create_pings_the_target_first() {
+    let sb = fast_sandbox().await;
+    let token = sb.issue_access_token(default_seed::ADMIN_EMAIL).unwrap();
+    let mut receiver = Receiver::start().await;
+
+    receiver.respond_with(&[500]);
+    let refused = create_hook(&sb, &token, &receiver.url, &["sale.sold"]).await;
+    assert_eq!(refused.status(), 400);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["Error"], true);
+    receiver.next().await;
+    assert!(sb.webhooks("Cust12345").unwrap().is_empty());
+
+    let created = create_hook(&sb, &token, &receiver.url, &["sale.sold", "sale.lost"]).await;
+    assert_eq!(created.status(), 200);
+    let hook: Value = created.json().await.unwrap();
+    assert!(hook["WebhookId"].as_i64().unwrap() > 0);
+    assert_eq!(hook["State"], "Active");
+    assert_eq!(hook["RegisteredAssociate"]["AssociateId"], 5);
+    let ping = receiver.next().await;
+    assert_eq!(ping.header("x-superoffice-event"), Some("test"));
+    assert_eq!(ping.header("x-hook-test"), Some("true"));
+    assert!(ping
+        .header("user-agent")
+        .unwrap()
+        .starts_with("NetServer-Webhook/"));
+    assert_eq!(ping.json()["Event"], "test");
+
+    // Unreachable target: refused.
+    let unreachable = create_hook(&sb, &token, "http://127.0.0.1:9/nothing", &["sale.sold"]).await;
+    assert_eq!(unreachable.status(), 400);
+}
+
+#[tokio::test]
+async fn status_change_delivers_signed_sale_sold() {
+    let sb = fast_sandbox().await;
+    let token = sb.issue_access_token(default_seed::SELLER_EMAIL).unwrap();
+    let mut receiver = Receiver::start().await;
+    let hook: Value = create_hook(&sb, &token, &receiver.url, &["sale.sold", "sale.changed"])
+        .await
+        .json()
+        .await
+        .unwrap();
+    receiver.next().await; // the create ping
+
+    let base = sb.api_base("Cust12345").unwrap();
+    let response = http()
+        .patch(format!("{base}v1/Sale/101"))
+        .bearer_auth(&token)
+        .header("Content-Type", "application/json-patch+json")
+        .body(json!([{"op": "replace", "path": "Status", "value": "Sold"}]).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+
+    let changed = receiver.next().await;
+    let sold = receiver.next().await;
+    assert_eq!(changed.header("x-superoffice-event"), Some("sale.changed"));
+    assert_eq!(sold.header("x-superoffice-event"), Some("sale.sold"));
+    for delivery in [&changed, &sold] {
+        let signature = delivery.header("x-superoffice-signature").unwrap();
+        assert_eq!(signature, hmac_b64(SECRET, &delivery.body));
+        assert_ne!(signature, hmac_b64("another secret", &delivery.body));
+        assert!(delivery
+            .header("content-type")
+            .unwrap()
+            .starts_with("application/json"));
+    }
+    let payload = sold.json();
+    assert_eq!(payload["Event"], "sale.sold");
+    assert_eq!(payload["Entity"], "sale");
+    assert_eq!(payload["PrimaryKey"], 101);
+    assert_eq!(payload["ContextIdentifier"], "Cust12345");
+    assert_eq!(payload["ChangedByAssociateId"], 6);
+    assert_eq!(payload["WebhookName"], "oneflow-sale-status");
+    assert_eq!(payload["FieldValues"]["status"], 2);
+    assert_eq!(payload["FieldValues"]["sale_id"], 101);
+    assert_eq!(payload["FieldValues"]["probability_idx"], 3);
+    let changes: Vec<&str> = payload["Changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert!(changes.contains(&"status"));
+    assert!(changes.contains(&"updated"));
+    assert_eq!(
+        sold.header("x-superoffice-eventid"),
+        payload["EventId"].as_str()
+    );
+    assert_ne!(changed.json()["EventId"], payload["EventId"]);
+
+    let log = sb.wait_for_deliveries(3).await;
+    assert!(log.iter().all(|d| d.success));
+    assert_eq!(log[0].event, "test");
+    assert_eq!(
+        log[0].webhook_id, 0,
+        "the create ping happens before the id is assigned"
+    );
+    let hook_id = i32::try_from(hook["WebhookId"].as_i64().unwrap()).unwrap();
+    assert!(log[1..]
+        .iter()
+        .all(|d| d.webhook_id == hook_id && d.tenant == "Cust12345"));
+    assert_eq!(
+        log[2].signature.as_deref(),
+        sold.header("x-superoffice-signature")
+    );
+    assert_eq!(log[2].body.as_bytes(), &sold.body[..]);
+
+    // A change that does not touch the status only raises sale.changed.
+    http()
+        .patch(format!("{base}v1/Sale/101"))
+        .bearer_auth(&token)
+        .json(&json!({"Heading": "Fleet tracking licence (signed)"}))
+        .send()
+        .await
+        .unwrap();
+    let next = receiver.next().await;
+    assert_eq!(next.header("x-superoffice-event"), Some("sale.changed"));
+    assert_eq!(next.json()["Changes"][0], "heading");
+}
+
+#[tokio::test]
+async fn control_status_change_fires_sale_lost_and_retries_until_success() {
+    let sb = fast_sandbox().await;
+    let token = sb.issue_access_token(default_seed::ADMIN_EMAIL).unwrap();
+    let mut receiver = Receiver::start().await;
+    let hook: Value = create_hook(&sb, &token, &receiver.url, &["sale.lost"])
+        .await
+        .json()
+        .await
+        .unwrap();
+    receiver.next().await;
+
+    receiver.respond_with(&[500, 503]);
+    sb.set_sale_status("Cust12345", 102, SaleStatus::Lost, 6)
+        .unwrap();
+    let attempts = [
+        receiver.next().await,
+        receiver.next().await,
+        receiver.next().await,
+    ];
+    let ids: Vec<Value> = attempts
+        .iter()
+        .map(|a| a.json()["EventId"].clone())
+        .collect();
+    assert!(ids.iter().all(|id| *id == ids[0]), "one logical event");
+    assert_eq!(attempts[0].header("x-superoffice-retry"), None);
+    assert_eq!(attempts[2].header("x-superoffice-retry"), Some("2"));
+    assert_eq!(attempts[2].json()["ChangedByAssociateId"], 6);
+
+    let log = tokio::time::timeout(Duration::from_secs(10), sb.wait_for_deliveries(4))
+        .await
+        .unwrap();
+    let lost: Vec<_> = log.iter().filter(|d| d.event == "sale.lost").collect();
+    assert_eq!(lost.len(), 3);
+    assert_eq!(
+        lost.iter().map(|d| d.success).collect::<Vec<_>>(),
+        vec![false, false, true]
+    );
+    assert_eq!(
+        lost.iter().map(|d| d.attempt).collect::<Vec<_>>(),
+        vec![1, 2, 3]
+    );
+
+    let stored: Value = get(
+        &sb,
+        "Cust12345",
+        &format!("Webhook/{}", hook["WebhookId"]),
+        &token,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(stored["TotalErrors"], 2);
+    assert_eq!(stored["ConsecutiveErrors"], 0);
+    assert_eq!(stored["LastError"], "HTTP 503");
+}
+
+#[tokio::test]
+async fn webhook_crud_and_test_endpoint() {
+    let sb = fast_sandbox().await;
+    let token = sb.issue_access_token(default_seed::ADMIN_EMAIL).unwrap();
+    let mut receiver = Receiver::start().await;
+    let base = sb.api_base("Cust12345").unwrap();
+    let hook: Value = create_hook(&sb, &token, &receiver.url, &["sale.sold"])
+        .await
+        .json()
+        .await
+        .unwrap();
+    receiver.next().await;
+    let id = hook["WebhookId"].as_i64().unwrap();
+
+    let result: Value = http()
+        .post(format!("{base}v1/Webhook/Test"))
+        .bearer_auth(&token)
+        .json(&hook)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(result["Success"], true);
+    assert_eq!(
+        receiver.next().await.header("x-superoffice-event"),
+        Some("test")
+    );
+    receiver.respond_with(&[404]);
+    let result: Value = http()
+        .post(format!("{base}v1/Webhook/Test"))
+        .bearer_auth(&token)
+        .json(&hook)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(result["Success"], false);
+    assert!(result["Message"].as_str().unwrap().contains("404"));
+
+    let list: Value = get(&sb, "Cust12345", "Webhook?eventFilter=sale.sold", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+
+    let mut changed = hook.clone();
+    changed["State"] = json!("Stopped");
+    let updated: Value = http()
+        .put(format!("{base}v1/Webhook/{id}"))
+        .bearer_auth(&token)
+        .json(&changed)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(updated["State"], "Stopped");
+    // Stopped hooks get nothing.
+    sb.set_sale_status("Cust12345", 101, SaleStatus::Sold, 5)
+        .unwrap();
+
+    let deleted = http()
+        .delete(format!("{base}v1/Webhook/{id}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    assert_eq!(
+        get(&sb, "Cust12345", &format!("Webhook/{id}"), &token)
+            .await
+            .status(),
+        404
+    );
+    assert!(sb.deliveries().iter().all(|d| d.event == "test"));
+}
+
+#[tokio::test]
+async fn nine_consecutive_failures_stop_the_webhook() {
+    let sb = fast_sandbox().await;
+    let token = sb.issue_access_token(default_seed::ADMIN_EMAIL).unwrap();
+    let mut receiver = Receiver::start().await;
+    let hook: Value = create_hook(&sb, &token, &receiver.url, &["sale.changed"])
+        .await
+        .json()
+        .await
+        .unwrap();
+    receiver.next().await;
+    receiver.respond_with(&[500; 9]);
+    for (n, heading) in ["one", "two", "three"].iter().enumerate() {
+        let patch = json!([{"op": "replace", "path": "Heading", "value": heading}]);
+        let base = sb.api_base("Cust12345").unwrap();
+        http()
+            .patch(format!("{base}v1/Sale/105"))
+            .bearer_auth(&token)
+            .header("Content-Type", "application/json-patch+json")
+            .body(patch.to_string())
+            .send()
+            .await
+            .unwrap();
+        // Wait for the three attempts of this event before the next change.
+        tokio::time::timeout(
+            Duration::from_secs(10),
+            sb.wait_for_deliveries(1 + 3 * (n + 1)),
+        )
+        .await
+        .unwrap();
+    }
+    let stored: Value = get(
+        &sb,
+        "Cust12345",
+        &format!("Webhook/{}", hook["WebhookId"]),
+        &token,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(stored["State"], "TooManyErrors");
+    assert_eq!(stored["ConsecutiveErrors"], 9);
+    assert_eq!(stored["TotalCalls"], 9);
+    // A stopped hook gets no more deliveries. A second, healthy hook created later is
+    // delivered to after the first one (same task, id order), so once it has its event the
+    // first hook would have had its attempt too.
+    let mut healthy = Receiver::start().await;
+    let second: Value = create_hook(&sb, &token, &healthy.url, &["sale.changed"])
+        .await
+        .json()
+        .await
+        .unwrap();
+    healthy.next().await;
+    sb.set_sale_status("Cust12345", 105, SaleStatus::Sold, 5)
+        .unwrap();
+    assert_eq!(healthy.next().await.json()["Event"], "sale.changed");
+    let log = tokio::time::timeout(Duration::from_secs(10), sb.wait_for_deliveries(12))
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 12, "9 failures, 2 pings, 1 delivery");
+    assert_eq!(
+        i64::from(log[11].webhook_id),
+        second["WebhookId"].as_i64().unwrap()
+    );
+}

@@ -1,0 +1,433 @@
+//! Customer ids, SuperOffice URLs, environments and the tenant state API.
+
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use superoffice_client::auth::{AuthError, Environment, ManualClock};
+use superoffice_client::tenant::{
+    flush_url, flush_url_from_base, ApiBaseResolver, CustomerId, TenantError, TenantLocator,
+    TenantState, TenantStatus,
+};
+use superoffice_client::Error;
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const RUNNING: &str = include_str!("fixtures/auth/tenant_state_running.json");
+const MOVED: &str = include_str!("fixtures/auth/tenant_state_moved.json");
+const SUSPENDED: &str = include_str!("fixtures/auth/tenant_state_suspended.json");
+
+fn cust() -> CustomerId {
+    CustomerId::parse("Cust26759").expect("valid")
+}
+
+fn tenant_err(err: Error) -> TenantError {
+    match err {
+        Error::Auth(AuthError::Tenant(e)) => e,
+        other => panic!("expected a tenant error, got {other:?}"),
+    }
+}
+
+#[test]
+fn customer_ids_parse_and_normalise() {
+    for (input, expected) in [
+        ("Cust12345", "Cust12345"),
+        ("cust12345", "Cust12345"),
+        ("CUST7", "Cust7"),
+        ("  Cust26759\n", "Cust26759"),
+    ] {
+        let id = CustomerId::parse(input).expect(input);
+        assert_eq!(id.as_str(), expected);
+        assert_eq!(id.to_string(), expected);
+        let via_from_str: CustomerId = input.parse().expect(input);
+        assert_eq!(via_from_str, id);
+    }
+    assert_eq!(cust().number(), "26759");
+}
+
+#[test]
+fn bad_customer_ids_are_typed_errors() {
+    for input in [
+        "",
+        "Cust",
+        "Cust12a",
+        "12345",
+        "Customer12345",
+        "Cust-12345",
+        "Cust 12345",
+        "Cust１２３",
+        "https://online.superoffice.com/login/",
+        "Cust1234567890123",
+    ] {
+        let err = CustomerId::parse(input).expect_err(input);
+        assert!(
+            matches!(err, TenantError::InvalidCustomerId { .. }),
+            "{input}: {err:?}"
+        );
+        assert!(err.to_string().contains("Cust12345"), "{err}");
+    }
+}
+
+#[test]
+fn customer_ids_come_out_of_superoffice_urls() {
+    for url in [
+        "https://online.superoffice.com/Cust12345/default.aspx",
+        "https://sod2.superoffice.com/Cust12345/api/v1/Sale/4",
+        "https://app.superoffice.com/cust12345/api/",
+        "https://online2.superoffice.com/Cust12345/CS/scripts/customer.fcgi?action=safeParse",
+        "https://sod.superoffice.com/login/Cust12345/oauth/authorize?client_id=x",
+    ] {
+        let id = CustomerId::from_url(url).expect(url);
+        assert_eq!(id.as_str(), "Cust12345", "{url}");
+    }
+}
+
+#[test]
+fn urls_without_a_customer_id_are_typed_errors() {
+    let err = CustomerId::from_url("https://online.superoffice.com/login/?token=secret-value")
+        .expect_err("no id");
+    match &err {
+        TenantError::NoCustomerIdInUrl { url } => {
+            assert_eq!(url, "https://online.superoffice.com/login/")
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(!err.to_string().contains("secret-value"));
+    assert!(matches!(
+        CustomerId::from_url("Cust12345"),
+        Err(TenantError::InvalidUrl { .. })
+    ));
+    assert!(matches!(
+        CustomerId::from_url("https://online.superoffice.com/Cust12x/default.aspx"),
+        Err(TenantError::NoCustomerIdInUrl { .. })
+    ));
+}
+
+#[test]
+fn customer_ids_serialise_as_strings() {
+    let json = serde_json::to_string(&cust()).expect("serialise");
+    assert_eq!(json, "\"Cust26759\"");
+    let back: CustomerId = serde_json::from_str("\"cust26759\"").expect("deserialise");
+    assert_eq!(back, cust());
+    assert!(serde_json::from_str::<CustomerId>("\"26759\"").is_err());
+}
+
+#[test]
+fn flush_urls() {
+    let url = flush_url("online2.superoffice.com", &cust()).expect("url");
+    assert_eq!(
+        url.as_str(),
+        "https://online2.superoffice.com/Cust26759/default.aspx?flush"
+    );
+    let from_webapi = flush_url_from_base(
+        &url::Url::parse("https://sod2.superoffice.com/Cust26759/api/").expect("url"),
+        &cust(),
+    );
+    assert_eq!(
+        from_webapi.as_str(),
+        "https://sod2.superoffice.com/Cust26759/default.aspx?flush"
+    );
+    let sandbox = flush_url_from_base(
+        &url::Url::parse("http://127.0.0.1:41234/").expect("url"),
+        &cust(),
+    );
+    assert_eq!(
+        sandbox.as_str(),
+        "http://127.0.0.1:41234/Cust26759/default.aspx?flush"
+    );
+    for bad in ["", "online.superoffice.com/Cust1", "user@host", "a b"] {
+        assert!(
+            matches!(
+                flush_url(bad, &cust()),
+                Err(TenantError::InvalidHost { .. })
+            ),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn environments_derive_their_endpoints() {
+    let sod = Environment::Sod;
+    assert_eq!(sod.issuer(), "https://sod.superoffice.com");
+    assert_eq!(
+        sod.discovery_url().as_str(),
+        "https://sod.superoffice.com/login/.well-known/openid-configuration"
+    );
+    assert_eq!(
+        sod.authorize_url(None).as_str(),
+        "https://sod.superoffice.com/login/common/oauth/authorize"
+    );
+    assert_eq!(
+        sod.authorize_url(Some(&cust())).as_str(),
+        "https://sod.superoffice.com/login/Cust26759/oauth/authorize"
+    );
+    assert_eq!(
+        sod.token_url().as_str(),
+        "https://sod.superoffice.com/login/common/oauth/tokens"
+    );
+    assert_eq!(
+        sod.jwks_url().as_str(),
+        "https://sod.superoffice.com/login/.well-known/jwks"
+    );
+    assert_eq!(
+        sod.system_user_url().as_str(),
+        "https://sod.superoffice.com/Login/api/PartnerSystemUser/Authenticate"
+    );
+    assert_eq!(
+        sod.tenant_state_url(&cust()).as_str(),
+        "https://sod.superoffice.com/api/state/Cust26759"
+    );
+    assert_eq!(
+        Environment::Stage.issuer(),
+        "https://qaonline.superoffice.com"
+    );
+    assert_eq!(
+        Environment::Production.issuer(),
+        "https://online.superoffice.com"
+    );
+
+    let custom = Environment::custom("http://127.0.0.1:41234").expect("custom");
+    assert_eq!(custom.issuer(), "http://127.0.0.1:41234");
+    assert_eq!(
+        custom.token_url().as_str(),
+        "http://127.0.0.1:41234/login/common/oauth/tokens"
+    );
+    let prefixed = Environment::custom("http://127.0.0.1:41234/so").expect("custom");
+    assert_eq!(prefixed.issuer(), "http://127.0.0.1:41234/so");
+    assert_eq!(
+        prefixed.jwks_url().as_str(),
+        "http://127.0.0.1:41234/so/login/.well-known/jwks"
+    );
+
+    assert_eq!("sod".parse::<Environment>().expect("sod"), Environment::Sod);
+    assert_eq!(
+        "qaonline".parse::<Environment>().expect("stage"),
+        Environment::Stage
+    );
+    assert_eq!(
+        "Stage".parse::<Environment>().expect("stage"),
+        Environment::Stage
+    );
+    assert_eq!(
+        "online".parse::<Environment>().expect("prod"),
+        Environment::Production
+    );
+    assert_eq!(
+        "http://127.0.0.1:41234/"
+            .parse::<Environment>()
+            .expect("custom"),
+        custom
+    );
+    for bad in [
+        "moon",
+        "ftp://x.example",
+        "https://x.example/?a=1",
+        "https://user:pw@x.example",
+    ] {
+        assert!(
+            matches!(
+                bad.parse::<Environment>(),
+                Err(AuthError::InvalidEnvironment { .. })
+            ),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn tenant_state_decodes_including_unknown_values() {
+    let status: TenantStatus = serde_json::from_str(RUNNING).expect("decodes");
+    assert_eq!(status.context_identifier, cust());
+    assert_eq!(status.state, TenantState::Running);
+    assert!(status.is_running && status.is_usable());
+    assert_eq!(
+        status.valid_until,
+        Utc.with_ymd_and_hms(2026, 11, 28, 20, 0, 0).single()
+    );
+    assert_eq!(
+        status.endpoint.as_ref().map(|u| u.as_str()),
+        Some("https://sod2.superoffice.com/Cust26759")
+    );
+    assert_eq!(status.version.as_deref(), Some("10.5.2.1234"));
+    assert_eq!(
+        status.api_base().map(|u| u.to_string()),
+        Some("https://sod2.superoffice.com/Cust26759/api/".to_owned())
+    );
+
+    let moved: TenantStatus = serde_json::from_str(MOVED).expect("decodes");
+    assert_eq!(moved.state, TenantState::OnlineMaintenance);
+    assert!(moved.is_usable());
+    // A ValidUntil without offset is taken as UTC.
+    assert_eq!(
+        moved.valid_until,
+        Utc.with_ymd_and_hms(2026, 11, 28, 21, 0, 0).single()
+    );
+
+    let suspended: TenantStatus = serde_json::from_str(SUSPENDED).expect("decodes");
+    assert_eq!(suspended.state, TenantState::Suspended);
+    assert!(!suspended.is_usable());
+    assert_eq!(suspended.api_base(), None);
+
+    let mut raw: serde_json::Value = serde_json::from_str(RUNNING).expect("json");
+    raw["State"] = "Hibernating".into();
+    let unseen: TenantStatus = serde_json::from_value(raw.clone()).expect("decodes");
+    assert_eq!(unseen.state, TenantState::Other("Hibernating".to_owned()));
+    assert!(!unseen.is_usable());
+    raw["State"] = 2.into();
+    let numeric: TenantStatus = serde_json::from_value(raw.clone()).expect("decodes");
+    assert_eq!(numeric.state, TenantState::Running);
+    raw["State"] = 12.into();
+    let numeric: TenantStatus = serde_json::from_value(raw).expect("decodes");
+    assert_eq!(numeric.state, TenantState::MigrationPending);
+    for (state, name) in [
+        (TenantState::Unknown, "Unknown"),
+        (TenantState::Provisioning, "Provisioning"),
+        (TenantState::Deleted, "Deleted"),
+        (TenantState::OfflineMaintenance, "OfflineMaintenance"),
+        (TenantState::ProvisioningFailed, "ProvisioningFailed"),
+        (TenantState::Deleting, "Deleting"),
+        (TenantState::DeleteFailed, "DeleteFailed"),
+    ] {
+        assert_eq!(state.as_str(), name);
+        let decoded: TenantState = serde_json::from_value(name.into()).expect("decodes");
+        assert_eq!(decoded, state);
+    }
+}
+
+fn locator(server: &MockServer, clock: Arc<ManualClock>) -> TenantLocator {
+    TenantLocator::new(
+        Environment::custom(server.uri()).expect("env"),
+        reqwest::Client::new(),
+    )
+    .with_clock(clock)
+}
+
+#[tokio::test]
+async fn api_base_is_cached_until_valid_until() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/state/Cust26759"))
+        .and(header("accept", "application/json"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(RUNNING, "application/json"))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 11, 28, 19, 0, 0)
+            .single()
+            .expect("time"),
+    ));
+    let locator = locator(&server, clock.clone());
+
+    let first = locator.api_base(&cust()).await.expect("resolved");
+    assert_eq!(
+        first.as_str(),
+        "https://sod2.superoffice.com/Cust26759/api/"
+    );
+    // Before ValidUntil (20:00): from the cache, no request.
+    clock.advance(chrono::Duration::minutes(59));
+    assert_eq!(locator.api_base(&cust()).await.expect("cached"), first);
+    // After ValidUntil: asked again (second and last expected request).
+    clock.advance(chrono::Duration::minutes(2));
+    assert_eq!(locator.api_base(&cust()).await.expect("fresh"), first);
+}
+
+#[tokio::test]
+async fn resolve_api_base_ignores_the_cache() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/state/Cust26759"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(RUNNING, "application/json"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/state/Cust26759"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(MOVED, "application/json"))
+        .with_priority(2)
+        .expect(1)
+        .mount(&server)
+        .await;
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 11, 28, 19, 0, 0)
+            .single()
+            .expect("time"),
+    ));
+    let locator = locator(&server, clock);
+    let cached = locator.api_base(&cust()).await.expect("resolved");
+    assert_eq!(cached.host_str(), Some("sod2.superoffice.com"));
+
+    // After a 421 the REST client asks again through the trait object.
+    let resolver: Arc<dyn ApiBaseResolver> = Arc::new(locator.clone());
+    let moved = resolver
+        .resolve_api_base(&cust())
+        .await
+        .expect("re-resolved");
+    assert_eq!(
+        moved.as_str(),
+        "https://disasterrecovery.superoffice.com/Cust26759/api/"
+    );
+    // The fresh answer replaced the cache.
+    assert_eq!(locator.api_base(&cust()).await.expect("cached"), moved);
+}
+
+#[tokio::test]
+async fn an_unusable_tenant_is_a_typed_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/state/Cust26759"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(SUSPENDED, "application/json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let locator = locator(&server, Arc::new(ManualClock::new(Utc::now())));
+    let err = tenant_err(locator.api_base(&cust()).await.expect_err("suspended"));
+    assert_eq!(
+        err,
+        TenantError::NotAvailable {
+            customer: cust(),
+            state: TenantState::Suspended
+        }
+    );
+}
+
+#[tokio::test]
+async fn state_api_failures_are_typed() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/state/Cust26759"))
+        .respond_with(ResponseTemplate::new(404).set_body_raw("Not found", "text/plain"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/state/Cust1"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            r#"{"ContextIdentifier":"Cust1","State":"Running","ValidUntil":"soon"}"#,
+            "application/json",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let locator = locator(&server, Arc::new(ManualClock::new(Utc::now())));
+    match tenant_err(locator.status(&cust()).await.expect_err("404")) {
+        TenantError::StateLookupFailed {
+            status,
+            body_snippet,
+            ..
+        } => {
+            assert_eq!(status, 404);
+            assert_eq!(body_snippet, "Not found");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    let other = CustomerId::parse("Cust1").expect("id");
+    match tenant_err(locator.status(&other).await.expect_err("bad date")) {
+        TenantError::InvalidStateResponse { reason, .. } => {
+            assert!(reason.contains("ValidUntil"), "{reason}")
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}
