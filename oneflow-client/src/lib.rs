@@ -1,8 +1,104 @@
 //! Typed async client for the **Oneflow** public API v1 (contracts and e-signing).
 //!
-//! (Crate-level guide, quick start and examples are filled in as the modules land.)
+//! * One [`Client`] (cheap to clone) built with [`Client::builder`]: base URL, API token,
+//!   default acting user (`x-oneflow-user-email`, overridable per call with
+//!   [`Client::as_user`]), timeouts, [`RetryPolicy`], user agent, optional own
+//!   `reqwest::Client`.
+//! * A handler per API area: [`Client::account`], [`Client::users`], [`Client::workspaces`],
+//!   [`Client::templates`], [`Client::template_types`], [`Client::helpers`],
+//!   [`Client::contracts`] (with parties, participants, data fields, events),
+//!   [`Client::files`] and [`Client::webhooks`].
+//! * Models in Oneflow's exact wire format ([`models`]), with Oneflow's timestamp format
+//!   ([`models::timestamp`]), `i64` id newtypes and an `Unknown(String)` fallback on every
+//!   server enum.
+//! * Lists return a [`Page`] from `.send()` or stream all items with `.stream()`; Oneflow's
+//!   offset ceiling (19 900) ends a stream with [`Error::OffsetCeilingReached`].
+//! * Input Oneflow would reject (too many parties, names over 100 characters, a file the
+//!   template cannot take, …) fails locally with [`Error::InvalidInput`] before anything is sent.
+//! * GET/PUT/DELETE are retried on 429/5xx/connect errors; creating POSTs never are.
+//! * [`webhook::verify`] checks deliveries (see its docs on what the signature does *not*
+//!   cover).
+//!
+//! # Quick start
+//!
+//! ```no_run
+//! use futures::TryStreamExt;
+//! use oneflow_client::models::draft::{CompanyPartyDraft, ContractDraft, ParticipantDraft, ParticipantRole};
+//! use oneflow_client::models::{DeliveryChannel, TemplateId, WorkspaceId};
+//! use oneflow_client::templates::ActiveFilter;
+//! use oneflow_client::{Client, Error};
+//!
+//! # async fn run() -> Result<(), Error> {
+//! // 1. Construct (the token is a secret: it never shows in Debug output or logs).
+//! let client = Client::builder()
+//!     .api_token(std::env::var("ONEFLOW_API_TOKEN").unwrap_or_default())
+//!     .user_email("integration@ourco.example")
+//!     .build()?;
+//!
+//! // 2. Call: act as the seller and create a contract from a template.
+//! let seller = client.as_user("seller@ourco.example");
+//! let draft = ContractDraft::new(WorkspaceId(130406), TemplateId(756510))
+//!     .name("Acme AB – licence")
+//!     .data_field("superoffice_sale_id", "4711")
+//!     .party(CompanyPartyDraft::new("Acme AB").participant(
+//!         ParticipantDraft::new("Ann Buyer")
+//!             .email("ann@acme.example")
+//!             .delivery_channel(DeliveryChannel::Email)
+//!             .role(ParticipantRole::Signatory),
+//!     ));
+//! let contract = seller.contracts().create(&draft).await?;
+//!
+//! // 3. Paginate: stream every active SuperOffice template.
+//! let mut templates = seller.templates().list().extension_type("superoffice").active(ActiveFilter::ActiveOnly).stream();
+//! while let Some(template) = templates.try_next().await? {
+//!     println!("{} {:?}", template.id, template.name);
+//! }
+//!
+//! // 4. Handle errors.
+//! match client.contracts().get(contract.id).await {
+//!     Ok(c) => println!("contract {} is {}", c.id, c.state),
+//!     Err(e) if e.is_not_found() => println!("gone"),
+//!     Err(Error::RateLimited { retry_after, .. }) => println!("slow down: {retry_after:?}"),
+//!     Err(Error::InvalidInput(reason)) => println!("fix the input: {reason}"),
+//!     Err(e) => {
+//!         if let Some(api) = e.as_api() {
+//!             eprintln!("Oneflow said {} (request id {:?})", api.status(), api.request_id());
+//!         }
+//!         return Err(e);
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # Not covered
+//!
+//! Comments, reminders, tags, folders, contacts, products as separate endpoints, access
+//! links and the SCIM API are not wrapped; [`Client::execute`] sends any
+//! [`request::ApiRequest`] for those.
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod account;
+mod client;
+pub mod contracts;
+pub mod error;
+pub mod files;
+pub mod helpers;
+pub mod models;
+pub mod pagination;
+pub mod request;
+pub mod retry;
+pub mod template_types;
+pub mod templates;
+pub mod users;
+pub mod webhook;
+pub mod webhooks;
+pub mod workspaces;
+
+pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, TOKEN_HEADER, USER_EMAIL_HEADER};
+pub use error::{ApiError, ConfigError, Error, InvalidInput, Result, TemplateSection, MAX_OFFSET};
+pub use pagination::{Page, MAX_PAGE_SIZE};
+pub use retry::{RetryDecision, RetryPolicy};
 
 #[cfg(feature = "sandbox")]
 pub mod sandbox;

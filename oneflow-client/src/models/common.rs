@@ -1,0 +1,73 @@
+//! Small shapes shared by several objects.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A hyperlink (`{"href": "..."}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Link {
+    /// The target URL.
+    pub href: String,
+}
+
+/// The `_links` object of a resource or a page.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Links {
+    /// Link to this resource or page.
+    #[serde(default, rename = "self", skip_serializing_if = "Option::is_none")]
+    pub self_link: Option<Link>,
+    /// Next page, absent on the last one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<Link>,
+    /// Previous page, absent on the first one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<Link>,
+    /// Any other links (e.g. `template_type` on a data field).
+    #[serde(flatten)]
+    pub other: BTreeMap<String, serde_json::Value>,
+}
+
+/// Permissions object (`_permissions`), e.g. `{"contract:update": true}`.
+pub type Permissions = BTreeMap<String, bool>;
+
+/// An amount as Oneflow sends it: a decimal **string** with at most two decimals
+/// (`"1500.00"`), never a float.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Amount {
+    /// The decimal string.
+    pub amount: String,
+}
+
+impl Amount {
+    /// Wraps a decimal string such as `"1500.00"`.
+    pub fn new(amount: impl Into<String>) -> Self {
+        Amount {
+            amount: amount.into(),
+        }
+    }
+}
+
+/// A monetary value with currency (contract value).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Money {
+    /// Decimal string, e.g. `"25000.00"`.
+    pub amount: String,
+    /// ISO 4217 currency code, e.g. `SEK`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+}
+
+impl Money {
+    /// A value in the given currency.
+    pub fn new(amount: impl Into<String>, currency: impl Into<String>) -> Self {
+        Money {
+            amount: amount.into(),
+            currency: Some(currency.into()),
+        }
+    }
+}

@@ -1,0 +1,307 @@
+//! Enumerations sent by the server. Every enum keeps values it does not know in an
+//! `Unknown(String)` variant, so a value Oneflow adds later never breaks decoding.
+
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)*
+            /// A value this version of the crate does not know (kept verbatim).
+            Unknown(String),
+        }
+
+        impl $name {
+            /// The wire value.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $($name::$variant => $wire,)*
+                    $name::Unknown(s) => s.as_str(),
+                }
+            }
+
+            /// Parses a wire value; unseen values become `Unknown`.
+            pub fn from_wire(s: &str) -> Self {
+                match s {
+                    $($wire => $name::$variant,)*
+                    other => $name::Unknown(other.to_owned()),
+                }
+            }
+
+            /// Whether this is a value the crate does not know.
+            pub fn is_unknown(&self) -> bool {
+                matches!(self, $name::Unknown(_))
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                Self::from_wire(s)
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
+                Ok(Self::from_wire(&s))
+            }
+        }
+    };
+}
+
+string_enum! {
+    /// Signing state of a contract (`state`).
+    ContractState {
+        /// Not yet sent for signing.
+        Draft = "draft",
+        /// Sent, awaiting signatures.
+        Pending = "pending",
+        /// The signing period expired (formerly "expired").
+        Overdue = "overdue",
+        /// Signed by everyone.
+        Signed = "signed",
+        /// Declined by a participant.
+        Declined = "declined",
+    }
+}
+
+string_enum! {
+    /// How a participant receives the contract (`delivery_channel`).
+    DeliveryChannel {
+        /// By e-mail.
+        Email = "email",
+        /// By text message.
+        Sms = "sms",
+        /// Signs on the same device as the sender.
+        SameDevice = "same_device",
+        /// Not delivered.
+        None = "none",
+        /// By e-mail and text message.
+        EmailAndSms = "email_and_sms",
+    }
+}
+
+string_enum! {
+    /// Delivery status of the invitation to a participant (`delivery_status`).
+    DeliveryStatus {
+        /// Not sent yet.
+        NotSent = "not_sent",
+        /// Being delivered.
+        Pending = "pending",
+        /// Delivery failed.
+        Failure = "failure",
+        /// Bounced.
+        Bounce = "bounce",
+        /// Delivered.
+        Success = "success",
+        /// Opened by the participant.
+        Opened = "opened",
+    }
+}
+
+string_enum! {
+    /// How a participant signs (`sign_method`).
+    SignMethod {
+        /// Click-to-sign e-signature.
+        StandardEsign = "standard_esign",
+        /// SMS verification.
+        Sms = "sms",
+        /// Swedish BankID.
+        SwedishBankid = "swedish_bankid",
+        /// Norwegian BankID.
+        NorwegianBankid = "norwegian_bankid",
+        /// Danish NemID.
+        DanishNemid = "danish_nemid",
+        /// Finnish BankID.
+        FinnishBankid = "finnish_bankid",
+        /// Handwritten signature.
+        HandwrittenSignature = "handwritten_signature",
+        /// Generic eID.
+        EidSign = "eid_sign",
+    }
+}
+
+string_enum! {
+    /// A participant's signing decision (`sign_state`).
+    SignState {
+        /// Not decided yet.
+        Undecided = "undecided",
+        /// Signed.
+        Signed = "signed",
+        /// Declined.
+        Declined = "declined",
+    }
+}
+
+string_enum! {
+    /// Two-step authentication before a participant can open the contract.
+    TwoStepAuthenticationMethod {
+        /// Code by e-mail.
+        Email = "email",
+        /// Code by SMS.
+        Sms = "sms",
+        /// No second step.
+        None = "none",
+    }
+}
+
+string_enum! {
+    /// Lifecycle state of a contract (`lifecycle_state.lifecycle_state`).
+    LifecycleStateKind {
+        /// Signed, not started yet.
+        Awaiting = "awaiting",
+        /// Running.
+        Active = "active",
+        /// Ended.
+        Ended = "ended",
+    }
+}
+
+string_enum! {
+    /// Lifecycle settings type (`lifecycle_settings.type`).
+    LifecycleType {
+        /// No duration.
+        NoDuration = "no_duration",
+        /// One period.
+        SinglePeriod = "single_period",
+        /// Recurring periods.
+        Recurring = "recurring",
+        /// An initial period followed by recurring ones.
+        RecurringTwoPeriods = "recurring_two_periods",
+    }
+}
+
+string_enum! {
+    /// Kind of party (`type`).
+    PartyType {
+        /// A company, with participants.
+        Company = "company",
+        /// A private person (formerly "consumer").
+        Individual = "individual",
+    }
+}
+
+string_enum! {
+    /// Kind of contract file (`type`).
+    FileType {
+        /// The whole contract as PDF (always id 1).
+        Contract = "contract",
+        /// The verification document (legacy, id 2).
+        Verification = "verification",
+        /// An uploaded expanded PDF.
+        Pdf = "pdf",
+        /// An attachment.
+        Attachment = "attachment",
+    }
+}
+
+string_enum! {
+    /// State of a user account (`state`).
+    UserState {
+        /// Registered user.
+        Registered = "registered",
+    }
+}
+
+string_enum! {
+    /// Source of a data field (`source`).
+    DataFieldSource {
+        /// Set by users.
+        User = "user",
+        /// Owned by an extension; updates are silently ignored.
+        System = "system",
+    }
+}
+
+string_enum! {
+    /// Rule type in a webhook filter.
+    WebhookFilterRuleType {
+        /// Values are event types (`contract:sign`, …).
+        EventType = "EVENT_TYPE",
+        /// Values are workspace ids.
+        Workspace = "WORKSPACE",
+    }
+}
+
+string_enum! {
+    /// Type of a contract event or webhook event (`subject[:attribute]:verb`).
+    EventType {
+        /// Contract created.
+        ContractCreate = "contract:create",
+        /// Content changed after sending.
+        ContractContentUpdate = "contract:content_update",
+        /// Declined.
+        ContractDecline = "contract:decline",
+        /// Deleted.
+        ContractDelete = "contract:delete",
+        /// Published (draft → pending).
+        ContractPublish = "contract:publish",
+        /// Signed by all (→ signed).
+        ContractSign = "contract:sign",
+        /// Signatures were reset after edits.
+        ContractSignatureReset = "contract:signature_reset",
+        /// Signing period expired (→ overdue).
+        ContractSigningPeriodExpire = "contract:signing_period_expire",
+        /// Signing period revived.
+        ContractSigningPeriodRevive = "contract:signing_period_revive",
+        /// Lifecycle started.
+        ContractLifecycleStart = "contract:lifecycle_state:start",
+        /// New lifecycle period.
+        ContractLifecycleNewPeriod = "contract:lifecycle_state:new_period",
+        /// Lifecycle canceled.
+        ContractLifecycleCancel = "contract:lifecycle_state:cancel",
+        /// Lifecycle ended.
+        ContractLifecycleEnd = "contract:lifecycle_state:end",
+        /// Lifecycle terminated.
+        ContractLifecycleTerminate = "contract:lifecycle_state:terminate",
+        /// Participant added.
+        ParticipantCreate = "participant:create",
+        /// Participant removed.
+        ParticipantDelete = "participant:delete",
+        /// Participant opened the contract for the first time.
+        ParticipantFirstVisit = "participant:first_visit",
+        /// Participant signed.
+        ParticipantSign = "participant:sign",
+        /// Participant declined.
+        ParticipantDecline = "participant:decline",
+        /// A data field changed.
+        DataFieldUpdate = "data_field:update",
+        /// Party removed.
+        PartyDelete = "party:delete",
+        /// Product added.
+        ProductCreate = "product:create",
+        /// Product changed.
+        ProductUpdate = "product:update",
+        /// Product removed.
+        ProductDelete = "product:delete",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_and_unknown_values() {
+        let s: ContractState = serde_json::from_str("\"signed\"").unwrap();
+        assert_eq!(s, ContractState::Signed);
+        let s: ContractState = serde_json::from_str("\"archived\"").unwrap();
+        assert_eq!(s, ContractState::Unknown("archived".into()));
+        assert_eq!(serde_json::to_string(&s).unwrap(), "\"archived\"");
+        let e: EventType = serde_json::from_str("\"contract:lifecycle_state:end\"").unwrap();
+        assert_eq!(e, EventType::ContractLifecycleEnd);
+    }
+}

@@ -1,0 +1,251 @@
+//! Requests as data.
+//!
+//! Every endpoint first builds an [`ApiRequest`] — method, path template, concrete path,
+//! query, body and idempotency — without touching the network.
+//! [`Client::execute`](crate::Client::execute) sends it. Tests (and callers debugging a call) can inspect the
+//! value; list builders expose theirs via `to_request()`.
+
+use std::fmt;
+
+use bytes::Bytes;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use reqwest::Method;
+use serde::Serialize;
+
+use crate::error::{Error, InvalidInput};
+use crate::models::UploadKind;
+
+/// Whether repeating a request is safe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Idempotency {
+    /// Safe to repeat (GET, PUT, DELETE).
+    Idempotent,
+    /// Creates something; never repeated automatically.
+    NonIdempotent,
+}
+
+/// A multipart file upload (`file` + `upload_as`).
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MultipartFile {
+    /// File name including its extension.
+    pub file_name: String,
+    /// MIME type of the file part.
+    pub content_type: String,
+    /// `expanded_pdf` or `attachment`.
+    pub upload_as: UploadKind,
+    /// The file contents.
+    pub data: Bytes,
+}
+
+impl fmt::Debug for MultipartFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MultipartFile")
+            .field("file_name", &self.file_name)
+            .field("content_type", &self.content_type)
+            .field("upload_as", &self.upload_as)
+            .field("len", &self.data.len())
+            .finish()
+    }
+}
+
+/// The body of a request.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum RequestBody {
+    /// No body.
+    Empty,
+    /// A JSON document.
+    Json(serde_json::Value),
+    /// A multipart form with one file.
+    Multipart(MultipartFile),
+}
+
+/// A transport-free description of one API call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiRequest {
+    method: Method,
+    path_template: &'static str,
+    path: String,
+    query: Vec<(String, String)>,
+    body: RequestBody,
+    idempotency: Idempotency,
+    accept: &'static str,
+}
+
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// Percent-encodes one path segment (so `/`, `?`, `#` and `..` cannot escape it).
+pub fn encode_segment(segment: &str) -> String {
+    let encoded = utf8_percent_encode(segment, SEGMENT).to_string();
+    match encoded.as_str() {
+        "." => "%2E".to_owned(),
+        ".." => "%2E%2E".to_owned(),
+        _ => encoded,
+    }
+}
+
+impl ApiRequest {
+    /// A request; `path` is relative to the base URL (no leading slash) and
+    /// `path_template` is its low-cardinality form for logs (`contracts/{id}`).
+    /// GET, PUT and DELETE are idempotent, everything else is not.
+    pub fn new(method: Method, path_template: &'static str, path: impl Into<String>) -> Self {
+        let idempotency =
+            if method == Method::GET || method == Method::PUT || method == Method::DELETE {
+                Idempotency::Idempotent
+            } else {
+                Idempotency::NonIdempotent
+            };
+        ApiRequest {
+            method,
+            path_template,
+            path: path.into(),
+            query: Vec::new(),
+            body: RequestBody::Empty,
+            idempotency,
+            accept: "application/json",
+        }
+    }
+
+    /// `GET`.
+    pub fn get(path_template: &'static str, path: impl Into<String>) -> Self {
+        Self::new(Method::GET, path_template, path)
+    }
+
+    /// `POST` (non-idempotent).
+    pub fn post(path_template: &'static str, path: impl Into<String>) -> Self {
+        Self::new(Method::POST, path_template, path)
+    }
+
+    /// `PUT`.
+    pub fn put(path_template: &'static str, path: impl Into<String>) -> Self {
+        Self::new(Method::PUT, path_template, path)
+    }
+
+    /// `DELETE`.
+    pub fn delete(path_template: &'static str, path: impl Into<String>) -> Self {
+        Self::new(Method::DELETE, path_template, path)
+    }
+
+    /// Adds a query parameter.
+    pub fn query(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((key.into(), value.into()));
+        self
+    }
+
+    /// Sets or replaces a query parameter.
+    pub fn set_query(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.query.retain(|(k, _)| k != key);
+        self.query.push((key.to_owned(), value.into()));
+        self
+    }
+
+    /// Sets a JSON body.
+    pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self, Error> {
+        let value = serde_json::to_value(body).map_err(|_| {
+            Error::InvalidInput(InvalidInput::Invalid {
+                field: "request body",
+                reason: "not JSON",
+            })
+        })?;
+        self.body = RequestBody::Json(value);
+        Ok(self)
+    }
+
+    /// Sets a multipart body.
+    pub fn multipart(mut self, file: MultipartFile) -> Self {
+        self.body = RequestBody::Multipart(file);
+        self
+    }
+
+    /// Overrides the idempotency class.
+    pub fn idempotency(mut self, idempotency: Idempotency) -> Self {
+        self.idempotency = idempotency;
+        self
+    }
+
+    /// Overrides the `Accept` header (default `application/json`).
+    pub fn accept(mut self, accept: &'static str) -> Self {
+        self.accept = accept;
+        self
+    }
+
+    /// The `Accept` header value.
+    pub fn accept_value(&self) -> &'static str {
+        self.accept
+    }
+
+    /// HTTP method.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// Path template, e.g. `contracts/{id}`.
+    pub fn path_template(&self) -> &'static str {
+        self.path_template
+    }
+
+    /// Concrete relative path, e.g. `contracts/42`.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Query parameters in order.
+    pub fn query_pairs(&self) -> &[(String, String)] {
+        &self.query
+    }
+
+    /// The value of a query parameter.
+    pub fn query_value(&self, key: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body.
+    pub fn body(&self) -> &RequestBody {
+        &self.body
+    }
+
+    /// The JSON body, if any.
+    pub fn json_body(&self) -> Option<&serde_json::Value> {
+        match &self.body {
+            RequestBody::Json(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Whether the request may be repeated automatically.
+    pub fn is_idempotent(&self) -> bool {
+        self.idempotency == Idempotency::Idempotent
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_cannot_escape() {
+        assert_eq!(
+            encode_segment("c::sale id/1?x#y"),
+            "c%3A%3Asale%20id%2F1%3Fx%23y"
+        );
+        assert_eq!(encode_segment(".."), "%2E%2E");
+        assert_eq!(encode_segment("superoffice_sale_id"), "superoffice_sale_id");
+    }
+
+    #[test]
+    fn idempotency_follows_method() {
+        assert!(ApiRequest::get("ping", "ping").is_idempotent());
+        assert!(ApiRequest::put("x", "x").is_idempotent());
+        assert!(ApiRequest::delete("x", "x").is_idempotent());
+        assert!(!ApiRequest::post("x", "x").is_idempotent());
+    }
+}

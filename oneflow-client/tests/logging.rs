@@ -1,0 +1,71 @@
+//! Tracing output: spans carry method, path template and status, never secrets or e-mails.
+//! (Its own test binary, because it installs a global subscriber.)
+
+mod common;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use common::*;
+use oneflow_client::models::ContractId;
+use wiremock::matchers::{method, path};
+use wiremock::Mock;
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn secrets_and_e_mails_stay_out_of_debug_errors_and_logs() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    tracing::subscriber::set_global_default(subscriber).expect("only test in this binary");
+
+    let server = server().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/contracts/3012345"))
+        .respond_with(json(401, r#"{"error_code": 4010000, "status": 401, "title": "Unauthorized", "detail": "Invalid token or user email."}"#))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server).as_user("private.person@ourco.example");
+    let err = client
+        .contracts()
+        .get(ContractId(3012345))
+        .await
+        .unwrap_err();
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("contracts/{id}"),
+        "span with path template expected in logs: {logs}"
+    );
+    assert!(logs.contains("status=401"), "{logs}");
+    for text in [
+        format!("{client:?}"),
+        format!("{err}"),
+        format!("{err:?}"),
+        logs,
+    ] {
+        assert!(!text.contains(TOKEN), "token leaked: {text}");
+        assert!(
+            !text.contains("private.person@ourco.example"),
+            "e-mail leaked: {text}"
+        );
+        assert!(!text.contains(EMAIL), "e-mail leaked: {text}");
+    }
+}
