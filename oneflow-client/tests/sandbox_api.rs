@@ -1362,3 +1362,20 @@ async fn access_links_open_a_signing_page_a_browser_can_use() {
         ]
     );
 }
+
+#[tokio::test]
+async fn the_contract_pdf_keeps_the_contract_name_unless_it_has_no_ascii_letters() {
+    let api = Api::start().await;
+    for (name, expected) in [
+        ("Buyer AB – Sale 4711", "Buyer AB – Sale 4711.pdf"),
+        ("Åäö", "contract_1.pdf"),
+    ] {
+        let mut body = api.draft(seed::TEMPLATE_PLAIN);
+        body["name"] = json!(name);
+        let contract = api.create(body).await;
+        let id = contract["id"].as_i64().unwrap();
+        let (_, files) = api.get(&format!("/contracts/{id}/files")).await;
+        assert_eq!(files["data"][0]["id"], 1);
+        assert_eq!(files["data"][0]["name"], expected, "for {name:?}");
+    }
+}

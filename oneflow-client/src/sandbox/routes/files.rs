@@ -30,13 +30,11 @@ const MAX_FILE_BYTES: usize = 25 * 1024 * 1024;
 
 /// File 1: the whole contract as PDF, generated from the current state.
 fn contract_file(c: &Contract) -> StoredFile {
-    let ascii_name: String = c
-        .name
-        .chars()
-        .filter(|ch| ch.is_ascii() && !ch.is_ascii_control())
-        .collect();
-    let name = if ascii_name.chars().any(|ch| ch.is_ascii_alphanumeric()) {
-        format!("{}.pdf", ascii_name.trim())
+    // Oneflow keeps the contract's name; only a name without any ASCII letter or digit is
+    // replaced by `<type>_<id>.<ext>`.
+    let cleaned: String = c.name.chars().filter(|ch| !ch.is_control()).collect();
+    let name = if cleaned.chars().any(|ch| ch.is_ascii_alphanumeric()) {
+        format!("{}.pdf", cleaned.trim())
     } else {
         "contract_1.pdf".to_owned()
     };
