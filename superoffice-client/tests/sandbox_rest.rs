@@ -935,7 +935,8 @@ async fn conditional_requests_on_sales() {
     let token = sb.issue_access_token(default_seed::SELLER_EMAIL).unwrap();
     let base = sb.api_base("Cust12345").unwrap();
     let future = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc2822();
-    let past = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc2822();
+    // An hour before the seeded Sale's `UpdatedDate` (2026-06-01T08:00:00 UTC).
+    let past = "Mon, 01 Jun 2026 07:00:00 +0000".to_owned();
 
     let not_modified = http()
         .get(format!("{base}v1/Sale/101"))

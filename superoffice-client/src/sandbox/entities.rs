@@ -400,7 +400,7 @@ fn named_ref(items: &[super::seed::ListItemSeed], id: i32) -> Value {
 }
 
 /// A `SaleEntity` built from a seed.
-pub(crate) fn sale_from_seed(tenant: &Tenant, s: &SaleSeed, now: &str) -> Value {
+pub(crate) fn sale_from_seed(tenant: &Tenant, s: &SaleSeed) -> Value {
     let probability = s
         .probability
         .or_else(|| tenant.stage(s.stage_id).map(|st| st.probability))
@@ -441,7 +441,8 @@ pub(crate) fn sale_from_seed(tenant: &Tenant, s: &SaleSeed, now: &str) -> Value 
         "Number": format!("S-{}", s.sale_id),
         "Probability": probability,
         "CreatedDate": "2026-06-01T08:00:00",
-        "UpdatedDate": now,
+        // Deterministic seed: a seeded Sale was last changed when it was created.
+        "UpdatedDate": "2026-06-01T08:00:00",
         "Completed": completed,
         "ActiveLinks": 0,
         "Links": [],

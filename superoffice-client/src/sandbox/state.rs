@@ -226,7 +226,6 @@ impl Tenant {
                 )));
             }
         }
-        let now = super::entities::now_string();
         for sale in seed.sales {
             if sale.contact_id != 0 && !tenant.companies.contains_key(&sale.contact_id) {
                 return Err(invalid(format!(
@@ -240,7 +239,7 @@ impl Tenant {
                     sale.sale_id, sale.stage_id
                 )));
             }
-            let entity = super::entities::sale_from_seed(&tenant, &sale, &now);
+            let entity = super::entities::sale_from_seed(&tenant, &sale);
             tenant.sales.insert(sale.sale_id, entity);
         }
         Ok(tenant)
