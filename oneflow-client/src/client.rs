@@ -324,7 +324,12 @@ impl Client {
                 if let Some(t) = self.inner.request_timeout {
                     builder = builder.timeout(t);
                 }
-                response = builder.send().await.map_err(Error::Transport)?;
+                // `Location` is often a pre-signed storage URL (a credential for the file):
+                // keep it out of the error.
+                response = builder
+                    .send()
+                    .await
+                    .map_err(|e| Error::Transport(e.without_url()))?;
                 if response.status().as_u16() >= 400 {
                     return Err(error_from_response(response).await);
                 }
@@ -423,26 +428,28 @@ const SECRET_KEYS: &[&str] = &[
     "refresh_token",
 ];
 
-/// The start of a body for error reports, with secret-looking JSON values redacted.
-fn redacted_snippet(body: &[u8]) -> String {
-    fn redact(v: &mut serde_json::Value) {
-        match v {
-            serde_json::Value::Object(map) => {
-                for (k, val) in map.iter_mut() {
-                    if SECRET_KEYS.contains(&k.as_str()) && !val.is_null() {
-                        *val = serde_json::Value::String("[REDACTED]".into());
-                    } else {
-                        redact(val);
-                    }
+/// Replaces the values of secret-looking keys (`sign_key`, tokens) in a JSON document.
+pub(crate) fn redact_secrets(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(map) => {
+            for (k, val) in map.iter_mut() {
+                if SECRET_KEYS.contains(&k.as_str()) && !val.is_null() {
+                    *val = serde_json::Value::String("[REDACTED]".into());
+                } else {
+                    redact_secrets(val);
                 }
             }
-            serde_json::Value::Array(items) => items.iter_mut().for_each(redact),
-            _ => {}
         }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_secrets),
+        _ => {}
     }
+}
+
+/// The start of a body for error reports, with secret-looking JSON values redacted.
+fn redacted_snippet(body: &[u8]) -> String {
     match serde_json::from_slice::<serde_json::Value>(body) {
         Ok(mut v) => {
-            redact(&mut v);
+            redact_secrets(&mut v);
             snippet(&v.to_string())
         }
         Err(_) => snippet(&String::from_utf8_lossy(body)),
@@ -481,7 +488,10 @@ pub struct ClientBuilder {
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("base_url", &self.base_url)
+            .field(
+                "base_url",
+                &self.base_url.as_deref().map(base_url_for_debug),
+            )
             .field("api_token", &self.token.as_ref().map(|_| "[REDACTED]"))
             .field("user_email", &self.user_email.as_ref().map(|_| "[set]"))
             .field("custom_http_client", &self.http.is_some())
@@ -594,6 +604,20 @@ impl ClientBuilder {
             }),
             acting_user: ActingUser::Default,
         })
+    }
+}
+
+/// A not yet validated base URL for `Debug`: without credentials, query or fragment.
+fn base_url_for_debug(s: &str) -> String {
+    match Url::parse(s.trim()) {
+        Ok(mut url) => {
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.set_query(None);
+            url.set_fragment(None);
+            url.to_string()
+        }
+        Err(_) => "[not a URL]".to_owned(),
     }
 }
 

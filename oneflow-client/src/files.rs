@@ -28,6 +28,9 @@ impl Client {
     }
 }
 
+/// `Accept` of a file download.
+const DOWNLOAD_ACCEPT: &str = "application/octet-stream, binary/octet-stream, */*";
+
 /// A file to upload to a contract.
 #[derive(Clone)]
 pub struct FileUpload {
@@ -120,6 +123,14 @@ impl FileUpload {
             return Err(InvalidInput::Missing {
                 field: "file contents",
             });
+        }
+        if let Some(m) = &self.content_type {
+            if m.parse::<mime::Mime>().is_err() {
+                return Err(InvalidInput::Invalid {
+                    field: "file content type",
+                    reason: "not a MIME type",
+                });
+            }
         }
         Ok(())
     }
@@ -271,7 +282,9 @@ impl FilesHandler {
             "contracts/{id}/files/{file_id}",
             format!("contracts/{contract}/files/{file}"),
         )
-        .query("download", "true");
+        .query("download", "true")
+        // Binary content, not JSON: Oneflow's own connector sends `binary/octet-stream`.
+        .accept(DOWNLOAD_ACCEPT);
         let response = self.client.send_following_redirects(&req).await?;
         let header = |name| {
             response
@@ -285,7 +298,8 @@ impl FilesHandler {
         let content_length = header(CONTENT_LENGTH).and_then(|v| v.parse().ok());
         let body = response
             .bytes_stream()
-            .map(|r| r.map_err(Error::Transport))
+            // The URL may be a pre-signed storage link (a credential): keep it out of errors.
+            .map(|r| r.map_err(|e| Error::Transport(e.without_url())))
             .boxed();
         Ok(FileDownload {
             content_type,

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::client::{decode, Client};
 use crate::error::{Error, InvalidInput, Result, MAX_OFFSET};
-use crate::models::Links;
+use crate::models::{null_as_default, Links};
 use crate::request::ApiRequest;
 
 /// Largest page Oneflow serves.
@@ -19,16 +19,17 @@ pub const MAX_PAGE_SIZE: u32 = 100;
 
 /// One page of a list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "T: Deserialize<'de>"))]
 #[non_exhaustive]
 pub struct Page<T> {
     /// Total number of matching items (independent of limit/offset).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub count: u64,
     /// The items on this page.
-    #[serde(default = "Vec::new")]
+    #[serde(default = "Vec::new", deserialize_with = "null_as_default")]
     pub data: Vec<T>,
     /// Links to this, the next and the previous page.
-    #[serde(default, rename = "_links")]
+    #[serde(default, rename = "_links", deserialize_with = "null_as_default")]
     pub links: Links,
 }
 
@@ -111,12 +112,16 @@ impl Client {
             client: Client,
             request: ApiRequest,
             paging: Paging,
+            /// Items at the start of the next page that were already yielded (the last
+            /// page is fetched at the ceiling and may overlap the one before).
+            skip: usize,
             done: bool,
         }
         let state = State {
             client: self.clone(),
             request,
             paging,
+            skip: 0,
             done: false,
         };
         stream::unfold(state, |mut st| async move {
@@ -142,9 +147,15 @@ impl Client {
                 } else {
                     n < page_size
                 };
-            let mut items: Vec<Result<T>> = page.data.into_iter().map(Ok).collect();
+            let skip = std::mem::take(&mut st.skip);
+            let mut items: Vec<Result<T>> = page.data.into_iter().skip(skip).map(Ok).collect();
             if finished {
                 st.done = true;
+            } else if next > u64::from(MAX_OFFSET) && st.paging.offset < MAX_OFFSET {
+                // The next offset is past the ceiling, but the ceiling itself is still
+                // allowed: fetch there and drop what was already yielded.
+                st.skip = (next - u64::from(MAX_OFFSET)) as usize;
+                st.paging.offset = MAX_OFFSET;
             } else if next > u64::from(MAX_OFFSET) {
                 items.push(Err(Error::OffsetCeilingReached {
                     total: page.count,

@@ -50,8 +50,8 @@ impl fmt::Debug for MultipartFile {
     }
 }
 
-/// The body of a request.
-#[derive(Debug, Clone, PartialEq)]
+/// The body of a request. `Debug` redacts secret values (`sign_key`, tokens) in JSON.
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub enum RequestBody {
     /// No body.
@@ -60,6 +60,20 @@ pub enum RequestBody {
     Json(serde_json::Value),
     /// A multipart form with one file.
     Multipart(MultipartFile),
+}
+
+impl fmt::Debug for RequestBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RequestBody::Empty => f.write_str("Empty"),
+            RequestBody::Json(v) => {
+                let mut shown = v.clone();
+                crate::client::redact_secrets(&mut shown);
+                f.debug_tuple("Json").field(&shown).finish()
+            }
+            RequestBody::Multipart(file) => f.debug_tuple("Multipart").field(file).finish(),
+        }
+    }
 }
 
 /// A transport-free description of one API call.
@@ -80,7 +94,12 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
-/// Percent-encodes one path segment (so `/`, `?`, `#` and `..` cannot escape it).
+/// Percent-encodes one path segment (so `/`, `?` and `#` cannot escape it).
+///
+/// A segment that is exactly `.` or `..` is encoded as `%2E` / `%2E%2E`, but URL parsers
+/// still treat those as dot-segments (`..` removes the previous segment), so do not use
+/// such values as a whole segment; put them after a prefix (as in `c::{custom_id}`).
+/// [`Client::execute`](crate::Client::execute) refuses paths that leave the base URL.
 pub fn encode_segment(segment: &str) -> String {
     let encoded = utf8_percent_encode(segment, SEGMENT).to_string();
     match encoded.as_str() {

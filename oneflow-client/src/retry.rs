@@ -112,7 +112,13 @@ impl RetryPolicy {
             .min(self.max_backoff);
         if self.jitter {
             let half = full / 2;
-            half + half.mul_f64(unit.clamp(0.0, 1.0))
+            // `clamp` keeps NaN, and `mul_f64` panics on it.
+            let unit = if unit.is_nan() {
+                0.0
+            } else {
+                unit.clamp(0.0, 1.0)
+            };
+            half + half.mul_f64(unit)
         } else {
             full
         }
@@ -166,8 +172,18 @@ pub(crate) fn parse_retry_after(
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
-    let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let delta = when.with_timezone(&chrono::Utc) - now;
+    // An HTTP-date: IMF-fixdate (RFC 2822 style), or the obsolete RFC 850 and asctime forms
+    // that recipients must still accept (RFC 9110, 5.6.7).
+    let when = chrono::DateTime::parse_from_rfc2822(value)
+        .map(|d| d.with_timezone(&chrono::Utc))
+        .ok()
+        .or_else(|| {
+            ["%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"]
+                .iter()
+                .find_map(|f| chrono::NaiveDateTime::parse_from_str(value, f).ok())
+                .map(|d| d.and_utc())
+        })?;
+    let delta = when - now;
     Some(delta.to_std().unwrap_or(Duration::ZERO))
 }
 
@@ -319,5 +335,20 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn retry_after_obsolete_http_date_formats() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-01-01T12:00:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(
+            parse_retry_after("Thursday, 01-Jan-26 12:00:30 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            parse_retry_after("Thu Jan  1 12:00:45 2026", now),
+            Some(Duration::from_secs(45))
+        );
     }
 }

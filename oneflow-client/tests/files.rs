@@ -317,3 +317,21 @@ async fn download_direct_body_and_error_after_redirect() {
     assert_eq!(err.status().map(|s| s.as_u16()), Some(403));
     assert!(err.as_api().unwrap().raw_body().contains("AccessDenied"));
 }
+
+#[tokio::test]
+async fn download_redirect_loop_ends_with_an_error_after_a_bounded_number_of_hops() {
+    let api = server().await;
+    // A relative Location pointing back at the same URL: a loop.
+    Mock::given(method("GET"))
+        .and(path("/v1/contracts/3012345/files/7"))
+        .respond_with(ResponseTemplate::new(302).insert_header("location", "7?download=true"))
+        .expect(6) // the request itself plus five followed hops
+        .mount(&api)
+        .await;
+    let err = client(&api)
+        .files()
+        .download(ContractId(3012345), FileId(7))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(302));
+}

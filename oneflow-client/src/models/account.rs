@@ -26,6 +26,10 @@ pub struct Account {
     #[serde(default, with = "timestamp::option")]
     pub updated_time: Option<Timestamp>,
     /// Links.
-    #[serde(default, rename = "_links")]
+    #[serde(
+        default,
+        rename = "_links",
+        deserialize_with = "super::common::null_as_default"
+    )]
     pub links: Links,
 }

@@ -11,10 +11,10 @@ pub struct OfferedOption<T> {
     /// The option's value.
     pub name: T,
     /// Whether it is the template's preferred choice.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::null_as_default")]
     pub preferred: bool,
     /// Participant attributes this option needs (e.g. `email`, `phone_number`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::null_as_default")]
     pub required_participant_attributes: Vec<String>,
 }
 
@@ -23,21 +23,21 @@ pub struct OfferedOption<T> {
 #[non_exhaustive]
 pub struct AvailableOptions {
     /// The template has an "Attachments" section.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::null_as_default")]
     pub can_receive_attachments: bool,
     /// The template has a "PDF document" section (expanded PDF).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::null_as_default")]
     pub can_receive_expanded_pdf: bool,
     /// The template has a product table.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::null_as_default")]
     pub can_receive_products: bool,
     /// Delivery channels allowed for participants.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::null_as_default")]
     pub delivery_channels: Vec<OfferedOption<DeliveryChannel>>,
     /// Sign methods allowed.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::null_as_default")]
     pub sign_methods: Vec<OfferedOption<SignMethod>>,
     /// Two-step authentication methods allowed.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::null_as_default")]
     pub two_step_authentication_methods: Vec<OfferedOption<TwoStepAuthenticationMethod>>,
 }

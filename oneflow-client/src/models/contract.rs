@@ -157,25 +157,37 @@ pub struct Contract {
     #[serde(default, with = "timestamp::option")]
     pub updated_time: Option<Timestamp>,
     /// Name, value, workspace.
-    #[serde(default, rename = "_private")]
+    #[serde(
+        default,
+        rename = "_private",
+        deserialize_with = "super::common::null_as_default"
+    )]
     pub private: ContractPrivate,
     /// Template, template type, owner-side times.
-    #[serde(default, rename = "_private_ownerside")]
+    #[serde(
+        default,
+        rename = "_private_ownerside",
+        deserialize_with = "super::common::null_as_default"
+    )]
     pub private_ownerside: ContractOwnerside,
     /// Permissions of the acting user, e.g. `contract:delete`.
-    #[serde(default, rename = "_permissions")]
+    #[serde(
+        default,
+        rename = "_permissions",
+        deserialize_with = "super::common::null_as_default"
+    )]
     pub permissions: Permissions,
     /// What the contract (its template) accepts: files, products, channels.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::null_as_default")]
     pub available_options: AvailableOptions,
     /// Data fields with their values.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::null_as_default")]
     pub data_fields: Vec<DataField>,
     /// Parties (including the owner side, `my_party: true`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::null_as_default")]
     pub parties: Vec<Party>,
     /// Product tables.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::null_as_default")]
     pub product_groups: Vec<ProductGroup>,
     /// Lifecycle settings.
     #[serde(default)]
@@ -187,10 +199,14 @@ pub struct Contract {
     #[serde(default)]
     pub sign_order: Option<Vec<SignOrderEntry>>,
     /// Tags (kept as JSON).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::null_as_default")]
     pub tags: Vec<serde_json::Value>,
     /// Links.
-    #[serde(default, rename = "_links")]
+    #[serde(
+        default,
+        rename = "_links",
+        deserialize_with = "super::common::null_as_default"
+    )]
     pub links: Links,
 }
 

@@ -62,7 +62,11 @@ pub struct DataField {
     )]
     pub private_ownerside: Option<DataFieldOwnerside>,
     /// Links.
-    #[serde(default, rename = "_links")]
+    #[serde(
+        default,
+        rename = "_links",
+        deserialize_with = "super::common::null_as_default"
+    )]
     pub links: Links,
 }
 

@@ -812,8 +812,17 @@ impl DataFieldUpdate {
         }
     }
 
-    /// Checks the value length.
+    /// Checks the custom id (non-blank) and the value length.
     pub fn validate(&self) -> Result<(), InvalidInput> {
+        let custom_id = self
+            .private_ownerside
+            .as_ref()
+            .and_then(|p| p.custom_id.as_deref());
+        if self.id.is_none() && custom_id.is_none_or(|c| c.trim().is_empty()) {
+            return Err(InvalidInput::Missing {
+                field: "data field custom_id",
+            });
+        }
         if let Some(v) = &self.value {
             check_len("data field value", v, MAX_DATA_FIELD_VALUE_LEN)?;
         }

@@ -50,6 +50,10 @@ pub struct ContractEvent {
     #[serde(default)]
     pub data: Option<serde_json::Value>,
     /// Links.
-    #[serde(default, rename = "_links")]
+    #[serde(
+        default,
+        rename = "_links",
+        deserialize_with = "super::common::null_as_default"
+    )]
     pub links: Links,
 }

@@ -22,7 +22,11 @@ pub struct ContractFile {
     #[serde(default, rename = "type")]
     pub file_type: Option<FileType>,
     /// Links.
-    #[serde(default, rename = "_links")]
+    #[serde(
+        default,
+        rename = "_links",
+        deserialize_with = "super::common::null_as_default"
+    )]
     pub links: Links,
 }
 

@@ -24,6 +24,7 @@ mod workspace;
 
 pub use account::Account;
 pub use available_options::{AvailableOptions, OfferedOption};
+pub(crate) use common::null_as_default;
 pub use common::{Amount, Link, Links, Money, Permissions};
 pub use contract::{
     Contract, ContractOwnerside, ContractPrivate, LifecycleSettings, LifecycleState, SignOrderEntry,

@@ -38,10 +38,10 @@ pub struct Party {
     #[serde(default)]
     pub identification_number: Option<String>,
     /// True for the owner side (your company).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::null_as_default")]
     pub my_party: bool,
     /// Participants of a company party.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::null_as_default")]
     pub participants: Vec<Participant>,
     /// The person of an individual party.
     #[serde(default)]
@@ -50,7 +50,11 @@ pub struct Party {
     #[serde(default, rename = "_private_ownerside")]
     pub private_ownerside: Option<PartyOwnerside>,
     /// Links.
-    #[serde(default, rename = "_links")]
+    #[serde(
+        default,
+        rename = "_links",
+        deserialize_with = "super::common::null_as_default"
+    )]
     pub links: Links,
 }
 
@@ -107,13 +111,13 @@ pub struct Participant {
     #[serde(default)]
     pub identification_number: Option<String>,
     /// Whether the participant signs.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::null_as_default")]
     pub signatory: bool,
     /// Whether the participant organises the contract (owner side only).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::null_as_default")]
     pub organizer: bool,
     /// Whether this is the acting user.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::null_as_default")]
     pub my_participant: bool,
     /// Delivery channel.
     #[serde(default)]
@@ -134,12 +138,20 @@ pub struct Participant {
     #[serde(default)]
     pub two_step_authentication_method: Option<TwoStepAuthenticationMethod>,
     /// Permissions, e.g. `contract:update`.
-    #[serde(default, rename = "_permissions")]
+    #[serde(
+        default,
+        rename = "_permissions",
+        deserialize_with = "super::common::null_as_default"
+    )]
     pub permissions: Permissions,
     /// Owner-side bookkeeping.
     #[serde(default, rename = "_private_ownerside")]
     pub private_ownerside: Option<ParticipantOwnerside>,
     /// Links.
-    #[serde(default, rename = "_links")]
+    #[serde(
+        default,
+        rename = "_links",
+        deserialize_with = "super::common::null_as_default"
+    )]
     pub links: Links,
 }

@@ -37,19 +37,19 @@ pub struct Template {
     #[serde(default)]
     pub name: Option<String>,
     /// What contracts made from this template accept.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::null_as_default")]
     pub available_options: AvailableOptions,
     /// The template type, if any.
     #[serde(default)]
     pub template_type: Option<TemplateTypeSummary>,
     /// Parties defined in the template (kept as JSON).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::null_as_default")]
     pub parties: Vec<serde_json::Value>,
     /// Product tables defined in the template (kept as JSON).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::null_as_default")]
     pub product_groups: Vec<serde_json::Value>,
     /// Workspaces the template belongs to (kept as JSON, shape varies).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::null_as_default")]
     pub workspaces: Vec<serde_json::Value>,
     /// Creation time.
     #[serde(default, with = "timestamp::option")]
@@ -58,7 +58,11 @@ pub struct Template {
     #[serde(default, with = "timestamp::option")]
     pub updated_time: Option<Timestamp>,
     /// Links.
-    #[serde(default, rename = "_links")]
+    #[serde(
+        default,
+        rename = "_links",
+        deserialize_with = "super::common::null_as_default"
+    )]
     pub links: Links,
 }
 
@@ -81,7 +85,7 @@ pub struct TemplateType {
     #[serde(default)]
     pub active: Option<bool>,
     /// Data fields templates of this type inherit.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::null_as_default")]
     pub data_fields: Vec<DataField>,
     /// Creation time.
     #[serde(default, with = "timestamp::option")]
@@ -90,7 +94,11 @@ pub struct TemplateType {
     #[serde(default, with = "timestamp::option")]
     pub updated_time: Option<Timestamp>,
     /// Links.
-    #[serde(default, rename = "_links")]
+    #[serde(
+        default,
+        rename = "_links",
+        deserialize_with = "super::common::null_as_default"
+    )]
     pub links: Links,
 }
 

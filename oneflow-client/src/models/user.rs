@@ -17,10 +17,10 @@ pub struct User {
     #[serde(default)]
     pub name: Option<String>,
     /// Whether the user is active (only active users can act via the API).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::null_as_default")]
     pub active: bool,
     /// Whether the user is an account administrator.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::null_as_default")]
     pub is_admin: bool,
     /// Phone number (E.164).
     #[serde(default)]
@@ -32,6 +32,10 @@ pub struct User {
     #[serde(default)]
     pub state: Option<UserState>,
     /// Links.
-    #[serde(default, rename = "_links")]
+    #[serde(
+        default,
+        rename = "_links",
+        deserialize_with = "super::common::null_as_default"
+    )]
     pub links: Links,
 }

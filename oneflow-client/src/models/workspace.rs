@@ -35,10 +35,18 @@ pub struct Workspace {
     #[serde(default, with = "timestamp::option")]
     pub updated_time: Option<Timestamp>,
     /// Permissions of the acting user, e.g. `contract:create`.
-    #[serde(default, rename = "_permissions")]
+    #[serde(
+        default,
+        rename = "_permissions",
+        deserialize_with = "super::common::null_as_default"
+    )]
     pub permissions: Permissions,
     /// Links.
-    #[serde(default, rename = "_links")]
+    #[serde(
+        default,
+        rename = "_links",
+        deserialize_with = "super::common::null_as_default"
+    )]
     pub links: Links,
 }
 
@@ -63,6 +71,6 @@ pub struct ContractCreateWorkspace {
     #[serde(default)]
     pub name: Option<String>,
     /// Templates usable in this workspace.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::null_as_default")]
     pub templates: Vec<Template>,
 }
