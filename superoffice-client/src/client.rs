@@ -343,6 +343,12 @@ impl Client {
             ));
         }
         let path = url.path()[base_path.len()..].to_owned();
+        if path.starts_with('/') {
+            // `{base}/` + `/Cust99999/...` would be joined as an absolute path: outside the base.
+            return Err(Error::Protocol(
+                "the server returned a link outside the tenant's API base".to_owned(),
+            ));
+        }
         let query = url
             .query_pairs()
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -694,6 +700,12 @@ impl Request {
         let mut url = base
             .join(&self.path)
             .map_err(|e| Error::invalid_input(format!("invalid request path: {e}")))?;
+        // An empty first segment (`/…`) or a `..` segment would leave the tenant's API base.
+        if !same_origin(&url, base) || !url.path().starts_with(base.path()) {
+            return Err(Error::invalid_input(
+                "invalid request path: it leaves the API base",
+            ));
+        }
         if !self.query.is_empty() {
             url.query_pairs_mut()
                 .extend_pairs(self.query.iter().map(|(k, v)| (k.as_str(), v.as_str())));

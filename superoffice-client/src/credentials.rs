@@ -179,7 +179,9 @@ struct State {
 /// When SuperOffice refuses the refresh token (`invalid_grant`: consent revoked), the provider
 /// remembers it and answers [`AuthError::CannotRefresh`](crate::auth::AuthError::CannotRefresh)
 /// without further requests until [`replace_tokens`](Self::replace_tokens) is called after a
-/// new sign-in. Other refresh failures (network, 5xx) are retried by the next caller.
+/// new sign-in. Other refresh failures (network, 5xx) are retried by the next caller; while
+/// the current access token has not yet expired, an early refresh that fails hands out the
+/// current token instead of failing the call.
 ///
 /// ```no_run
 /// use std::sync::Arc;
@@ -306,10 +308,24 @@ impl RefreshingTokenProvider {
 impl TokenProvider for RefreshingTokenProvider {
     async fn credential(&self) -> Result<Credential> {
         let mut state = self.state.lock().await;
-        if !state.tokens.expires_within(self.clock.now(), self.margin) {
+        let now = self.clock.now();
+        if !state.tokens.expires_within(now, self.margin) {
             return Ok(state.tokens.credential());
         }
-        self.refresh_locked(&mut state).await
+        match self.refresh_locked(&mut state).await {
+            Ok(credential) => Ok(credential),
+            // An early refresh failed (network, 5xx, no refresh token) while the current token
+            // is still valid: keep using it; the next call tries again. A refused refresh token
+            // (`needs_sign_in`) still fails.
+            Err(err) if state.tokens.expires_at > now && !state.needs_sign_in => {
+                tracing::warn!(
+                    error = %err,
+                    "early token refresh failed; using the current access token until it expires"
+                );
+                Ok(state.tokens.credential())
+            }
+            Err(err) => Err(err),
+        }
     }
 
     async fn refresh_after_unauthorized(&self, rejected: &Credential) -> Result<Credential> {

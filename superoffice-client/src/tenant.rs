@@ -578,7 +578,13 @@ impl TenantLocator {
                 reason: format!("at `{}`: {}", e.path(), e.inner()),
             }
         })?;
-        if let Some(api_base) = parsed.api_base() {
+        // Only a usable tenant's base is cached: `api_base` must not hand out the base of a
+        // suspended or offline tenant because `status` was asked first.
+        let usable_base = parsed.api_base().filter(|_| parsed.is_usable());
+        if usable_base.is_none() {
+            self.forget(customer);
+        }
+        if let Some(api_base) = usable_base {
             let valid_until = parsed
                 .valid_until
                 .unwrap_or_else(|| self.clock.now() + self.default_ttl);

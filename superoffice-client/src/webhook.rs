@@ -89,9 +89,7 @@ pub fn verify_signature(
     if given.is_empty() {
         return Err(WebhookError::MissingSignature);
     }
-    let given = base64::engine::general_purpose::STANDARD
-        .decode(given)
-        .map_err(|_| WebhookError::MalformedSignature)?;
+    let given = decode_signature(given).ok_or(WebhookError::MalformedSignature)?;
     if given.len() != 32 {
         return Err(WebhookError::MalformedSignature);
     }
@@ -99,6 +97,21 @@ pub fn verify_signature(
     mac.update(raw_body);
     mac.verify_slice(&given)
         .map_err(|_| WebhookError::InvalidSignature)
+}
+
+/// Standard base64 (what SuperOffice sends), also without `=` padding, or its URL-safe form
+/// (`-`/`_`), in case a proxy or framework rewrote the header.
+fn decode_signature(text: &str) -> Option<Vec<u8>> {
+    use base64::alphabet;
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    let lenient =
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+    let alphabet = if text.contains(['-', '_']) {
+        &alphabet::URL_SAFE
+    } else {
+        &alphabet::STANDARD
+    };
+    GeneralPurpose::new(alphabet, lenient).decode(text).ok()
 }
 
 /// The signature SuperOffice would send for `body` (for tests and sandboxes).

@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use base64::Engine as _;
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, Validation};
 use serde_json::{Map, Value};
@@ -58,7 +58,8 @@ impl fmt::Debug for JwtExpectations {
 ///
 /// Only RS256 is accepted. The key comes from the environment's JWKS
 /// (`{base}/login/.well-known/jwks`), cached and fetched again once when a token names an
-/// unknown key. Cheap to clone (the key cache is shared).
+/// unknown key (not again within 30 s after such a refetch missed the key) and once it is a
+/// day old. Cheap to clone (the key cache is shared).
 ///
 /// ```no_run
 /// use superoffice_client::auth::{Environment, IdTokenValidator, JwtExpectations};
@@ -180,13 +181,21 @@ impl IdTokenValidator {
             }
         }
         let now = self.clock.now();
-        if claims.expires_at + self.leeway < now {
+        // Checked: `exp`/`nbf` near chrono's limits must not overflow (which would panic).
+        let latest = claims
+            .expires_at
+            .checked_add_signed(self.leeway)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        if latest < now {
             return Err(AuthError::ExpiredIdToken {
                 expired_at: claims.expires_at,
             });
         }
         if let Some(nbf) = claims.not_before {
-            if nbf - self.leeway > now {
+            let earliest = nbf
+                .checked_sub_signed(self.leeway)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC);
+            if earliest > now {
                 return Err(IdTokenProblem::NotYetValid.into());
             }
         }

@@ -1,5 +1,7 @@
 //! The environment's JSON Web Key Set: fetched lazily, cached, fetched again once when a token
-//! names a key the cache does not know (key rotation).
+//! names a key the cache does not know (key rotation), and again once a day (withdrawn keys stop
+//! being trusted). When an unknown-key refetch still misses the key, further unknown-key
+//! refetches wait 30 s (made-up `kid`s cannot force a download each).
 
 use std::fmt;
 use std::sync::Arc;
@@ -44,10 +46,18 @@ struct KeyEntry {
 
 struct KeySet {
     generation: u64,
+    fetched_at: tokio::time::Instant,
     keys: Vec<KeyEntry>,
 }
 
+/// How long a downloaded key set is trusted before it is fetched again.
+const MAX_AGE: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+
 impl KeySet {
+    fn is_stale(&self) -> bool {
+        self.fetched_at.elapsed() >= MAX_AGE
+    }
+
     fn find(&self, kid: Option<&str>, x5t: Option<&str>) -> Option<DecodingKey> {
         let matches = |entry: &&KeyEntry, id: &str| {
             entry.kid.as_deref() == Some(id) || entry.x5t.as_deref() == Some(id)
@@ -62,12 +72,23 @@ impl KeySet {
     }
 }
 
+/// After a refetch that still did not contain the wanted key, further unknown-key refetches
+/// wait this long: a stream of tokens naming made-up `kid`s must not turn into one JWKS
+/// download each.
+const FRUITLESS_REFETCH_COOLDOWN: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Fetches and caches the RSA signing keys of one environment.
 pub(crate) struct JwksCache {
     url: Url,
     http: reqwest::Client,
     current: RwLock<Option<Arc<KeySet>>>,
-    fetch: Mutex<u64>,
+    fetch: Mutex<FetchState>,
+}
+
+struct FetchState {
+    generation: u64,
+    /// When a download last failed to contain the requested key.
+    fruitless_at: Option<tokio::time::Instant>,
 }
 
 impl fmt::Debug for JwksCache {
@@ -84,11 +105,15 @@ impl JwksCache {
             url,
             http,
             current: RwLock::new(None),
-            fetch: Mutex::new(0),
+            fetch: Mutex::new(FetchState {
+                generation: 0,
+                fruitless_at: None,
+            }),
         }
     }
 
-    /// The key named by `kid` (or `x5t`). Fetches the set when nothing is cached, and once more
+    /// The key named by `kid` (or `x5t`). Fetches the set when nothing is cached or the cached
+    /// set is older than a day (so keys SuperOffice withdrew stop being trusted), and once more
     /// when the key is unknown; then gives up with [`AuthError::UnknownKey`].
     pub(crate) async fn key_for(
         &self,
@@ -98,26 +123,48 @@ impl JwksCache {
         let seen_generation = {
             let current = self.current.read().await;
             if let Some(set) = current.as_ref() {
-                if let Some(key) = set.find(kid, x5t) {
-                    return Ok(key);
+                if !set.is_stale() {
+                    if let Some(key) = set.find(kid, x5t) {
+                        return Ok(key);
+                    }
                 }
             }
             current.as_ref().map(|set| set.generation)
         };
 
         // Single flight: one fetch at a time; whoever waited re-checks the newer set first.
-        let mut generation = self.fetch.lock().await;
-        {
+        let mut fetch = self.fetch.lock().await;
+        let stale = {
             let current = self.current.read().await;
-            if let Some(set) = current.as_ref() {
-                if Some(set.generation) != seen_generation {
+            match current.as_ref() {
+                Some(set) if Some(set.generation) != seen_generation => {
                     return set.find(kid, x5t).ok_or_else(|| unknown(kid, x5t));
                 }
+                Some(set) if set.is_stale() => Some(set.clone()),
+                _ => None,
             }
+        };
+        let cooling_down = fetch
+            .fruitless_at
+            .is_some_and(|at| at.elapsed() < FRUITLESS_REFETCH_COOLDOWN);
+        if seen_generation.is_some() && stale.is_none() && cooling_down {
+            return Err(unknown(kid, x5t));
         }
-        *generation += 1;
-        let set = Arc::new(self.download(*generation).await?);
+        fetch.generation += 1;
+        let set = match self.download(fetch.generation).await {
+            Ok(set) => Arc::new(set),
+            Err(err) => {
+                // The set is only old, not known to be wrong: keep using it while the JWKS
+                // cannot be fetched.
+                if let Some(key) = stale.as_ref().and_then(|set| set.find(kid, x5t)) {
+                    tracing::warn!(error = %err, "could not refresh the JWKS; using the cached keys");
+                    return Ok(key);
+                }
+                return Err(err);
+            }
+        };
         let found = set.find(kid, x5t);
+        fetch.fruitless_at = found.is_none().then(tokio::time::Instant::now);
         *self.current.write().await = Some(set);
         found.ok_or_else(|| unknown(kid, x5t))
     }
@@ -184,7 +231,11 @@ impl JwksCache {
             }
             .into());
         }
-        Ok(KeySet { generation, keys })
+        Ok(KeySet {
+            generation,
+            fetched_at: tokio::time::Instant::now(),
+            keys,
+        })
     }
 }
 

@@ -737,14 +737,23 @@ impl OidcClient {
         let lifetime = response
             .expires_in
             .and_then(|s| i64::try_from(s).ok())
-            .map_or(self.inner.default_lifetime, Duration::seconds);
+            .and_then(Duration::try_seconds)
+            .unwrap_or(self.inner.default_lifetime);
+        let now = self.inner.clock.now();
+        // A huge `expires_in` must not overflow the date (which would panic).
+        let expires_at = now
+            .checked_add_signed(lifetime)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
         TokenSet {
             access_token: SecretString::from(response.access_token.into_secret()),
             refresh_token: response
                 .refresh_token
-                .map(|t| SecretString::from(t.into_secret()))
+                .map(|t| t.into_secret())
+                // An empty `refresh_token` is no new token: keep the previous one.
+                .filter(|t| !t.trim().is_empty())
+                .map(SecretString::from)
                 .or_else(|| previous.cloned()),
-            expires_at: self.inner.clock.now() + lifetime,
+            expires_at,
             id_token: response.id_token.map(SecretString::from),
             claims: None,
         }
