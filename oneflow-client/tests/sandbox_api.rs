@@ -1379,3 +1379,38 @@ async fn the_contract_pdf_keeps_the_contract_name_unless_it_has_no_ascii_letters
         assert_eq!(files["data"][0]["name"], expected, "for {name:?}");
     }
 }
+
+#[tokio::test]
+async fn a_colleague_joins_the_own_party_only_once() {
+    let api = Api::start().await;
+    let c = api.create(api.draft(seed::TEMPLATE_PLAIN)).await;
+    let id = c["id"].as_i64().unwrap();
+    let my_party = c["parties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["my_party"] == json!(true))
+        .expect("own party");
+    let party_id = my_party["id"].as_i64().unwrap();
+    assert_eq!(my_party["participants"][0]["email"], ADMIN, "the creator");
+    let path = format!("/contracts/{id}/parties/{party_id}/participants");
+
+    let (status, added) = api.post(&path, json!({ "email": SELLER })).await;
+    assert_eq!(status, StatusCode::OK, "{added}");
+    for email in [SELLER, ADMIN] {
+        let (status, problem) = api.post(&path, json!({ "email": email })).await;
+        assert_problem(status, &problem, 400);
+        assert!(
+            problem["parameter_problems"].get("email").is_some(),
+            "{problem}"
+        );
+    }
+    let (_, contract) = api.get(&format!("/contracts/{id}")).await;
+    let own = contract["parties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["my_party"] == json!(true))
+        .unwrap();
+    assert_eq!(own["participants"].as_array().unwrap().len(), 2);
+}

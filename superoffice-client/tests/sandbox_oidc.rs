@@ -546,3 +546,44 @@ async fn secrets_stay_out_of_debug_and_the_request_log() {
     assert_eq!(rest.auth, AuthKind::Bearer);
     assert_eq!(rest.status, 200);
 }
+
+#[tokio::test]
+async fn a_user_of_several_tenants_signs_in_to_the_requested_one() {
+    use superoffice_client::sandbox::{TenantSeed, UserSeed};
+    // The admin's SuperID also has access to a second tenant (seeded after the main one).
+    let sb = SuperOfficeSandbox::builder()
+        .tenant(
+            TenantSeed::new("Cust55555", "Extra AS")
+                .user(UserSeed::new(9, default_seed::ADMIN_EMAIL, "Ada Admin").administrator()),
+        )
+        .start()
+        .await
+        .unwrap();
+    for (tenant, associate) in [("Cust55555", "9"), ("Cust12345", "5")] {
+        let acr = format!("tenant:{tenant}");
+        let response = authorize(
+            &sb,
+            &[
+                ("login_hint", default_seed::ADMIN_EMAIL),
+                ("acr_values", acr.as_str()),
+            ],
+        )
+        .await;
+        assert_eq!(response.status(), 302);
+        let pairs = location_params(&response);
+        assert_eq!(param(&pairs, "error"), None, "{pairs:?}");
+        let code = param(&pairs, "code").expect("code");
+        let tokens: Value = exchange(&sb, &code, VERIFIER).await.json().await.unwrap();
+        let access = tokens["access_token"].as_str().unwrap();
+        assert!(access.starts_with(&format!("8A:{tenant}.")), "{access}");
+        let id_token = tokens["id_token"].as_str().unwrap();
+        let payload = id_token.split('.').nth(1).unwrap();
+        let claims: Value = serde_json::from_slice(
+            &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(claims[format!("{CLAIM}ctx")], tenant);
+        assert_eq!(claims[format!("{CLAIM}associateid")], associate);
+    }
+}

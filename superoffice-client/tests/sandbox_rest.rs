@@ -333,6 +333,53 @@ async fn odata_sale_list_filter_select_paging() {
 }
 
 #[tokio::test]
+async fn odata_paging_edges_and_hostile_filters_answer_without_crashing() {
+    let sb = SuperOfficeSandbox::start().await.unwrap();
+    let token = sb.issue_access_token(default_seed::ADMIN_EMAIL).unwrap();
+    let base = sb.api_base("Cust12345").unwrap();
+    let query = |q: Vec<(&'static str, String)>| {
+        let token = token.clone();
+        let url = format!("{base}v1/Sale");
+        async move {
+            let response = http()
+                .get(url)
+                .bearer_auth(token)
+                .query(&q)
+                .send()
+                .await
+                .expect("the sandbox answers");
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    // `$top=0`: no rows and no next link (a link to the same page would loop forever).
+    let (status, page) = query(vec![("$select", "saleId".into()), ("$top", "0".into())]).await;
+    assert_eq!(status, 200);
+    assert_eq!(page["value"].as_array().unwrap().len(), 0);
+    assert!(page["odata.nextLink"].is_null(), "{page}");
+    // `$skip + $top` beyond usize: no overflow.
+    let (status, page) = query(vec![
+        ("$select", "saleId".into()),
+        ("$top", usize::MAX.to_string()),
+        ("$skip", "1".into()),
+    ])
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(page["value"].as_array().unwrap().len(), 4);
+    assert!(page["odata.nextLink"].is_null());
+    // A deeply nested filter is a 400, not a stack overflow.
+    let deep = format!("{}saleId eq 101", "not ".repeat(12_000));
+    let (status, body) = query(vec![("$select", "saleId".into()), ("$filter", deep)]).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["Error"], true);
+    // Moderate nesting still works.
+    let nested = format!("{}saleId eq 101{}", "(".repeat(20), ")".repeat(20));
+    let (status, page) = query(vec![("$select", "saleId".into()), ("$filter", nested)]).await;
+    assert_eq!(status, 200);
+    assert_eq!(page["value"][0]["saleId"], 101);
+}
+
+#[tokio::test]
 async fn users_principal_contacts_persons_and_lists() {
     let sb = SuperOfficeSandbox::start().await.unwrap();
     let token = sb.issue_access_token(default_seed::ADMIN_EMAIL).unwrap();

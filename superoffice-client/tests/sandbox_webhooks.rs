@@ -381,3 +381,71 @@ async fn nine_consecutive_failures_stop_the_webhook() {
         second["WebhookId"].as_i64().unwrap()
     );
 }
+
+#[tokio::test]
+async fn dropping_the_sandbox_stops_pending_retries() {
+    let sb = SuperOfficeSandbox::builder()
+        .webhook_retry_delays([Duration::from_millis(50), Duration::from_millis(50)])
+        .start()
+        .await
+        .unwrap();
+    let token = sb.issue_access_token(default_seed::ADMIN_EMAIL).unwrap();
+    let mut receiver = Receiver::start().await;
+    let created = create_hook(&sb, &token, &receiver.url, &["sale.sold"]).await;
+    assert_eq!(created.status(), 200);
+    receiver.next().await; // the create ping
+
+    receiver.respond_with(&[500, 500, 500]);
+    sb.set_sale_status("Cust12345", 101, SaleStatus::Sold, 5)
+        .unwrap();
+    let first = receiver.next().await;
+    assert_eq!(first.header("x-superoffice-event"), Some("sale.sold"));
+    drop(sb);
+    // The retry was due 50 ms later; a stopped sandbox must not send it (nor anything else).
+    let late = tokio::time::timeout(Duration::from_millis(600), receiver.rx.recv()).await;
+    assert!(
+        late.is_err(),
+        "a delivery arrived after the sandbox was dropped"
+    );
+}
+
+#[tokio::test]
+async fn updating_the_target_keeps_the_statistics_of_the_ping() {
+    let sb = fast_sandbox().await;
+    let token = sb.issue_access_token(default_seed::ADMIN_EMAIL).unwrap();
+    let mut first = Receiver::start().await;
+    let mut second = Receiver::start().await;
+    let hook: Value = create_hook(&sb, &token, &first.url, &["sale.sold"])
+        .await
+        .json()
+        .await
+        .unwrap();
+    first.next().await; // the create ping (not counted: the hook has no id yet)
+    let id = hook["WebhookId"].as_i64().unwrap();
+    let base = sb.api_base("Cust12345").unwrap();
+    let mut changed = hook.clone();
+    changed["TargetUrl"] = json!(second.url);
+    let response = http()
+        .put(format!("{base}v1/Webhook/{id}"))
+        .bearer_auth(&token)
+        .json(&changed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    second.next().await; // the ping to the new target, counted for hook `id`
+    let attempts = sb
+        .deliveries()
+        .iter()
+        .filter(|d| i64::from(d.webhook_id) == id)
+        .count();
+    assert_eq!(attempts, 1);
+    let stored = sb.webhooks("Cust12345").unwrap();
+    assert_eq!(stored[0]["TargetUrl"], json!(second.url));
+    assert_eq!(
+        stored[0]["TotalCalls"], 1,
+        "the update must not overwrite statistics recorded meanwhile"
+    );
+    let answered: Value = response.json().await.unwrap();
+    assert_eq!(answered["TotalCalls"], 1);
+}

@@ -365,6 +365,7 @@ impl SuperOfficeSandbox {
             .build()
             .map_err(|e| SandboxError::Io(std::io::Error::other(e)))?;
         let (deliveries_changed, _) = watch::channel(0usize);
+        let (shutdown, shutdown_rx) = watch::channel(false);
         let shared = Arc::new(Shared {
             world: std::sync::Mutex::new(world),
             keys: keys::SigningKeys::new(&signing),
@@ -377,8 +378,8 @@ impl SuperOfficeSandbox {
             hosts,
             deliveries_changed,
             http,
+            stopped: shutdown_rx.clone(),
         });
-        let (shutdown, shutdown_rx) = watch::channel(false);
         server::spawn(shared.clone(), listener_a, 0, shutdown_rx.clone());
         server::spawn(shared.clone(), listener_b, 1, shutdown_rx);
         Ok(SuperOfficeSandbox {

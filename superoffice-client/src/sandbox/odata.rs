@@ -111,14 +111,15 @@ pub(crate) fn query(
         })
         .collect();
     let next_link = match top {
-        Some(top) if skip + top < total => {
+        // `$top=0` returns no rows; a next link would repeat the same page forever.
+        Some(top) if top > 0 && skip.saturating_add(top) < total => {
             let mut pairs: Vec<(String, String)> = req
                 .query
                 .iter()
                 .filter(|(k, _)| !k.eq_ignore_ascii_case("$skip"))
                 .cloned()
                 .collect();
-            pairs.push(("$skip".into(), (skip + top).to_string()));
+            pairs.push(("$skip".into(), skip.saturating_add(top).to_string()));
             Value::String(format!(
                 "{self_url}?{}",
                 serde_urlencoded::to_string(pairs).unwrap_or_default()
@@ -342,9 +343,13 @@ fn tokenize(input: &str) -> Result<Vec<Token>, String> {
     Ok(tokens)
 }
 
+/// Deepest nesting of `(` and `not` accepted in `$filter` (the parser recurses per level).
+const MAX_FILTER_DEPTH: usize = 64;
+
 struct Parser {
     tokens: Vec<Token>,
     pos: usize,
+    depth: usize,
 }
 
 impl Parser {
@@ -373,6 +378,18 @@ impl Parser {
     }
 
     fn unary(&mut self) -> Result<Filter, String> {
+        if self.depth >= MAX_FILTER_DEPTH {
+            return Err(format!(
+                "$filter is nested deeper than {MAX_FILTER_DEPTH} levels"
+            ));
+        }
+        self.depth += 1;
+        let result = self.term();
+        self.depth -= 1;
+        result
+    }
+
+    fn term(&mut self) -> Result<Filter, String> {
         if self.peek_word("not") {
             self.pos += 1;
             return Ok(Filter::Not(Box::new(self.unary()?)));
@@ -428,6 +445,7 @@ fn parse_filter(input: &str) -> Result<Filter, String> {
     let mut parser = Parser {
         tokens: tokenize(input)?,
         pos: 0,
+        depth: 0,
     };
     let filter = parser.or()?;
     if parser.pos != parser.tokens.len() {

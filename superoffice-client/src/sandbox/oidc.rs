@@ -172,8 +172,13 @@ fn authorize(
         }
     }
     let user = login.as_deref().and_then(|email| {
-        world
-            .find_user(email)
+        // A SuperID user may belong to several tenants: look in the requested one first.
+        let in_wanted = wanted_tenant
+            .as_deref()
+            .and_then(|t| world.tenant(t))
+            .and_then(|t| t.user_by_email(email).map(|u| (t, u)));
+        in_wanted
+            .or_else(|| world.find_user(email))
             .filter(|(_, u)| u.active)
             .map(|(t, u)| (t.cust.clone(), u.associate_id))
     });

@@ -28,6 +28,8 @@ pub(crate) struct Shared {
     pub(crate) hosts: [String; 2],
     pub(crate) deliveries_changed: watch::Sender<usize>,
     pub(crate) http: reqwest::Client,
+    /// Turns `true` when the sandbox is dropped; background deliveries stop then.
+    pub(crate) stopped: watch::Receiver<bool>,
 }
 
 pub(crate) type SharedRef = Arc<Shared>;

@@ -251,14 +251,22 @@ pub(crate) async fn ping(shared: &SharedRef, out: &Outgoing) -> (bool, String) {
     (ok, message)
 }
 
-/// Delivers the events in order, in the background.
+/// Delivers the events in order, in the background, until the sandbox is dropped.
 pub(crate) fn spawn_deliveries(shared: SharedRef, outgoing: Vec<Outgoing>) {
     if outgoing.is_empty() {
         return;
     }
+    let mut stopped = shared.stopped.clone();
     tokio::spawn(async move {
-        for out in &outgoing {
-            deliver(&shared, out).await;
+        let run = async {
+            for out in &outgoing {
+                deliver(&shared, out).await;
+            }
+        };
+        tokio::select! {
+            () = run => {}
+            // A dropped sandbox (or a closed channel) ends pending attempts and retries.
+            _ = stopped.wait_for(|stop| *stop) => {}
         }
     });
 }

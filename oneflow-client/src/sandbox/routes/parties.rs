@@ -597,13 +597,22 @@ pub(super) async fn create_participant(
         let options = c.options.clone();
         let my_party = party.my_party;
         let owner_count = party.participants.len();
+        let owner_users: Vec<Option<i64>> = party.participants.iter().map(|x| x.user_id).collect();
         let mut p = if my_party {
             if owner_count + 1 > MAX_OWNER_PARTICIPANTS {
                 return Err(Problem::bad_request(format!(
                     "Your own party can have at most {MAX_OWNER_PARTICIPANTS} participants."
                 )));
             }
-            owner_participant(w, &body, "", &options, now)?
+            let p = owner_participant(w, &body, "", &options, now)?;
+            // As on create: a colleague is listed at most once in the own party.
+            if owner_users.contains(&p.user_id) {
+                return Err(Problem::bad_param(
+                    "email",
+                    "is already a participant of your own party",
+                ));
+            }
+            p
         } else {
             counterparty_participant(&body, "", &options, now)?
         };

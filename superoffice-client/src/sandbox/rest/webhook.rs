@@ -257,12 +257,19 @@ async fn update(shared: &SharedRef, req: &Req, p: &Principal, id: i32) -> Respon
             }
         }
     }
-    let reactivated = hook.get("State").and_then(Value::as_str) == Some("Active")
-        && existing.get("State").and_then(Value::as_str) != Some("Active");
     let mut world = shared.lock();
     let Some(tenant) = world.tenant_mut(&p.tenant) else {
         return not_found("Tenant not found");
     };
+    // Re-read: deliveries (and the ping above) may have changed the statistics or the state
+    // while the lock was released; apply the client's fields to the current copy.
+    let Some(current) = tenant.webhooks.get(&id).cloned() else {
+        return not_found(&format!("Webhook id {id} not found"));
+    };
+    let mut hook = current.clone();
+    merge_writable(&mut hook, &body);
+    let reactivated = hook.get("State").and_then(Value::as_str) == Some("Active")
+        && current.get("State").and_then(Value::as_str) != Some("Active");
     let associate = associate_carrier(tenant, p.associate_id);
     if let Some(obj) = hook.as_object_mut() {
         obj.insert("Updated".into(), json!(now_string()));
@@ -270,9 +277,6 @@ async fn update(shared: &SharedRef, req: &Req, p: &Principal, id: i32) -> Respon
         if reactivated {
             obj.insert("ConsecutiveErrors".into(), json!(0));
         }
-    }
-    if !tenant.webhooks.contains_key(&id) {
-        return not_found(&format!("Webhook id {id} not found"));
     }
     tenant.webhooks.insert(id, hook.clone());
     ok_json(&hook)
