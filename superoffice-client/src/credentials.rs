@@ -183,6 +183,11 @@ struct State {
 /// the current access token has not yet expired, an early refresh that fails hands out the
 /// current token instead of failing the call.
 ///
+/// A refreshed id_token must keep the session's `sub`, `iss` and `ctx`; if one changes, the new
+/// tokens are dropped and the call fails with
+/// [`AuthError::IdentityChanged`](crate::auth::AuthError::IdentityChanged) (then
+/// `CannotRefresh` until [`replace_tokens`](Self::replace_tokens)).
+///
 /// ```no_run
 /// use std::sync::Arc;
 /// use superoffice_client::auth::{OidcClient, Session};
@@ -288,6 +293,15 @@ impl RefreshingTokenProvider {
             }
             Err(err) => return Err(err),
         };
+        if let (Some(before), Some(after)) = (&tokens.claims, &fresh.claims) {
+            // The refreshed id_token must describe the same sign-in; otherwise the new tokens
+            // are not used (the old ones stay, the caller must sign in again).
+            if let Some(claim) = identity_change(before, after) {
+                tracing::warn!(claim, "a refreshed id_token changed the signed-in identity");
+                state.needs_sign_in = true;
+                return Err(crate::auth::AuthError::IdentityChanged { claim }.into());
+            }
+        }
         if fresh.refresh_token.is_none() {
             fresh.refresh_token = Some(refresh_token);
         }
@@ -301,6 +315,22 @@ impl RefreshingTokenProvider {
             }
         }
         Ok(tokens.credential())
+    }
+}
+
+/// The first of `sub`, `iss`, `ctx` that differs between two id_tokens of one session.
+fn identity_change(
+    before: &crate::auth::SuperOfficeClaims,
+    after: &crate::auth::SuperOfficeClaims,
+) -> Option<&'static str> {
+    if before.subject != after.subject {
+        Some("sub")
+    } else if before.issuer != after.issuer {
+        Some("iss")
+    } else if before.customer_id != after.customer_id {
+        Some("ctx")
+    } else {
+        None
     }
 }
 

@@ -93,12 +93,11 @@
 //!
 //! use superoffice_client::auth::{default_http_client, Environment, OidcClient, Session};
 //! use superoffice_client::credentials::{RefreshingTokenProvider, TokenSet};
-//! use superoffice_client::{Client, Error, TenantLocator};
+//! use superoffice_client::{Client, TenantLocator};
 //!
 //! # async fn connect(oidc: OidcClient, session: Session) -> superoffice_client::Result<Client> {
-//! let api_base = session
-//!     .api_base()
-//!     .ok_or_else(|| Error::Config("the id_token has no webapi_url claim".into()))?;
+//! // The `webapi_url` claim, or the tenant state API when the claim is missing.
+//! let api_base = oidc.api_base(&session).await?;
 //!
 //! let tokens = RefreshingTokenProvider::new(Arc::new(oidc), session.tokens).with_sink(Arc::new(
 //!     |fresh: &TokenSet| {
@@ -246,7 +245,7 @@
 //! use std::sync::Arc;
 //!
 //! use futures::TryStreamExt as _;
-//! use superoffice_client::auth::{AuthorizeOptions, OidcConfig};
+//! use superoffice_client::auth::{default_http_client, AuthorizeOptions, OidcConfig};
 //! use superoffice_client::credentials::RefreshingTokenProvider;
 //! use superoffice_client::models::{JsonPatch, ListRef, SaleId, SaleStatus};
 //! use superoffice_client::odata::Filter;
@@ -279,7 +278,7 @@
 //! let client = Client::builder()
 //!     .api_base(session.api_base().ok_or("no webapi_url")?)
 //!     .token_provider(Arc::new(RefreshingTokenProvider::new(Arc::new(oidc), session.tokens)))
-//!     .api_base_resolver(Arc::new(TenantLocator::new(env, reqwest::Client::new())))
+//!     .api_base_resolver(Arc::new(TenantLocator::new(env, default_http_client()?)))
 //!     .build()?;
 //!
 //! // Close the seeded open Sale 101 as Sold.

@@ -76,6 +76,24 @@ pub enum TenantError {
         /// Its reported state.
         state: TenantState,
     },
+    /// The tenant state API answered with a body larger than [`MAX_STATE_BODY`] bytes.
+    #[error("tenant state response for {customer} is larger than {max} bytes")]
+    StateResponseTooLarge {
+        /// The tenant asked about.
+        customer: CustomerId,
+        /// The limit.
+        max: usize,
+    },
+    /// After HTTP 421 the state API named an API base that is not acceptable: not on the
+    /// environment's own domain, without the tenant's customer id in its path, or for another
+    /// `ContextIdentifier`. The old base is kept.
+    #[error("refusing the API base reported for {customer}: {reason}")]
+    UntrustedApiBase {
+        /// The tenant asked about.
+        customer: CustomerId,
+        /// What is wrong.
+        reason: &'static str,
+    },
     /// The state API did not tell where the tenant's API lives.
     #[error("tenant state for {customer} names no API endpoint")]
     NoEndpoint {
@@ -381,8 +399,9 @@ impl<'de> Deserialize<'de> for TenantState {
 pub struct TenantStatus {
     /// The tenant (`Cust12345`).
     pub context_identifier: CustomerId,
-    /// The tenant's web root, e.g. `https://online2.superoffice.com/Cust12345`.
-    #[serde(default)]
+    /// The tenant's web root, e.g. `https://online2.superoffice.com/Cust12345`. `None` when
+    /// the state API sends it empty or null (suspended or deleted tenants).
+    #[serde(default, deserialize_with = "lenient_url")]
     pub endpoint: Option<Url>,
     /// The lifecycle state.
     pub state: TenantState,
@@ -392,8 +411,9 @@ pub struct TenantStatus {
     /// When to ask again; until then the answer may be cached.
     #[serde(default, with = "lenient_datetime")]
     pub valid_until: Option<DateTime<Utc>>,
-    /// The REST API root, e.g. `https://online2.superoffice.com/Cust12345/api`.
-    #[serde(default)]
+    /// The REST API root, e.g. `https://online2.superoffice.com/Cust12345/api`. `None` when
+    /// sent empty or null (suspended or deleted tenants).
+    #[serde(default, deserialize_with = "lenient_url")]
     pub api: Option<Url>,
     /// The tenant's SuperOffice version.
     #[serde(default)]
@@ -415,6 +435,20 @@ impl TenantStatus {
         endpoint.join("api/").ok()
     }
 }
+
+/// An absolute URL, or `None` for a missing, null or blank value.
+fn lenient_url<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Url>, D::Error> {
+    let raw = Option::<String>::deserialize(deserializer)?;
+    match raw.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(text) => Url::parse(text)
+            .map(Some)
+            .map_err(|e| serde::de::Error::custom(format!("not an absolute URL: {e}"))),
+    }
+}
+
+/// The largest tenant state body read (the documented answer is a few hundred bytes).
+pub const MAX_STATE_BODY: usize = 64 * 1024;
 
 fn with_trailing_slash(mut url: Url) -> Url {
     if !url.path().ends_with('/') {
@@ -480,11 +514,13 @@ struct CachedBase {
 /// Client of the tenant state API, with a cache that honours `ValidUntil`.
 ///
 /// ```no_run
-/// use superoffice_client::auth::Environment;
+/// use superoffice_client::auth::{default_http_client, Environment};
 /// use superoffice_client::tenant::{CustomerId, TenantLocator};
 ///
 /// # async fn run() -> superoffice_client::Result<()> {
-/// let locator = TenantLocator::new(Environment::Production, reqwest::Client::new());
+/// // The crate's client: redirects off (a followed redirect is refused with
+/// // `AuthError::RedirectFollowed`).
+/// let locator = TenantLocator::new(Environment::Production, default_http_client()?);
 /// let customer = CustomerId::parse("Cust12345")?;
 /// let status = locator.status(&customer).await?;
 /// println!("{} is {}", customer, status.state);
@@ -512,6 +548,10 @@ impl fmt::Debug for TenantLocator {
 
 impl TenantLocator {
     /// A locator for tenants of `environment`, sending its requests through `http`.
+    ///
+    /// `http` must not follow redirects (use [`default_http_client`](crate::auth::default_http_client)):
+    /// an answer from another URL than the one asked is refused with
+    /// [`AuthError::RedirectFollowed`].
     pub fn new(environment: Environment, http: reqwest::Client) -> Self {
         TenantLocator {
             environment,
@@ -550,19 +590,29 @@ impl TenantLocator {
         );
         let response = self
             .http
-            .get(url)
+            .get(url.clone())
             .header(http::header::ACCEPT, "application/json")
             .send()
             .instrument(span.clone())
             .await
             .map_err(crate::Error::Transport)?;
+        crate::auth::ensure_not_redirected(&url, &response, "tenant state")?;
         let status = response.status();
         span.record("status", status.as_u16());
-        let body = response
-            .bytes()
+        let body = match crate::auth::read_capped(response, MAX_STATE_BODY)
             .instrument(span)
             .await
-            .map_err(crate::Error::Transport)?;
+        {
+            Ok(body) => body,
+            Err(crate::auth::CappedError::Transport(e)) => return Err(crate::Error::Transport(e)),
+            Err(crate::auth::CappedError::TooLarge) => {
+                return Err(TenantError::StateResponseTooLarge {
+                    customer: customer.clone(),
+                    max: MAX_STATE_BODY,
+                }
+                .into())
+            }
+        };
         if !status.is_success() {
             return Err(TenantError::StateLookupFailed {
                 customer: customer.clone(),
@@ -578,9 +628,21 @@ impl TenantLocator {
                 reason: format!("at `{}`: {}", e.path(), e.inner()),
             }
         })?;
+        if parsed.context_identifier != *customer {
+            self.forget(customer);
+            return Err(TenantError::UntrustedApiBase {
+                customer: customer.clone(),
+                reason: "the answer is about another ContextIdentifier",
+            }
+            .into());
+        }
         // Only a usable tenant's base is cached: `api_base` must not hand out the base of a
-        // suspended or offline tenant because `status` was asked first.
-        let usable_base = parsed.api_base().filter(|_| parsed.is_usable());
+        // suspended or offline tenant because `status` was asked first, nor one outside the
+        // environment's domain.
+        let usable_base = parsed
+            .api_base()
+            .filter(|_| parsed.is_usable())
+            .filter(|base| self.check_base(customer, base).is_ok());
         if usable_base.is_none() {
             self.forget(customer);
         }
@@ -627,12 +689,34 @@ impl TenantLocator {
             }
             .into());
         }
-        status.api_base().ok_or_else(|| {
-            TenantError::NoEndpoint {
+        let base = status.api_base().ok_or_else(|| TenantError::NoEndpoint {
+            customer: customer.clone(),
+        })?;
+        if let Err(reason) = self.check_base(customer, &base) {
+            return Err(TenantError::UntrustedApiBase {
                 customer: customer.clone(),
+                reason,
             }
-            .into()
-        })
+            .into());
+        }
+        Ok(base)
+    }
+
+    /// A tenant's API base must be on the environment's own domain (https, or the custom
+    /// base's host) and carry the tenant's customer id as a path segment.
+    fn check_base(&self, customer: &CustomerId, base: &Url) -> Result<(), &'static str> {
+        if !self.environment.owns_host(base) {
+            return Err("the host is not on the environment's own domain");
+        }
+        let names_tenant = base
+            .path_segments()
+            .into_iter()
+            .flatten()
+            .any(|segment| segment.eq_ignore_ascii_case(customer.as_str()));
+        if !names_tenant {
+            return Err("the tenant's customer id is not in the path");
+        }
+        Ok(())
     }
 
     fn lock_cache(&self) -> std::sync::MutexGuard<'_, HashMap<CustomerId, CachedBase>> {

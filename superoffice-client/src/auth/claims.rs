@@ -35,6 +35,8 @@ pub struct SuperOfficeClaims {
     pub issued_at: Option<DateTime<Utc>>,
     /// `nonce` (id_tokens from a sign-in).
     pub nonce: Option<String>,
+    /// `azp` (authorized party), checked against the client id when `aud` has several values.
+    pub authorized_party: Option<String>,
     /// `associateid`: the user's associate id in the tenant.
     pub associate_id: Option<i32>,
     /// `ctx`: the tenant (`Cust12345`).
@@ -90,6 +92,7 @@ impl SuperOfficeClaims {
             not_before: opt_timestamp(claims.get("nbf"), "nbf")?,
             issued_at: opt_timestamp(claims.get("iat"), "iat")?,
             nonce: opt_string(claims.get("nonce"), "nonce")?,
+            authorized_party: opt_string(claims.get("azp"), "azp")?,
             associate_id: opt_i32(so("associateid"), "associateid")?,
             customer_id: opt_string(so("ctx"), "ctx")?
                 .map(|raw| {
@@ -126,6 +129,7 @@ impl fmt::Debug for SuperOfficeClaims {
             .field("not_before", &self.not_before)
             .field("issued_at", &self.issued_at)
             .field("nonce", &self.nonce.as_ref().map(|_| "[redacted]"))
+            .field("authorized_party", &self.authorized_party)
             .field("associate_id", &self.associate_id)
             .field("customer_id", &self.customer_id)
             .field("email", &self.email)

@@ -45,7 +45,9 @@ pub enum Environment {
 }
 
 impl Environment {
-    /// A custom environment rooted at `base` (`http` or `https`, no query or fragment).
+    /// A custom environment rooted at `base`: `https`, or plain `http` for a loopback host only
+    /// (`127.0.0.1`, `::1`, `localhost`: an in-process sandbox or a test server); no query,
+    /// fragment or credentials.
     pub fn custom(base: impl AsRef<str>) -> Result<Self, AuthError> {
         let raw = base.as_ref();
         let mut url = Url::parse(raw).map_err(|e| AuthError::InvalidEnvironment {
@@ -70,6 +72,13 @@ impl Environment {
                 reason: format!("`{url}` has no host"),
             });
         }
+        if url.scheme() == "http" && !is_loopback(url) {
+            return Err(AuthError::InvalidEnvironment {
+                reason: format!(
+                    "`{url}` must use https (plain http is accepted for loopback hosts only)"
+                ),
+            });
+        }
         if url.query().is_some() || url.fragment().is_some() {
             return Err(AuthError::InvalidEnvironment {
                 reason: format!("`{url}` must not have a query or fragment"),
@@ -83,11 +92,38 @@ impl Environment {
         Ok(())
     }
 
-    /// Checks that the environment can be used (a custom base must be an http(s) URL with a host).
+    /// Checks that the environment can be used (a custom base must be an `https` URL with a
+    /// host, or `http` on a loopback host).
     pub fn validate(&self) -> Result<(), AuthError> {
         match self {
             Environment::Custom { base } => Self::check_base(base),
             _ => Ok(()),
+        }
+    }
+
+    /// True when `url` is on this environment's own domain: a `superoffice.com` host over
+    /// https for SuperOffice's environments, the custom base's host (any port) for a custom
+    /// one. Used to accept a tenant's new API base after HTTP 421.
+    pub fn owns_host(&self, url: &Url) -> bool {
+        match self {
+            Environment::Custom { base } => {
+                url.scheme() == base.scheme()
+                    && url.host_str().is_some()
+                    && url
+                        .host_str()
+                        .zip(base.host_str())
+                        .is_some_and(|(a, b)| a.eq_ignore_ascii_case(b))
+                    && url.username().is_empty()
+                    && url.password().is_none()
+            }
+            _ => {
+                url.scheme() == "https"
+                    && url.username().is_empty()
+                    && url.password().is_none()
+                    && url.port().is_none()
+                    && matches!(url.host(), Some(url::Host::Domain(d))
+                        if d.to_ascii_lowercase().ends_with(".superoffice.com"))
+            }
         }
     }
 
@@ -167,6 +203,21 @@ impl Environment {
     pub fn tenant_state_url(&self, customer: &CustomerId) -> Url {
         self.endpoint(&["api", "state", customer.as_str()])
     }
+}
+
+/// True for `localhost` and loopback IP addresses.
+pub(crate) fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// True when `url` may carry credentials or tokens: `https`, or `http` on a loopback host.
+pub(crate) fn is_secure_or_loopback(url: &Url) -> bool {
+    url.scheme() == "https" || (url.scheme() == "http" && is_loopback(url))
 }
 
 impl fmt::Display for Environment {

@@ -14,6 +14,13 @@ use subtle::ConstantTimeEq;
 use crate::auth::jwks::JwksCache;
 use crate::auth::{AuthError, Clock, Environment, IdTokenProblem, SuperOfficeClaims, SystemClock};
 
+/// The largest clock skew [`IdTokenValidator::with_leeway`] accepts.
+pub const MAX_LEEWAY: Duration = Duration::minutes(5);
+
+/// The longest lifetime (`exp` minus `iat`/`nbf`, or minus now) a token may claim. SuperOffice's
+/// id_tokens live minutes and system-user tokens hours; a longer one is refused.
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::hours(24);
+
 /// What a JWT must satisfy besides a valid signature.
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -58,15 +65,19 @@ impl fmt::Debug for JwtExpectations {
 ///
 /// Only RS256 is accepted. The key comes from the environment's JWKS
 /// (`{base}/login/.well-known/jwks`), cached and fetched again once when a token names an
-/// unknown key (not again within 30 s after such a refetch missed the key) and once it is a
-/// day old. Cheap to clone (the key cache is shared).
+/// unknown key (not again within 30 s after such a refetch missed the key or a download failed)
+/// and once it is a day old (a day-old set is kept while the JWKS cannot be fetched, at most a
+/// week). Besides the signature it checks `iss`, `aud` (and `azp` when there are several
+/// audiences), `exp`, `nbf`, `iat` (not in the future), a lifetime of at most
+/// [`MAX_TOKEN_LIFETIME`] and the nonce. `http` must not follow redirects. Cheap to clone (the key cache is shared).
 ///
 /// ```no_run
-/// use superoffice_client::auth::{Environment, IdTokenValidator, JwtExpectations};
+/// use superoffice_client::auth::{default_http_client, Environment, IdTokenValidator, JwtExpectations};
 ///
 /// # async fn run(id_token: &str) -> superoffice_client::Result<()> {
 /// let env = Environment::Sod;
-/// let validator = IdTokenValidator::new(&env, reqwest::Client::new());
+/// // The crate's client: redirects off (a followed redirect is refused).
+/// let validator = IdTokenValidator::new(&env, default_http_client()?);
 /// let claims = validator
 ///     .validate(id_token, &JwtExpectations::new(env.issuer(), Some("my-client-id".into())))
 ///     .await?;
@@ -105,9 +116,10 @@ impl IdTokenValidator {
         self
     }
 
-    /// The tolerated clock skew for `exp` and `nbf` (default 60 s).
+    /// The tolerated clock skew for `exp`, `nbf` and `iat` (default 60 s). Bounded to
+    /// `0..=`[`MAX_LEEWAY`] (5 minutes): a larger value is clamped.
     pub fn with_leeway(mut self, leeway: Duration) -> Self {
-        self.leeway = leeway;
+        self.leeway = leeway.clamp(Duration::zero(), MAX_LEEWAY);
         self
     }
 
@@ -179,6 +191,17 @@ impl IdTokenValidator {
                     found: claims.audience.clone(),
                 });
             }
+            // OIDC Core 3.1.3.7: with several audiences, `azp` must name this client.
+            if claims.audience.len() > 1
+                && claims.authorized_party.as_deref() != Some(audience.as_str())
+            {
+                return Err(IdTokenProblem::InvalidClaim {
+                    claim: "azp",
+                    reason: "the token has several audiences and `azp` is not this client"
+                        .to_owned(),
+                }
+                .into());
+            }
         }
         let now = self.clock.now();
         // Checked: `exp`/`nbf` near chrono's limits must not overflow (which would panic).
@@ -198,6 +221,34 @@ impl IdTokenValidator {
             if earliest > now {
                 return Err(IdTokenProblem::NotYetValid.into());
             }
+        }
+        if let Some(iat) = claims.issued_at {
+            let earliest = iat
+                .checked_sub_signed(self.leeway)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC);
+            if earliest > now {
+                return Err(IdTokenProblem::InvalidClaim {
+                    claim: "iat",
+                    reason: "issued in the future".to_owned(),
+                }
+                .into());
+            }
+        }
+        let start = claims
+            .issued_at
+            .into_iter()
+            .chain(claims.not_before)
+            .min()
+            .unwrap_or(now);
+        let lifetime = claims
+            .expires_at
+            .signed_duration_since(start.min(now));
+        if lifetime > MAX_TOKEN_LIFETIME {
+            return Err(IdTokenProblem::InvalidClaim {
+                claim: "exp",
+                reason: "the token claims a lifetime of more than 24 hours".to_owned(),
+            }
+            .into());
         }
         if let Some(expected) = &expect.nonce {
             let matches = claims

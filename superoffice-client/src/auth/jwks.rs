@@ -1,7 +1,9 @@
 //! The environment's JSON Web Key Set: fetched lazily, cached, fetched again once when a token
 //! names a key the cache does not know (key rotation), and again once a day (withdrawn keys stop
-//! being trusted). When an unknown-key refetch still misses the key, further unknown-key
-//! refetches wait 30 s (made-up `kid`s cannot force a download each).
+//! being trusted). When a download fails, or an unknown-key refetch still misses the key,
+//! further downloads wait 30 s (made-up `kid`s or an unreachable JWKS cannot force a download
+//! per token). A day-old set is kept while the JWKS cannot be fetched, but never once it is
+//! a week old. The body is read up to 256 KiB.
 
 use std::fmt;
 use std::sync::Arc;
@@ -12,7 +14,7 @@ use tokio::sync::{Mutex, RwLock};
 use tracing::Instrument;
 use url::Url;
 
-use crate::auth::{snippet, AuthError};
+use crate::auth::{clean_text, ensure_not_redirected, read_capped, AuthError, CappedError};
 
 #[derive(Deserialize)]
 struct JwkSetDocument {
@@ -53,9 +55,19 @@ struct KeySet {
 /// How long a downloaded key set is trusted before it is fetched again.
 const MAX_AGE: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
 
+/// How long a set that could not be refreshed is still used: keys are never trusted longer.
+const MAX_STALE_AGE: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 60 * 60);
+
+/// The largest JWKS body read.
+pub(crate) const MAX_JWKS_BODY: usize = 256 * 1024;
+
 impl KeySet {
     fn is_stale(&self) -> bool {
         self.fetched_at.elapsed() >= MAX_AGE
+    }
+
+    fn is_too_old(&self) -> bool {
+        self.fetched_at.elapsed() >= MAX_STALE_AGE
     }
 
     fn find(&self, kid: Option<&str>, x5t: Option<&str>) -> Option<DecodingKey> {
@@ -89,6 +101,8 @@ struct FetchState {
     generation: u64,
     /// When a download last failed to contain the requested key.
     fruitless_at: Option<tokio::time::Instant>,
+    /// When a download last failed (transport, HTTP status, unreadable set).
+    failed_at: Option<tokio::time::Instant>,
 }
 
 impl fmt::Debug for JwksCache {
@@ -108,6 +122,7 @@ impl JwksCache {
             fetch: Mutex::new(FetchState {
                 generation: 0,
                 fruitless_at: None,
+                failed_at: None,
             }),
         }
     }
@@ -144,16 +159,30 @@ impl JwksCache {
                 _ => None,
             }
         };
-        let cooling_down = fetch
-            .fruitless_at
-            .is_some_and(|at| at.elapsed() < FRUITLESS_REFETCH_COOLDOWN);
-        if seen_generation.is_some() && stale.is_none() && cooling_down {
+        // A day-old set that cannot be refreshed may still serve, but not forever.
+        let stale = stale.filter(|set| !set.is_too_old());
+        let cooling = |at: Option<tokio::time::Instant>| {
+            at.is_some_and(|at| at.elapsed() < FRUITLESS_REFETCH_COOLDOWN)
+        };
+        if cooling(fetch.failed_at) {
+            // The last download failed moments ago: do not hammer the JWKS.
+            if let Some(key) = stale.as_ref().and_then(|set| set.find(kid, x5t)) {
+                return Ok(key);
+            }
+            return Err(AuthError::Jwks {
+                status: None,
+                reason: "the last download failed less than 30 s ago; try again later".to_owned(),
+            }
+            .into());
+        }
+        if seen_generation.is_some() && stale.is_none() && cooling(fetch.fruitless_at) {
             return Err(unknown(kid, x5t));
         }
         fetch.generation += 1;
         let set = match self.download(fetch.generation).await {
             Ok(set) => Arc::new(set),
             Err(err) => {
+                fetch.failed_at = Some(tokio::time::Instant::now());
                 // The set is only old, not known to be wrong: keep using it while the JWKS
                 // cannot be fetched.
                 if let Some(key) = stale.as_ref().and_then(|set| set.find(kid, x5t)) {
@@ -163,6 +192,7 @@ impl JwksCache {
                 return Err(err);
             }
         };
+        fetch.failed_at = None;
         let found = set.find(kid, x5t);
         fetch.fruitless_at = found.is_none().then(tokio::time::Instant::now);
         *self.current.write().await = Some(set);
@@ -184,17 +214,24 @@ impl JwksCache {
             .instrument(span.clone())
             .await
             .map_err(crate::Error::Transport)?;
+        ensure_not_redirected(&self.url, &response, "jwks")?;
         let status = response.status();
         span.record("status", status.as_u16());
-        let body = response
-            .bytes()
-            .instrument(span)
-            .await
-            .map_err(crate::Error::Transport)?;
+        let body = match read_capped(response, MAX_JWKS_BODY).instrument(span).await {
+            Ok(body) => body,
+            Err(CappedError::Transport(e)) => return Err(crate::Error::Transport(e)),
+            Err(CappedError::TooLarge) => {
+                return Err(AuthError::Jwks {
+                    status: Some(status.as_u16()),
+                    reason: format!("the key set is larger than {MAX_JWKS_BODY} bytes"),
+                }
+                .into())
+            }
+        };
         if !status.is_success() {
             return Err(AuthError::Jwks {
                 status: Some(status.as_u16()),
-                reason: snippet(&String::from_utf8_lossy(&body)),
+                reason: clean_text(&String::from_utf8_lossy(&body)),
             }
             .into());
         }

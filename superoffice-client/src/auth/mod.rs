@@ -25,10 +25,10 @@ mod system_user;
 pub use claims::SuperOfficeClaims;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use environment::Environment;
-pub use id_token::{IdTokenValidator, JwtExpectations};
+pub use id_token::{IdTokenValidator, JwtExpectations, MAX_LEEWAY, MAX_TOKEN_LIFETIME};
 pub use oidc::{
     default_http_client, AuthorizeOptions, AuthorizeRequest, OidcClient, OidcClientBuilder,
-    OidcConfig, PendingAuthorization, Session, TokenSet,
+    OidcConfig, PendingAuthorization, Prompt, Session, TokenSet, PENDING_SIGN_IN_LIFETIME,
 };
 pub use system_user::{
     sign_system_token, system_token_data, SystemUserConfig, SystemUserKey, SystemUserTokenProvider,
@@ -66,6 +66,35 @@ pub enum AuthError {
     /// request (a forged or mixed-up callback). No token request was made.
     #[error("the OAuth `state` returned to the redirect URI does not match the pending sign-in")]
     StateMismatch,
+    /// The pending sign-in is older than [`PENDING_SIGN_IN_LIFETIME`] (SuperOffice's
+    /// authorization codes live 10 minutes): start a new sign-in. No token request was made.
+    #[error("the sign-in started at {created_at} has expired; start a new sign-in")]
+    SignInExpired {
+        /// When the authorization URL was built.
+        created_at: DateTime<Utc>,
+    },
+    /// The HTTP client followed a redirect from a SuperOffice auth or tenant-state endpoint.
+    /// Tokens, keys and tenant locations are only taken from the URL that was asked; use a
+    /// client with redirects off (see [`default_http_client`]).
+    #[error("the HTTP client followed a redirect from the {endpoint} endpoint; configure it with redirects off")]
+    RedirectFollowed {
+        /// Which endpoint (`token`, `jwks`, `tenant state`, `discovery`, `revocation`).
+        endpoint: &'static str,
+    },
+    /// A refreshed id_token names another user, issuer or tenant than the session it
+    /// refreshes; the new tokens were not used.
+    #[error("the refreshed id_token changed `{claim}`; sign in again")]
+    IdentityChanged {
+        /// The claim that differs (`sub`, `iss` or `ctx`).
+        claim: &'static str,
+    },
+    /// The environment publishes no usable token revocation endpoint (`revocation_endpoint`
+    /// in its discovery document).
+    #[error("no usable token revocation endpoint: {reason}")]
+    RevocationUnavailable {
+        /// What is missing or wrong.
+        reason: String,
+    },
     /// The authorization server redirected back with an error instead of a code.
     #[error("sign-in was not completed: {error}{}", description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
     AuthorizationDenied {
@@ -163,10 +192,12 @@ pub enum AuthError {
 
 impl AuthError {
     /// True when the error means the user must sign in again (revoked or invalid grant,
-    /// no refresh token).
+    /// no refresh token, a changed identity, an expired pending sign-in).
     pub fn requires_sign_in(&self) -> bool {
         match self {
-            AuthError::CannotRefresh => true,
+            AuthError::CannotRefresh
+            | AuthError::IdentityChanged { .. }
+            | AuthError::SignInExpired { .. } => true,
             AuthError::TokenEndpoint { error, .. } => error == "invalid_grant",
             _ => false,
         }
@@ -206,6 +237,54 @@ impl From<IdTokenProblem> for AuthError {
     fn from(reason: IdTokenProblem) -> Self {
         AuthError::IdTokenInvalid { reason }
     }
+}
+
+/// Text from a callback or server for an error message: control characters removed, bounded.
+pub(crate) fn clean_text(text: &str) -> String {
+    let cleaned: String = text.chars().filter(|c| !c.is_control()).collect();
+    snippet(&cleaned)
+}
+
+/// Fails with [`AuthError::RedirectFollowed`] when the response does not come from the URL
+/// that was asked (a caller-supplied client followed a redirect).
+pub(crate) fn ensure_not_redirected(
+    requested: &url::Url,
+    response: &reqwest::Response,
+    endpoint: &'static str,
+) -> Result<(), AuthError> {
+    if response.url() != requested {
+        return Err(AuthError::RedirectFollowed { endpoint });
+    }
+    Ok(())
+}
+
+/// Why [`read_capped`] gave up.
+pub(crate) enum CappedError {
+    /// The body is longer than allowed.
+    TooLarge,
+    /// Reading failed.
+    Transport(reqwest::Error),
+}
+
+/// Reads a response body of at most `max` bytes (checks `Content-Length` first, then counts).
+pub(crate) async fn read_capped(
+    mut response: reqwest::Response,
+    max: usize,
+) -> Result<Vec<u8>, CappedError> {
+    if response
+        .content_length()
+        .is_some_and(|len| len > max as u64)
+    {
+        return Err(CappedError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(CappedError::Transport)? {
+        if body.len() + chunk.len() > max {
+            return Err(CappedError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// Shortens text taken from a server answer for an error message.

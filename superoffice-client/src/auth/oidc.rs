@@ -19,9 +19,10 @@ use subtle::ConstantTimeEq;
 use tracing::Instrument;
 use url::Url;
 
+use crate::auth::environment::is_secure_or_loopback;
 use crate::auth::{
-    snippet, AuthError, Clock, Environment, IdTokenValidator, JwtExpectations, SuperOfficeClaims,
-    SystemClock,
+    clean_text, ensure_not_redirected, read_capped, AuthError, CappedError, Clock, Environment,
+    IdTokenValidator, JwtExpectations, SuperOfficeClaims, SystemClock,
 };
 use crate::credentials::Credential;
 use crate::tenant::CustomerId;
@@ -106,6 +107,38 @@ impl fmt::Debug for OidcConfig {
     }
 }
 
+/// How long a [`PendingAuthorization`] is honoured: SuperOffice's authorization codes expire
+/// after 10 minutes (Authorization Code flow reference), so an older sign-in cannot complete.
+pub const PENDING_SIGN_IN_LIFETIME: Duration = Duration::minutes(10);
+
+/// The OpenID Connect `prompt` parameter: make the identity provider show its screens again
+/// instead of signing in silently with its session cookie.
+///
+/// SuperOffice's authorize parameter table does not list `prompt`; the values are those of
+/// OpenID Connect Core 1.0 §3.1.2.1, which SuperID (an OpenID Connect provider) is assumed to
+/// honour. Use [`Prompt::SelectAccount`] behind a panel's "Switch account" link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Prompt {
+    /// `login`: ask for the user's credentials again, even with a valid session.
+    Login,
+    /// `select_account`: let the user choose another account (and tenant).
+    SelectAccount,
+    /// `consent`: show the consent (approval) screen again.
+    Consent,
+}
+
+impl Prompt {
+    /// The wire value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Prompt::Login => "login",
+            Prompt::SelectAccount => "select_account",
+            Prompt::Consent => "consent",
+        }
+    }
+}
+
 /// Options for one authorization request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -116,6 +149,8 @@ pub struct AuthorizeOptions {
     pub tenant: Option<CustomerId>,
     /// Pre-fills the SuperID user name (`login_hint`).
     pub login_hint: Option<String>,
+    /// Shows the identity provider's screens again (`prompt`), e.g. the account chooser.
+    pub prompt: Option<Prompt>,
 }
 
 impl AuthorizeOptions {
@@ -133,6 +168,12 @@ impl AuthorizeOptions {
     /// Pre-fills the user name.
     pub fn login_hint(mut self, hint: impl Into<String>) -> Self {
         self.login_hint = Some(hint.into());
+        self
+    }
+
+    /// Sends `prompt` (e.g. [`Prompt::SelectAccount`] for "Switch account").
+    pub fn prompt(mut self, prompt: Prompt) -> Self {
+        self.prompt = Some(prompt);
         self
     }
 }
@@ -489,7 +530,8 @@ impl OidcClientBuilder {
         self
     }
 
-    /// The tolerated clock skew when checking id_tokens (default 60 s).
+    /// The tolerated clock skew when checking id_tokens (default 60 s; clamped to at most
+    /// [`MAX_LEEWAY`](crate::auth::MAX_LEEWAY), 5 minutes).
     pub fn leeway(mut self, leeway: Duration) -> Self {
         self.leeway = Some(leeway);
         self
@@ -602,6 +644,9 @@ impl OidcClient {
         if let Some(hint) = &options.login_hint {
             request = request.add_extra_param("login_hint", hint.trim().to_owned());
         }
+        if let Some(prompt) = options.prompt {
+            request = request.add_extra_param("prompt", prompt.as_str());
+        }
         let (url, state) = request.url();
         Ok(AuthorizeRequest {
             url,
@@ -632,23 +677,21 @@ impl OidcClient {
                 "state" => state = Some(value.into_owned()),
                 "code" => code = Some(value.into_owned()),
                 "error" => error = Some(value.into_owned()),
-                "error_description" => description = Some(snippet(&value)),
+                "error_description" => description = Some(value.into_owned()),
                 _ => {}
             }
         }
-        let state = match (state, &error) {
-            (Some(state), _) => state,
-            // An error redirect without state tells nothing secret; report the error.
-            (None, Some(_)) => String::new(),
-            (None, None) => return Err(AuthError::StateMismatch.into()),
-        };
-        if !state.is_empty() && !same(&state, &pending.state) {
+        // Nothing from the callback is believed (not even an error text) before its state
+        // matched the pending sign-in: a forged callback must not put words in our mouth.
+        let Some(state) = state.filter(|s| same(s, &pending.state)) else {
             return Err(AuthError::StateMismatch.into());
-        }
+        };
         if let Some(error) = error {
             return Err(AuthError::AuthorizationDenied {
-                error: snippet(&error),
-                description,
+                error: clean_text(&error),
+                description: description
+                    .map(|d| clean_text(&d))
+                    .filter(|d| !d.is_empty()),
             }
             .into());
         }
@@ -671,6 +714,13 @@ impl OidcClient {
     ) -> crate::Result<Session> {
         if !same(returned_state, &pending.state) {
             return Err(AuthError::StateMismatch.into());
+        }
+        let age = self.inner.clock.now() - pending.created_at;
+        if age > PENDING_SIGN_IN_LIFETIME || age < -PENDING_SIGN_IN_LIFETIME {
+            return Err(AuthError::SignInExpired {
+                created_at: pending.created_at,
+            }
+            .into());
         }
         let code = code.trim();
         if code.is_empty() {
@@ -726,6 +776,158 @@ impl OidcClient {
         Ok(tokens)
     }
 
+    /// The tenant's REST base for `session`: its id_token's `webapi_url` claim, or, when the
+    /// claim is missing, the tenant state API of the same environment for the session's tenant
+    /// (`ctx`), through this client's HTTP client.
+    pub async fn api_base(&self, session: &Session) -> crate::Result<Url> {
+        if let Some(base) = session.api_base() {
+            return Ok(base);
+        }
+        let customer = session
+            .customer_id()
+            .ok_or(AuthError::IdTokenInvalid {
+                reason: crate::auth::IdTokenProblem::MissingClaim("ctx"),
+            })?
+            .clone();
+        crate::tenant::TenantLocator::new(
+            self.inner.config.environment.clone(),
+            self.inner.http.clone(),
+        )
+        .with_clock(self.inner.clock.clone())
+        .api_base(&customer)
+        .await
+    }
+
+    /// The environment's token revocation endpoint: `revocation_endpoint` from its OpenID
+    /// discovery document (`{base}/login/.well-known/openid-configuration`). It must be `https`
+    /// (or `http` on loopback) on the environment's own host.
+    pub async fn revocation_url(&self) -> crate::Result<Url> {
+        let env = &self.inner.config.environment;
+        let url = env.discovery_url();
+        let span = tracing::debug_span!(
+            "superoffice.oidc_discovery",
+            method = "GET",
+            path = url.path(),
+            status = tracing::field::Empty
+        );
+        let response = self
+            .inner
+            .http
+            .get(url.clone())
+            .header(http::header::ACCEPT, "application/json")
+            .send()
+            .instrument(span.clone())
+            .await
+            .map_err(crate::Error::Transport)?;
+        ensure_not_redirected(&url, &response, "discovery")?;
+        let status = response.status();
+        span.record("status", status.as_u16());
+        let unavailable = |reason: String| AuthError::RevocationUnavailable { reason };
+        if !status.is_success() {
+            return Err(unavailable(format!("the discovery document answered HTTP {status}")).into());
+        }
+        let body = match read_capped(response, MAX_DISCOVERY_BODY).await {
+            Ok(body) => body,
+            Err(CappedError::Transport(e)) => return Err(crate::Error::Transport(e)),
+            Err(CappedError::TooLarge) => {
+                return Err(unavailable("the discovery document is too large".into()).into())
+            }
+        };
+        #[derive(Deserialize)]
+        struct Discovery {
+            #[serde(default)]
+            revocation_endpoint: Option<String>,
+        }
+        let document: Discovery = serde_json::from_slice(&body)
+            .map_err(|_| unavailable("the discovery document is not JSON".into()))?;
+        let raw = document
+            .revocation_endpoint
+            .filter(|r| !r.trim().is_empty())
+            .ok_or_else(|| unavailable("the discovery document has no revocation_endpoint".into()))?;
+        let endpoint = Url::parse(raw.trim())
+            .map_err(|_| unavailable("revocation_endpoint is not a URL".into()))?;
+        if !is_secure_or_loopback(&endpoint)
+            || !env.owns_host(&endpoint)
+            || endpoint.query().is_some()
+            || endpoint.fragment().is_some()
+        {
+            return Err(unavailable(
+                "revocation_endpoint is not an https URL on the environment's own host".into(),
+            )
+            .into());
+        }
+        Ok(endpoint)
+    }
+
+    /// Revokes `refresh_token` (on disconnect): RFC 7009 `token` + `token_type_hint=refresh_token`
+    /// with the client credentials, POSTed to [`revocation_url`](Self::revocation_url).
+    /// Afterwards the refresh token fails with `invalid_grant`.
+    ///
+    /// Errors: [`AuthError::RevocationUnavailable`], [`AuthError::TokenEndpoint`] with the
+    /// OAuth error of a refused request (the body is never echoed otherwise),
+    /// [`AuthError::RedirectFollowed`], or a transport error.
+    pub async fn revoke_refresh_token(&self, refresh_token: &SecretString) -> crate::Result<()> {
+        let token = refresh_token.expose_secret().trim();
+        if token.is_empty() {
+            return Err(crate::Error::InvalidInput(
+                "the refresh token to revoke is empty".to_owned(),
+            ));
+        }
+        let url = self.revocation_url().await?;
+        let config = &self.inner.config;
+        let form = serde_urlencoded::to_string([
+            ("token", token),
+            ("token_type_hint", "refresh_token"),
+            ("client_id", config.client_id.as_str()),
+            ("client_secret", config.client_secret.expose_secret()),
+        ])
+        .map_err(|_| crate::Error::InvalidInput("the token cannot be form-encoded".to_owned()))?;
+        let span = tracing::debug_span!(
+            "superoffice.oauth_revoke",
+            method = "POST",
+            path = url.path(),
+            status = tracing::field::Empty
+        );
+        let response = self
+            .inner
+            .http
+            .post(url.clone())
+            .header(
+                http::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .header(http::header::ACCEPT, "application/json")
+            .body(form)
+            .send()
+            .instrument(span.clone())
+            .await
+            .map_err(crate::Error::Transport)?;
+        ensure_not_redirected(&url, &response, "revocation")?;
+        let status = response.status();
+        span.record("status", status.as_u16());
+        if status.is_success() {
+            return Ok(());
+        }
+        let body = read_capped(response, MAX_TOKEN_BODY)
+            .await
+            .unwrap_or_default();
+        #[derive(Deserialize)]
+        struct OAuthError {
+            error: String,
+            #[serde(default)]
+            error_description: Option<String>,
+        }
+        Err(match serde_json::from_slice::<OAuthError>(&body) {
+            Ok(e) => AuthError::TokenEndpoint {
+                status: Some(status.as_u16()),
+                error: clean_text(&e.error),
+                description: e.error_description.map(|d| clean_text(&d)),
+            }
+            .into(),
+            Err(_) => unreadable(Some(status.as_u16()), "an unexpected answer".into()),
+        })
+    }
+
     fn expectations(&self) -> JwtExpectations {
         JwtExpectations::new(
             self.inner.issuer.clone(),
@@ -773,9 +975,9 @@ impl OidcClient {
                 >,
             > + Send
             + Sync,
-        Arc<Mutex<Option<u16>>>,
+        Arc<Mutex<Seen>>,
     ) {
-        let status = Arc::new(Mutex::new(None));
+        let status = Arc::new(Mutex::new(Seen::default()));
         let seen = status.clone();
         let http = self.inner.http.clone();
         let call = move |request: oauth2::HttpRequest| {
@@ -798,16 +1000,27 @@ impl OidcClient {
     }
 }
 
+/// What the HTTP closure saw of the token endpoint's answer.
+#[derive(Debug, Default, Clone, Copy)]
+struct Seen {
+    status: Option<u16>,
+    /// The answer came from another URL than the one asked (the client followed a redirect).
+    redirected: bool,
+}
+
 fn finish(
     span: &tracing::Span,
     result: Result<SoTokenResponse, RequestTokenError<reqwest::Error, BasicErrorResponse>>,
-    status: &Mutex<Option<u16>>,
+    seen: &Mutex<Seen>,
 ) -> crate::Result<SoTokenResponse> {
-    let status = *status.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(code) = status {
+    let seen = *seen.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(code) = seen.status {
         span.record("status", code);
     }
-    result.map_err(|err| map_token_error(err, status))
+    if seen.redirected {
+        return Err(AuthError::RedirectFollowed { endpoint: "token" }.into());
+    }
+    result.map_err(|err| map_token_error(err, seen.status))
 }
 
 /// OIDC id_tokens must name their subject.
@@ -824,14 +1037,32 @@ fn same(a: &str, b: &str) -> bool {
     bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
+/// The largest token-endpoint answer read (a token response is a few kilobytes).
+const MAX_TOKEN_BODY: usize = 256 * 1024;
+
+/// The largest discovery document read.
+const MAX_DISCOVERY_BODY: usize = 256 * 1024;
+
 async fn execute(
     http: &reqwest::Client,
-    status: &Mutex<Option<u16>>,
+    seen: &Mutex<Seen>,
     request: oauth2::HttpRequest,
 ) -> Result<oauth2::HttpResponse, reqwest::Error> {
     let request = reqwest::Request::try_from(request)?;
+    let asked = request.url().clone();
     let response = http.execute(request).await?;
-    *status.lock().unwrap_or_else(|p| p.into_inner()) = Some(response.status().as_u16());
+    let redirected = ensure_not_redirected(&asked, &response, "token").is_err();
+    *seen.lock().unwrap_or_else(|p| p.into_inner()) = Seen {
+        status: Some(response.status().as_u16()),
+        redirected,
+    };
+    if redirected {
+        // Nothing from another URL is read; `finish` reports the redirect.
+        return Ok(http::Response::builder()
+            .status(http::StatusCode::BAD_GATEWAY)
+            .body(Vec::new())
+            .unwrap_or_else(|_| http::Response::new(Vec::new())));
+    }
     let mut builder = http::Response::builder().status(response.status());
     if let Some(headers) = builder.headers_mut() {
         headers.extend(
@@ -853,10 +1084,24 @@ async fn execute(
             );
         }
     }
-    let body = response.bytes().await?;
+    let body = match read_capped(response, MAX_TOKEN_BODY).await {
+        Ok(body) => body,
+        Err(CappedError::Transport(e)) => return Err(e),
+        // Too large to be a token answer: handed on empty, so it is reported as unreadable.
+        Err(CappedError::TooLarge) => Vec::new(),
+    };
     Ok(builder
-        .body(body.to_vec())
+        .body(body)
         .unwrap_or_else(|_| http::Response::new(Vec::new())))
+}
+
+fn unreadable(status: Option<u16>, what: String) -> crate::Error {
+    AuthError::TokenEndpoint {
+        status,
+        error: "invalid_response".to_owned(),
+        description: Some(what),
+    }
+    .into()
 }
 
 fn map_token_error(
@@ -865,34 +1110,30 @@ fn map_token_error(
 ) -> crate::Error {
     match err {
         RequestTokenError::Request(e) => crate::Error::Transport(e),
-        RequestTokenError::ServerResponse(response) => AuthError::TokenEndpoint {
-            status,
-            error: response.error().as_ref().to_owned(),
-            description: response.error_description().map(|d| snippet(d)),
-        }
-        .into(),
-        RequestTokenError::Parse(e, body) => {
-            let description = if status == Some(200) {
-                // A success body holds tokens: report only where it broke.
-                format!("unreadable token response at `{}`", e.path())
-            } else {
-                format!(
-                    "unreadable error response: {}",
-                    snippet(&String::from_utf8_lossy(&body))
-                )
-            };
+        RequestTokenError::ServerResponse(response)
+            if !status.is_some_and(|s| (200..300).contains(&s)) =>
+        {
             AuthError::TokenEndpoint {
                 status,
-                error: "invalid_response".to_owned(),
-                description: Some(description),
+                error: clean_text(response.error().as_ref()),
+                description: response.error_description().map(|d| clean_text(d)),
             }
             .into()
         }
-        RequestTokenError::Other(message) => AuthError::TokenEndpoint {
-            status,
-            error: "invalid_response".to_owned(),
-            description: Some(snippet(&message)),
+        // Whatever the token endpoint sent is never echoed: a success body (any 2xx) holds
+        // tokens, and an error body may too. Only the JSON path of a decode error is kept.
+        RequestTokenError::ServerResponse(_) => unreadable(status, "an unexpected answer".into()),
+        RequestTokenError::Parse(e, body) => {
+            let path = e.path().to_string();
+            unreadable(
+                status,
+                format!(
+                    "an unreadable answer ({} bytes, at `{}`)",
+                    body.len(),
+                    if path.is_empty() { "." } else { path.as_str() }
+                ),
+            )
         }
-        .into(),
+        RequestTokenError::Other(_) => unreadable(status, "an unexpected answer".into()),
     }
 }

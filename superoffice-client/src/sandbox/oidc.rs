@@ -32,6 +32,7 @@ pub(crate) fn well_known(shared: &SharedRef, req: &Req) -> Response {
             "token_endpoint": format!("{base}/login/common/oauth/tokens"),
             "jwks_uri": format!("{base}/login/.well-known/jwks"),
             "end_session_endpoint": format!("{base}/login/common/oauth/logout"),
+            "revocation_endpoint": format!("{base}/login/common/oauth/revoke"),
             "scopes_supported": ["openid"],
             "response_types_supported": ["code", "id_token", "code id_token", "token id_token", "token"],
             "response_modes_supported": ["form_post", "fragment", "query"],
@@ -66,7 +67,8 @@ pub(crate) fn oauth(shared: &SharedRef, req: &Req) -> Response {
             authorize(shared, path_tenant, &params)
         }
         (Some("tokens"), &Method::POST) => token(shared, req),
-        (Some("tokens" | "authorize"), _) => oauth_error(
+        (Some("revoke"), &Method::POST) => revoke(shared, req),
+        (Some("tokens" | "authorize" | "revoke"), _) => oauth_error(
             StatusCode::METHOD_NOT_ALLOWED,
             "invalid_request",
             "method not allowed",
@@ -154,6 +156,29 @@ fn authorize(
         }
         None => None,
     };
+    // OIDC Core `prompt` (space-delimited). The sign-in page re-posts it with `consent=allow`,
+    // which is the interaction it asked for.
+    let prompts: Vec<&str> = param(params, "prompt")
+        .map(|p| p.split_whitespace().collect())
+        .unwrap_or_default();
+    if let Some(bad) = prompts
+        .iter()
+        .find(|p| !matches!(**p, "none" | "login" | "consent" | "select_account"))
+    {
+        return error(
+            "invalid_request",
+            &format!("unsupported prompt value `{bad}`"),
+        );
+    }
+    let prompt_none = prompts.contains(&"none");
+    if prompt_none && prompts.len() > 1 {
+        return error(
+            "invalid_request",
+            "prompt=none cannot be combined with other values",
+        );
+    }
+    let interacted = param(params, "consent") == Some("allow");
+    let must_interact = !prompt_none && !prompts.is_empty() && !interacted;
     let acr_tenant = param(params, "acr_values").and_then(|acr| {
         acr.split_whitespace()
             .find_map(|v| v.strip_prefix("tenant:"))
@@ -182,7 +207,15 @@ fn authorize(
             .filter(|(_, u)| u.active)
             .map(|(t, u)| (t.cust.clone(), u.associate_id))
     });
+    if must_interact {
+        // `prompt=login|select_account|consent`: show the account chooser even when the user
+        // could be signed in silently (login hint, session).
+        return sign_in_page(&world.tenants, wanted_tenant.as_deref(), params);
+    }
     let Some((tenant, associate_id)) = user else {
+        if prompt_none {
+            return error("login_required", "the user is not signed in");
+        }
         return sign_in_page(&world.tenants, wanted_tenant.as_deref(), params);
     };
     if let Some(t) = &wanted_tenant {
@@ -436,6 +469,63 @@ fn refresh_grant(shared: &SharedRef, form: &[(String, String)], client_id: &str)
         "expires_in": shared.access_token_lifetime.as_secs(),
         "id_token": id_token,
     }))
+}
+
+/// `POST /login/common/oauth/revoke` (RFC 7009): client authentication, then `token`; an
+/// unknown token is not an error. A revoked refresh token then fails with `invalid_grant`.
+fn revoke(shared: &SharedRef, req: &Req) -> Response {
+    let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&req.body).unwrap_or_default();
+    let Some((client_id, client_secret)) = client_auth(req, &form) else {
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "client authentication is required",
+        );
+    };
+    let app = &shared.app;
+    let secret_ok: bool = {
+        use subtle::ConstantTimeEq as _;
+        client_secret
+            .as_bytes()
+            .ct_eq(app.client_secret.as_bytes())
+            .into()
+    };
+    if client_id != app.client_id || !secret_ok {
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "client authentication failed",
+        );
+    }
+    let Some(token) = param(&form, "token") else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "token is required",
+        );
+    };
+    let mut world = shared.lock();
+    let owner = world
+        .refresh_tokens
+        .get(token)
+        .map(|g| g.client_id.clone())
+        .or_else(|| {
+            world
+                .access_tokens
+                .get(token)
+                .map(|a| a.grant.client_id.clone())
+        });
+    if owner.as_deref().is_some_and(|owner| owner != client_id) {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "the token was issued to another client",
+        );
+    }
+    world.refresh_tokens.remove(token);
+    world.access_tokens.remove(token);
+    drop(world);
+    ok_json(&json!({}))
 }
 
 fn issue_access(shared: &SharedRef, world: &mut super::state::World, grant: &Grant) -> String {

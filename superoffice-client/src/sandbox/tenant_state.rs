@@ -26,13 +26,16 @@ pub(crate) fn state(shared: &SharedRef, req: &Req) -> Response {
     let valid_until = (chrono::Utc::now() + chrono::Duration::hours(1))
         .format("%Y-%m-%dT%H:%M:%S%.3fZ")
         .to_string();
+    // A suspended or deleted tenant has no usable location: the fields come back empty.
+    let gone = matches!(tenant.state.as_str(), "Suspended" | "Deleted");
+    let located = |path: String| if gone { String::new() } else { path };
     ok_json(&json!({
         "ContextIdentifier": tenant.cust,
-        "Endpoint": format!("{host}/{}", tenant.cust),
+        "Endpoint": located(format!("{host}/{}", tenant.cust)),
         "State": tenant.state,
         "IsRunning": running,
         "ValidUntil": valid_until,
-        "Api": format!("{host}/{}/api", tenant.cust),
+        "Api": located(format!("{host}/{}/api", tenant.cust)),
         "Version": "10.5.2026.1",
     }))
 }
