@@ -494,14 +494,12 @@ async fn callback_with_an_error_is_typed() {
         }
         other => panic!("unexpected {other:?}"),
     }
+    // Without the matching state nothing of the callback is believed, not even its error.
     let err = oidc
-        .exchange_callback(&request.pending, "error=server_error")
+        .exchange_callback(&request.pending, "error=server_error&error_description=Call+us")
         .await
-        .expect_err("denied without state");
-    assert!(matches!(
-        auth_err(err),
-        AuthError::AuthorizationDenied { .. }
-    ));
+        .expect_err("error without state");
+    assert!(matches!(auth_err(err), AuthError::StateMismatch));
     let err = oidc
         .exchange_callback(&request.pending, "code=abc")
         .await

@@ -294,6 +294,17 @@ fn tenant_state_decodes_including_unknown_values() {
     }
 }
 
+/// Another port on the mock server's host: a second data host of the custom environment.
+const MOVED_HOST: &str = "http://127.0.0.1:9";
+
+/// A tenant-state fixture whose SuperOffice hosts are replaced by the mock server: a custom
+/// environment accepts API bases on its own host only.
+fn on_mock(fixture: &str, server: &MockServer) -> String {
+    fixture
+        .replace("https://sod2.superoffice.com", &server.uri())
+        .replace("https://disasterrecovery.superoffice.com", &server.uri())
+}
+
 fn locator(server: &MockServer, clock: Arc<ManualClock>) -> TenantLocator {
     TenantLocator::new(
         Environment::custom(server.uri()).expect("env"),
@@ -308,7 +319,9 @@ async fn api_base_is_cached_until_valid_until() {
     Mock::given(method("GET"))
         .and(path("/api/state/Cust26759"))
         .and(header("accept", "application/json"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(RUNNING, "application/json"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(on_mock(RUNNING, &server), "application/json"),
+        )
         .expect(2)
         .mount(&server)
         .await;
@@ -320,10 +333,7 @@ async fn api_base_is_cached_until_valid_until() {
     let locator = locator(&server, clock.clone());
 
     let first = locator.api_base(&cust()).await.expect("resolved");
-    assert_eq!(
-        first.as_str(),
-        "https://sod2.superoffice.com/Cust26759/api/"
-    );
+    assert_eq!(first.as_str(), format!("{}/Cust26759/api/", server.uri()));
     // Before ValidUntil (20:00): from the cache, no request.
     clock.advance(chrono::Duration::minutes(59));
     assert_eq!(locator.api_base(&cust()).await.expect("cached"), first);
@@ -337,7 +347,9 @@ async fn resolve_api_base_ignores_the_cache() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/state/Cust26759"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(RUNNING, "application/json"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(on_mock(RUNNING, &server), "application/json"),
+        )
         .up_to_n_times(1)
         .with_priority(1)
         .expect(1)
@@ -345,7 +357,14 @@ async fn resolve_api_base_ignores_the_cache() {
         .await;
     Mock::given(method("GET"))
         .and(path("/api/state/Cust26759"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(MOVED, "application/json"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                // Moved to another data host of the same (loopback) environment.
+                .set_body_raw(
+                    MOVED.replace("https://disasterrecovery.superoffice.com", MOVED_HOST),
+                    "application/json",
+                ),
+        )
         .with_priority(2)
         .expect(1)
         .mount(&server)
@@ -357,7 +376,7 @@ async fn resolve_api_base_ignores_the_cache() {
     ));
     let locator = locator(&server, clock);
     let cached = locator.api_base(&cust()).await.expect("resolved");
-    assert_eq!(cached.host_str(), Some("sod2.superoffice.com"));
+    assert_eq!(cached.as_str(), format!("{}/Cust26759/api/", server.uri()));
 
     // After a 421 the REST client asks again through the trait object.
     let resolver: Arc<dyn ApiBaseResolver> = Arc::new(locator.clone());
@@ -365,10 +384,7 @@ async fn resolve_api_base_ignores_the_cache() {
         .resolve_api_base(&cust())
         .await
         .expect("re-resolved");
-    assert_eq!(
-        moved.as_str(),
-        "https://disasterrecovery.superoffice.com/Cust26759/api/"
-    );
+    assert_eq!(moved.as_str(), format!("{MOVED_HOST}/Cust26759/api/"));
     // The fresh answer replaced the cache.
     assert_eq!(locator.api_base(&cust()).await.expect("cached"), moved);
 }
