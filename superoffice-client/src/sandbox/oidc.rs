@@ -185,7 +185,10 @@ fn authorize(
             .map(str::to_owned)
     });
     let wanted_tenant = path_tenant.or(acr_tenant);
-    let login = param(params, "login_hint")
+    // The account picked on the sign-in page wins over the hint it was opened with.
+    let picked = param(params, "email").filter(|_| interacted);
+    let login = picked
+        .or_else(|| param(params, "login_hint"))
         .or_else(|| param(params, "email"))
         .map(str::to_owned)
         .or_else(|| shared.auto_consent_user.clone());
