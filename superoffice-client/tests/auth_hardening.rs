@@ -3,9 +3,9 @@
 //! checks, body caps, redirect detection, token bodies kept out of errors, callback and
 //! pending sign-in rules, id_token limits, refreshed identities and the JWKS cooldown.
 
+mod rest_support;
 #[path = "auth_support/mod.rs"]
 mod support;
-mod rest_support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -101,7 +101,9 @@ async fn a_missing_webapi_url_falls_back_to_the_tenant_state_api() {
     mount_jwks(&server, JWKS, 1).await;
     Mock::given(method("POST"))
         .and(path("/login/common/oauth/tokens"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(with_id_token(TOKEN_RESPONSE, &id_token)))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(with_id_token(TOKEN_RESPONSE, &id_token)),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -186,7 +188,9 @@ async fn revocation_posts_the_refresh_token_to_the_discovered_endpoint() {
         .and(body_string_contains(format!("token={REFRESH_TOKEN}")))
         .and(body_string_contains("token_type_hint=refresh_token"))
         .and(body_string_contains(format!("client_id={CLIENT_ID}")))
-        .and(body_string_contains(format!("client_secret={CLIENT_SECRET}")))
+        .and(body_string_contains(format!(
+            "client_secret={CLIENT_SECRET}"
+        )))
         .respond_with(ResponseTemplate::new(200))
         .expect(1)
         .mount(&server)
@@ -305,8 +309,7 @@ fn the_environment_owns_only_its_own_domain() {
 // ---------------------------------------------------------------- 421: new base checks
 
 #[tokio::test]
-async fn after_421_a_new_base_must_be_on_the_environment_name_the_tenant_and_match_the_context()
-{
+async fn after_421_a_new_base_must_be_on_the_environment_name_the_tenant_and_match_the_context() {
     let cases = [
         (
             "https://sod2.evil.example/Cust26759/api",
@@ -340,7 +343,12 @@ async fn after_421_a_new_base_must_be_on_the_environment_name_the_tenant_and_mat
             .await;
         let locator = TenantLocator::new(environment(&server), reqwest::Client::new());
         let resolver: Arc<dyn ApiBaseResolver> = Arc::new(locator.clone());
-        match tenant_err(resolver.resolve_api_base(&cust()).await.expect_err("refused")) {
+        match tenant_err(
+            resolver
+                .resolve_api_base(&cust())
+                .await
+                .expect_err("refused"),
+        ) {
             TenantError::UntrustedApiBase { customer, reason } => {
                 assert_eq!(customer, cust());
                 assert_eq!(reason, expected);
@@ -363,11 +371,16 @@ async fn jwks_and_tenant_state_bodies_are_capped() {
         .respond_with(ResponseTemplate::new(200).set_body_raw(huge, "application/json"))
         .mount(&server)
         .await;
-    let validator = IdTokenValidator::new(&environment(&server), reqwest::Client::new())
-        .with_clock(clock());
+    let validator =
+        IdTokenValidator::new(&environment(&server), reqwest::Client::new()).with_clock(clock());
     let expect = JwtExpectations::new(issuer(&server), Some(CLIENT_ID.to_owned()));
     let token = sign(&id_token_claims(&server, "n"), KID_A, PROVIDER_KEY_A);
-    match auth_err(validator.validate(&token, &expect).await.expect_err("too big")) {
+    match auth_err(
+        validator
+            .validate(&token, &expect)
+            .await
+            .expect_err("too big"),
+    ) {
         AuthError::Jwks { reason, .. } => assert!(reason.contains("larger than"), "{reason}"),
         other => panic!("unexpected {other:?}"),
     }
@@ -432,8 +445,8 @@ async fn a_caller_client_that_follows_redirects_is_detected() {
         .mount(&server)
         .await;
 
-    let validator = IdTokenValidator::new(&environment(&server), following_client())
-        .with_clock(clock());
+    let validator =
+        IdTokenValidator::new(&environment(&server), following_client()).with_clock(clock());
     let expect = JwtExpectations::new(issuer(&server), Some(CLIENT_ID.to_owned()));
     let token = sign(&id_token_claims(&server, "n"), KID_A, PROVIDER_KEY_A);
     let err = auth_err(validator.validate(&token, &expect).await.expect_err("jwks"));
@@ -493,7 +506,10 @@ async fn token_endpoint_bodies_never_appear_in_errors() {
             json!({"token_type": "Bearer", "access_token": secret_access, "expires_in": 3600})
                 .to_string(),
         ),
-        (500, format!("<html>crash while issuing {secret_access}</html>")),
+        (
+            500,
+            format!("<html>crash while issuing {secret_access}</html>"),
+        ),
         (400, format!(r#"{{"unexpected": "{secret_access}"}}"#)),
     ] {
         let server = MockServer::start().await;
@@ -585,8 +601,8 @@ async fn validate_claims(
 ) -> Result<SuperOfficeClaims, Error> {
     let server = MockServer::start().await;
     mount_jwks(&server, JWKS, 1).await;
-    let mut validator = IdTokenValidator::new(&environment(&server), reqwest::Client::new())
-        .with_clock(clock());
+    let mut validator =
+        IdTokenValidator::new(&environment(&server), reqwest::Client::new()).with_clock(clock());
     if let Some(leeway) = leeway {
         validator = validator.with_leeway(leeway);
     }
@@ -718,7 +734,10 @@ async fn a_refreshed_id_token_must_keep_sub_iss_and_ctx() {
         );
         tokens.claims = Some(parsed(&original));
         let provider = RefreshingTokenProvider::new(refresher.clone(), tokens);
-        let err = provider.force_refresh().await.expect_err("identity changed");
+        let err = provider
+            .force_refresh()
+            .await
+            .expect_err("identity changed");
         assert!(
             matches!(auth_err(err), AuthError::IdentityChanged { claim: c } if c == claim),
             "{claim}"
@@ -801,10 +820,16 @@ async fn stale_keys_are_not_used_beyond_a_week() {
     validator.validate(&token, &expect).await.expect("fresh");
     // Two days old and the JWKS is down: the cached keys still serve.
     tokio::time::advance(std::time::Duration::from_secs(2 * 24 * 3600)).await;
-    validator.validate(&token, &expect).await.expect("stale but usable");
+    validator
+        .validate(&token, &expect)
+        .await
+        .expect("stale but usable");
     // Eight days old: no longer trusted.
     tokio::time::advance(std::time::Duration::from_secs(6 * 24 * 3600)).await;
-    let err = validator.validate(&token, &expect).await.expect_err("too old");
+    let err = validator
+        .validate(&token, &expect)
+        .await
+        .expect_err("too old");
     assert!(matches!(auth_err(err), AuthError::Jwks { .. }), "too old");
 }
 
@@ -837,9 +862,20 @@ mod sandbox {
         .expect("client")
     }
 
-    async fn finish(oidc: &OidcClient, pending: &PendingAuthorization, redirect: reqwest::Response) -> Session {
-        assert_eq!(redirect.status().as_u16(), 302, "expected a redirect to the callback");
-        let location = redirect.headers()["location"].to_str().expect("ascii").to_owned();
+    async fn finish(
+        oidc: &OidcClient,
+        pending: &PendingAuthorization,
+        redirect: reqwest::Response,
+    ) -> Session {
+        assert_eq!(
+            redirect.status().as_u16(),
+            302,
+            "expected a redirect to the callback"
+        );
+        let location = redirect.headers()["location"]
+            .to_str()
+            .expect("ascii")
+            .to_owned();
         let callback = url::Url::parse(&location).expect("url");
         oidc.exchange_callback(pending, callback.query().unwrap_or_default())
             .await
@@ -851,7 +887,11 @@ mod sandbox {
         let request = oidc
             .authorize_url(AuthorizeOptions::new().login_hint(default_seed::ADMIN_EMAIL))
             .expect("url");
-        let redirect = browser().get(request.url.clone()).send().await.expect("authorize");
+        let redirect = browser()
+            .get(request.url.clone())
+            .send()
+            .await
+            .expect("authorize");
         let session = finish(&oidc, &request.pending, redirect).await;
         (oidc, session)
     }
@@ -865,7 +905,11 @@ mod sandbox {
         let silent = oidc
             .authorize_url(AuthorizeOptions::new().login_hint(default_seed::ADMIN_EMAIL))
             .expect("url");
-        let response = browser().get(silent.url.clone()).send().await.expect("authorize");
+        let response = browser()
+            .get(silent.url.clone())
+            .send()
+            .await
+            .expect("authorize");
         assert_eq!(response.status().as_u16(), 302, "silent without prompt");
 
         let request = oidc
@@ -875,11 +919,21 @@ mod sandbox {
                     .prompt(Prompt::SelectAccount),
             )
             .expect("url");
-        let page = browser().get(request.url.clone()).send().await.expect("authorize");
+        let page = browser()
+            .get(request.url.clone())
+            .send()
+            .await
+            .expect("authorize");
         assert_eq!(page.status().as_u16(), 200);
         let html = page.text().await.expect("html");
-        assert!(html.contains(default_seed::SELLER_EMAIL), "lists the accounts");
-        assert!(html.contains("name=\"prompt\""), "keeps the prompt in the form");
+        assert!(
+            html.contains(default_seed::SELLER_EMAIL),
+            "lists the accounts"
+        );
+        assert!(
+            html.contains("name=\"prompt\""),
+            "keeps the prompt in the form"
+        );
 
         // The user picks the seller on the chooser.
         let chosen = browser()
@@ -901,7 +955,10 @@ mod sandbox {
         let oidc = oidc(&sb);
         let request = oidc.authorize_url(AuthorizeOptions::new()).expect("url");
         let redirect_error = |response: &reqwest::Response| {
-            let location = response.headers()["location"].to_str().expect("ascii").to_owned();
+            let location = response.headers()["location"]
+                .to_str()
+                .expect("ascii")
+                .to_owned();
             url::Url::parse(&location)
                 .expect("url")
                 .query_pairs()
@@ -917,7 +974,11 @@ mod sandbox {
             url.query_pairs_mut().append_pair("prompt", prompt);
             let response = browser().get(url).send().await.expect("authorize");
             assert_eq!(response.status().as_u16(), 302, "{prompt}");
-            assert_eq!(redirect_error(&response).as_deref(), Some(expected), "{prompt}");
+            assert_eq!(
+                redirect_error(&response).as_deref(),
+                Some(expected),
+                "{prompt}"
+            );
         }
     }
 
@@ -940,13 +1001,20 @@ mod sandbox {
             matches!(err, AuthError::TokenEndpoint { ref error, .. } if error == "invalid_grant")
         );
         // Revoking an unknown (already revoked) token is not an error (RFC 7009).
-        oidc.revoke_refresh_token(&refresh).await.expect("idempotent");
+        oidc.revoke_refresh_token(&refresh)
+            .await
+            .expect("idempotent");
 
         // Wrong client credentials are refused.
         let env = Environment::custom(sb.base_url()).expect("env");
         let wrong = OidcClient::new(
-            OidcConfig::new(env, sb.client_id(), "wrong-secret", default_seed::REDIRECT_URI)
-                .expect("config"),
+            OidcConfig::new(
+                env,
+                sb.client_id(),
+                "wrong-secret",
+                default_seed::REDIRECT_URI,
+            )
+            .expect("config"),
         )
         .expect("client");
         let err = wrong

@@ -496,7 +496,10 @@ async fn callback_with_an_error_is_typed() {
     }
     // Without the matching state nothing of the callback is believed, not even its error.
     let err = oidc
-        .exchange_callback(&request.pending, "error=server_error&error_description=Call+us")
+        .exchange_callback(
+            &request.pending,
+            "error=server_error&error_description=Call+us",
+        )
         .await
         .expect_err("error without state");
     assert!(matches!(auth_err(err), AuthError::StateMismatch));

@@ -240,9 +240,7 @@ impl IdTokenValidator {
             .chain(claims.not_before)
             .min()
             .unwrap_or(now);
-        let lifetime = claims
-            .expires_at
-            .signed_duration_since(start.min(now));
+        let lifetime = claims.expires_at.signed_duration_since(start.min(now));
         if lifetime > MAX_TOKEN_LIFETIME {
             return Err(IdTokenProblem::InvalidClaim {
                 claim: "exp",

@@ -824,7 +824,9 @@ impl OidcClient {
         span.record("status", status.as_u16());
         let unavailable = |reason: String| AuthError::RevocationUnavailable { reason };
         if !status.is_success() {
-            return Err(unavailable(format!("the discovery document answered HTTP {status}")).into());
+            return Err(
+                unavailable(format!("the discovery document answered HTTP {status}")).into(),
+            );
         }
         let body = match read_capped(response, MAX_DISCOVERY_BODY).await {
             Ok(body) => body,
@@ -843,7 +845,9 @@ impl OidcClient {
         let raw = document
             .revocation_endpoint
             .filter(|r| !r.trim().is_empty())
-            .ok_or_else(|| unavailable("the discovery document has no revocation_endpoint".into()))?;
+            .ok_or_else(|| {
+                unavailable("the discovery document has no revocation_endpoint".into())
+            })?;
         let endpoint = Url::parse(raw.trim())
             .map_err(|_| unavailable("revocation_endpoint is not a URL".into()))?;
         if !is_secure_or_loopback(&endpoint)
