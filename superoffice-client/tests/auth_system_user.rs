@@ -318,6 +318,74 @@ async fn a_non_json_answer_is_typed() {
     ));
 }
 
+/// Issue 8 hardening: a PartnerSystemUser answer may carry a ticket, so an unreadable one is
+/// never echoed; and a followed redirect is refused.
+#[tokio::test]
+async fn system_user_answers_are_never_echoed_and_redirects_are_refused() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/Login/api/PartnerSystemUser/Authenticate"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            "IsSuccessful=true;Token=7T:leaked-ticket-value",
+            "text/plain",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let provider = provider(&server, Arc::new(ManualClock::new(signing_time())));
+    let err = provider.credential().await.expect_err("unreadable");
+    let text = format!("{err} {err:?}");
+    assert!(!text.contains("leaked-ticket-value"), "{text}");
+    assert!(
+        matches!(
+            err,
+            Error::Auth(AuthError::SystemUserResponse {
+                status: Some(200),
+                ..
+            })
+        ),
+        "{text}"
+    );
+
+    let moved = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/Login/api/PartnerSystemUser/Authenticate"))
+        .respond_with(
+            ResponseTemplate::new(307)
+                .insert_header("location", format!("{}/elsewhere", moved.uri())),
+        )
+        .mount(&moved)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/elsewhere"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw("{}", "application/json"))
+        .mount(&moved)
+        .await;
+    let key = SystemUserKey::parse(APP_KEY_XML).expect("key");
+    let config = SystemUserConfig::new(
+        environment(&moved),
+        customer(),
+        SYSTEM_TOKEN,
+        CLIENT_SECRET,
+        key,
+    )
+    .serial(SERIAL);
+    let provider = SystemUserTokenProvider::new(config)
+        .expect("provider")
+        .with_http_client(reqwest::Client::new())
+        .with_clock(Arc::new(ManualClock::new(signing_time())));
+    let err = provider.credential().await.expect_err("redirected");
+    assert!(
+        matches!(
+            err,
+            Error::Auth(AuthError::RedirectFollowed {
+                endpoint: "system user"
+            })
+        ),
+        "{err:?}"
+    );
+}
+
 #[tokio::test]
 async fn the_returned_jwt_is_validated() {
     type Edit = Box<dyn Fn(&mut Value)>;

@@ -78,7 +78,8 @@ pub enum AuthError {
     /// client with redirects off (see [`default_http_client`]).
     #[error("the HTTP client followed a redirect from the {endpoint} endpoint; configure it with redirects off")]
     RedirectFollowed {
-        /// Which endpoint (`token`, `jwks`, `tenant state`, `discovery`, `revocation`).
+        /// Which endpoint (`token`, `jwks`, `tenant state`, `discovery`, `revocation`,
+        /// `system user`).
         endpoint: &'static str,
     },
     /// A refreshed id_token names another user, issuer or tenant than the session it

@@ -25,8 +25,8 @@ use tracing::Instrument;
 
 use crate::auth::oidc::default_http_client;
 use crate::auth::{
-    rsa_xml, snippet, AuthError, Clock, Environment, IdTokenProblem, IdTokenValidator,
-    JwtExpectations, SuperOfficeClaims, SystemClock,
+    clean_text, ensure_not_redirected, read_capped, rsa_xml, AuthError, CappedError, Clock,
+    Environment, IdTokenProblem, IdTokenValidator, JwtExpectations, SuperOfficeClaims, SystemClock,
 };
 use crate::credentials::{Credential, TokenProvider};
 use crate::tenant::CustomerId;
@@ -357,7 +357,9 @@ impl SystemUserTokenProvider {
         })
     }
 
-    /// Uses `http` for the authenticate call and the JWKS (redirects should be off).
+    /// Uses `http` for the authenticate call and the JWKS. It must not follow redirects (see
+    /// [`default_http_client`](crate::auth::default_http_client)): an answer from another URL
+    /// is refused with [`AuthError::RedirectFollowed`].
     pub fn with_http_client(mut self, http: reqwest::Client) -> Self {
         self.validator = IdTokenValidator::new(&self.config.environment, http.clone())
             .with_clock(self.clock.clone());
@@ -414,6 +416,8 @@ impl SystemUserTokenProvider {
     }
 
     async fn authenticate(&self) -> crate::Result<Credential> {
+        /// The largest PartnerSystemUser answer read (a JWT of a few kilobytes).
+        const MAX_SYSTEM_USER_BODY: usize = 256 * 1024;
         let url = self.config.environment.system_user_url();
         let span = tracing::debug_span!(
             "superoffice.system_user",
@@ -437,27 +441,30 @@ impl SystemUserTokenProvider {
                 .send()
                 .await
                 .map_err(crate::Error::Transport)?;
+            ensure_not_redirected(&url, &response, "system user")?;
             let status = response.status();
             tracing::Span::current().record("status", status.as_u16());
-            let bytes = response.bytes().await.map_err(crate::Error::Transport)?;
+            let bytes = match read_capped(response, MAX_SYSTEM_USER_BODY).await {
+                Ok(bytes) => bytes,
+                Err(CappedError::Transport(e)) => return Err(crate::Error::Transport(e)),
+                Err(CappedError::TooLarge) => Vec::new(),
+            };
             let parsed: AuthenticateResponse = match serde_json::from_slice(&bytes) {
                 Ok(parsed) => parsed,
                 Err(_) => {
+                    // The answer may carry a ticket: it is never echoed.
                     return Err(AuthError::SystemUserResponse {
                         status: Some(status.as_u16()),
-                        reason: format!(
-                            "not a PartnerSystemUser answer: {}",
-                            snippet(&String::from_utf8_lossy(&bytes))
-                        ),
+                        reason: format!("not a PartnerSystemUser answer ({} bytes)", bytes.len()),
                     }
-                    .into())
+                    .into());
                 }
             };
             if !parsed.is_successful {
                 return Err(AuthError::SystemUserRejected {
                     message: parsed
                         .error_message
-                        .map(|m| snippet(&m))
+                        .map(|m| clean_text(&m))
                         .filter(|m| !m.is_empty())
                         .unwrap_or_else(|| format!("no message (HTTP {})", status.as_u16())),
                 }
