@@ -231,16 +231,15 @@ pub async fn run_story(
     summary.tenant = tenant.to_string();
     summary.admin_email = admin_email.clone();
 
-    let api_base = session
-        .api_base()
-        .ok_or("the id_token carries no webapi_url")?;
+    // The `webapi_url` claim, or the tenant state API when the claim is missing.
+    let api_base = oidc.api_base(&session).await?;
     let provider = RefreshingTokenProvider::new(Arc::new(oidc.clone()), session.tokens.clone());
     let so = superoffice_client::Client::builder()
         .api_base(api_base.clone())
         .token_provider(Arc::new(provider))
         .api_base_resolver(Arc::new(TenantLocator::new(
             Environment::custom(superoffice.base_url())?,
-            reqwest::Client::new(),
+            superoffice_client::auth::default_http_client()?,
         )))
         .build()?;
     let principal = so.users().current_principal().await?;

@@ -309,7 +309,8 @@ impl Session {
         self.claims.customer_id.as_ref()
     }
 
-    /// The tenant's REST base (`webapi_url`, ending in `/api/`).
+    /// The tenant's REST base (`webapi_url`, ending in `/api/`); `None` without the claim.
+    /// [`OidcClient::api_base`] falls back to the tenant state API.
     pub fn api_base(&self) -> Option<Url> {
         self.claims.api_base()
     }
