@@ -109,6 +109,14 @@ impl Webhook {
     }
 }
 
+impl Webhook {
+    /// This webhook with `secret` (e.g. the one stored at creation, before an update).
+    pub fn with_secret(mut self, secret: WebhookSecret) -> Self {
+        self.secret = Some(secret);
+        self
+    }
+}
+
 impl WebhookPayload {
     /// True for the `test` ping SuperOffice sends when a webhook is created or tested.
     pub fn is_test(&self) -> bool {
