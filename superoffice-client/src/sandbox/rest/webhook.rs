@@ -255,7 +255,7 @@ async fn update(shared: &SharedRef, req: &Req, p: &Principal, id: i32) -> Respon
     let Some(existing) = find(shared, p, id) else {
         return not_found(&format!("Webhook id {id} not found"));
     };
-    let mut hook = replaced(&existing, &body);
+    let hook = replaced(&existing, &body);
     if let Err(e) = validate(&hook) {
         return bad_request(&e);
     }
