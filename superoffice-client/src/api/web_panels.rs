@@ -160,8 +160,8 @@ impl WebPanels {
     /// Panels owned by the calling app, `POST /api/v1/Agents/List/GetAppWebPanels`. The List
     /// agent reference: "works in Online only, for registered Apps that send a valid
     /// ApplicationToken", so the credential must carry the app token
-    /// ([`Credential::with_app_token`](crate::Credential::with_app_token)); without one this
-    /// fails locally with [`Error::InvalidInput`](crate::Error::InvalidInput).
+    /// ([`crate::Credential::with_app_token`]); without one this
+    /// fails locally with [`Error::InvalidInput`].
     pub async fn app_panels(&self) -> Result<Vec<WebPanelEntity>> {
         let request = agent_request("GetAppWebPanels").require_app_token();
         let panels: Option<Vec<WebPanelEntity>> = self.client.execute(request).await?;
