@@ -27,7 +27,6 @@ use oneflow_client::models::{
 use oneflow_client::sandbox::{DeliveryConfig, OneflowSandbox, SeedUser};
 use oneflow_client::webhook::WebhookPayload;
 use oneflow_client::webhooks::WebhookDraft;
-use secrecy::ExposeSecret;
 use superoffice_client::api::{PanelUrl, TemplateVariable};
 use superoffice_client::auth::{AuthorizeOptions, OidcConfig, Session};
 use superoffice_client::credentials::RefreshingTokenProvider;
@@ -288,14 +287,12 @@ pub async fn run_story(
             panel_url.as_str()
         ),
     )?;
-    let flush = flush_url_from_base(&url::Url::parse(superoffice.base_url())?, &tenant);
-    let flush_status = reqwest::Client::new()
-        .get(flush.clone())
-        .bearer_auth(session.tokens.access_token.expose_secret())
-        .send()
-        .await?
-        .status()
-        .as_u16();
+    // The flush page lives on the tenant's own host (its `webapi_url`), never on the auth host.
+    let flush = flush_url_from_base(&so.api_base(), &tenant);
+    let flush_status = match so.flush_caches().await {
+        Ok(()) => 200,
+        Err(error) => error.status().map_or(0, |s| s.as_u16()),
+    };
     say(
         out,
         format!("panel not showing? open {flush} (as General Administrator): HTTP {flush_status}"),

@@ -213,6 +213,12 @@ impl Client {
                 Some(c) => c,
                 None => self.inner.tokens.credential().await?,
             };
+            if request.needs_app_token && !cred.has_app_token() {
+                return Err(Error::invalid_input(
+                    "this call needs the application token (SO-AppToken): give the bearer \
+                     credential the app's client secret with Credential::with_app_token",
+                ));
+            }
             let base = self.api_base();
             let outcome = self.send_once(request, &base, &cred).await;
             let error = match outcome {
@@ -309,6 +315,9 @@ impl Client {
         if let Some(time_zone) = &self.inner.time_zone {
             builder = builder.header("SO-TimeZone", time_zone.clone());
         }
+        for (name, value) in &request.headers {
+            builder = builder.header(name.clone(), value.clone());
+        }
         if let Some(body) = &request.body {
             builder = builder
                 .header(http::header::CONTENT_TYPE, body.content_type)
@@ -359,8 +368,35 @@ impl Client {
             path,
             query,
             body: None,
+            headers: Vec::new(),
+            tenant_root: false,
+            needs_app_token: false,
         })
     }
+
+    /// Flush the tenant's caches: `GET {tenant host}/{Cust}/default.aspx?flush` (docs:
+    /// "Flush Cache"). Sent to the host of the tenant's current API base (never the
+    /// authentication host) with the caller's credential; SuperOffice only flushes for a
+    /// General Administrator. Use it after provisioning a web panel that does not show.
+    ///
+    /// ```no_run
+    /// # async fn run(client: superoffice_client::Client) -> superoffice_client::Result<()> {
+    /// client.flush_caches().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn flush_caches(&self) -> Result<()> {
+        self.execute_empty(flush_request()).await
+    }
+}
+
+/// The request of [`Client::flush_caches`]: `default.aspx?flush` under the tenant root (the
+/// API base without its last `api/` segment).
+pub fn flush_request() -> Request {
+    let mut request =
+        Request::get("{Cust}/default.aspx?flush", ["default.aspx"]).query("flush", "");
+    request.tenant_root = true;
+    request
 }
 
 impl ClientBuilder {
@@ -593,6 +629,11 @@ pub struct Request {
     path: String,
     query: Vec<(String, String)>,
     body: Option<Body>,
+    headers: Vec<(http::HeaderName, HeaderValue)>,
+    /// The path is relative to the tenant root (`{host}/{Cust}/`), not to the API base.
+    tenant_root: bool,
+    /// The call fails locally unless the credential carries the application token.
+    needs_app_token: bool,
 }
 
 #[derive(Clone, PartialEq)]
@@ -631,6 +672,9 @@ impl Request {
             path,
             query: Vec::new(),
             body: None,
+            headers: Vec::new(),
+            tenant_root: false,
+            needs_app_token: false,
         }
     }
 
@@ -645,6 +689,54 @@ impl Request {
     /// Add a query parameter.
     pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.query.push((name.into(), value.into()));
+        self
+    }
+
+    /// Add a request header (e.g. `If-Unmodified-Since`). Names and values are checked
+    /// locally.
+    pub fn header(mut self, name: &str, value: &str) -> Result<Self> {
+        let name = http::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| Error::invalid_input(format!("`{name}` is not a valid header name")))?;
+        let value = HeaderValue::from_str(value)
+            .map_err(|_| Error::invalid_input(format!("invalid value for header `{name}`")))?;
+        self.headers.push((name, value));
+        Ok(self)
+    }
+
+    /// Add `If-Unmodified-Since: <HTTP-date>`: SuperOffice answers 412
+    /// ([`Error::PreconditionFailed`]) when the entity changed after `since` (docs: HTTP
+    /// headers, "If-Unmodified-Since"; REST entities only, not agents). HTTP dates have whole
+    /// seconds; `since` is truncated.
+    pub fn if_unmodified_since(self, since: chrono::DateTime<chrono::Utc>) -> Self {
+        let value = since.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+        self.header("If-Unmodified-Since", &value)
+            .unwrap_or_else(|_| unreachable!("an HTTP date is a valid header value"))
+    }
+
+    /// Mark the call as one SuperOffice only answers for a registered app that sends its
+    /// application token (`SO-AppToken`): it then fails locally, before anything is sent,
+    /// when the credential has none.
+    pub fn require_app_token(mut self) -> Self {
+        self.needs_app_token = true;
+        self
+    }
+
+    /// True when [`require_app_token`](Self::require_app_token) was set.
+    pub fn requires_app_token(&self) -> bool {
+        self.needs_app_token
+    }
+
+    /// Extra request headers.
+    pub fn headers(&self) -> &[(http::HeaderName, HeaderValue)] {
+        &self.headers
+    }
+
+    /// Set a raw body (e.g. file content, `application/octet-stream`).
+    pub fn bytes(mut self, content_type: &'static str, bytes: impl Into<Bytes>) -> Self {
+        self.body = Some(Body {
+            content_type,
+            bytes: bytes.into(),
+        });
         self
     }
 
@@ -697,6 +789,16 @@ impl Request {
 
     /// The full URL on `base`.
     pub fn url(&self, base: &Url) -> Result<Url> {
+        let root;
+        let base = if self.tenant_root {
+            // `{host}/{Cust}/api/` → `{host}/{Cust}/`.
+            root = base
+                .join("..")
+                .map_err(|e| Error::invalid_input(format!("invalid API base: {e}")))?;
+            &root
+        } else {
+            base
+        };
         let mut url = base
             .join(&self.path)
             .map_err(|e| Error::invalid_input(format!("invalid request path: {e}")))?;
@@ -709,6 +811,10 @@ impl Request {
         if !self.query.is_empty() {
             url.query_pairs_mut()
                 .extend_pairs(self.query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        }
+        if self.tenant_root && url.query() == Some("flush=") {
+            // The documented form is a bare `?flush`.
+            url.set_query(Some("flush"));
         }
         Ok(url)
     }
@@ -751,6 +857,28 @@ mod tests {
             "https://sod2.superoffice.com/Cust12345/api/v1/List/a%20b%2Fc/Items?%24filter=name+is+%27O%27%27Brien%27"
         );
         assert_eq!(req.template(), "v1/List/{name}/Items");
+    }
+
+    #[test]
+    fn flush_request_targets_the_tenant_root_on_the_api_host() {
+        let base: Url = "https://sod2.superoffice.com/Cust12345/api/"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            flush_request().url(&base).unwrap().as_str(),
+            "https://sod2.superoffice.com/Cust12345/default.aspx?flush"
+        );
+    }
+
+    #[test]
+    fn if_unmodified_since_is_an_http_date() {
+        let at = chrono::DateTime::parse_from_rfc3339("2015-10-21T07:28:00.750Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let req = Request::get("v1/Sale/{id}", ["v1", "Sale", "1"]).if_unmodified_since(at);
+        assert_eq!(req.headers()[0].0.as_str(), "if-unmodified-since");
+        assert_eq!(req.headers()[0].1, "Wed, 21 Oct 2015 07:28:00 GMT");
+        assert!(Request::get("x", ["x"]).header("bad name", "v").is_err());
     }
 
     #[test]

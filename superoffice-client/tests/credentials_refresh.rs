@@ -28,7 +28,7 @@ fn refreshed_access() -> String {
 
 fn bearer_secret(credential: &Credential) -> String {
     match credential {
-        Credential::Bearer { access_token } => access_token.expose_secret().to_owned(),
+        Credential::Bearer { access_token, .. } => access_token.expose_secret().to_owned(),
         other => panic!("expected a bearer credential, got {other:?}"),
     }
 }

@@ -44,7 +44,7 @@ impl TokenRefresher for DownRefresher {
 
 fn bearer(credential: &Credential) -> String {
     match credential {
-        Credential::Bearer { access_token } => access_token.expose_secret().to_owned(),
+        Credential::Bearer { access_token, .. } => access_token.expose_secret().to_owned(),
         other => panic!("expected a bearer credential, got {other:?}"),
     }
 }

@@ -243,12 +243,6 @@ async fn agent_calls_by_prog_id_hard_delete_and_app_panels() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(path(format!("{API}/v1/Agents/List/GetAppWebPanels")))
-        .respond_with(json_body(PANELS))
-        .expect(1)
-        .mount(&server)
-        .await;
     let (client, _) = client(&server);
     let panels = client.web_panels();
     let found = panels
@@ -261,7 +255,7 @@ async fn agent_calls_by_prog_id_hard_delete_and_app_panels() {
     assert!(panels.get_by_prog_id("empty").await.unwrap().is_none());
     assert!(panels.get_by_prog_id("gone").await.unwrap().is_none());
     panels.delete_permanently(WebPanelId(17)).await.unwrap();
-    assert_eq!(panels.app_panels().await.unwrap().len(), 2);
+    // App panels need the app token: see rest_crm_calls.rs.
 }
 
 #[tokio::test]

@@ -101,7 +101,7 @@ async fn list_with_filters_get_update_delete_and_test() {
     Mock::given(method("PUT"))
         .and(path(format!("{API}/v1/Webhook/33")))
         .and(body_partial_json(
-            json!({"WebhookId": 33, "State": "Stopped"}),
+            json!({"WebhookId": 33, "State": "Stopped", "Secret": "wh-secret-1"}),
         ))
         .respond_with(json_body(WEBHOOK))
         .expect(1)
@@ -142,6 +142,9 @@ async fn list_with_filters_get_update_delete_and_test() {
         "an empty secret from the server is no secret"
     );
     hook.state = Some(WebhookState::Stopped);
+    // PUT replaces the whole webhook and reads never show the secret: the stored secret
+    // goes back with the update.
+    let hook = hook.with_secret(WebhookSecret::new("wh-secret-1"));
     client.webhooks().update(&hook).await.unwrap();
     client.webhooks().delete(WebhookId(33)).await.unwrap();
     let result = client.webhooks().test(&new_hook()).await.unwrap();
@@ -206,6 +209,26 @@ fn verify_reports_a_signed_but_invalid_payload() {
     let err = verify(body, "s", &sign_for_test(body, "s")).unwrap_err();
     assert!(
         matches!(err, WebhookError::InvalidPayload { ref path, .. } if path == "EventId"),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn update_without_the_secret_is_refused_before_sending() {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(500))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let (client, _) = client(&server);
+    // As read back from SuperOffice: `"Secret": ""` decodes as no secret.
+    let mut hook: Webhook = serde_json::from_str(WEBHOOK).unwrap();
+    hook.secret = None;
+    hook.state = Some(WebhookState::Active);
+    let err = client.webhooks().update(&hook).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidInput(m) if m.contains("Secret")),
         "{err:?}"
     );
 }

@@ -362,7 +362,7 @@ async fn sandbox_deliveries_verify_with_the_client_webhook_verifier() {
         sold.signature.as_deref().unwrap(),
     )
     .unwrap();
-    assert_eq!(payload.field_i64("sale_id"), Some(102));
+    assert_eq!(payload.primary_key, Some(102));
     assert!(superoffice_client::webhook::verify(
         sold.body.as_bytes(),
         "wrong-secret",

@@ -562,7 +562,8 @@ async fn moved_tenant_answers_421_and_state_api_points_to_new_host() {
     let sb = SuperOfficeSandbox::start().await.unwrap();
     let token = sb.issue_access_token(default_seed::SELLER_EMAIL).unwrap();
     let old_base = sb.api_base("Cust12345").unwrap();
-    assert!(old_base.starts_with(sb.base_url()));
+    // Tenants start on data host A; the auth host (`base_url`) serves no tenant REST.
+    assert!(old_base.starts_with(sb.data_hosts()[0]));
     let state: Value = http()
         .get(format!("{}/api/state/Cust12345", sb.base_url()))
         .send()
@@ -574,7 +575,10 @@ async fn moved_tenant_answers_421_and_state_api_points_to_new_host() {
     assert_eq!(state["ContextIdentifier"], "Cust12345");
     assert_eq!(state["State"], "Running");
     assert_eq!(state["IsRunning"], true);
-    assert_eq!(state["Api"], format!("{}/Cust12345/api", sb.base_url()));
+    assert_eq!(
+        state["Api"],
+        format!("{}/Cust12345/api", sb.data_hosts()[0])
+    );
     assert!(state["ValidUntil"].is_string());
 
     let new_base = sb.move_tenant("Cust12345").unwrap();
@@ -616,7 +620,10 @@ async fn moved_tenant_answers_421_and_state_api_points_to_new_host() {
         .unwrap();
     assert_eq!(right.status(), 200);
     // The other tenant did not move.
-    assert!(sb.api_base("Cust67890").unwrap().starts_with(sb.base_url()));
+    assert!(sb
+        .api_base("Cust67890")
+        .unwrap()
+        .starts_with(sb.data_hosts()[0]));
 
     sb.set_tenant_state("Cust12345", "Suspended").unwrap();
     let suspended = http()
@@ -669,7 +676,10 @@ async fn flush_requires_general_administrator() {
     );
     assert_eq!(sb.flush_count("Cust12345").unwrap(), 1);
     let anonymous = http()
-        .get(format!("{}/Cust12345/default.aspx?flush", sb.base_url()))
+        .get(format!(
+            "{}/Cust12345/default.aspx?flush",
+            sb.data_hosts()[0]
+        ))
         .send()
         .await
         .unwrap();

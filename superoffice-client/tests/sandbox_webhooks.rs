@@ -128,7 +128,8 @@ async fn status_change_delivers_signed_sale_sold() {
     assert_eq!(payload["ChangedByAssociateId"], 6);
     assert_eq!(payload["WebhookName"], "oneflow-sale-status");
     assert_eq!(payload["FieldValues"]["status"], 2);
-    assert_eq!(payload["FieldValues"]["sale_id"], 101);
+    // Webhooks reference "Sale webhook events": the id is the `PrimaryKey`, not a field.
+    assert!(payload["FieldValues"].get("sale_id").is_none());
     assert_eq!(payload["FieldValues"]["probability_idx"], 3);
     let changes: Vec<&str> = payload["Changes"]
         .as_array()
@@ -448,4 +449,96 @@ async fn updating_the_target_keeps_the_statistics_of_the_ping() {
     );
     let answered: Value = response.json().await.unwrap();
     assert_eq!(answered["TotalCalls"], 1);
+}
+
+/// Webhooks admin page ("Shared secret ... shown only at creation") and the webhooks reference
+/// "Test event": the ping is `Event`/`Entity` `test`, `PrimaryKey` 0, no `Changes`.
+#[tokio::test]
+async fn secret_is_shown_only_at_creation_and_a_put_without_it_clears_it() {
+    let sb = fast_sandbox().await;
+    let token = sb.issue_access_token(default_seed::ADMIN_EMAIL).unwrap();
+    let mut receiver = Receiver::start().await;
+    let created: Value = create_hook(&sb, &token, &receiver.url, &["sale.sold"])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(created["Secret"], SECRET, "shown once, at creation");
+    let ping = receiver.next().await;
+    let body = ping.json();
+    assert_eq!(body["Event"], "test");
+    assert_eq!(body["Entity"], "test");
+    assert_eq!(body["PrimaryKey"], 0);
+    assert_eq!(body["Changes"], json!([]));
+    assert!(body.get("FieldValues").is_none());
+    assert_eq!(body["ContextIdentifier"], "Cust12345");
+
+    let id = created["WebhookId"].as_i64().unwrap();
+    let base = sb.api_base("Cust12345").unwrap();
+    let read: Value = http()
+        .get(format!("{base}v1/Webhook/{id}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(read["Secret"], "", "never shown again");
+    let listed: Value = http()
+        .get(format!("{base}v1/Webhook"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed[0]["Secret"], "");
+
+    // PUT replaces the whole webhook: sending back what was read (empty secret) clears it.
+    let mut update = read.clone();
+    update["State"] = json!("Stopped");
+    update.as_object_mut().unwrap().remove("Secret");
+    let put = http()
+        .put(format!("{base}v1/Webhook/{id}"))
+        .bearer_auth(&token)
+        .json(&update)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 200);
+    let stored = &sb.webhooks("Cust12345").unwrap()[0];
+    assert_eq!(stored["State"], "Stopped");
+    assert_eq!(stored["Secret"], "", "the secret was cleared by the PUT");
+}
+
+/// The typed client keeps the secret across an update (it refuses to send one without).
+#[tokio::test]
+async fn client_update_keeps_the_secret() {
+    use superoffice_client::models::{WebhookSecret, WebhookState};
+    let sb = fast_sandbox().await;
+    let token = sb.issue_access_token(default_seed::ADMIN_EMAIL).unwrap();
+    let mut receiver = Receiver::start().await;
+    let client = rest_client(&sb, &token);
+    let hook = superoffice_client::models::Webhook::new(
+        "oneflow-sales",
+        receiver.url.clone(),
+        ["sale.sold"],
+        WebhookSecret::new(SECRET),
+    );
+    let created = client.webhooks().create(&hook).await.unwrap();
+    receiver.next().await;
+    let mut read = client.webhooks().get(created.webhook_id).await.unwrap();
+    assert!(read.secret.is_none());
+    read.state = Some(WebhookState::Stopped);
+    assert!(client.webhooks().update(&read).await.is_err());
+    let updated = client
+        .webhooks()
+        .update(&read.with_secret(WebhookSecret::new(SECRET)))
+        .await
+        .unwrap();
+    assert_eq!(updated.state, Some(WebhookState::Stopped));
+    assert!(updated.secret.is_none(), "the answer hides the secret");
+    assert_eq!(sb.webhooks("Cust12345").unwrap()[0]["Secret"], SECRET);
 }

@@ -64,6 +64,51 @@ impl Lists {
         self.client.execute(request).await
     }
 
+    /// One sale type with its stages, `GET /api/v1/List/SaleType/Items/{id}`.
+    pub async fn sale_type(&self, id: i32) -> Result<SaleTypeEntity> {
+        let request = Request::get(
+            "v1/List/SaleType/Items/{id}",
+            [
+                "v1",
+                "List",
+                "SaleType",
+                "Items",
+                &require_id("SaleTypeId", id)?,
+            ],
+        );
+        self.client.execute(request).await
+    }
+
+    /// The stages a Sale of type `sale_type_id` goes through, in rank order: the sale type's
+    /// selected `Stages` (`GET /api/v1/List/SaleType/Items/{id}`) joined with the stage list
+    /// (`GET /api/v1/List/Rating/Items`) for their probabilities. Deleted stages are left out.
+    ///
+    /// ```no_run
+    /// # async fn run(client: superoffice_client::client::Client) -> superoffice_client::Result<()> {
+    /// for stage in client.lists().stages_for_sale_type(1).await? {
+    ///     println!("{:?} {:?}%", stage.value, stage.probability);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn stages_for_sale_type(&self, sale_type_id: i32) -> Result<Vec<SaleStageEntity>> {
+        let sale_type = self.sale_type(sale_type_id).await?;
+        let selected: Vec<i32> = sale_type.selected_stages().map(|s| s.id).collect();
+        let mut stages: Vec<SaleStageEntity> = self
+            .sale_stages(false)
+            .await?
+            .into_iter()
+            .filter(|s| selected.contains(&s.sale_stage_id) && !s.deleted)
+            .collect();
+        stages.sort_by_key(|s| {
+            selected
+                .iter()
+                .position(|id| *id == s.sale_stage_id)
+                .unwrap_or(usize::MAX)
+        });
+        Ok(stages)
+    }
+
     /// Reasons for lost Sales, `GET /api/v1/List/Reason/Items`.
     pub async fn reasons_lost(&self) -> Result<Vec<ListItemEntity>> {
         self.items("v1/List/Reason/Items", "Reason").await

@@ -1,8 +1,9 @@
 //! REST handlers, one per API area. Get them from the [`Client`](crate::client::Client):
 //! `client.sales()`, `client.contacts()`, `client.persons()`, `client.users()`,
-//! `client.lists()`, `client.web_panels()`, `client.webhooks()`.
+//! `client.lists()`, `client.web_panels()`, `client.webhooks()`, `client.documents()`.
 
 pub mod contacts;
+pub mod documents;
 pub mod lists;
 pub mod panel_url;
 pub mod persons;
@@ -12,6 +13,7 @@ pub mod web_panels;
 pub mod webhooks;
 
 pub use contacts::Contacts;
+pub use documents::Documents;
 pub use lists::Lists;
 pub use panel_url::{PanelUrl, PanelUrlBuilder, PanelUrlError, TemplateVariable};
 pub use persons::Persons;

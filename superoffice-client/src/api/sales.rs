@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::api::require_id;
 use crate::client::{Client, Request, JSON_PATCH, MERGE_PATCH};
 use crate::error::{Error, Result};
-use crate::models::{JsonPatch, SaleEntity, SaleId};
+use crate::models::{JsonPatch, SaleEntity, SaleId, ValidationErrors};
 use crate::odata::{ODataList, ODataRow};
 
 /// Handler for Sales; see [`Client::sales`].
@@ -70,6 +70,59 @@ impl Sales {
         self.client.execute(patch_request(id, patch)?).await
     }
 
+    /// Like [`put`](Self::put), but only if the Sale did not change after `since` (e.g. its
+    /// `UpdatedDate` when you read it): sends `If-Unmodified-Since`, and SuperOffice answers
+    /// 412, [`Error::PreconditionFailed`], when someone changed it in between (docs: HTTP
+    /// headers, "If-Unmodified-Since").
+    pub async fn put_if_unmodified_since(
+        &self,
+        sale: &SaleEntity,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<SaleEntity> {
+        let request = put_request(sale)?.if_unmodified_since(since);
+        self.client.execute(request).await
+    }
+
+    /// Like [`patch`](Self::patch), with `If-Unmodified-Since: since` (412 →
+    /// [`Error::PreconditionFailed`]).
+    pub async fn patch_if_unmodified_since(
+        &self,
+        id: SaleId,
+        patch: &JsonPatch,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<SaleEntity> {
+        let request = patch_request(id, patch)?.if_unmodified_since(since);
+        self.client.execute(request).await
+    }
+
+    /// `GET /api/v1/Sale/default`: a new Sale with the tenant's defaults filled in.
+    pub async fn default_sale(&self) -> Result<SaleEntity> {
+        let request = Request::get("v1/Sale/default", ["v1", "Sale", "default"]);
+        self.client.execute(request).await
+    }
+
+    /// `POST /api/v1/Sale/Validate`: check that `sale` may be saved, e.g. before closing it
+    /// (a tenant can make the reason mandatory). Returns error messages by field; nothing is
+    /// stored.
+    ///
+    /// ```no_run
+    /// # async fn run(client: superoffice_client::client::Client) -> superoffice_client::Result<()> {
+    /// use superoffice_client::models::{SaleId, SaleStatus};
+    ///
+    /// let mut sale = client.sales().get(SaleId(42)).await?;
+    /// sale.status = Some(SaleStatus::Lost);
+    /// let problems = client.sales().validate(&sale).await?;
+    /// if let Some(message) = problems.message("Reason") {
+    ///     println!("cannot close yet: {message}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn validate(&self, sale: &SaleEntity) -> Result<ValidationErrors> {
+        let errors: Option<ValidationErrors> = self.client.execute(validate_request(sale)?).await?;
+        Ok(errors.unwrap_or_default())
+    }
+
     /// `PATCH /api/v1/Sale/{id}` with a JSON Merge Patch object (`{"Status":"Sold"}`).
     pub async fn merge_patch(&self, id: SaleId, changes: &Value) -> Result<SaleEntity> {
         self.client.execute(merge_patch_request(id, changes)?).await
@@ -107,6 +160,11 @@ pub fn put_request(sale: &SaleEntity) -> Result<Request> {
         ["v1", "Sale", &require_id("SaleId", sale.sale_id.0)?],
     )
     .json(sale)
+}
+
+/// The request of [`Sales::validate`].
+pub fn validate_request(sale: &SaleEntity) -> Result<Request> {
+    Request::new(Method::POST, "v1/Sale/Validate", ["v1", "Sale", "Validate"]).json(sale)
 }
 
 /// The request of [`Sales::patch`].

@@ -157,12 +157,24 @@ impl WebPanels {
         self.client.execute_empty(request).await
     }
 
-    /// Panels owned by the calling app (Online; needs `SO-AppToken`),
-    /// `POST /api/v1/Agents/List/GetAppWebPanels`.
+    /// Panels owned by the calling app, `POST /api/v1/Agents/List/GetAppWebPanels`. The List
+    /// agent reference: "works in Online only, for registered Apps that send a valid
+    /// ApplicationToken", so the credential must carry the app token
+    /// ([`crate::Credential::with_app_token`]); without one this
+    /// fails locally with [`Error::InvalidInput`].
     pub async fn app_panels(&self) -> Result<Vec<WebPanelEntity>> {
-        let request = agent_request("GetAppWebPanels");
+        let request = agent_request("GetAppWebPanels").require_app_token();
         let panels: Option<Vec<WebPanelEntity>> = self.client.execute(request).await?;
         Ok(panels.unwrap_or_default())
+    }
+
+    /// Delete every panel owned by the calling app (e.g. on uninstall),
+    /// `POST /api/v1/Agents/List/DeleteAppWebPanels`. Like [`app_panels`](Self::app_panels) it
+    /// needs the app token (SuperOffice otherwise does nothing); without one this fails
+    /// locally.
+    pub async fn delete_app_panels(&self) -> Result<()> {
+        let request = agent_request("DeleteAppWebPanels").require_app_token();
+        self.client.execute_empty(request).await
     }
 
     /// The user groups and whether the panel is visible to each,
@@ -262,6 +274,7 @@ fn agent_request(method: &'static str) -> Request {
         "GetWebPanelByProgId" => "v1/Agents/List/GetWebPanelByProgId",
         "DeleteWebPanel" => "v1/Agents/List/DeleteWebPanel",
         "GetAppWebPanels" => "v1/Agents/List/GetAppWebPanels",
+        "DeleteAppWebPanels" => "v1/Agents/List/DeleteAppWebPanels",
         "GetVisibleForUserGroupsFromListName" => {
             "v1/Agents/List/GetVisibleForUserGroupsFromListName"
         }

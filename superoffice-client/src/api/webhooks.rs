@@ -75,10 +75,26 @@ impl Webhooks {
     }
 
     /// `PUT /api/v1/Webhook/{id}` (id from `webhook`), e.g. to set `State` back to `Active`.
+    ///
+    /// SuperOffice shows a webhook's secret only at creation (reads answer an empty
+    /// `Secret`), and PUT replaces the whole webhook, so an update without the secret would
+    /// leave it unsigned. The update therefore needs the secret you stored at creation: set
+    /// it with [`Webhook::with_secret`]; without one this fails locally with
+    /// [`Error::InvalidInput`] and nothing is sent.
+    ///
+    /// ```no_run
+    /// # async fn run(client: superoffice_client::client::Client, stored: String) -> superoffice_client::Result<()> {
+    /// use superoffice_client::models::{WebhookId, WebhookSecret, WebhookState};
+    ///
+    /// let mut hook = client.webhooks().get(WebhookId(7)).await?;
+    /// hook.state = Some(WebhookState::Active);
+    /// let hook = hook.with_secret(WebhookSecret::new(stored));
+    /// client.webhooks().update(&hook).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn update(&self, webhook: &Webhook) -> Result<Webhook> {
-        validate(webhook)?;
-        let request = item_request(Method::PUT, webhook.webhook_id)?.json(webhook)?;
-        self.client.execute(request).await
+        self.client.execute(update_request(webhook)?).await
     }
 
     /// `DELETE /api/v1/Webhook/{id}` (permanent; 204).
@@ -147,6 +163,19 @@ impl WebhookList {
         let hooks: Option<Vec<Webhook>> = self.client.execute(request).await?;
         Ok(hooks.unwrap_or_default())
     }
+}
+
+/// The request of [`Webhooks::update`]; refuses a webhook without its secret.
+pub fn update_request(webhook: &Webhook) -> Result<Request> {
+    validate(webhook)?;
+    if webhook.secret.is_none() {
+        return Err(Error::invalid_input(
+            "a webhook update needs the Secret stored at creation: SuperOffice never shows it \
+             again and PUT replaces the whole webhook, so leaving it out would clear it \
+             (use Webhook::with_secret)",
+        ));
+    }
+    item_request(Method::PUT, webhook.webhook_id)?.json(webhook)
 }
 
 fn item_request(method: Method, id: WebhookId) -> Result<Request> {

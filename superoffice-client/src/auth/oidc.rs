@@ -269,6 +269,7 @@ impl TokenSet {
     pub fn credential(&self) -> Credential {
         Credential::Bearer {
             access_token: self.access_token.clone(),
+            app_token: None,
         }
     }
 

@@ -30,3 +30,7 @@ id_newtype!(
     /// A webhook id (`WebhookId`).
     WebhookId
 );
+id_newtype!(
+    /// A document id (`DocumentId`).
+    DocumentId
+);

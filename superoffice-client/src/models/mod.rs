@@ -11,12 +11,14 @@ pub(crate) mod macros;
 pub mod common;
 pub mod contact;
 pub mod date;
+pub mod document;
 pub mod ids;
 pub mod json_patch;
 pub mod list;
 pub mod person;
 pub mod sale;
 pub mod user;
+pub mod validation;
 pub mod web_panel;
 pub mod webhook;
 
@@ -26,7 +28,10 @@ pub use common::{
 };
 pub use contact::ContactEntity;
 pub use date::SoDateTime;
-pub use ids::{AssociateId, ContactId, CountryId, PersonId, SaleId, WebPanelId, WebhookId};
+pub use document::{DocumentEntity, DocumentTemplateRef, SaleCarrier};
+pub use ids::{
+    AssociateId, ContactId, CountryId, DocumentId, PersonId, SaleId, WebPanelId, WebhookId,
+};
 pub use json_patch::{JsonPatch, PatchOp, PatchValue};
 pub use list::{
     DurationUnit, ListItemEntity, SaleStageEntity, SaleTypeEntity, SelectableMdoListItem,
@@ -34,8 +39,11 @@ pub use list::{
 pub use person::PersonEntity;
 pub use sale::{SaleCompleted, SaleEntity, SaleStatus};
 pub use user::{Principal, RoleType};
+pub use validation::ValidationErrors;
 pub use web_panel::{UrlEncoding, VisibleIn, WebPanelEntity};
-pub use webhook::{NotifyVia, Webhook, WebhookPayload, WebhookResult, WebhookSecret, WebhookState};
+pub use webhook::{
+    NotifyVia, SaleFieldValues, Webhook, WebhookPayload, WebhookResult, WebhookSecret, WebhookState,
+};
 
 /// Deserialisation helpers.
 pub(crate) mod de {

@@ -8,7 +8,8 @@ use serde_json::{Map, Value};
 
 use crate::models::common::Associate;
 use crate::models::date::SoDateTime;
-use crate::models::ids::{AssociateId, WebhookId};
+use crate::models::ids::{AssociateId, ContactId, PersonId, WebhookId};
+use crate::models::sale::SaleStatus;
 
 crate::models::macros::string_enum! {
     /// `Webhook.State`.
@@ -109,10 +110,62 @@ impl Webhook {
     }
 }
 
+impl Webhook {
+    /// This webhook with `secret` (e.g. the one stored at creation, before an update).
+    pub fn with_secret(mut self, secret: WebhookSecret) -> Self {
+        self.secret = Some(secret);
+        self
+    }
+}
+
 impl WebhookPayload {
-    /// True for the `test` ping SuperOffice sends when a webhook is created or tested.
+    /// True for the `test` ping SuperOffice sends when a webhook is created or tested
+    /// (webhooks reference "Test event": `Event` and `Entity` are `test`).
     pub fn is_test(&self) -> bool {
-        self.event.as_deref() == Some("test")
+        self.event.as_deref() == Some("test") || self.entity.as_deref() == Some("test")
+    }
+
+    /// `FieldValues` of a `sale.*` event, typed (`None` for other entities). Values that do
+    /// not have the documented type are left out (`None`) rather than failing.
+    pub fn sale_fields(&self) -> Option<SaleFieldValues> {
+        if !self
+            .entity
+            .as_deref()
+            .is_some_and(|e| e.eq_ignore_ascii_case("sale"))
+        {
+            return None;
+        }
+        let int = |column: &str| self.field_i64(column).and_then(|n| i32::try_from(n).ok());
+        let text = |column: &str| {
+            self.field_values
+                .get(column)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        Some(SaleFieldValues {
+            status: self
+                .field_i64("status")
+                .map(SaleFieldValues::status_from_code),
+            done: self.field_i64("done").and_then(|d| match d {
+                2 => Some(true),
+                1 => Some(false),
+                _ => None,
+            }),
+            stage_id: int("probability_idx"),
+            sale_type_id: int("saleType_id"),
+            sale_type_category_id: int("saleTypeCat_id"),
+            contact_id: int("contact_id").map(ContactId),
+            person_id: int("person_id").map(PersonId),
+            associate_id: int("associate_id").map(AssociateId),
+            reason_lost_id: int("reason_id"),
+            reason_sold_id: int("reasonSold_id"),
+            reason_stalled_id: int("reasonStalled_id"),
+            currency_id: int("currency_id"),
+            saledate: text("saledate"),
+            registered: text("registered"),
+            updated: text("updated"),
+            updated_associate_id: int("updated_associate_id").map(AssociateId),
+        })
     }
 
     /// An integer from `FieldValues` (database column names, e.g. `status`, `probability_idx`).
@@ -351,4 +404,57 @@ pub struct WebhookPayload {
     /// Fields this crate does not model, kept so a GET → PUT round trip loses nothing.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// The `FieldValues` of a `sale.*` webhook event, typed: database columns of the `sale` table
+/// as listed on the webhooks reference page "Sale webhook events" (0 means "none" for ids).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct SaleFieldValues {
+    /// `status`: 1 open, 2 sold, 3 lost, 4 stalled (database table `sale`).
+    pub status: Option<SaleStatus>,
+    /// `done`: 2 = yes, 1 = no (0 "don't know" → `None`).
+    pub done: Option<bool>,
+    /// `probability_idx`: the sale stage (`Rating`) id.
+    pub stage_id: Option<i32>,
+    /// `saleType_id`.
+    pub sale_type_id: Option<i32>,
+    /// `saleTypeCat_id`.
+    pub sale_type_category_id: Option<i32>,
+    /// `contact_id`.
+    pub contact_id: Option<ContactId>,
+    /// `person_id`.
+    pub person_id: Option<PersonId>,
+    /// `associate_id` (owner).
+    pub associate_id: Option<AssociateId>,
+    /// `reason_id` (reason lost).
+    pub reason_lost_id: Option<i32>,
+    /// `reasonSold_id`.
+    pub reason_sold_id: Option<i32>,
+    /// `reasonStalled_id`.
+    pub reason_stalled_id: Option<i32>,
+    /// `currency_id`.
+    pub currency_id: Option<i32>,
+    /// `saledate` as sent (local time, no offset).
+    pub saledate: Option<String>,
+    /// `registered` as sent.
+    pub registered: Option<String>,
+    /// `updated` as sent.
+    pub updated: Option<String>,
+    /// `updated_associate_id`.
+    pub updated_associate_id: Option<AssociateId>,
+}
+
+impl SaleFieldValues {
+    /// The `sale.status` column value as a [`SaleStatus`] (unknown codes kept as `Other`).
+    pub fn status_from_code(code: i64) -> SaleStatus {
+        match code {
+            0 => SaleStatus::Unknown,
+            1 => SaleStatus::Open,
+            2 => SaleStatus::Sold,
+            3 => SaleStatus::Lost,
+            4 => SaleStatus::Stalled,
+            other => SaleStatus::Other(other.to_string()),
+        }
+    }
 }

@@ -40,7 +40,8 @@
 //! | REST | `{host}/{Cust}/api/v1/…` (`webapi_url` = `{host}/{Cust}/api/`) |
 //! | Cache flush | `GET {host}/{Cust}/default.aspx?flush` |
 //!
-//! Two listeners run: host A (= `base`, where every tenant starts) and host B.
+//! Three listeners run: the auth host (= `base`: sign-in and tenant state only, no tenant
+//! REST) and two data hosts, A (where every tenant starts) and B.
 //! [`SuperOfficeSandbox::move_tenant`] moves a tenant to the other host; the old host then answers
 //! **421** `WrongSubdomain` and the state API points to the new one.
 //!
@@ -249,7 +250,7 @@ pub struct RequestLogEntry {
     pub status: u16,
     /// Authorization scheme used.
     pub auth: AuthKind,
-    /// Which listener served it: 0 = host A (auth host), 1 = host B.
+    /// Which listener served it: 0 = data host A, 1 = data host B, 2 = the auth host.
     pub host: usize,
     /// Whether a [`Fault`] produced the answer.
     pub faulted: bool,
@@ -292,7 +293,8 @@ pub struct SuperOfficeSandbox {
 impl fmt::Debug for SuperOfficeSandbox {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SuperOfficeSandbox")
-            .field("base_url", &self.shared.hosts[0])
+            .field("base_url", &self.shared.hosts[state::AUTH_HOST])
+            .field("host_a", &self.shared.hosts[0])
             .field("host_b", &self.shared.hosts[1])
             .field("client_id", &self.shared.app.client_id)
             .finish_non_exhaustive()
@@ -355,9 +357,11 @@ impl SuperOfficeSandbox {
         };
         let listener_a = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let listener_b = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let listener_auth = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let hosts = [
             format!("http://{}", listener_a.local_addr()?),
             format!("http://{}", listener_b.local_addr()?),
+            format!("http://{}", listener_auth.local_addr()?),
         ];
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -381,7 +385,8 @@ impl SuperOfficeSandbox {
             stopped: shutdown_rx.clone(),
         });
         server::spawn(shared.clone(), listener_a, 0, shutdown_rx.clone());
-        server::spawn(shared.clone(), listener_b, 1, shutdown_rx);
+        server::spawn(shared.clone(), listener_b, 1, shutdown_rx.clone());
+        server::spawn(shared.clone(), listener_auth, state::AUTH_HOST, shutdown_rx);
         Ok(SuperOfficeSandbox {
             shared,
             shutdown,
@@ -391,12 +396,14 @@ impl SuperOfficeSandbox {
     }
 
     /// The auth host / issuer, e.g. `http://127.0.0.1:41234` (no trailing slash). Use it as a
-    /// custom environment base.
+    /// custom environment base. Like SuperOffice's `sod.superoffice.com`, it serves sign-in
+    /// and the tenant state API but no tenant REST or `default.aspx` (404 there): use
+    /// [`api_base`](Self::api_base) or the `webapi_url` claim.
     pub fn base_url(&self) -> &str {
-        &self.shared.hosts[0]
+        &self.shared.hosts[state::AUTH_HOST]
     }
 
-    /// Both data hosts: `[host A (= base_url), host B]`.
+    /// Both data hosts: `[host A (where tenants start), host B]`; neither is the auth host.
     pub fn data_hosts(&self) -> [&str; 2] {
         [&self.shared.hosts[0], &self.shared.hosts[1]]
     }
@@ -601,6 +608,42 @@ impl SuperOfficeSandbox {
         let patch =
             serde_json::json!([{ "op": "replace", "path": "Status", "value": status.as_str() }]);
         rest::sale::apply_control_patch(&self.shared, tenant, sale_id, &patch, changed_by)
+    }
+
+    /// Makes the tenant require a reason when a Sale is closed (lost: `Reason`, sold:
+    /// `ReasonSold`): closing without one is refused (400) and `POST /v1/Sale/Validate`
+    /// reports the field.
+    pub fn set_reasons_mandatory(&self, tenant: &str, mandatory: bool) -> Result<(), SandboxError> {
+        let mut world = self.shared.lock();
+        let t = world
+            .tenant_mut(tenant)
+            .ok_or_else(|| SandboxError::UnknownTenant(tenant.to_owned()))?;
+        t.reasons_mandatory = mandatory;
+        Ok(())
+    }
+
+    /// All document records (`DocumentEntity`) of the tenant, in id order.
+    pub fn documents(&self, tenant: &str) -> Result<Vec<Value>, SandboxError> {
+        let world = self.shared.lock();
+        let t = world
+            .tenant(tenant)
+            .ok_or_else(|| SandboxError::UnknownTenant(tenant.to_owned()))?;
+        Ok(t.documents.values().map(|d| d.entity.clone()).collect())
+    }
+
+    /// The uploaded content of a document (`None` before an upload or for an unknown id).
+    pub fn document_content(
+        &self,
+        tenant: &str,
+        document_id: i32,
+    ) -> Result<Option<Vec<u8>>, SandboxError> {
+        let world = self.shared.lock();
+        let t = world
+            .tenant(tenant)
+            .ok_or_else(|| SandboxError::UnknownTenant(tenant.to_owned()))?;
+        Ok(t.documents
+            .get(&document_id)
+            .and_then(|d| d.content.clone()))
     }
 
     /// All web panels (`WebPanelEntity`, including soft-deleted ones) of the tenant.

@@ -219,7 +219,10 @@ async fn serve_fault(shared: &SharedRef, fault: Fault) -> Response {
 async fn route(shared: &SharedRef, req: &Req) -> Response {
     let s0 = req.seg(0).unwrap_or_default();
     let s1 = req.seg(1).unwrap_or_default();
+    let auth_host = req.host == super::state::AUTH_HOST;
     match (s0.as_str(), s1.as_str()) {
+        // The authentication host serves no tenant (REST, default.aspx).
+        (cust, _) if auth_host && cust.starts_with("cust") => not_found_html(),
         ("login", ".well-known") => super::oidc::well_known(shared, req),
         ("login", "api") => super::oidc::system_user(shared, req),
         ("login", _) => super::oidc::oauth(shared, req),

@@ -24,8 +24,9 @@ pub(crate) struct Shared {
     pub(crate) auto_consent_user: Option<String>,
     pub(crate) webhook_retry_delays: Vec<Duration>,
     pub(crate) fault_timeout: Duration,
-    /// Base URLs of the two listeners: `[host A (auth + initial data host), host B]`.
-    pub(crate) hosts: [String; 2],
+    /// Base URLs of the listeners: `[data host A (where tenants start), data host B, auth
+    /// host]`. The auth host serves sign-in and the tenant state API, never tenant REST.
+    pub(crate) hosts: [String; 3],
     pub(crate) deliveries_changed: watch::Sender<usize>,
     pub(crate) http: reqwest::Client,
     /// Turns `true` when the sandbox is dropped; background deliveries stop then.
@@ -33,6 +34,9 @@ pub(crate) struct Shared {
 }
 
 pub(crate) type SharedRef = Arc<Shared>;
+
+/// Listener index of the authentication host.
+pub(crate) const AUTH_HOST: usize = 2;
 
 impl Shared {
     /// Locks the world; a poisoned lock (a panicking handler) is recovered, the data is plain.
@@ -44,7 +48,7 @@ impl Shared {
 
     /// The auth host (issuer), without trailing slash.
     pub(crate) fn auth_base(&self) -> &str {
-        &self.hosts[0]
+        &self.hosts[AUTH_HOST]
     }
 }
 
@@ -101,6 +105,11 @@ pub(crate) struct Tenant {
     pub(crate) next_web_panel_id: i32,
     pub(crate) webhooks: BTreeMap<i32, Value>,
     pub(crate) next_webhook_id: i32,
+    /// The tenant requires a reason when a Sale is closed (lost: `Reason`, sold: `ReasonSold`).
+    pub(crate) reasons_mandatory: bool,
+    /// Document records and their uploaded content.
+    pub(crate) documents: BTreeMap<i32, StoredDocument>,
+    pub(crate) next_document_id: i32,
     pub(crate) flushes: usize,
     pub(crate) system_token: Option<String>,
 }
@@ -119,6 +128,12 @@ impl Tenant {
     pub(crate) fn stage(&self, id: i32) -> Option<&SaleStageSeed> {
         self.stages.iter().find(|s| s.id == id)
     }
+}
+
+/// A document record and its content (`None` until uploaded).
+pub(crate) struct StoredDocument {
+    pub(crate) entity: Value,
+    pub(crate) content: Option<Vec<u8>>,
 }
 
 /// The mutable state.
@@ -218,6 +233,9 @@ impl Tenant {
             next_web_panel_id: 1,
             webhooks: BTreeMap::new(),
             next_webhook_id: 1,
+            reasons_mandatory: false,
+            documents: BTreeMap::new(),
+            next_document_id: 1,
             flushes: 0,
         };
         for person in tenant.persons.values() {

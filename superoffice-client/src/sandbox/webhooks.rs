@@ -71,6 +71,12 @@ pub(crate) fn build(
         "WebhookName": hook_str(hook, "Name"),
         "FieldValues": field_values,
     });
+    if test {
+        // Webhooks reference, "Test event": the ping has no `FieldValues`.
+        if let Some(obj) = payload.as_object_mut() {
+            obj.remove("FieldValues");
+        }
+    }
     // `Properties` are injected into the body.
     if let (Some(props), Some(obj)) = (
         hook.get("Properties").and_then(Value::as_object),

@@ -184,3 +184,22 @@ impl Receiver {
             .expect("receiver open")
     }
 }
+
+/// A typed REST client on the tenant `Cust12345` of `sb`, signed in with `token`.
+pub fn rest_client(sb: &SuperOfficeSandbox, token: &str) -> superoffice_client::Client {
+    rest_client_with(sb, superoffice_client::Credential::bearer(token))
+}
+
+/// A typed REST client on the tenant `Cust12345` of `sb` with `credential`.
+pub fn rest_client_with(
+    sb: &SuperOfficeSandbox,
+    credential: superoffice_client::Credential,
+) -> superoffice_client::Client {
+    superoffice_client::Client::builder()
+        .api_base(sb.api_base("Cust12345").unwrap().parse().unwrap())
+        .token_provider(Arc::new(superoffice_client::credentials::StaticToken::new(
+            credential,
+        )))
+        .build()
+        .unwrap()
+}

@@ -600,8 +600,10 @@ pub(crate) fn agent(shared: &SharedRef, req: &Req, p: &Principal, method: &str) 
             }
         }
         "getappwebpanels" => {
+            // List agent reference: "works in Online only, for registered Apps that send a
+            // valid ApplicationToken": without one no panel is the caller's.
             if !p.app_token && !p.is_system {
-                return bad_request("GetAppWebPanels requires a valid SO-AppToken");
+                return ok_json(&json!([]));
             }
             Ok(Value::Array(
                 tenant
@@ -613,8 +615,10 @@ pub(crate) fn agent(shared: &SharedRef, req: &Req, p: &Principal, method: &str) 
             ))
         }
         "deleteappwebpanels" => {
+            // "...for registered Apps that send a valid ApplicationToken; otherwise nothing
+            // happens".
             if !p.app_token && !p.is_system {
-                return bad_request("DeleteAppWebPanels requires a valid SO-AppToken");
+                return no_content();
             }
             tenant.web_panels.retain(|_, w| !w.app_owned);
             return no_content();

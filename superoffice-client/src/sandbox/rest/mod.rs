@@ -4,6 +4,7 @@
 #![allow(clippy::result_large_err)]
 
 pub(crate) mod crm;
+pub(crate) mod document;
 pub(crate) mod lists;
 pub(crate) mod sale;
 pub(crate) mod webhook;
@@ -158,6 +159,9 @@ pub(crate) async fn handle(shared: &SharedRef, req: &Req) -> Response {
             "NetServerVersion": "10.5.2026.1",
         })),
         ["v1", "sale"] if m == Method::GET => sale::list(shared, req, &principal),
+        ["v1", "sale", "default"] if m == Method::GET => sale::get_default(shared, &principal),
+        ["v1", "sale", "validate"] if m == Method::POST => sale::validate(shared, req, &principal),
+        ["v1", "document", rest @ ..] => document::handle(shared, req, &principal, rest).await,
         ["v1", "sale", id] => match parse_id(id) {
             Some(id) => match *m {
                 Method::GET => sale::get(shared, req, &principal, id),

@@ -132,13 +132,125 @@ pub(crate) fn put(shared: &SharedRef, req: &Req, p: &Principal, id: i32) -> Resp
     if !body.is_object() {
         return bad_request("The request body must be a SaleEntity object");
     }
+    let base = {
+        let world = shared.lock();
+        match world.tenant(&p.tenant) {
+            Some(tenant) => default_sale(tenant, p.associate_id),
+            None => return not_found("Tenant not found"),
+        }
+    };
     let result = update_sale(shared, &p.tenant, id, p.associate_id, |sale| {
-        // Replace every property the client sent; missing properties keep their values
-        // (NetServer loads the entity and copies the carrier over it).
-        apply_merge_patch_shallow(sale, &body);
+        // PUT replaces the whole entity: properties the body leaves out get their defaults
+        // (as on a new Sale); ids and creation fields are kept by `normalize`.
+        *sale = replaced_sale(&base, sale, &body);
         Ok(())
     });
     respond(result)
+}
+
+/// The Sale a PUT stores: the defaults, the server-kept fields of `old`, then the body.
+fn replaced_sale(base: &Value, old: &Value, body: &Value) -> Value {
+    let mut sale = base.clone();
+    if let (Some(dst), Some(src)) = (sale.as_object_mut(), old.as_object()) {
+        for key in [
+            "SaleId",
+            "CreatedDate",
+            "CreatedBy",
+            "UpdatedDate",
+            "UpdatedBy",
+        ] {
+            if let Some(v) = src.get(key) {
+                dst.insert(key.to_owned(), v.clone());
+            }
+        }
+    }
+    apply_merge_patch_shallow(&mut sale, body);
+    sale
+}
+
+/// `GET /v1/Sale/default`: a new Sale owned by the caller, at the first stage of the first
+/// sale type, dated today.
+pub(crate) fn default_sale(tenant: &Tenant, owner: i32) -> Value {
+    let mut seed = crate::sandbox::seed::SaleSeed::new(0, "");
+    seed.owner_associate_id = owner;
+    seed.stage_id = tenant.stages.first().map(|s| s.id).unwrap_or(0);
+    seed.sale_type_id = tenant.sale_types.first().map(|t| t.id).unwrap_or(0);
+    seed.saledate = chrono::Utc::now().format("%Y-%m-%dT00:00:00").to_string();
+    let mut sale = crate::sandbox::entities::sale_from_seed(tenant, &seed);
+    if let Some(obj) = sale.as_object_mut() {
+        obj.insert("Number".into(), json!(""));
+        obj.insert(
+            "CreatedDate".into(),
+            json!(crate::sandbox::entities::EMPTY_DATE),
+        );
+        obj.insert(
+            "UpdatedDate".into(),
+            json!(crate::sandbox::entities::EMPTY_DATE),
+        );
+        obj.insert("CreatedBy".into(), Value::Null);
+    }
+    sale
+}
+
+/// `GET /v1/Sale/default`.
+pub(crate) fn get_default(shared: &SharedRef, p: &Principal) -> Response {
+    let world = shared.lock();
+    let Some(tenant) = world.tenant(&p.tenant) else {
+        return not_found("Tenant not found");
+    };
+    ok_json(&default_sale(tenant, p.associate_id))
+}
+
+/// `POST /v1/Sale/Validate`: error messages by field for the Sale in the body (nothing is
+/// stored). A body with the id of a stored Sale is checked as a PUT of that Sale.
+pub(crate) fn validate(shared: &SharedRef, req: &Req, p: &Principal) -> Response {
+    let body = match json_body(req) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    if !body.is_object() {
+        return bad_request("The request body must be a SaleEntity object");
+    }
+    let world = shared.lock();
+    let Some(tenant) = world.tenant(&p.tenant) else {
+        return not_found("Tenant not found");
+    };
+    let base = default_sale(tenant, p.associate_id);
+    let id = body
+        .as_object()
+        .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case("SaleId")))
+        .and_then(|(_, v)| v.as_i64())
+        .unwrap_or(0);
+    let old = i32::try_from(id)
+        .ok()
+        .and_then(|id| tenant.sales.get(&id))
+        .cloned()
+        .unwrap_or_else(|| base.clone());
+    let mut candidate = replaced_sale(&base, &old, &body);
+    let mut errors = Map::new();
+    if let Err(UpdateError::Invalid(message) | UpdateError::Conflict(message)) =
+        normalize(tenant, &old, &mut candidate, p.associate_id)
+    {
+        let field = message
+            .split_whitespace()
+            .find_map(|w| {
+                let w = w.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+                [
+                    "Reason",
+                    "ReasonSold",
+                    "Status",
+                    "Heading",
+                    "Amount",
+                    "Probability",
+                    "Saledate",
+                ]
+                .into_iter()
+                .find(|f| f.eq_ignore_ascii_case(w))
+            })
+            .unwrap_or("Sale");
+        errors.insert(field.to_owned(), json!(message));
+    }
+    ok_json(&Value::Object(errors))
 }
 
 fn apply_merge_patch_shallow(sale: &mut Value, body: &Value) {
@@ -237,6 +349,7 @@ pub(crate) fn update_sale(
     normalize(tenant, &old, &mut new, changed_by)?;
     let old_fields = field_values(&old);
     let new_fields = field_values(&new);
+    let payload_fields = payload_field_values(&new, &new_fields);
     let changes: Vec<String> = new_fields
         .iter()
         .filter(|(k, v)| {
@@ -274,7 +387,7 @@ pub(crate) fn update_sale(
                 event,
                 i64::from(sale_id),
                 &changes,
-                &new_fields,
+                &payload_fields,
                 changed_by,
             )
         })
@@ -381,6 +494,18 @@ fn normalize(
     if reason_sold != 0 && !tenant.reasons_sold.iter().any(|r| r.id == reason_sold) {
         return Err(invalid(format!("Unknown reason sold id {reason_sold}")));
     }
+    if tenant.reasons_mandatory && status != str_field(old, "Status") {
+        if status == "Lost" && reason == 0 {
+            return Err(invalid(
+                "Reason is mandatory when a Sale is closed as lost".into(),
+            ));
+        }
+        if status == "Sold" && reason_sold == 0 {
+            return Err(invalid(
+                "ReasonSold is mandatory when a Sale is closed as sold".into(),
+            ));
+        }
+    }
 
     // Side effects of a status / stage change (documented in the module docs).
     let old_status = str_field(old, "Status").to_owned();
@@ -439,7 +564,61 @@ fn normalize(
     Ok(())
 }
 
-/// The `sale` table columns webhooks report (`FieldValues`).
+/// The `FieldValues` of a sale event: only the columns the webhooks reference page "Sale
+/// webhook events" lists (no heading, amount or probability).
+pub(crate) fn payload_field_values(
+    sale: &Value,
+    columns: &Map<String, Value>,
+) -> Map<String, Value> {
+    const DOCUMENTED: &[&str] = &[
+        "activeLinks",
+        "appointment_id",
+        "associate_id",
+        "comptr_id",
+        "contact_id",
+        "credited_id",
+        "currency_id",
+        "done",
+        "group_idx",
+        "person_id",
+        "probability_idx",
+        "project_id",
+        "reason_id",
+        "reasonSold_id",
+        "reasonStalled_id",
+        "registered",
+        "registered_associate_id",
+        "saleTypeCat_id",
+        "saleType_id",
+        "saledate",
+        "source_id",
+        "status",
+        "updated",
+        "updated_associate_id",
+        "userdef2_id",
+        "userdef_id",
+    ];
+    let extra = json!({
+        "currency_id": sale_ref_id(sale, "Currency", "Id"),
+        "reasonStalled_id": sale_ref_id(sale, "ReasonStalled", "Id"),
+        "registered": str_field(sale, "CreatedDate"),
+        "registered_associate_id": sale_ref_id(sale, "CreatedBy", "AssociateId"),
+        "activeLinks": sale.get("ActiveLinks").cloned().unwrap_or(json!(0)),
+    });
+    DOCUMENTED
+        .iter()
+        .map(|name| {
+            let value = columns
+                .get(*name)
+                .or_else(|| extra.get(*name))
+                .cloned()
+                .unwrap_or(json!(0));
+            ((*name).to_owned(), value)
+        })
+        .collect()
+}
+
+/// The `sale` table columns the sandbox tracks (for `Changes`).
 pub(crate) fn field_values(sale: &Value) -> Map<String, Value> {
     let status = match str_field(sale, "Status") {
         "Open" => 1,

@@ -40,24 +40,26 @@ fn default_webhook() -> Value {
     })
 }
 
+/// Fields a client may set.
+const WRITABLE: &[&str] = &[
+    "Name",
+    "Events",
+    "TargetUrl",
+    "Secret",
+    "State",
+    "Type",
+    "Headers",
+    "Properties",
+    "ErrorsEmail",
+    "ErrorEmails",
+    "ErrorAssociates",
+    "Description",
+    "NotifyVia",
+    "NotifyWhen",
+];
+
 /// Copies client-writable fields from `body` onto `hook` (case-insensitive names).
 fn merge_writable(hook: &mut Value, body: &Value) {
-    const WRITABLE: &[&str] = &[
-        "Name",
-        "Events",
-        "TargetUrl",
-        "Secret",
-        "State",
-        "Type",
-        "Headers",
-        "Properties",
-        "ErrorsEmail",
-        "ErrorEmails",
-        "ErrorAssociates",
-        "Description",
-        "NotifyVia",
-        "NotifyWhen",
-    ];
     let (Some(dst), Some(src)) = (hook.as_object_mut(), body.as_object()) else {
         return;
     };
@@ -91,25 +93,34 @@ fn validate(hook: &Value) -> Result<(), String> {
     Ok(())
 }
 
+/// The ping of the webhooks reference page "Test event": `Event` and `Entity` are `test`,
+/// `PrimaryKey` 0, no `Changes`.
 fn test_outgoing(shared: &SharedRef, p: &Principal, hook: &Value) -> Option<webhooks::Outgoing> {
     let world = shared.lock();
     let tenant = world.tenant(&p.tenant)?;
-    let mut fields = Map::new();
-    fields.insert(
-        "webhook_id".into(),
-        hook.get("WebhookId").cloned().unwrap_or(json!(0)),
-    );
     Some(webhooks::build(
         tenant,
         hook,
         "test",
-        "webhook",
-        hook.get("WebhookId").and_then(Value::as_i64).unwrap_or(0),
+        "test",
+        0,
         &[],
-        &fields,
+        &Map::new(),
         p.associate_id,
         true,
     ))
+}
+
+/// SuperOffice shows a webhook's secret only when it is created (webhooks admin page,
+/// "Shared secret"): every other answer carries an empty `Secret`.
+fn without_secret(hook: &Value) -> Value {
+    let mut out = hook.clone();
+    if let Some(obj) = out.as_object_mut() {
+        if obj.contains_key("Secret") {
+            obj.insert("Secret".into(), json!(""));
+        }
+    }
+    out
 }
 
 pub(crate) async fn handle(
@@ -178,14 +189,14 @@ fn list(shared: &SharedRef, req: &Req, p: &Principal) -> Response {
                     .is_some_and(|s| s.eq_ignore_ascii_case(state));
             hook_name.contains(&name) && has_event && state_ok
         })
-        .cloned()
+        .map(without_secret)
         .collect();
     ok_json(&Value::Array(hooks))
 }
 
 fn get(shared: &SharedRef, p: &Principal, id: i32) -> Response {
     match find(shared, p, id) {
-        Some(hook) => ok_json(&hook),
+        Some(hook) => ok_json(&without_secret(&hook)),
         None => not_found(&format!("Webhook id {id} not found")),
     }
 }
@@ -244,8 +255,7 @@ async fn update(shared: &SharedRef, req: &Req, p: &Principal, id: i32) -> Respon
     let Some(existing) = find(shared, p, id) else {
         return not_found(&format!("Webhook id {id} not found"));
     };
-    let mut hook = existing.clone();
-    merge_writable(&mut hook, &body);
+    let hook = replaced(&existing, &body);
     if let Err(e) = validate(&hook) {
         return bad_request(&e);
     }
@@ -266,8 +276,7 @@ async fn update(shared: &SharedRef, req: &Req, p: &Principal, id: i32) -> Respon
     let Some(current) = tenant.webhooks.get(&id).cloned() else {
         return not_found(&format!("Webhook id {id} not found"));
     };
-    let mut hook = current.clone();
-    merge_writable(&mut hook, &body);
+    let mut hook = replaced(&current, &body);
     let reactivated = hook.get("State").and_then(Value::as_str) == Some("Active")
         && current.get("State").and_then(Value::as_str) != Some("Active");
     let associate = associate_carrier(tenant, p.associate_id);
@@ -279,7 +288,22 @@ async fn update(shared: &SharedRef, req: &Req, p: &Principal, id: i32) -> Respon
         }
     }
     tenant.webhooks.insert(id, hook.clone());
-    ok_json(&hook)
+    ok_json(&without_secret(&hook))
+}
+
+/// PUT replaces the whole webhook: writable fields the body leaves out fall back to their
+/// defaults (an absent `Secret` clears it); ids, statistics and audit fields stay.
+fn replaced(current: &Value, body: &Value) -> Value {
+    let mut hook = default_webhook();
+    if let (Some(dst), Some(src)) = (hook.as_object_mut(), current.as_object()) {
+        for (k, v) in src {
+            if !WRITABLE.contains(&k.as_str()) {
+                dst.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    merge_writable(&mut hook, body);
+    hook
 }
 
 fn delete(shared: &SharedRef, p: &Principal, id: i32) -> Response {
