@@ -152,7 +152,7 @@
 //! List endpoints return a builder: [`send`](odata::ODataList::send) fetches one page,
 //! [`stream`](odata::ODataList::stream) yields every row, following `odata.nextLink` (or
 //! `$skip`). Text from users goes into a [`Filter`](odata::Filter) constructor (or
-//! [`quote`](odata::quote)), which quotes it as an OData literal: `O'Brien` → `'O''Brien'`.
+//! [`quote`](odata::quote)), which quotes it as a SuperOffice filter literal: `O'Brien` → `'O\'Brien'`.
 //!
 //! ```no_run
 //! use futures::TryStreamExt as _;
@@ -301,7 +301,7 @@
 //!     .sales()
 //!     .list()
 //!     .select(["saleId", "heading"])
-//!     .filter(Filter::is("status", "Open"))
+//!     .filter(Filter::equals("saleStatus", 1))
 //!     .stream()
 //!     .try_collect()
 //!     .await?;

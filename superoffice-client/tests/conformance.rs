@@ -300,6 +300,7 @@ async fn find_user_by_email<B: Backend>(backend: &B) {
                 .query("$select", USER_COLUMNS)
                 .query("$filter", "personEmail is 'seller@nordic.example'")
                 .query("$top", "50")
+                .query("$output", "Logical")
                 .answers(200, USERS_SELLER),
         )
         .await;
@@ -326,6 +327,7 @@ async fn find_user_by_email<B: Backend>(backend: &B) {
                 .query("$select", USER_COLUMNS)
                 .query("$filter", "personEmail is 'nobody@nordic.example'")
                 .query("$top", "50")
+                .query("$output", "Logical")
                 .answers(200, USERS_NONE),
         )
         .await;
@@ -350,9 +352,10 @@ async fn stream_open_sales_in_pages<B: Backend>(backend: &B) {
     let page = |skip: Option<&str>| {
         let exchange = Exchange::get("v1/Sale")
             .query("$select", "saleId,heading,stage")
-            .query("$filter", "status is 'Open'")
+            .query("$filter", "saleStatus equals 1")
             .query("$orderBy", "saleId")
-            .query("$top", "2");
+            .query("$top", "2")
+            .query("$output", "Logical");
         match skip {
             Some(skip) => exchange.query("$skip", skip),
             None => exchange,
@@ -368,7 +371,7 @@ async fn stream_open_sales_in_pages<B: Backend>(backend: &B) {
         .sales()
         .list()
         .select(["saleId", "heading", "stage"])
-        .filter(Filter::is("status", "Open"))
+        .filter(Filter::equals("saleStatus", 1))
         .order_by("saleId", Order::Asc)
         .top(2)
         .stream()

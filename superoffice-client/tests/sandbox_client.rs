@@ -237,7 +237,7 @@ async fn client_endpoints_decode_sandbox_responses() {
         .sales()
         .list()
         .select(["saleId", "heading", "stage"])
-        .filter(Filter::is("status", "Open").and(Filter::one_of("stage", &[1, 2, 3])))
+        .filter(Filter::equals("saleStatus", 1).and(Filter::one_of("stage", &[1, 2, 3])))
         .top(2)
         .stream()
         .try_collect()

@@ -248,9 +248,11 @@ async fn odata_sale_list_filter_select_paging() {
     let sb = SuperOfficeSandbox::start().await.unwrap();
     let token = sb.issue_access_token(default_seed::ADMIN_EMAIL).unwrap();
     let base = sb.api_base("Cust12345").unwrap();
-    let query = |q: Vec<(&'static str, String)>| {
+    let query = |mut q: Vec<(&'static str, String)>| {
         let token = token.clone();
         let url = format!("{base}v1/Sale");
+        // Typed values (`$output=Logical`); display mode is tested on its own.
+        q.push(("$output", "Logical".into()));
         async move {
             let response = http()
                 .get(url)
@@ -264,8 +266,8 @@ async fn odata_sale_list_filter_select_paging() {
         }
     };
     let (status, page) = query(vec![
-        ("$select", "saleId,heading,amount,status,stage".into()),
-        ("$filter", "status is 'Open' and amount ge 10000".into()),
+        ("$select", "saleId,heading,amount,saleStatus,stage".into()),
+        ("$filter", "saleStatus equals 1 and amount ge 10000".into()),
         ("$orderBy", "amount desc".into()),
         ("$top", "1".into()),
     ])
@@ -291,7 +293,7 @@ async fn odata_sale_list_filter_select_paging() {
 
     let (_, page) = query(vec![
         ("$select", "saleId".into()),
-        ("$filter", "status is 'Open' and amount ge 10000".into()),
+        ("$filter", "saleStatus oneOf (1) and amount ge 10000".into()),
         ("$orderBy", "amount desc".into()),
         ("$top", "1".into()),
         ("$skip", "1".into()),
@@ -302,7 +304,7 @@ async fn odata_sale_list_filter_select_paging() {
 
     let (_, page) = query(vec![
         ("$select", "saleId,heading".into()),
-        ("$filter", "heading is 'Partner''s workshop'".into()),
+        ("$filter", r"heading is 'Partner\'s workshop'".into()),
     ])
     .await;
     assert_eq!(page["value"].as_array().unwrap().len(), 1);
@@ -337,9 +339,11 @@ async fn odata_paging_edges_and_hostile_filters_answer_without_crashing() {
     let sb = SuperOfficeSandbox::start().await.unwrap();
     let token = sb.issue_access_token(default_seed::ADMIN_EMAIL).unwrap();
     let base = sb.api_base("Cust12345").unwrap();
-    let query = |q: Vec<(&'static str, String)>| {
+    let query = |mut q: Vec<(&'static str, String)>| {
         let token = token.clone();
         let url = format!("{base}v1/Sale");
+        // Typed values (`$output=Logical`); display mode is tested on its own.
+        q.push(("$output", "Logical".into()));
         async move {
             let response = http()
                 .get(url)
@@ -393,6 +397,7 @@ async fn users_principal_contacts_persons_and_lists() {
                 "associateDbId,fullName,personEmail,userName,isActive,assocType",
             ),
             ("$filter", "personEmail is 'SELLER@nordic.example'"),
+            ("$output", "Logical"),
         ])
         .send()
         .await
@@ -459,7 +464,7 @@ async fn users_principal_contacts_persons_and_lists() {
     let persons: Value = get(
         &sb,
         "Cust12345",
-        "Contact/2/Persons?$select=personId,fullName,email",
+        "Contact/2/Persons?$select=personId,fullName,email/emailAddress&$output=Logical",
         &token,
     )
     .await
@@ -470,7 +475,7 @@ async fn users_principal_contacts_persons_and_lists() {
     let persons: Value = get(
         &sb,
         "Cust12345",
-        "Person?$select=personId&$filter=contactId%20eq%203",
+        "Person?$select=personId&$filter=contactId%20eq%203&$output=Logical",
         &token,
     )
     .await
