@@ -810,6 +810,27 @@ mod tests {
     }
 
     #[test]
+    fn dot_segments_are_neutralised_before_sending() {
+        let base: Url = "https://sod2.superoffice.com/Cust12345/api/"
+            .parse()
+            .unwrap();
+        // `v1/Sale/../Person/7` would otherwise reach another resource inside the base.
+        for segment in ["..", "."] {
+            let req = Request::get("v1/Sale/{id}", ["v1", "Sale", segment, "Person", "7"]);
+            assert!(
+                matches!(req.url(&base), Err(Error::InvalidInput(_))),
+                "{segment}"
+            );
+        }
+        // Dots inside a segment, and encoded dots, stay data.
+        let req = Request::get("v1/List/{name}", ["v1", "List", "a..b", "%2e%2e"]);
+        assert_eq!(
+            req.url(&base).unwrap().as_str(),
+            "https://sod2.superoffice.com/Cust12345/api/v1/List/a..b/%252e%252e"
+        );
+    }
+
+    #[test]
     fn retry_after_parses_seconds() {
         let mut h = HeaderMap::new();
         h.insert(http::header::RETRY_AFTER, HeaderValue::from_static("7"));
