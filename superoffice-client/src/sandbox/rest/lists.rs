@@ -661,28 +661,6 @@ pub(crate) fn agent(shared: &SharedRef, req: &Req, p: &Principal, method: &str) 
             tenant.web_panels.retain(|_, w| !w.app_owned);
             return no_content();
         }
-        "getvisibleforusergroupsfromlistname" | "setvisibleforusergroupsfromlistname" => {
-            let list = body_field(&body, "UdListDefinitionName")
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            if !list.eq_ignore_ascii_case("WebPanel") {
-                return bad_request(&format!(
-                    "The sandbox keeps user-group visibility for the WebPanel list only, not `{list}`"
-                ));
-            }
-            let id = id_field("ListItemId").unwrap_or(0);
-            let (verb, groups) = if method.starts_with("set") {
-                (
-                    Method::PUT,
-                    body_field(&body, "UserGroups")
-                        .cloned()
-                        .unwrap_or(Value::Null),
-                )
-            } else {
-                (Method::GET, Value::Null)
-            };
-            user_groups(tenant, p, id, &verb, &groups)
-        }
         other => Err(not_found(&format!(
             "List agent method `{other}` is not available in the sandbox"
         ))),
