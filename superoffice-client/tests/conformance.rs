@@ -432,7 +432,7 @@ async fn web_panel_lifecycle<B: Backend>(backend: &B) {
     let mut panel = WebPanelEntity::new(
         "Oneflow Contract",
         "https://contracts.example.com/superoffice/sale?ctx=<uctx>&sale=<said>&user=<usid>",
-        VisibleIn::SaleCard,
+        VisibleIn::SaleArchive,
         PANEL_PROG_ID,
     );
     panel.tooltip = Some("Oneflow contracts for this Sale (Oneflow AB)".to_owned());
@@ -449,7 +449,7 @@ async fn web_panel_lifecycle<B: Backend>(backend: &B) {
     assert_eq!(created.prog_id.as_deref(), Some(PANEL_PROG_ID));
     assert_eq!(created.name, panel.name);
     assert_eq!(created.url, panel.url);
-    assert_eq!(created.visible_in, Some(VisibleIn::SaleCard));
+    assert_eq!(created.visible_in, Some(VisibleIn::SaleArchive));
     assert!(!created.deleted);
 
     let by_prog_id = || {
