@@ -597,7 +597,8 @@ pub(crate) fn decode_json<T: DeserializeOwned>(template: &str, body: &[u8]) -> R
     serde_path_to_error::deserialize(&mut de).map_err(|e| Error::Decode {
         endpoint: template.to_owned(),
         path: e.path().to_string(),
-        message: e.inner().to_string(),
+        // serde quotes offending values: bounded and masked like every server text.
+        message: crate::redact::redact(&e.inner().to_string(), 300),
         snippet: snippet(body),
     })
 }

@@ -399,6 +399,7 @@ pub mod error;
 pub mod models;
 pub mod odata;
 pub mod rate_limit;
+mod redact;
 pub mod retry;
 pub mod tenant;
 pub mod webhook;

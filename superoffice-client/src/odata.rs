@@ -551,7 +551,7 @@ impl<T: DeserializeOwned + Send + 'static> StreamState<T> {
             let row: T = serde_path_to_error::deserialize(row).map_err(|e| Error::Decode {
                 endpoint: self.list.template.to_owned(),
                 path: format!("value[{index}].{}", e.path()),
-                message: e.inner().to_string(),
+                message: crate::redact::redact(&e.inner().to_string(), 300),
                 snippet,
             })?;
             self.buffer.push_back(row);
