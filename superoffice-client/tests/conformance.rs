@@ -24,6 +24,12 @@ use superoffice_client::odata::{Filter, Order};
 use superoffice_client::sandbox::default_seed;
 use superoffice_client::Error;
 
+// Fixtures in SuperOffice's wire format. Field names and casing follow the Swagger files
+// (Swagger-v1-User `SoPrincipal`, Swagger-v1-Sale `SaleEntityWithLinks`, Swagger-v1-Contact,
+// Swagger-v1-Person, Swagger-v1-List `SaleStageEntity`/`WebPanelEntity`); OData pages follow
+// en/api/search/odata/using-filters.md and the FindSale/AllUsers archive-provider references
+// (en/api/archive-providers/reference/findsale.md, allusers.md); error bodies follow the
+// error document `{"Error","ErrorType","ErrorMessage","ErrorSource"}`.
 const CURRENT_PRINCIPAL: &str = include_str!("fixtures/conformance/current_principal.json");
 const SALE_101_OPEN: &str = include_str!("fixtures/conformance/sale_101_open.json");
 const SALE_101_SOLD: &str = include_str!("fixtures/conformance/sale_101_sold.json");

@@ -11,6 +11,7 @@ use superoffice_client::Error;
 use wiremock::matchers::{header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+// `ContactEntity`/`PersonEntity` fields from Swagger-v1-Contact and Swagger-v1-Person.
 const CONTACT: &str = include_str!("fixtures/rest/contact.json");
 const PERSON: &str = include_str!("fixtures/rest/person.json");
 const PRINCIPAL: &str = include_str!("fixtures/rest/current_principal.json");

@@ -15,6 +15,8 @@ use superoffice_client::Error;
 use wiremock::matchers::{body_json, body_string, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+// `SaleEntityWithLinks` fields and enums from Swagger-v1-Sale; the 409 body and PATCH
+// semantics from the PATCH Sale reference (v1SaleEntity_PatchSaleEntity).
 const SALE: &str = include_str!("fixtures/rest/sale.json");
 const SALE_SOLD: &str = include_str!("fixtures/rest/sale_sold.json");
 const SALE_UNKNOWN: &str = include_str!("fixtures/rest/sale_unknown_enums.json");

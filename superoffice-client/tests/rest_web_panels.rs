@@ -12,6 +12,8 @@ use superoffice_client::Error;
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+// `WebPanelEntity` fields and `VisibleIn`/`UrlEncoding` values from Swagger-v1-List; user
+// groups as `SelectableMDOListItem[]` (Swagger-v1-List `…/Items/{listItemId}/UserGroups`).
 const PANEL: &str = include_str!("fixtures/rest/web_panel.json");
 const PANELS: &str = include_str!("fixtures/rest/web_panels.json");
 const GROUPS: &str = include_str!("fixtures/rest/user_groups.json");
