@@ -258,18 +258,24 @@ pub async fn run_story(
     step(out, "2. Provision the \"Oneflow Contract\" web panel")?;
     let panel_url = PanelUrl::builder(&format!("{host_url}/superoffice/panel"))?
         .variable("ctx", TemplateVariable::ContextId)
-        .variable("user", TemplateVariable::UserId)
+        .variable("user", TemplateVariable::UserAssociateId)
         .variable("sale", TemplateVariable::SaleId)
         .variable("company", TemplateVariable::CompanyId)
         .variable("person", TemplateVariable::PersonId)
         .build()?;
+    // `SaleArchive` is "Panel - Sale screen section tab" (visiblein MDO list id 29): the
+    // Oneflow Contract tab at the bottom of the Sale screen, not the Sale card (9).
     let panel = match so.web_panels().get_by_prog_id(PANEL_PROG_ID).await? {
-        Some(existing) => existing,
+        Some(existing) if existing.visible_in == Some(VisibleIn::SaleArchive) => existing,
+        Some(mut misplaced) => {
+            misplaced.visible_in = Some(VisibleIn::SaleArchive);
+            so.web_panels().update(&misplaced).await?
+        }
         None => {
             let mut panel = WebPanelEntity::new(
                 "Oneflow Contract",
                 panel_url.as_str(),
-                VisibleIn::SaleCard,
+                VisibleIn::SaleArchive,
                 PANEL_PROG_ID,
             );
             panel.tooltip = Some("Oneflow contracts for this Sale (Oneflow integration)".into());
@@ -282,7 +288,7 @@ pub async fn run_story(
     say(
         out,
         format!(
-            "panel {} \"Oneflow Contract\" on SaleCard, visible to all user groups: {}",
+            "panel {} \"Oneflow Contract\" on SaleArchive (Sale screen tab), visible to all user groups: {}",
             panel_id.0,
             panel_url.as_str()
         ),

@@ -76,7 +76,7 @@ fn the_demo_tells_the_whole_story_and_exits_successfully() {
     );
     for expected in [
         "is administrator in SuperOffice tenant Cust12345",
-        "\"Oneflow Contract\" on SaleCard, visible to all user groups",
+        "\"Oneflow Contract\" on SaleArchive (Sale screen tab), visible to all user groups",
         "default.aspx?flush",
         "Sale 101 closed as Sold",
         "Sale 102 closed as Lost",

@@ -20,10 +20,18 @@ use crate::rate_limit::{RateLimit, RateLimiter};
 use crate::retry::{RetryDecision, RetryPolicy};
 use crate::tenant::{ApiBaseResolver, CustomerId};
 
-/// Media type of JSON Patch bodies.
+/// Media type of JSON Patch bodies (RFC 6902). SuperOffice lists it among the accepted
+/// types, but its PATCH reference sample sends the patch as `application/json`, which is what
+/// this crate's PATCH calls send.
 pub const JSON_PATCH: &str = "application/json-patch+json";
-/// Media type of JSON Merge Patch bodies.
+/// Media type of JSON Merge Patch bodies (RFC 7396); see [`JSON_PATCH`].
 pub const MERGE_PATCH: &str = "application/merge-patch+json";
+
+/// `Accept-Language` sent unless [`ClientBuilder::language`] or
+/// [`ClientBuilder::without_language`] says otherwise. Without the header SuperOffice returns
+/// multi-language strings (`NO:"Leverandør";US:"Supplier"`) and resource ids
+/// (`[SR_MANDATORY_FIELD_1281]`) unresolved.
+pub const DEFAULT_LANGUAGE: &str = "en";
 
 const DEFAULT_USER_AGENT: &str = concat!("superoffice-client-rust/", env!("CARGO_PKG_VERSION"));
 
@@ -126,7 +134,7 @@ impl Client {
             tokens: None,
             resolver: None,
             http: None,
-            language: None,
+            language: Some(DEFAULT_LANGUAGE.to_owned()),
             time_zone: None,
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
@@ -199,6 +207,10 @@ impl Client {
     }
 
     async fn send_inner(&self, request: &Request) -> Result<RawResponse> {
+        if let Some(reason) = &request.invalid {
+            // Refused before a credential is fetched or anything is sent.
+            return Err(Error::invalid_input(reason.clone()));
+        }
         let started = tokio::time::Instant::now();
         let mut attempt: u32 = 0;
         let mut transient_failures: u32 = 0;
@@ -310,7 +322,7 @@ impl Client {
             builder = builder.header("SO-AppToken", app_token);
         }
         if let Some(language) = &self.inner.language {
-            builder = builder.header("SO-Language", language.clone());
+            builder = builder.header(http::header::ACCEPT_LANGUAGE, language.clone());
         }
         if let Some(time_zone) = &self.inner.time_zone {
             builder = builder.header("SO-TimeZone", time_zone.clone());
@@ -334,11 +346,19 @@ impl Client {
         })
     }
 
-    /// Turn an absolute link from the server (e.g. `odata.nextLink`) into a request on this
-    /// client's base. Links to another host or outside the API base are refused.
-    pub(crate) fn request_from_link(&self, template: &str, link: &str) -> Result<Request> {
+    /// Turn a link from the server (e.g. `odata.nextLink`) into a request on this client's
+    /// base. A relative link resolves against the URL of `from`, the request whose answer
+    /// carried it (RFC 3986 reference resolution). Links to another host or outside the API
+    /// base are refused.
+    pub(crate) fn request_from_link(
+        &self,
+        template: &str,
+        link: &str,
+        from: &Request,
+    ) -> Result<Request> {
         let base = self.api_base();
-        let url = base
+        let url = from
+            .url(&base)?
             .join(link)
             .map_err(|e| Error::Protocol(format!("invalid link from the server: {e}")))?;
         let base_path = base.path();
@@ -371,6 +391,7 @@ impl Client {
             headers: Vec::new(),
             tenant_root: false,
             needs_app_token: false,
+            invalid: None,
         })
     }
 
@@ -434,9 +455,18 @@ impl ClientBuilder {
         self
     }
 
-    /// `SO-Language` header (e.g. `en`, `no`; `*` for untranslated resource strings).
+    /// `Accept-Language` header (ISO 639-1 code such as `en`, `nb`, `sv`; default
+    /// [`DEFAULT_LANGUAGE`]): SuperOffice resolves multi-language strings and resource ids
+    /// into this language.
     pub fn language(mut self, language: impl Into<String>) -> Self {
         self.language = Some(language.into());
+        self
+    }
+
+    /// Send no `Accept-Language`: SuperOffice then returns multi-language strings and
+    /// resource ids (`[SR_…]`) unresolved.
+    pub fn without_language(mut self) -> Self {
+        self.language = None;
         self
     }
 
@@ -603,9 +633,16 @@ pub(crate) fn decode_json<T: DeserializeOwned>(template: &str, body: &[u8]) -> R
     serde_path_to_error::deserialize(&mut de).map_err(|e| Error::Decode {
         endpoint: template.to_owned(),
         path: e.path().to_string(),
-        message: e.inner().to_string(),
+        // serde quotes offending values: bounded and masked like every server text.
+        message: crate::redact::redact(&e.inner().to_string(), 300),
         snippet: snippet(body),
     })
+}
+
+/// `.` or `..`: URL parsers resolve these as dot segments. (`%` is escaped in a segment, so
+/// `%2e` arrives as the harmless `%252e`.)
+fn is_dot_segment(segment: &str) -> bool {
+    matches!(segment, "." | "..")
 }
 
 /// A successful raw HTTP response.
@@ -634,6 +671,8 @@ pub struct Request {
     tenant_root: bool,
     /// The call fails locally unless the credential carries the application token.
     needs_app_token: bool,
+    /// Why the request must not be sent (e.g. a `.` or `..` path segment).
+    invalid: Option<String>,
 }
 
 #[derive(Clone, PartialEq)]
@@ -656,14 +695,28 @@ impl fmt::Debug for Request {
 impl Request {
     /// A request for `template` (e.g. `v1/Sale/{id}`, used in logs and errors) whose concrete
     /// path is `segments` joined with `/`, each percent-encoded.
+    ///
+    /// A segment that is `.` or `..` would move the request to another resource (URL parsers
+    /// resolve dot segments); such a request is neutralised: [`url`](Self::url) and every send
+    /// refuse it with [`Error::InvalidInput`], before anything is sent.
     pub fn new<S: AsRef<str>>(
         method: Method,
         template: &'static str,
         segments: impl IntoIterator<Item = S>,
     ) -> Self {
+        let mut invalid = None;
         let path = segments
             .into_iter()
-            .map(|s| percent_encoding::utf8_percent_encode(s.as_ref(), SEGMENT).to_string())
+            .map(|s| {
+                let s = s.as_ref();
+                if is_dot_segment(s) {
+                    invalid = Some(format!(
+                        "invalid request path: `{}` is not allowed as a path segment",
+                        s.escape_debug()
+                    ));
+                }
+                percent_encoding::utf8_percent_encode(s, SEGMENT).to_string()
+            })
             .collect::<Vec<_>>()
             .join("/");
         Request {
@@ -675,6 +728,7 @@ impl Request {
             headers: Vec::new(),
             tenant_root: false,
             needs_app_token: false,
+            invalid,
         }
     }
 
@@ -789,6 +843,9 @@ impl Request {
 
     /// The full URL on `base`.
     pub fn url(&self, base: &Url) -> Result<Url> {
+        if let Some(reason) = &self.invalid {
+            return Err(Error::invalid_input(reason.clone()));
+        }
         let root;
         let base = if self.tenant_root {
             // `{host}/{Cust}/api/` → `{host}/{Cust}/`.
@@ -867,6 +924,27 @@ mod tests {
         assert_eq!(
             flush_request().url(&base).unwrap().as_str(),
             "https://sod2.superoffice.com/Cust12345/default.aspx?flush"
+        );
+    }
+
+    #[test]
+    fn dot_segments_are_neutralised_before_sending() {
+        let base: Url = "https://sod2.superoffice.com/Cust12345/api/"
+            .parse()
+            .unwrap();
+        // `v1/Sale/../Person/7` would otherwise reach another resource inside the base.
+        for segment in ["..", "."] {
+            let req = Request::get("v1/Sale/{id}", ["v1", "Sale", segment, "Person", "7"]);
+            assert!(
+                matches!(req.url(&base), Err(Error::InvalidInput(_))),
+                "{segment}"
+            );
+        }
+        // Dots inside a segment, and encoded dots, stay data.
+        let req = Request::get("v1/List/{name}", ["v1", "List", "a..b", "%2e%2e"]);
+        assert_eq!(
+            req.url(&base).unwrap().as_str(),
+            "https://sod2.superoffice.com/Cust12345/api/v1/List/a..b/%252e%252e"
         );
     }
 

@@ -20,6 +20,12 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// How many characters of a body are kept in [`ApiError::snippet`] and decode errors.
 const SNIPPET_CHARS: usize = 300;
 
+/// How many characters of `ErrorType`, `ErrorMessage` and `ErrorSource` are kept.
+const FIELD_CHARS: usize = 500;
+
+/// How many bytes of an error body [`ApiError::body`] keeps.
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
 /// Everything that can go wrong when talking to SuperOffice.
 ///
 /// The retry loop looks only at [`Error::is_retryable`] and [`Error::retry_after`].
@@ -173,10 +179,16 @@ impl ApiError {
         retry_after: Option<Duration>,
         body: &[u8],
     ) -> Self {
-        let body = String::from_utf8_lossy(body).into_owned();
-        let doc = serde_json::from_str::<ErrorDocument>(&body).ok();
+        let doc = serde_json::from_slice::<ErrorDocument>(body).ok();
+        let body = String::from_utf8_lossy(&body[..body.len().min(MAX_ERROR_BODY)]).into_owned();
+        // Server text ends up in `Display`/`Debug` and logs: secrets masked, length bounded.
+        let field = |v: Option<String>| v.map(|v| crate::redact::redact(&v, FIELD_CHARS));
         let (error_type, message, source) = match doc {
-            Some(d) => (d.error_type, d.error_message, d.error_source),
+            Some(d) => (
+                field(d.error_type),
+                field(d.error_message),
+                field(d.error_source),
+            ),
             None => (None, None, None),
         };
         ApiError(Box::new(ApiErrorInner {
@@ -220,12 +232,13 @@ impl ApiError {
         self.0.retry_after
     }
 
-    /// The full raw response body.
+    /// The raw response body (its first 64 KiB), unredacted: never log it.
     pub fn body(&self) -> &str {
         &self.0.body
     }
 
-    /// The first few hundred characters of the body, whitespace collapsed.
+    /// The first few hundred characters of the body, whitespace collapsed, secrets (token
+    /// fields, `Bearer …`, SuperOffice tickets) masked.
     pub fn snippet(&self) -> String {
         snippet(self.0.body.as_bytes())
     }
@@ -260,18 +273,40 @@ impl fmt::Display for ApiError {
 
 /// The first [`SNIPPET_CHARS`] characters of a body, whitespace collapsed.
 pub(crate) fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
+    // Look at a bounded prefix only: the snippet is short, the body may be huge.
+    let text = String::from_utf8_lossy(&body[..body.len().min(SNIPPET_CHARS * 16)]);
     let collapsed: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut out: String = collapsed.chars().take(SNIPPET_CHARS).collect();
-    if collapsed.chars().count() > SNIPPET_CHARS {
-        out.push('…');
-    }
-    out
+    crate::redact::redact(&collapsed, SNIPPET_CHARS)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn messages_and_snippets_are_redacted_and_bounded() {
+        let long = "x".repeat(5000);
+        let body = format!(
+            r#"{{"Error":true,"ErrorType":"SoException","ErrorMessage":"Ticket 8A:Cust1.secret-ticket rejected\u001b[2J {long}","access_token":"eyJ.s3cret"}}"#
+        );
+        let e = ApiError::from_parts(StatusCode::BAD_REQUEST, "v1/Sale", None, body.as_bytes());
+        let message = e.message().unwrap();
+        assert!(!message.contains("secret-ticket"), "{message}");
+        assert!(!message.contains('\u{1b}'));
+        assert!(message.chars().count() <= FIELD_CHARS + 1);
+        let shown = format!("{e} {e:?}");
+        assert!(!shown.contains("secret-ticket") && !shown.contains("eyJ.s3cret"));
+        assert!(snippet(body.as_bytes()).chars().count() <= SNIPPET_CHARS + 1);
+        let decode = crate::client::decode_json::<Vec<i32>>(
+            "v1/Sale",
+            br#"{"refresh_token":"r3fresh","x":1}"#,
+        )
+        .unwrap_err();
+        assert!(!format!("{decode} {decode:?}").contains("r3fresh"));
+        let huge = vec![b'a'; 10 * MAX_ERROR_BODY];
+        let e = ApiError::from_parts(StatusCode::BAD_GATEWAY, "v1/Sale", None, &huge);
+        assert_eq!(e.body().len(), MAX_ERROR_BODY);
+    }
 
     #[test]
     fn parses_superoffice_error_document() {

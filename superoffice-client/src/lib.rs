@@ -151,7 +151,7 @@
 //! List endpoints return a builder: [`send`](odata::ODataList::send) fetches one page,
 //! [`stream`](odata::ODataList::stream) yields every row, following `odata.nextLink` (or
 //! `$skip`). Text from users goes into a [`Filter`](odata::Filter) constructor (or
-//! [`quote`](odata::quote)), which quotes it as an OData literal: `O'Brien` → `'O''Brien'`.
+//! [`quote`](odata::quote)), which quotes it as a SuperOffice filter literal: `O'Brien` → `'O\'Brien'`.
 //!
 //! ```no_run
 //! use futures::TryStreamExt as _;
@@ -300,7 +300,7 @@
 //!     .sales()
 //!     .list()
 //!     .select(["saleId", "heading"])
-//!     .filter(Filter::is("status", "Open"))
+//!     .filter(Filter::equals("saleStatus", 1))
 //!     .stream()
 //!     .try_collect()
 //!     .await?;
@@ -398,6 +398,7 @@ pub mod error;
 pub mod models;
 pub mod odata;
 pub mod rate_limit;
+mod redact;
 pub mod retry;
 pub mod tenant;
 pub mod webhook;

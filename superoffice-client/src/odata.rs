@@ -1,9 +1,14 @@
 //! OData-style list endpoints (`GET /api/v1/Sale?$select=…&$filter=…`): filter building with
 //! correct quoting of user text, one page at a time, or a stream over all rows.
 //!
-//! SuperOffice string literals are single-quoted; a quote inside is doubled
-//! (`O'Brien` → `'O''Brien'`). Use [`quote`] or the [`Filter`] constructors for any text
-//! that comes from a user; never paste it into a filter yourself.
+//! SuperOffice string literals are single-quoted; a quote inside is escaped with a backslash
+//! and so is the backslash itself (`O'Brien` → `'O\'Brien'`, `a\b` → `'a\\b'`), as the
+//! archive restriction-string reference documents (`"department contains 'Bob\'s'"`, Archive
+//! agent Swagger). Use [`quote`] or the [`Filter`] constructors for any text that comes from a
+//! user; never paste it into a filter yourself.
+//!
+//! Every request asks for `$output=Logical`, the documented SLIM output mode that returns
+//! booleans as `true`/`false` (the default `Display` mode returns icon hints instead).
 
 use std::collections::{HashSet, VecDeque};
 use std::marker::PhantomData;
@@ -19,13 +24,30 @@ use crate::error::{Error, Result};
 /// Page size used by [`ODataList::stream`] when no `$top` was set.
 pub const DEFAULT_PAGE_SIZE: u32 = 200;
 
-/// Quote text as an OData string literal: `O'Brien` → `'O''Brien'`.
+/// Most pages [`ODataList::stream`] fetches unless [`ODataList::max_pages`] says otherwise.
+pub const DEFAULT_MAX_PAGES: u32 = 10_000;
+
+/// Most rows [`ODataList::stream`] yields unless [`ODataList::max_rows`] says otherwise.
+pub const DEFAULT_MAX_ROWS: u64 = 1_000_000;
+
+/// Quote text as a SuperOffice filter string literal: single quotes around it, `\` before
+/// every `'` and every `\` inside (`O'Brien` → `'O\'Brien'`).
 ///
 /// ```
-/// assert_eq!(superoffice_client::odata::quote("O'Brien"), "'O''Brien'");
+/// assert_eq!(superoffice_client::odata::quote("O'Brien"), r"'O\'Brien'");
+/// assert_eq!(superoffice_client::odata::quote(r"C:\"), r"'C:\\'");
 /// ```
 pub fn quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('\'');
+    for c in text.chars() {
+        if matches!(c, '\'' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
 }
 
 /// True for a plausible archive column name (`saleId`, `sale/description`,
@@ -43,8 +65,11 @@ fn valid_column(column: &str) -> bool {
 /// ```
 /// use superoffice_client::odata::Filter;
 ///
-/// let f = Filter::is("personEmail", "jane.o'brien@example.com").and(Filter::eq("isActive", 1));
-/// assert_eq!(f.to_string(), "(personEmail is 'jane.o''brien@example.com') and (isActive eq 1)");
+/// let f = Filter::is("personEmail", "jane.o'brien@example.com").and(Filter::one_of("usergroupId", &[1, 2]));
+/// assert_eq!(
+///     f.to_string(),
+///     r"(personEmail is 'jane.o\'brien@example.com') and (usergroupId oneOf (1,2))"
+/// );
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Filter {
@@ -101,17 +126,31 @@ impl Filter {
         Filter::column_op(column, "contains", quote(text))
     }
 
-    /// `column equals '<text>'` (list columns).
-    pub fn equals(column: &str, text: &str) -> Self {
-        Filter::column_op(column, "equals", quote(text))
+    /// `column equals <id>` (list columns hold ids: `category equals 4`).
+    pub fn equals(column: &str, id: i64) -> Self {
+        Filter::column_op(column, "equals", id.to_string())
     }
 
-    /// `column oneOf 1,2,3` (list columns).
+    /// `column set true|false` (bool columns: `hasInterests set true`).
+    pub fn set(column: &str, value: bool) -> Self {
+        Filter::column_op(column, "set", value.to_string())
+    }
+
+    /// `column oneOf (1,2,3)` (list columns; the list is parenthesised).
     pub fn one_of(column: &str, ids: &[i64]) -> Self {
+        Filter::id_list(column, "oneOf", ids)
+    }
+
+    /// `column notOneOf (1,2,3)` (list columns).
+    pub fn not_one_of(column: &str, ids: &[i64]) -> Self {
+        Filter::id_list(column, "notOneOf", ids)
+    }
+
+    fn id_list(column: &str, op: &str, ids: &[i64]) -> Self {
         let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        let mut f = Filter::column_op(column, "oneOf", list);
+        let mut f = Filter::column_op(column, op, format!("({list})"));
         if ids.is_empty() && f.invalid.is_none() {
-            f.invalid = Some("oneOf needs at least one id".to_owned());
+            f.invalid = Some(format!("{op} needs at least one id"));
         }
         f
     }
@@ -242,6 +281,8 @@ pub struct ODataList<T> {
     order_by: Vec<String>,
     top: Option<u32>,
     skip: Option<u32>,
+    max_pages: u32,
+    max_rows: u64,
     invalid: Option<String>,
     _row: PhantomData<fn() -> T>,
 }
@@ -268,6 +309,8 @@ impl<T: DeserializeOwned + Send + 'static> ODataList<T> {
             order_by: Vec::new(),
             top: None,
             skip: None,
+            max_pages: DEFAULT_MAX_PAGES,
+            max_rows: DEFAULT_MAX_ROWS,
             invalid: None,
             _row: PhantomData,
         }
@@ -321,6 +364,20 @@ impl<T: DeserializeOwned + Send + 'static> ODataList<T> {
         self
     }
 
+    /// Most pages [`stream`](Self::stream) fetches ([`DEFAULT_MAX_PAGES`]); one more is an
+    /// [`Error::Protocol`], never a silent truncation.
+    pub fn max_pages(mut self, pages: u32) -> Self {
+        self.max_pages = pages.max(1);
+        self
+    }
+
+    /// Most rows [`stream`](Self::stream) yields ([`DEFAULT_MAX_ROWS`]); more is an
+    /// [`Error::Protocol`].
+    pub fn max_rows(mut self, rows: u64) -> Self {
+        self.max_rows = rows.max(1);
+        self
+    }
+
     /// The request for one page at `skip`, checked locally.
     pub fn to_request(&self) -> Result<Request> {
         self.request_at(self.skip, self.top)
@@ -362,7 +419,8 @@ impl<T: DeserializeOwned + Send + 'static> ODataList<T> {
         if let Some(skip) = skip.filter(|s| *s > 0) {
             req = req.query("$skip", skip.to_string());
         }
-        Ok(req)
+        // Real booleans instead of icon hints (documented `$output` values: Logical, Display).
+        Ok(req.query("$output", "Logical"))
     }
 
     /// Fetch one page.
@@ -391,9 +449,12 @@ impl<T: DeserializeOwned + Send + 'static> ODataList<T> {
         self.client.execute(request).await
     }
 
-    /// Every row, page by page: follows `odata.nextLink` when the server sends one, otherwise
-    /// advances `$skip` by the page size. Stops on an empty or short page, or when the server
-    /// repeats a link. Pages have `$top` rows ([`DEFAULT_PAGE_SIZE`] when unset).
+    /// Every row, page by page: follows `odata.nextLink` (resolved against the URL of the
+    /// page that carried it) when the server sends one, otherwise advances `$skip` by the page
+    /// size. Stops on an empty or short page, or when the server repeats a link. A page whose
+    /// rows repeat an earlier page, or more than [`max_pages`](Self::max_pages) pages /
+    /// [`max_rows`](Self::max_rows) rows, end the stream with [`Error::Protocol`]. Pages have
+    /// `$top` rows ([`DEFAULT_PAGE_SIZE`] when unset).
     ///
     /// ```no_run
     /// # async fn run(client: superoffice_client::client::Client) -> superoffice_client::Result<()> {
@@ -412,7 +473,10 @@ impl<T: DeserializeOwned + Send + 'static> ODataList<T> {
             next: Some(first),
             skip,
             page_size,
+            pages: 0,
+            rows: 0,
             seen_links: HashSet::new(),
+            seen_pages: HashSet::new(),
             buffer: VecDeque::new(),
         };
         stream::unfold(state, |mut state| async move {
@@ -424,11 +488,23 @@ impl<T: DeserializeOwned + Send + 'static> ODataList<T> {
                     Ok(request) => request,
                     Err(e) => return Some((Err(e), state)),
                 };
-                let page: ODataPage<T> = match state.list.client.execute(request).await {
+                if state.pages >= state.list.max_pages {
+                    let e = Error::Protocol(format!(
+                        "OData stream stopped: more than {} pages",
+                        state.list.max_pages
+                    ));
+                    return Some((Err(e), state));
+                }
+                state.pages += 1;
+                let page: ODataPage<Value> = match state.list.client.execute(request.clone()).await
+                {
                     Ok(page) => page,
                     Err(e) => return Some((Err(e), state)),
                 };
-                state.advance(page);
+                if let Err(e) = state.advance(&request, page) {
+                    state.next = None;
+                    return Some((Err(e), state));
+                }
             }
         })
     }
@@ -439,16 +515,46 @@ struct StreamState<T> {
     next: Option<Result<Request>>,
     skip: u32,
     page_size: u32,
+    pages: u32,
+    rows: u64,
     seen_links: HashSet<String>,
+    /// SHA-256 of each page's rows: a server that ignores `$skip` repeats a page.
+    seen_pages: HashSet<[u8; 32]>,
     buffer: VecDeque<T>,
 }
 
 impl<T: DeserializeOwned + Send + 'static> StreamState<T> {
-    fn advance(&mut self, page: ODataPage<T>) {
+    fn advance(&mut self, request: &Request, page: ODataPage<Value>) -> Result<()> {
         let count = u32::try_from(page.value.len()).unwrap_or(u32::MAX);
-        self.buffer.extend(page.value);
         if count == 0 {
-            return;
+            return Ok(());
+        }
+        let digest: [u8; 32] = {
+            use sha2::Digest;
+            let bytes = serde_json::to_vec(&page.value).unwrap_or_default();
+            sha2::Sha256::digest(&bytes).into()
+        };
+        if !self.seen_pages.insert(digest) {
+            return Err(Error::Protocol(
+                "OData stream stopped: the server repeated a page".to_owned(),
+            ));
+        }
+        self.rows = self.rows.saturating_add(u64::from(count));
+        if self.rows > self.list.max_rows {
+            return Err(Error::Protocol(format!(
+                "OData stream stopped: more than {} rows",
+                self.list.max_rows
+            )));
+        }
+        for (index, row) in page.value.into_iter().enumerate() {
+            let snippet = crate::error::snippet(&serde_json::to_vec(&row).unwrap_or_default());
+            let row: T = serde_path_to_error::deserialize(row).map_err(|e| Error::Decode {
+                endpoint: self.list.template.to_owned(),
+                path: format!("value[{index}].{}", e.path()),
+                message: crate::redact::redact(&e.inner().to_string(), 300),
+                snippet,
+            })?;
+            self.buffer.push_back(row);
         }
         // Track the position on every page, including pages reached through a link, so a
         // fallback to `$skip` paging continues after the rows already returned.
@@ -456,11 +562,11 @@ impl<T: DeserializeOwned + Send + 'static> StreamState<T> {
         match page.next_link.filter(|l| !l.trim().is_empty()) {
             Some(link) => {
                 if self.seen_links.insert(link.clone()) {
-                    self.next = Some(
-                        self.list
-                            .client
-                            .request_from_link(self.list.template, &link),
-                    );
+                    self.next = Some(self.list.client.request_from_link(
+                        self.list.template,
+                        &link,
+                        request,
+                    ));
                 }
             }
             None if count < self.page_size => {}
@@ -468,6 +574,7 @@ impl<T: DeserializeOwned + Send + 'static> StreamState<T> {
                 self.next = Some(self.list.request_at(Some(self.skip), Some(self.page_size)));
             }
         }
+        Ok(())
     }
 }
 
@@ -485,9 +592,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn quotes_single_quotes() {
-        assert_eq!(quote("O'Brien"), "'O''Brien'");
-        assert_eq!(quote("''"), "''''''");
+    fn quotes_with_backslash_escapes() {
+        assert_eq!(quote("O'Brien"), r"'O\'Brien'");
+        assert_eq!(quote("''"), r"'\'\''");
+        assert_eq!(quote(r"a\"), r"'a\\'");
         assert_eq!(quote(""), "''");
     }
 
@@ -499,9 +607,28 @@ mod tests {
             .to_expression()
             .is_err());
         assert!(Filter::one_of("category", &[]).to_expression().is_err());
+        assert!(Filter::not_one_of("category", &[]).to_expression().is_err());
+    }
+
+    #[test]
+    fn list_operators_use_the_documented_forms() {
+        // en/api/search/odata/lists.md: `category oneOf (3,6)`, `category equals 4`.
         assert_eq!(
-            Filter::one_of("category", &[1, 2]).to_string(),
-            "category oneOf 1,2"
+            Filter::one_of("category", &[3, 6]).to_string(),
+            "category oneOf (3,6)"
+        );
+        assert_eq!(
+            Filter::not_one_of("category", &[3, 6]).to_string(),
+            "category notOneOf (3,6)"
+        );
+        assert_eq!(
+            Filter::equals("category", 4).to_string(),
+            "category equals 4"
+        );
+        // en/api/search/odata/boolean.md: `hasInterests set true`.
+        assert_eq!(
+            Filter::set("hasInterests", true).to_string(),
+            "hasInterests set true"
         );
     }
 

@@ -24,6 +24,12 @@ use superoffice_client::odata::{Filter, Order};
 use superoffice_client::sandbox::default_seed;
 use superoffice_client::Error;
 
+// Fixtures in SuperOffice's wire format. Field names and casing follow the Swagger files
+// (Swagger-v1-User `SoPrincipal`, Swagger-v1-Sale `SaleEntityWithLinks`, Swagger-v1-Contact,
+// Swagger-v1-Person, Swagger-v1-List `SaleStageEntity`/`WebPanelEntity`); OData pages follow
+// en/api/search/odata/using-filters.md and the FindSale/AllUsers archive-provider references
+// (en/api/archive-providers/reference/findsale.md, allusers.md); error bodies follow the
+// error document `{"Error","ErrorType","ErrorMessage","ErrorSource"}`.
 const CURRENT_PRINCIPAL: &str = include_str!("fixtures/conformance/current_principal.json");
 const SALE_101_OPEN: &str = include_str!("fixtures/conformance/sale_101_open.json");
 const SALE_101_SOLD: &str = include_str!("fixtures/conformance/sale_101_sold.json");
@@ -300,6 +306,7 @@ async fn find_user_by_email<B: Backend>(backend: &B) {
                 .query("$select", USER_COLUMNS)
                 .query("$filter", "personEmail is 'seller@nordic.example'")
                 .query("$top", "50")
+                .query("$output", "Logical")
                 .answers(200, USERS_SELLER),
         )
         .await;
@@ -326,6 +333,7 @@ async fn find_user_by_email<B: Backend>(backend: &B) {
                 .query("$select", USER_COLUMNS)
                 .query("$filter", "personEmail is 'nobody@nordic.example'")
                 .query("$top", "50")
+                .query("$output", "Logical")
                 .answers(200, USERS_NONE),
         )
         .await;
@@ -350,9 +358,10 @@ async fn stream_open_sales_in_pages<B: Backend>(backend: &B) {
     let page = |skip: Option<&str>| {
         let exchange = Exchange::get("v1/Sale")
             .query("$select", "saleId,heading,stage")
-            .query("$filter", "status is 'Open'")
+            .query("$filter", "saleStatus equals 1")
             .query("$orderBy", "saleId")
-            .query("$top", "2");
+            .query("$top", "2")
+            .query("$output", "Logical");
         match skip {
             Some(skip) => exchange.query("$skip", skip),
             None => exchange,
@@ -368,7 +377,7 @@ async fn stream_open_sales_in_pages<B: Backend>(backend: &B) {
         .sales()
         .list()
         .select(["saleId", "heading", "stage"])
-        .filter(Filter::is("status", "Open"))
+        .filter(Filter::equals("saleStatus", 1))
         .order_by("saleId", Order::Asc)
         .top(2)
         .stream()
@@ -429,7 +438,7 @@ async fn web_panel_lifecycle<B: Backend>(backend: &B) {
     let mut panel = WebPanelEntity::new(
         "Oneflow Contract",
         "https://contracts.example.com/superoffice/sale?ctx=<uctx>&sale=<said>&user=<usid>",
-        VisibleIn::SaleCard,
+        VisibleIn::SaleArchive,
         PANEL_PROG_ID,
     );
     panel.tooltip = Some("Oneflow contracts for this Sale (Oneflow AB)".to_owned());
@@ -446,7 +455,7 @@ async fn web_panel_lifecycle<B: Backend>(backend: &B) {
     assert_eq!(created.prog_id.as_deref(), Some(PANEL_PROG_ID));
     assert_eq!(created.name, panel.name);
     assert_eq!(created.url, panel.url);
-    assert_eq!(created.visible_in, Some(VisibleIn::SaleCard));
+    assert_eq!(created.visible_in, Some(VisibleIn::SaleArchive));
     assert!(!created.deleted);
 
     let by_prog_id = || {

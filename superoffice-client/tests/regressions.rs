@@ -475,7 +475,7 @@ async fn misdirected_then_unauthorized_patch_resends_the_same_body_once_each() {
     Mock::given(method("PATCH"))
         .and(path(sale_path.as_str()))
         .and(header("Authorization", BEARER_2))
-        .and(header("Content-Type", "application/json-patch+json"))
+        .and(header("Content-Type", "application/json"))
         .and(body_string(body))
         .respond_with(
             ResponseTemplate::new(200).set_body_raw(sale.as_bytes().to_vec(), "application/json"),

@@ -11,6 +11,7 @@ use superoffice_client::Error;
 use wiremock::matchers::{header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+// `ContactEntity`/`PersonEntity` fields from Swagger-v1-Contact and Swagger-v1-Person.
 const CONTACT: &str = include_str!("fixtures/rest/contact.json");
 const PERSON: &str = include_str!("fixtures/rest/person.json");
 const PRINCIPAL: &str = include_str!("fixtures/rest/current_principal.json");
@@ -105,13 +106,13 @@ async fn persons_of_a_contact_use_the_person_list() {
         .and(query_param("$filter", "contactId eq 7"))
         .and(query_param(
             "$select",
-            "personId,firstName,middleName,lastName,fullName,email,title,contactId",
+            "personId,firstName,middleName,lastName,fullName,email/emailAddress,title,contactId",
         ))
         .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
             "odata.metadata": "x",
             "value": [
-                {"PrimaryKey": 8, "EntityName": "person", "personId": 8, "fullName": "Ola Nordmann", "email": "ola.nordmann@nordictimber.example", "contactId": 7},
-                {"PrimaryKey": 9, "EntityName": "person", "personId": 9, "fullName": "Kari O'Brien", "email": "", "contactId": 7}
+                {"PrimaryKey": 8, "EntityName": "person", "personId": 8, "fullName": "Ola Nordmann", "email/emailAddress": "ola.nordmann@nordictimber.example", "contactId": 7},
+                {"PrimaryKey": 9, "EntityName": "person", "personId": 9, "fullName": "Kari O'Brien", "email/emailAddress": "", "contactId": 7}
             ]
         })))
         .expect(1)
@@ -194,7 +195,7 @@ async fn find_by_email_quotes_the_address() {
         ))
         .and(query_param(
             "$filter",
-            "personEmail is 'jane.o''brien@example.com'",
+            r"personEmail is 'jane.o\'brien@example.com'",
         ))
         .respond_with(json(USERS))
         .expect(1)

@@ -2,7 +2,7 @@
 
 mod rest_support;
 
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
 use rest_support::{api_base, client, API, BEARER_1};
 use serde_json::{json, Value};
 use superoffice_client::client::Client;
@@ -15,6 +15,8 @@ use superoffice_client::Error;
 use wiremock::matchers::{body_json, body_string, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+// `SaleEntityWithLinks` fields and enums from Swagger-v1-Sale; the 409 body and PATCH
+// semantics from the PATCH Sale reference (v1SaleEntity_PatchSaleEntity).
 const SALE: &str = include_str!("fixtures/rest/sale.json");
 const SALE_SOLD: &str = include_str!("fixtures/rest/sale_sold.json");
 const SALE_UNKNOWN: &str = include_str!("fixtures/rest/sale_unknown_enums.json");
@@ -33,7 +35,7 @@ async fn get_sends_headers_and_decodes_the_sale() {
         .and(path(format!("{API}/v1/Sale/42")))
         .and(header("Authorization", BEARER_1))
         .and(header("Accept", "application/json"))
-        .and(header("SO-Language", "en"))
+        .and(header("Accept-Language", "en"))
         .and(header("SO-TimeZone", "UTC"))
         .respond_with(json_response(SALE))
         .expect(1)
@@ -155,9 +157,11 @@ async fn get_then_put_round_trips_unknown_fields() {
 #[tokio::test]
 async fn patch_sends_exact_json_patch_and_decodes_the_result() {
     let server = MockServer::start().await;
+    // The PATCH Sale reference (v1SaleEntity_PatchSaleEntity) sample sends the JSON Patch
+    // array as `Content-Type: application/json; charset=utf-8`.
     Mock::given(method("PATCH"))
         .and(path(format!("{API}/v1/Sale/42")))
-        .and(header("Content-Type", "application/json-patch+json"))
+        .and(header("Content-Type", "application/json"))
         .and(header("Authorization", BEARER_1))
         .and(body_string(
             r#"[{"op":"test","path":"Status","value":"Open"},{"op":"replace","path":"Status","value":"Sold"},{"op":"replace","path":"ReasonSold","value":{"Id":3}},{"op":"replace","path":"Saledate","value":"2026-07-24T00:00:00"}]"#,
@@ -244,11 +248,12 @@ async fn invalid_patches_are_refused_before_sending() {
 }
 
 #[tokio::test]
-async fn merge_patch_uses_its_content_type() {
+async fn merge_patch_is_sent_as_application_json() {
     let server = MockServer::start().await;
+    // The reference tells JSON Patch and Merge Patch apart by the body (array or object).
     Mock::given(method("PATCH"))
         .and(path(format!("{API}/v1/Sale/42")))
-        .and(header("Content-Type", "application/merge-patch+json"))
+        .and(header("Content-Type", "application/json"))
         .and(body_json(json!({"Status": "Sold", "Probability": 100})))
         .respond_with(json_response(SALE_SOLD))
         .expect(1)
@@ -271,7 +276,7 @@ async fn odata_list_quotes_user_text_in_the_query() {
         .and(query_param("$select", "saleId,heading"))
         .and(query_param(
             "$filter",
-            "(heading begins 'O''Brien''s') and (contactId eq 7)",
+            r"(heading begins 'O\'Brien\'s') and (contactId eq 7)",
         ))
         .and(query_param("$orderBy", "saleId desc"))
         .and(query_param("$top", "10"))
@@ -371,11 +376,21 @@ async fn stream_stops_on_a_repeated_link_and_refuses_foreign_links() {
     let same = format!("{}{API}/v1/Sale?$top=1&$skip=1", server.uri());
     Mock::given(method("GET"))
         .and(path(format!("{API}/v1/Sale")))
+        .and(query_param("$skip", "1"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"odata.nextLink": same, "value": [{"saleId": 2}]})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{API}/v1/Sale")))
         .respond_with(
             ResponseTemplate::new(200)
                 .set_body_json(json!({"odata.nextLink": same, "value": [{"saleId": 1}]})),
         )
-        .expect(2)
+        .expect(1)
         .mount(&server)
         .await;
     let (client, _) = client(&server);
@@ -390,7 +405,7 @@ async fn stream_stops_on_a_repeated_link_and_refuses_foreign_links() {
     assert_eq!(
         got.len(),
         2,
-        "first page + the linked page, then the repeat stops"
+        "first page + the linked page, then the repeated link stops"
     );
 
     let foreign = MockServer::start().await;
@@ -447,6 +462,186 @@ async fn stream_continues_with_skip_after_a_followed_link_without_repeating_rows
         .map_ok(|r| r.int("saleId").unwrap())
         .try_collect()
         .await
-        .unwrap();
+        .unwrap_or_else(|e| {
+            let seen = futures::executor::block_on(server.received_requests()).unwrap();
+            panic!(
+                "{e}: {:?}",
+                seen.iter().map(|r| r.url.to_string()).collect::<Vec<_>>()
+            )
+        });
     assert_eq!(got, [1, 2]);
+}
+
+#[tokio::test]
+async fn stream_resolves_a_relative_next_link_against_the_request_url() {
+    let server = MockServer::start().await;
+    // `Sale?…` relative to `…/api/v1/Sale?…` is `…/api/v1/Sale?…` (RFC 3986), not `…/api/Sale`.
+    Mock::given(method("GET"))
+        .and(path(format!("{API}/v1/Sale")))
+        .and(query_param("$skip", "2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": [{"saleId": 3}]})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{API}/v1/Sale")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "odata.nextLink": "Sale?$top=2&$skip=2",
+            "value": [{"saleId": 1}, {"saleId": 2}]
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (client, _) = client(&server);
+    let got: Vec<i64> = client
+        .sales()
+        .list()
+        .top(2)
+        .stream()
+        .map_ok(|r| r.int("saleId").unwrap())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(got, [1, 2, 3]);
+}
+
+/// Answers every `v1/Sale` page with one row numbered after `$skip`: an endless list.
+struct EndlessPages;
+
+impl wiremock::Respond for EndlessPages {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        let skip: i64 = request
+            .url
+            .query_pairs()
+            .find(|(k, _)| k == "$skip")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0);
+        ResponseTemplate::new(200).set_body_json(json!({"value": [{"saleId": skip + 1}]}))
+    }
+}
+
+#[tokio::test]
+async fn stream_stops_with_an_error_after_the_page_or_row_cap() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{API}/v1/Sale")))
+        .respond_with(EndlessPages)
+        .expect(3 + 3)
+        .mount(&server)
+        .await;
+    let (client, _) = client(&server);
+    let rows: Vec<_> = client
+        .sales()
+        .list()
+        .top(1)
+        .max_pages(3)
+        .stream()
+        .collect()
+        .await;
+    assert_eq!(rows.len(), 4, "three rows, then the error");
+    assert!(rows[..3].iter().all(Result::is_ok));
+    assert!(
+        matches!(&rows[3], Err(Error::Protocol(m)) if m.contains("3 pages")),
+        "{:?}",
+        rows[3]
+    );
+
+    let rows: Vec<_> = client
+        .sales()
+        .list()
+        .top(1)
+        .max_rows(2)
+        .stream()
+        .collect()
+        .await;
+    assert_eq!(rows.len(), 3, "two rows, then the error");
+    assert!(
+        matches!(&rows[2], Err(Error::Protocol(m)) if m.contains("2 rows")),
+        "{:?}",
+        rows[2]
+    );
+}
+
+#[tokio::test]
+async fn stream_stops_with_an_error_when_the_server_repeats_a_page() {
+    let server = MockServer::start().await;
+    // A server that ignores `$skip` (and sends no next link) repeats the first page.
+    Mock::given(method("GET"))
+        .and(path(format!("{API}/v1/Sale")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"value": [{"saleId": 1}, {"saleId": 2}]})),
+        )
+        .expect(2)
+        .mount(&server)
+        .await;
+    let (client, _) = client(&server);
+    let rows: Vec<_> = client.sales().list().top(2).stream().collect().await;
+    assert_eq!(rows.len(), 3);
+    assert!(
+        matches!(&rows[2], Err(Error::Protocol(m)) if m.contains("repeated a page")),
+        "{:?}",
+        rows[2]
+    );
+}
+
+#[tokio::test]
+async fn accept_language_is_sent_by_default_and_can_be_turned_off() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{API}/v1/Sale/42")))
+        .and(header("Accept-Language", "en"))
+        .respond_with(json_response(SALE))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let builder = || {
+        Client::builder()
+            .api_base(api_base(&server))
+            .token_provider(rest_support::CountingTokens::new())
+            .rate_limit(RateLimit::unlimited())
+    };
+    builder()
+        .build()
+        .unwrap()
+        .sales()
+        .get(SaleId(42))
+        .await
+        .unwrap();
+    server.verify().await;
+    server.reset().await;
+
+    Mock::given(method("GET"))
+        .and(path(format!("{API}/v1/Sale/42")))
+        .respond_with(json_response(SALE))
+        .expect(1)
+        .mount(&server)
+        .await;
+    builder()
+        .without_language()
+        .build()
+        .unwrap()
+        .sales()
+        .get(SaleId(42))
+        .await
+        .unwrap();
+    let requests = server.received_requests().await.unwrap();
+    assert!(requests[0].headers.get("accept-language").is_none());
+}
+
+#[tokio::test]
+async fn odata_requests_ask_for_logical_output() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{API}/v1/User")))
+        .and(query_param("$output", "Logical"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": [
+            {"PrimaryKey": 6, "associateDbId": 6, "isActive": true}
+        ]})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (client, _) = client(&server);
+    let page = client.users().list().send().await.unwrap();
+    assert!(page.value[0].is_active);
 }

@@ -12,6 +12,8 @@ use superoffice_client::Error;
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+// `WebPanelEntity` fields and `VisibleIn`/`UrlEncoding` values from Swagger-v1-List; user
+// groups as `SelectableMDOListItem[]` (Swagger-v1-List `…/Items/{listItemId}/UserGroups`).
 const PANEL: &str = include_str!("fixtures/rest/web_panel.json");
 const PANELS: &str = include_str!("fixtures/rest/web_panels.json");
 const GROUPS: &str = include_str!("fixtures/rest/user_groups.json");
@@ -25,7 +27,7 @@ fn panel_url() -> String {
         .unwrap()
         .variable("ctx", TemplateVariable::ContextId)
         .variable("sale", TemplateVariable::SaleId)
-        .variable("user", TemplateVariable::UserId)
+        .variable("user", TemplateVariable::UserAssociateId)
         .build()
         .unwrap()
         .into_string()
@@ -46,7 +48,7 @@ async fn list_decodes_all_fields_and_unknown_enum_values() {
     assert_eq!(panels.len(), 2);
     let p = &panels[0];
     assert_eq!(p.web_panel_id, WebPanelId(17));
-    assert_eq!(p.visible_in, Some(VisibleIn::SaleCard));
+    assert_eq!(p.visible_in, Some(VisibleIn::SaleArchive));
     assert_eq!(p.url_encoding, Some(UrlEncoding::Unicode));
     assert_eq!(p.prog_id.as_deref(), Some("oneflow-sale-panel"));
     assert!(p.on_sales_marketing_web && p.always_reload_on_show);
@@ -79,7 +81,7 @@ async fn create_posts_the_panel_and_get_reads_it() {
     let mut panel = WebPanelEntity::new(
         "Oneflow Contract",
         panel_url(),
-        VisibleIn::SaleCard,
+        VisibleIn::SaleArchive,
         "oneflow-sale-panel",
     );
     panel.tooltip = Some("Oneflow contracts for this Sale (Oneflow AB)".into());
@@ -90,7 +92,7 @@ async fn create_posts_the_panel_and_get_reads_it() {
         "Tooltip": "Oneflow contracts for this Sale (Oneflow AB)",
         "Deleted": false,
         "UrlEncoding": "Unicode",
-        "VisibleIn": "SaleCard",
+        "VisibleIn": "SaleArchive",
         "OnCentral": true,
         "OnSatellite": false,
         "OnTravel": false,
@@ -137,17 +139,22 @@ async fn create_refuses_bad_panels_locally() {
         .await;
     let (client, _) = client(&server);
     let panels = client.web_panels();
-    let no_url = WebPanelEntity::new("x", "", VisibleIn::SaleCard, "p");
+    let no_url = WebPanelEntity::new("x", "", VisibleIn::SaleArchive, "p");
     assert!(matches!(
         panels.create(&no_url).await,
         Err(Error::InvalidInput(_))
     ));
-    let usec = WebPanelEntity::new("x", "https://x.example/?c=<usec>", VisibleIn::SaleCard, "p");
+    let usec = WebPanelEntity::new(
+        "x",
+        "https://x.example/?c=<usec>",
+        VisibleIn::SaleArchive,
+        "p",
+    );
     assert!(matches!(
         panels.create(&usec).await,
         Err(Error::InvalidInput(_))
     ));
-    let mut with_id = WebPanelEntity::new("x", panel_url(), VisibleIn::SaleCard, "p");
+    let mut with_id = WebPanelEntity::new("x", panel_url(), VisibleIn::SaleArchive, "p");
     with_id.web_panel_id = WebPanelId(3);
     assert!(matches!(
         panels.create(&with_id).await,
@@ -298,45 +305,4 @@ async fn user_group_visibility_get_and_set() {
         .await
         .unwrap();
     assert!(stored.iter().all(|g| g.selected));
-}
-
-#[tokio::test]
-async fn user_group_visibility_via_the_agent() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(format!(
-            "{API}/v1/Agents/List/GetVisibleForUserGroupsFromListName"
-        )))
-        .and(body_json(
-            json!({"UdListDefinitionName": "WebPanel", "ListItemId": 17}),
-        ))
-        .respond_with(json_body(GROUPS))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(format!(
-            "{API}/v1/Agents/List/SetVisibleForUserGroupsFromListName"
-        )))
-        .and(body_json(json!({
-            "UdListDefinitionName": "WebPanel",
-            "ListItemId": 17,
-            "UserGroups": [{"Id": 2, "Deleted": false, "Selected": true, "Hidden": false}]
-        })))
-        .respond_with(json_body(GROUPS))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let (client, _) = client(&server);
-    let groups = client
-        .web_panels()
-        .user_groups_via_agent(WebPanelId(17))
-        .await
-        .unwrap();
-    assert_eq!(groups.len(), 2);
-    client
-        .web_panels()
-        .set_user_groups_via_agent(WebPanelId(17), &[SelectableMdoListItem::selected(2, true)])
-        .await
-        .unwrap();
 }

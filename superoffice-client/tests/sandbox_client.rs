@@ -218,6 +218,10 @@ async fn client_endpoints_decode_sandbox_responses() {
 
     let stages = client.lists().sale_stages(false).await.unwrap();
     assert_eq!(stages.len(), 5);
+    // The client sends Accept-Language by default, so list texts come back resolved.
+    assert!(stages
+        .iter()
+        .all(|s| !s.value.as_deref().unwrap_or("").starts_with("US:")));
     assert_eq!(client.lists().sale_types().await.unwrap().len(), 2);
     assert_eq!(client.lists().reasons_lost().await.unwrap().len(), 3);
     assert_eq!(client.lists().reasons_sold().await.unwrap().len(), 3);
@@ -237,7 +241,7 @@ async fn client_endpoints_decode_sandbox_responses() {
         .sales()
         .list()
         .select(["saleId", "heading", "stage"])
-        .filter(Filter::is("status", "Open").and(Filter::one_of("stage", &[1, 2, 3])))
+        .filter(Filter::equals("saleStatus", 1).and(Filter::one_of("stage", &[1, 2, 3])))
         .top(2)
         .stream()
         .try_collect()
@@ -258,7 +262,7 @@ async fn client_endpoints_decode_sandbox_responses() {
     let panel = WebPanelEntity::new(
         "Oneflow",
         "https://contracts.example.com/so?ctx=<uctx>&sale=<said>&user=<usid>",
-        VisibleIn::SaleCard,
+        VisibleIn::SaleArchive,
         "oneflow.sale",
     );
     let created = client.web_panels().create(&panel).await.unwrap();
@@ -282,12 +286,13 @@ async fn client_endpoints_decode_sandbox_responses() {
         .await
         .unwrap();
     assert!(groups.iter().all(|g| g.selected));
-    let via_agent = client
+    let stored = client
         .web_panels()
-        .user_groups_via_agent(created.web_panel_id)
+        .user_groups(created.web_panel_id)
         .await
         .unwrap();
-    assert_eq!(via_agent.len(), 2);
+    assert_eq!(stored.len(), 2);
+    assert!(stored.iter().all(|g| g.selected));
     client
         .web_panels()
         .delete_permanently(created.web_panel_id)

@@ -248,9 +248,11 @@ async fn odata_sale_list_filter_select_paging() {
     let sb = SuperOfficeSandbox::start().await.unwrap();
     let token = sb.issue_access_token(default_seed::ADMIN_EMAIL).unwrap();
     let base = sb.api_base("Cust12345").unwrap();
-    let query = |q: Vec<(&'static str, String)>| {
+    let query = |mut q: Vec<(&'static str, String)>| {
         let token = token.clone();
         let url = format!("{base}v1/Sale");
+        // Typed values (`$output=Logical`); display mode is tested on its own.
+        q.push(("$output", "Logical".into()));
         async move {
             let response = http()
                 .get(url)
@@ -264,8 +266,8 @@ async fn odata_sale_list_filter_select_paging() {
         }
     };
     let (status, page) = query(vec![
-        ("$select", "saleId,heading,amount,status,stage".into()),
-        ("$filter", "status is 'Open' and amount ge 10000".into()),
+        ("$select", "saleId,heading,amount,saleStatus,stage".into()),
+        ("$filter", "saleStatus equals 1 and amount ge 10000".into()),
         ("$orderBy", "amount desc".into()),
         ("$top", "1".into()),
     ])
@@ -291,7 +293,7 @@ async fn odata_sale_list_filter_select_paging() {
 
     let (_, page) = query(vec![
         ("$select", "saleId".into()),
-        ("$filter", "status is 'Open' and amount ge 10000".into()),
+        ("$filter", "saleStatus oneOf (1) and amount ge 10000".into()),
         ("$orderBy", "amount desc".into()),
         ("$top", "1".into()),
         ("$skip", "1".into()),
@@ -302,7 +304,7 @@ async fn odata_sale_list_filter_select_paging() {
 
     let (_, page) = query(vec![
         ("$select", "saleId,heading".into()),
-        ("$filter", "heading is 'Partner''s workshop'".into()),
+        ("$filter", r"heading is 'Partner\'s workshop'".into()),
     ])
     .await;
     assert_eq!(page["value"].as_array().unwrap().len(), 1);
@@ -337,9 +339,11 @@ async fn odata_paging_edges_and_hostile_filters_answer_without_crashing() {
     let sb = SuperOfficeSandbox::start().await.unwrap();
     let token = sb.issue_access_token(default_seed::ADMIN_EMAIL).unwrap();
     let base = sb.api_base("Cust12345").unwrap();
-    let query = |q: Vec<(&'static str, String)>| {
+    let query = |mut q: Vec<(&'static str, String)>| {
         let token = token.clone();
         let url = format!("{base}v1/Sale");
+        // Typed values (`$output=Logical`); display mode is tested on its own.
+        q.push(("$output", "Logical".into()));
         async move {
             let response = http()
                 .get(url)
@@ -393,6 +397,7 @@ async fn users_principal_contacts_persons_and_lists() {
                 "associateDbId,fullName,personEmail,userName,isActive,assocType",
             ),
             ("$filter", "personEmail is 'SELLER@nordic.example'"),
+            ("$output", "Logical"),
         ])
         .send()
         .await
@@ -459,7 +464,7 @@ async fn users_principal_contacts_persons_and_lists() {
     let persons: Value = get(
         &sb,
         "Cust12345",
-        "Contact/2/Persons?$select=personId,fullName,email",
+        "Contact/2/Persons?$select=personId,fullName,email/emailAddress&$output=Logical",
         &token,
     )
     .await
@@ -470,7 +475,7 @@ async fn users_principal_contacts_persons_and_lists() {
     let persons: Value = get(
         &sb,
         "Cust12345",
-        "Person?$select=personId&$filter=contactId%20eq%203",
+        "Person?$select=personId&$filter=contactId%20eq%203&$output=Logical",
         &token,
     )
     .await
@@ -479,11 +484,13 @@ async fn users_principal_contacts_persons_and_lists() {
     .unwrap();
     assert_eq!(persons["value"][0]["personId"], 12);
 
-    let stages: Value = get(&sb, "Cust12345", "List/Rating/Items", &token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (_, stages) = get_json(
+        &sb,
+        "List/Rating/Items",
+        &token,
+        &[("Accept-Language", "en")],
+    )
+    .await;
     assert_eq!(stages.as_array().unwrap().len(), 5);
     assert_eq!(
         stages[2],
@@ -502,17 +509,21 @@ async fn users_principal_contacts_persons_and_lists() {
         .map(|s| s["Id"].as_i64().unwrap())
         .collect();
     assert_eq!(renewal_stages, vec![3, 4, 5]);
-    let reasons: Value = get(&sb, "Cust12345", "List/Reason/Items", &token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (_, reasons) = get_json(
+        &sb,
+        "List/Reason/Items",
+        &token,
+        &[("Accept-Language", "en")],
+    )
+    .await;
     assert_eq!(reasons[1]["Name"], "Lost to competitor");
-    let sold: Value = get(&sb, "Cust12345", "List/ReasonSold/Items", &token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (_, sold) = get_json(
+        &sb,
+        "List/ReasonSold/Items",
+        &token,
+        &[("Accept-Language", "en")],
+    )
+    .await;
     assert_eq!(sold[2]["Name"], "Product fit");
 }
 
@@ -705,7 +716,7 @@ async fn web_panel_crud_progid_user_groups_and_rights() {
     let mut panel = default.clone();
     panel["Name"] = json!("Oneflow contracts");
     panel["Tooltip"] = json!("Contracts by Oneflow");
-    panel["VisibleIn"] = json!("SaleCard");
+    panel["VisibleIn"] = json!("SaleArchive");
     panel["Url"] =
         json!("https://contracts.example.com/so/sale?ctx=<uctx>&sale=<said>&user=<usid>");
     panel["ProgId"] = json!("oneflow.sale-panel");
@@ -732,7 +743,7 @@ async fn web_panel_crud_progid_user_groups_and_rights() {
     let created: Value = created.json().await.unwrap();
     let id = created["WebPanelId"].as_i64().unwrap();
     assert!(id > 0);
-    assert_eq!(created["VisibleIn"], "SaleCard");
+    assert_eq!(created["VisibleIn"], "SaleArchive");
 
     let duplicate = client
         .post(format!("{base}v1/List/WebPanel/Items"))
@@ -1036,14 +1047,14 @@ async fn conditional_requests_on_sales() {
 }
 
 #[tokio::test]
-async fn user_group_visibility_through_the_list_agent_and_stalled_reasons() {
+async fn user_group_visibility_only_through_the_generic_list_route_and_stalled_reasons() {
     let sb = SuperOfficeSandbox::start().await.unwrap();
     let admin = sb.issue_access_token(default_seed::ADMIN_EMAIL).unwrap();
     let base = sb.api_base("Cust12345").unwrap();
     let panel: Value = http()
         .post(format!("{base}v1/List/WebPanel/Items"))
         .bearer_auth(&admin)
-        .json(&json!({"Name": "Contracts", "VisibleIn": "SaleCard", "ProgId": "p1", "Url": "https://x.example/?s=<said>"}))
+        .json(&json!({"Name": "Contracts", "VisibleIn": "SaleArchive", "ProgId": "p1", "Url": "https://x.example/?s=<said>"}))
         .send()
         .await
         .unwrap()
@@ -1051,16 +1062,12 @@ async fn user_group_visibility_through_the_list_agent_and_stalled_reasons() {
         .await
         .unwrap();
     let id = panel["WebPanelId"].clone();
+    // List Swagger: `PUT /api/v1/List/{udListDefinitionName}/Items/{listItemId}/UserGroups`
+    // with udListDefinitionName = WebPanel.
     let set: Value = http()
-        .post(format!(
-            "{base}v1/Agents/List/SetVisibleForUserGroupsFromListName"
-        ))
+        .put(format!("{base}v1/List/WebPanel/Items/{id}/UserGroups"))
         .bearer_auth(&admin)
-        .json(&json!({
-            "UdListDefinitionName": "WebPanel",
-            "ListItemId": id,
-            "UserGroups": [{"Id": 1, "Selected": true}, {"Id": 2, "Selected": false}]
-        }))
+        .json(&json!([{"Id": 1, "Selected": true}, {"Id": 2, "Selected": false}]))
         .send()
         .await
         .unwrap()
@@ -1069,25 +1076,161 @@ async fn user_group_visibility_through_the_list_agent_and_stalled_reasons() {
         .unwrap();
     assert_eq!(set[0]["Selected"], true);
     assert_eq!(set[1]["Selected"], false);
-    let got: Value = http()
-        .post(format!(
-            "{base}v1/Agents/List/GetVisibleForUserGroupsFromListName"
-        ))
-        .bearer_auth(&admin)
-        .json(&json!({"UdListDefinitionName": "WebPanel", "ListItemId": id}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (status, got) = get_json(
+        &sb,
+        &format!("List/WebPanel/Items/{id}/UserGroups"),
+        &admin,
+        &[],
+    )
+    .await;
+    assert_eq!(status, 200);
     assert_eq!(got, set);
-    assert_eq!(got[1]["Name"], "Management");
+    // The List agent's user-group methods are not the route the sandbox serves for panels.
+    for method in [
+        "SetVisibleForUserGroupsFromListName",
+        "GetVisibleForUserGroupsFromListName",
+    ] {
+        let response = http()
+            .post(format!("{base}v1/Agents/List/{method}"))
+            .bearer_auth(&admin)
+            .json(&json!({"UdListDefinitionName": "WebPanel", "ListItemId": id, "UserGroups": []}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 404, "{method}");
+    }
+    let (_, again) = get_json(
+        &sb,
+        &format!("List/WebPanel/Items/{id}/UserGroups"),
+        &admin,
+        &[],
+    )
+    .await;
+    assert_eq!(again, set, "the refused agent call changed nothing");
 
-    let stalled: Value = get(&sb, "Cust12345", "List/ReasonStalled/Items", &admin)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (_, stalled) = get_json(
+        &sb,
+        "List/ReasonStalled/Items",
+        &admin,
+        &[("Accept-Language", "en")],
+    )
+    .await;
     assert_eq!(stalled[0]["Name"], "Budget freeze");
+}
+
+/// GET `v1/{path}` with optional extra headers; status and JSON body.
+async fn get_json(
+    sb: &SuperOfficeSandbox,
+    path: &str,
+    token: &str,
+    headers: &[(&str, &str)],
+) -> (u16, Value) {
+    let base = sb.api_base("Cust12345").unwrap();
+    let mut request = http().get(format!("{base}v1/{path}")).bearer_auth(token);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn archives_expose_the_documented_columns_and_refuse_others() {
+    let sb = SuperOfficeSandbox::start().await.unwrap();
+    let token = sb.issue_access_token(default_seed::ADMIN_EMAIL).unwrap();
+    // Person archive: `email/emailAddress` (en/api/archive-providers/reference/person.md);
+    // `email` is not a Person column.
+    let (status, page) = get_json(
+        &sb,
+        "Person?$select=personId,email/emailAddress&$filter=personId%20eq%2010&$output=Logical",
+        &token,
+        &[],
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(
+        page["value"][0]["email/emailAddress"],
+        "kari.nordmann@fjord-shipping.example"
+    );
+    let (status, body) = get_json(&sb, "Person?$select=personId,email", &token, &[]).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["Error"], true);
+    // FindSale: the status column is `saleStatus`, a list column compared by id (1 = open).
+    let (status, _) = get_json(&sb, "Sale?$filter=status%20is%20'Open'", &token, &[]).await;
+    assert_eq!(status, 400);
+    let (status, page) = get_json(
+        &sb,
+        "Sale?$select=saleId,saleStatus&$filter=saleStatus%20oneOf%20(1)&$orderBy=saleId&$output=Logical",
+        &token,
+        &[],
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    let rows = page["value"].as_array().unwrap();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r["saleStatus"] == "Open"), "{page}");
+    // The undocumented bare list and doubled quotes are refused.
+    let (status, _) = get_json(&sb, "Sale?$filter=saleStatus%20oneOf%201,2", &token, &[]).await;
+    assert_eq!(status, 400);
+    let (status, _) = get_json(
+        &sb,
+        "Sale?$filter=heading%20is%20'Partner''s%20workshop'",
+        &token,
+        &[],
+    )
+    .await;
+    assert_eq!(status, 400);
+    // Unknown columns are refused even when no row would match.
+    let (status, _) = get_json(
+        &sb,
+        "Sale?$select=noSuchColumn&$filter=saleId%20eq%20999999",
+        &token,
+        &[],
+    )
+    .await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn archive_rows_carry_display_values_unless_logical_output_is_asked_for() {
+    let sb = SuperOfficeSandbox::start().await.unwrap();
+    let token = sb.issue_access_token(default_seed::ADMIN_EMAIL).unwrap();
+    let path =
+        "User?$select=associateDbId,isActive&$filter=personEmail%20is%20'seller@nordic.example'";
+    let (_, display) = get_json(&sb, path, &token, &[]).await;
+    let row = &display["value"][0];
+    assert_eq!(row["associateDbId"], "6", "{display}");
+    assert!(!row["isActive"].is_boolean(), "{display}");
+    let (_, logical) = get_json(&sb, &format!("{path}&$output=Logical"), &token, &[]).await;
+    let row = &logical["value"][0];
+    assert_eq!(row["associateDbId"], 6, "{logical}");
+    assert_eq!(row["isActive"], true, "{logical}");
+}
+
+#[tokio::test]
+async fn list_texts_stay_unresolved_without_a_language() {
+    let sb = SuperOfficeSandbox::start().await.unwrap();
+    let token = sb.issue_access_token(default_seed::ADMIN_EMAIL).unwrap();
+    // en/api/web-services/endpoints/http-headers.mdx: without Accept-Language multi-language
+    // strings come back unchanged.
+    let (_, raw) = get_json(&sb, "List/Rating/Items", &token, &[]).await;
+    let first = raw[0]["Value"].as_str().unwrap();
+    assert!(first.starts_with("US:\""), "{raw}");
+    let (_, cancelled) = get_json(
+        &sb,
+        "List/Rating/Items",
+        &token,
+        &[("Accept-Language", "en"), ("SO-Language", "x")],
+    )
+    .await;
+    assert!(cancelled[0]["Value"].as_str().unwrap().starts_with("US:\""));
+    let (_, english) = get_json(
+        &sb,
+        "List/Rating/Items",
+        &token,
+        &[("Accept-Language", "en")],
+    )
+    .await;
+    assert_eq!(english[0]["Value"], first[4..first.len() - 1]);
 }

@@ -36,6 +36,11 @@ async fn signed_closes_the_sale_as_sold_and_declined_as_lost() {
     assert!(summary.removed_cleanly);
     assert!(summary.all_expected());
     assert!(text.contains("attachment refused locally"), "{text}");
+    // The panel is the "Panel - Sale screen section tab" (visiblein 29), not the Sale card.
+    assert!(
+        text.contains("\"Oneflow Contract\" on SaleArchive"),
+        "{text}"
+    );
 }
 
 #[tokio::test]

@@ -1,7 +1,8 @@
 //! A typed builder for web panel URLs with SuperOffice template variables.
 //!
 //! SuperOffice substitutes `<name>` placeholders in a panel URL when it shows the panel
-//! (`<said>` = Sale id, `<uctx>` = tenant, `<usid>` = user, …). Certification requires `<uctx>`
+//! (`<said>` = Sale id, `<uctx>` = tenant, `<usid>` = the signed-in user's associate id,
+//! `<user>` = the user's name, …; system-variables reference). Certification requires `<uctx>`
 //! and `<usid>` in every panel URL and forbids `<usec>` (encrypted credentials). The builder
 //! enforces both and leaves the placeholders literal (not percent-encoded), e.g.
 //! `https://host/so/sale?ctx=<uctx>&sale=<said>&user=<usid>`. Treat the substituted values as
@@ -66,10 +67,10 @@ crate::models::macros::string_enum! {
         DocumentId = "doid",
         /// `<uctx>`: Online context id (`Cust12345`); required.
         ContextId = "uctx",
-        /// `<usid>`: Current user's identity; required.
-        UserId = "usid",
-        /// `<user>`: Current user id.
-        UserAssociateId = "user",
+        /// `<usid>` (`LoggedInUserId`): the associate id of the logged-in user; required.
+        UserAssociateId = "usid",
+        /// `<user>` (`LoggedInUserName`): the logged-in user's name, not an id.
+        UserName = "user",
         /// `<usem>`: Current user's e-mail.
         UserEmail = "usem",
         /// `<usfn>`: Current user's first name.
@@ -157,7 +158,10 @@ impl PanelUrl {
                 url.scheme()
             )));
         }
-        for required in [TemplateVariable::ContextId, TemplateVariable::UserId] {
+        for required in [
+            TemplateVariable::ContextId,
+            TemplateVariable::UserAssociateId,
+        ] {
             if !lower.contains(&required.placeholder()) {
                 return Err(PanelUrlError::MissingVariable(required_name(&required)));
             }
@@ -208,7 +212,7 @@ enum Param {
 /// let url = PanelUrl::builder("https://contracts.example.com/so/sale")?
 ///     .variable("ctx", TemplateVariable::ContextId)
 ///     .variable("sale", TemplateVariable::SaleId)
-///     .variable("user", TemplateVariable::UserId)
+///     .variable("user", TemplateVariable::UserAssociateId)
 ///     .literal("src", "superoffice panel")
 ///     .build()?;
 /// assert_eq!(
@@ -314,11 +318,24 @@ mod tests {
     }
 
     #[test]
+    fn user_variables_follow_the_system_variables_reference() {
+        // snippets/variable/generated/system-variables.md: `usid` = LoggedInUserId (the
+        // associate id), `user` = LoggedInUserName.
+        assert_eq!(TemplateVariable::UserAssociateId.placeholder(), "<usid>");
+        assert_eq!(TemplateVariable::UserName.placeholder(), "<user>");
+        let by_name = base()
+            .variable("ctx", TemplateVariable::ContextId)
+            .variable("name", TemplateVariable::UserName)
+            .build();
+        assert_eq!(by_name, Err(PanelUrlError::MissingVariable("usid")));
+    }
+
+    #[test]
     fn builds_literal_placeholders() {
         let url = base()
             .variable("ctx", TemplateVariable::ContextId)
             .variable("sale", TemplateVariable::SaleId)
-            .variable("user", TemplateVariable::UserId)
+            .variable("user", TemplateVariable::UserAssociateId)
             .variable("company", TemplateVariable::CompanyId)
             .variable("person", TemplateVariable::PersonId)
             .build()
@@ -334,14 +351,14 @@ mod tests {
     fn refuses_usec_in_every_form() {
         let err = base()
             .variable("ctx", TemplateVariable::ContextId)
-            .variable("user", TemplateVariable::UserId)
+            .variable("user", TemplateVariable::UserAssociateId)
             .variable("cred", TemplateVariable::from_wire("usec"))
             .build()
             .unwrap_err();
         assert_eq!(err, PanelUrlError::ForbiddenVariable);
         let err = base()
             .variable("ctx", TemplateVariable::ContextId)
-            .variable("user", TemplateVariable::UserId)
+            .variable("user", TemplateVariable::UserAssociateId)
             .literal("x", "<USEC>")
             .build()
             .unwrap_err();
@@ -355,7 +372,7 @@ mod tests {
     #[test]
     fn requires_uctx_and_usid() {
         let err = base()
-            .variable("user", TemplateVariable::UserId)
+            .variable("user", TemplateVariable::UserAssociateId)
             .build()
             .unwrap_err();
         assert_eq!(err, PanelUrlError::MissingVariable("uctx"));
@@ -377,7 +394,7 @@ mod tests {
         assert!(PanelUrl::builder("http://127.0.0.1:8080/panel").is_ok());
         let err = base()
             .variable("ctx", TemplateVariable::ContextId)
-            .variable("user", TemplateVariable::UserId)
+            .variable("user", TemplateVariable::UserAssociateId)
             .variable("x", TemplateVariable::from_wire("bad var"))
             .build()
             .unwrap_err();
@@ -389,7 +406,7 @@ mod tests {
         let url = PanelUrl::builder("https://h.example/p?v=2")
             .unwrap()
             .variable("ctx", TemplateVariable::ContextId)
-            .variable("user", TemplateVariable::UserId)
+            .variable("user", TemplateVariable::UserAssociateId)
             .build()
             .unwrap();
         assert_eq!(

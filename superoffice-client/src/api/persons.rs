@@ -50,7 +50,8 @@ impl Persons {
     }
 
     /// Persons of one company: `GET /api/v1/Person?$filter=contactId eq {id}` with the usual
-    /// columns (`personId`, `firstName`, `lastName`, `fullName`, `email`, `title`).
+    /// columns of the `Person` archive provider (`personId`, `firstName`, `lastName`,
+    /// `fullName`, `email/emailAddress`, `title`).
     pub fn of_contact(&self, contact: ContactId) -> ODataList<ODataRow> {
         let list = match require_id("ContactId", contact.0) {
             Ok(_) => self.list(),
@@ -62,7 +63,7 @@ impl Persons {
             "middleName",
             "lastName",
             "fullName",
-            "email",
+            "email/emailAddress",
             "title",
             "contactId",
         ])

@@ -5,7 +5,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::api::require_id;
-use crate::client::{Client, Request, JSON_PATCH, MERGE_PATCH};
+use crate::client::{Client, Request};
 use crate::error::{Error, Result};
 use crate::models::{JsonPatch, SaleEntity, SaleId, ValidationErrors};
 use crate::odata::{ODataList, ODataRow};
@@ -167,7 +167,8 @@ pub fn validate_request(sale: &SaleEntity) -> Result<Request> {
     Request::new(Method::POST, "v1/Sale/Validate", ["v1", "Sale", "Validate"]).json(sale)
 }
 
-/// The request of [`Sales::patch`].
+/// The request of [`Sales::patch`]: the JSON Patch array as `Content-Type: application/json`,
+/// as the sample request of the PATCH Sale reference (`v1SaleEntity_PatchSaleEntity`) sends it.
 pub fn patch_request(id: SaleId, patch: &JsonPatch) -> Result<Request> {
     patch.validate()?;
     Request::new(
@@ -175,10 +176,11 @@ pub fn patch_request(id: SaleId, patch: &JsonPatch) -> Result<Request> {
         "v1/Sale/{id}",
         ["v1", "Sale", &require_id("SaleId", id.0)?],
     )
-    .json_as(patch, JSON_PATCH)
+    .json(patch)
 }
 
-/// The request of [`Sales::merge_patch`].
+/// The request of [`Sales::merge_patch`]: the object as `Content-Type: application/json` (the
+/// PATCH Sale reference tells the two formats apart by the body: an array or an object).
 pub fn merge_patch_request(id: SaleId, changes: &Value) -> Result<Request> {
     match changes.as_object() {
         Some(map) if !map.is_empty() => {}
@@ -193,7 +195,7 @@ pub fn merge_patch_request(id: SaleId, changes: &Value) -> Result<Request> {
         "v1/Sale/{id}",
         ["v1", "Sale", &require_id("SaleId", id.0)?],
     )
-    .json_as(changes, MERGE_PATCH)
+    .json(changes)
 }
 
 #[cfg(test)]
@@ -214,7 +216,10 @@ mod tests {
         assert_eq!(req.method(), Method::PATCH);
         assert_eq!(req.path(), "v1/Sale/7");
         let (content_type, body) = req.body().unwrap();
-        assert_eq!(content_type, JSON_PATCH);
+        // PATCH Sale reference sample: `Content-Type: application/json; charset=utf-8`.
+        assert_eq!(content_type, "application/json");
+        let merge = merge_patch_request(SaleId(7), &serde_json::json!({"Status": "Lost"})).unwrap();
+        assert_eq!(merge.body().unwrap().0, "application/json");
         assert_eq!(
             body,
             br#"[{"op":"replace","path":"Status","value":"Lost"}]"#

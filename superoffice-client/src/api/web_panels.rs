@@ -1,5 +1,10 @@
 //! Web panels: the "GUI - Web panel" list (`/api/v1/List/WebPanel/Items`), the List agent's
 //! web panel calls, and user-group visibility.
+//!
+//! SuperOffice has no web-panel-specific visibility route; user groups are set with the List
+//! Swagger's generic `GET/PUT /api/v1/List/{udListDefinitionName}/Items/{listItemId}/UserGroups`
+//! with `udListDefinitionName = WebPanel` (the list name the List Swagger uses for
+//! `/api/v1/List/WebPanel/Items`).
 
 use http::Method;
 use serde::Serialize;
@@ -40,15 +45,6 @@ struct IdRequest {
     id: i32,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct UserGroupsRequest<'a> {
-    ud_list_definition_name: &'a str,
-    list_item_id: i32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    user_groups: Option<&'a [SelectableMdoListItem]>,
-}
-
 impl WebPanels {
     /// All panels, `GET /api/v1/List/WebPanel/Items`.
     pub async fn list(&self) -> Result<Vec<WebPanelEntity>> {
@@ -84,9 +80,9 @@ impl WebPanels {
     /// let url = PanelUrl::builder("https://contracts.example.com/so/sale")?
     ///     .variable("ctx", TemplateVariable::ContextId)
     ///     .variable("sale", TemplateVariable::SaleId)
-    ///     .variable("user", TemplateVariable::UserId)
+    ///     .variable("user", TemplateVariable::UserAssociateId)
     ///     .build()?;
-    /// let mut panel = WebPanelEntity::new("Oneflow Contract", url.as_str(), VisibleIn::SaleCard, "oneflow-sale");
+    /// let mut panel = WebPanelEntity::new("Oneflow Contract", url.as_str(), VisibleIn::SaleArchive, "oneflow-sale");
     /// panel.tooltip = Some("Oneflow".into());
     /// panel.window_name = Some("oneflow_contract".into());
     /// let created = client.web_panels().create(&panel).await?;
@@ -178,7 +174,8 @@ impl WebPanels {
     }
 
     /// The user groups and whether the panel is visible to each,
-    /// `GET /api/v1/List/WebPanel/Items/{id}/UserGroups`.
+    /// `GET /api/v1/List/WebPanel/Items/{id}/UserGroups` (the generic
+    /// `List/{udListDefinitionName}/Items/{listItemId}/UserGroups` route).
     pub async fn user_groups(&self, id: WebPanelId) -> Result<Vec<SelectableMdoListItem>> {
         self.client
             .execute(user_groups_request(Method::GET, id)?)
@@ -206,37 +203,6 @@ impl WebPanels {
             group.selected = true;
         }
         self.set_user_groups(id, &groups).await
-    }
-
-    /// Like [`user_groups`](Self::user_groups), through the List agent
-    /// (`GetVisibleForUserGroupsFromListName`).
-    pub async fn user_groups_via_agent(
-        &self,
-        id: WebPanelId,
-    ) -> Result<Vec<SelectableMdoListItem>> {
-        let body = UserGroupsRequest {
-            ud_list_definition_name: WEB_PANEL_LIST,
-            list_item_id: require_id("WebPanelId", id.0).map(|_| id.0)?,
-            user_groups: None,
-        };
-        let request = agent_request("GetVisibleForUserGroupsFromListName").json(&body)?;
-        self.client.execute(request).await
-    }
-
-    /// Like [`set_user_groups`](Self::set_user_groups), through the List agent
-    /// (`SetVisibleForUserGroupsFromListName`).
-    pub async fn set_user_groups_via_agent(
-        &self,
-        id: WebPanelId,
-        groups: &[SelectableMdoListItem],
-    ) -> Result<Vec<SelectableMdoListItem>> {
-        let body = UserGroupsRequest {
-            ud_list_definition_name: WEB_PANEL_LIST,
-            list_item_id: require_id("WebPanelId", id.0).map(|_| id.0)?,
-            user_groups: Some(groups),
-        };
-        let request = agent_request("SetVisibleForUserGroupsFromListName").json(&body)?;
-        self.client.execute(request).await
     }
 }
 
@@ -275,12 +241,6 @@ fn agent_request(method: &'static str) -> Request {
         "DeleteWebPanel" => "v1/Agents/List/DeleteWebPanel",
         "GetAppWebPanels" => "v1/Agents/List/GetAppWebPanels",
         "DeleteAppWebPanels" => "v1/Agents/List/DeleteAppWebPanels",
-        "GetVisibleForUserGroupsFromListName" => {
-            "v1/Agents/List/GetVisibleForUserGroupsFromListName"
-        }
-        "SetVisibleForUserGroupsFromListName" => {
-            "v1/Agents/List/SetVisibleForUserGroupsFromListName"
-        }
         _ => "v1/Agents/List/{method}",
     };
     Request::new(Method::POST, template, ["v1", "Agents", "List", method])

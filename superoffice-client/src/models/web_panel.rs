@@ -20,8 +20,11 @@ crate::models::macros::string_enum! {
 }
 
 crate::models::macros::string_enum! {
-    /// `WebPanelEntity.VisibleIn`: where the panel appears. `SaleCard` puts it on the Sale
-    /// screen. All values documented in the List Swagger are listed.
+    /// `WebPanelEntity.VisibleIn`: where the panel appears. All values documented in the List
+    /// Swagger are listed, in its order (the position is the id of the `visiblein` MDO list,
+    /// en/api/mdo-providers/reference/visiblein.md): `SaleCard` (9) is "Panel - Sale card",
+    /// `SaleArchive` (29) is "Panel - Sale screen section tab", the tab at the bottom of the
+    /// Sale screen where the Oneflow Contract panel belongs.
     pub enum VisibleIn {
         /// `Invisible`.
         Invisible = "Invisible",
@@ -41,7 +44,7 @@ crate::models::macros::string_enum! {
         ProjectCard = "ProjectCard",
         /// `ProjectArchive`.
         ProjectArchive = "ProjectArchive",
-        /// `SaleCard`.
+        /// `SaleCard` (9): "Panel - Sale card".
         SaleCard = "SaleCard",
         /// `PersonCard`.
         PersonCard = "PersonCard",
@@ -81,7 +84,7 @@ crate::models::macros::string_enum! {
         PersonDialogTask = "PersonDialogTask",
         /// `SaleMinicard`.
         SaleMinicard = "SaleMinicard",
-        /// `SaleArchive`.
+        /// `SaleArchive` (29): "Panel - Sale screen section tab".
         SaleArchive = "SaleArchive",
         /// `AppntSelectionShadowTask`.
         AppntSelectionShadowTask = "AppntSelectionShadowTask",

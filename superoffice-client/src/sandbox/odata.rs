@@ -1,5 +1,12 @@
-//! A small OData archive engine: `$select`, `$filter`, `$orderBy`, `$top`, `$skip` over flat
-//! rows, answering `{"odata.metadata", "odata.nextLink", "value": [...]}`.
+//! A small OData archive engine: `$select`, `$filter`, `$orderBy`, `$top`, `$skip`, `$output`
+//! over flat rows, answering `{"odata.metadata", "odata.nextLink", "value": [...]}`.
+//!
+//! Filter syntax as documented (en/api/search/odata/*.md and the Archive agent Swagger):
+//! string literals in single quotes with `\'` (and `\\`) escapes, list operators with a
+//! parenthesised id list (`category oneOf (3,6)`), `column set true` for booleans. Columns are
+//! the archive provider's documented ones; any other column is refused with HTTP 400.
+//! Without `$output=Logical` the SLIM rows carry display values: numbers as strings and
+//! booleans as icon hints.
 
 use std::cmp::Ordering;
 
@@ -11,35 +18,88 @@ use super::server::Req;
 pub(crate) struct Row {
     pub(crate) primary_key: i64,
     pub(crate) columns: Vec<(&'static str, Value)>,
+    /// List ids behind list columns whose value is a display text (`saleStatus` → 1), used by
+    /// `equals`/`oneOf`/`notOneOf`; not selectable.
+    pub(crate) list_ids: Vec<(&'static str, Value)>,
 }
 
 impl Row {
+    pub(crate) fn new(primary_key: i64, columns: Vec<(&'static str, Value)>) -> Self {
+        Row {
+            primary_key,
+            columns,
+            list_ids: Vec::new(),
+        }
+    }
+
+    /// Adds the list id behind a list column.
+    pub(crate) fn with_list_id(mut self, column: &'static str, id: Value) -> Self {
+        self.list_ids.push((column, id));
+        self
+    }
+
     fn get(&self, column: &str) -> Option<&Value> {
         self.columns
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(column))
             .map(|(_, v)| v)
     }
+
+    fn list_id(&self, column: &str) -> Option<&Value> {
+        self.list_ids
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(column))
+            .map(|(_, v)| v)
+    }
+}
+
+/// A display value in SLIM `Display` mode: numbers as text, booleans as an icon hint
+/// (assumed shape: `[ICON:checked]` / empty), dates and strings unchanged.
+fn display_value(value: &Value) -> Value {
+    match value {
+        Value::Bool(true) => Value::String("[ICON:checked]".into()),
+        Value::Bool(false) => Value::String(String::new()),
+        Value::Number(n) => Value::String(n.to_string()),
+        other => other.clone(),
+    }
+}
+
+/// One archive: its entity name, documented columns and default `$select`.
+pub(crate) struct Archive<'a> {
+    /// `EntityName` of the rows.
+    pub(crate) entity_name: &'a str,
+    /// The provider's name, for error messages (`FindSale`).
+    pub(crate) provider: &'a str,
+    /// Every selectable/filterable column.
+    pub(crate) columns: &'a [&'a str],
+    /// Columns returned without `$select`.
+    pub(crate) default_select: &'a [&'a str],
 }
 
 /// Runs the query in `req` over `rows` and renders the OData response.
 pub(crate) fn query(
     req: &Req,
-    entity_name: &str,
-    default_select: &[&str],
+    archive: &Archive<'_>,
     rows: Vec<Row>,
     self_url: &str,
 ) -> Result<Value, String> {
-    let known: Vec<&str> = rows
-        .first()
-        .map(|r| r.columns.iter().map(|(k, _)| *k).collect())
-        .unwrap_or_default();
+    let entity_name = archive.entity_name;
+    let default_select = archive.default_select;
     let check_column = |c: &str| -> Result<(), String> {
-        if known.is_empty() || known.iter().any(|k| k.eq_ignore_ascii_case(c)) {
+        if archive.columns.iter().any(|k| k.eq_ignore_ascii_case(c)) {
             Ok(())
         } else {
-            Err(format!("Unknown column `{c}` for {entity_name}"))
+            Err(format!(
+                "Unknown column `{c}` in the {} archive provider",
+                archive.provider
+            ))
         }
+    };
+    let logical = match req.query("$output") {
+        None => false,
+        Some(v) if v.eq_ignore_ascii_case("logical") => true,
+        Some(v) if v.eq_ignore_ascii_case("display") => false,
+        Some(v) => return Err(format!("Invalid $output `{v}`: use Logical or Display")),
     };
     let select: Vec<String> = match req.query("$select") {
         Some(s) if !s.trim().is_empty() => s
@@ -102,10 +162,11 @@ pub(crate) fn query(
         .take(top.unwrap_or(usize::MAX))
         .map(|r| {
             let mut obj = Map::new();
-            obj.insert("PrimaryKey".into(), json!(r.primary_key));
+            let render = |v: Value| if logical { v } else { display_value(&v) };
+            obj.insert("PrimaryKey".into(), render(json!(r.primary_key)));
             obj.insert("EntityName".into(), json!(entity_name));
             for c in &select {
-                obj.insert(c.clone(), r.get(c).cloned().unwrap_or(Value::Null));
+                obj.insert(c.clone(), render(r.get(c).cloned().unwrap_or(Value::Null)));
             }
             Value::Object(obj)
         })
@@ -167,7 +228,7 @@ enum Literal {
     Str(String),
     Num(f64),
     Bool(bool),
-    /// `oneOf 1,2,3`.
+    /// `oneOf (1,2,3)`.
     List(Vec<String>),
 }
 
@@ -201,12 +262,11 @@ impl Filter {
             Filter::Or(a, b) => a.eval(row) || b.eval(row),
             Filter::Not(a) => !a.eval(row),
             Filter::Cmp { column, op, value } => {
-                // List operators compare ids: use the `<column>Id` companion when there is one
-                // (`stage` shows the name, `stageId` holds the id).
+                // List operators compare ids: a list column showing a name has its id in
+                // `list_ids` (`stage` shows the name, the filter compares the stage id).
                 let list_op = matches!(op.as_str(), "equals" | "oneof" | "notoneof");
-                let id_column = format!("{column}Id");
                 let actual = list_op
-                    .then(|| row.get(&id_column))
+                    .then(|| row.list_id(column))
                     .flatten()
                     .or_else(|| row.get(column))
                     .cloned()
@@ -253,6 +313,10 @@ fn cmp(actual: &Value, op: &str, value: &Literal) -> bool {
             Literal::Str(_) => text != lit_text,
             _ => ordering() != Some(Ordering::Equal),
         },
+        "set" => match value {
+            Literal::Bool(b) => as_num(actual).is_some_and(|a| (a != 0.0) == *b),
+            _ => false,
+        },
         "lt" | "less" => ordering() == Some(Ordering::Less),
         "gt" | "greater" => ordering() == Some(Ordering::Greater),
         "le" => matches!(ordering(), Some(Ordering::Less | Ordering::Equal)),
@@ -284,6 +348,7 @@ const OPERATORS: &[&str] = &[
     "less",
     "oneof",
     "notoneof",
+    "set",
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -292,6 +357,7 @@ enum Token {
     Str(String),
     Open,
     Close,
+    Comma,
 }
 
 fn tokenize(input: &str) -> Result<Vec<Token>, String> {
@@ -308,15 +374,24 @@ fn tokenize(input: &str) -> Result<Vec<Token>, String> {
         } else if c == ')' {
             tokens.push(Token::Close);
             i += 1;
+        } else if c == ',' {
+            tokens.push(Token::Comma);
+            i += 1;
         } else if c == '\'' {
+            // Backslash escapes a quote (documented: `'Bob\'s'`) and itself.
             let mut s = String::new();
             i += 1;
             loop {
                 match chars.get(i) {
-                    Some('\'') if chars.get(i + 1) == Some(&'\'') => {
-                        s.push('\'');
-                        i += 2;
-                    }
+                    Some('\\') => match chars.get(i + 1) {
+                        Some(escaped @ ('\'' | '\\')) => {
+                            s.push(*escaped);
+                            i += 2;
+                        }
+                        _ => {
+                            return Err("a backslash in a $filter string must escape ' or \\".into())
+                        }
+                    },
                     Some('\'') => {
                         i += 1;
                         break;
@@ -333,7 +408,7 @@ fn tokenize(input: &str) -> Result<Vec<Token>, String> {
             let start = i;
             while i < chars.len()
                 && !chars[i].is_whitespace()
-                && !matches!(chars[i], '(' | ')' | '\'')
+                && !matches!(chars[i], '(' | ')' | '\'' | ',')
             {
                 i += 1;
             }
@@ -417,16 +492,16 @@ impl Parser {
             }
             other => return Err(format!("unsupported operator in $filter: {other:?}")),
         };
+        if op == "oneof" || op == "notoneof" {
+            self.pos += 2;
+            let items = self.list()?;
+            return Ok(Filter::Cmp {
+                column,
+                op,
+                value: Literal::List(items),
+            });
+        }
         let value = match self.tokens.get(self.pos + 2) {
-            Some(Token::Word(w)) if op == "oneof" || op == "notoneof" => Literal::List(
-                w.split(',')
-                    .map(|item| item.trim().to_owned())
-                    .filter(|item| !item.is_empty())
-                    .collect(),
-            ),
-            Some(Token::Str(s)) if op == "oneof" || op == "notoneof" => {
-                Literal::List(vec![s.clone()])
-            }
             Some(Token::Str(s)) => Literal::Str(s.clone()),
             Some(Token::Word(w)) if w.eq_ignore_ascii_case("true") => Literal::Bool(true),
             Some(Token::Word(w)) if w.eq_ignore_ascii_case("false") => Literal::Bool(false),
@@ -436,8 +511,36 @@ impl Parser {
             ),
             other => return Err(format!("expected a value in $filter, found {other:?}")),
         };
+        if op == "set" && !matches!(value, Literal::Bool(_)) {
+            return Err("`set` takes true or false".into());
+        }
         self.pos += 3;
         Ok(Filter::Cmp { column, op, value })
+    }
+
+    /// `(item, item, …)`: the documented list form (`category oneOf (3,6)`).
+    fn list(&mut self) -> Result<Vec<String>, String> {
+        if self.tokens.get(self.pos) != Some(&Token::Open) {
+            return Err("oneOf/notOneOf take a parenthesised list: `category oneOf (3,6)`".into());
+        }
+        self.pos += 1;
+        let mut items = Vec::new();
+        loop {
+            match self.tokens.get(self.pos) {
+                Some(Token::Word(w)) => items.push(w.clone()),
+                Some(Token::Str(s)) => items.push(s.clone()),
+                other => return Err(format!("expected a list item in $filter, found {other:?}")),
+            }
+            self.pos += 1;
+            match self.tokens.get(self.pos) {
+                Some(Token::Comma) => self.pos += 1,
+                Some(Token::Close) => {
+                    self.pos += 1;
+                    return Ok(items);
+                }
+                _ => return Err("missing `)` after the list in $filter".into()),
+            }
+        }
     }
 }
 
@@ -459,25 +562,103 @@ mod tests {
     use super::*;
 
     fn row(name: &str, n: i64) -> Row {
-        Row {
-            primary_key: n,
-            columns: vec![("name", json!(name)), ("amount", json!(n))],
-        }
+        Row::new(n, vec![("name", json!(name)), ("amount", json!(n))])
     }
 
     #[test]
     fn filters() {
         let f =
-            parse_filter("name is 'O''Brien' or (amount gt 5 and not name begins 'x')").unwrap();
+            parse_filter(r"name is 'O\'Brien' or (amount gt 5 and not name begins 'x')").unwrap();
         assert!(f.eval(&row("o'brien", 1)));
         assert!(f.eval(&row("abc", 6)));
         assert!(!f.eval(&row("xyz", 6)));
         assert!(parse_filter("name eq 'unterminated").is_err());
         assert!(parse_filter("name frobs 1").is_err());
-        let f = parse_filter("amount oneOf 1,6,9").unwrap();
+        let f = parse_filter(r"name is 'a\\'").unwrap();
+        assert!(f.eval(&row(r"a\", 1)));
+        // A bare backslash before another character is refused.
+        assert!(parse_filter(r"name is 'a\b'").is_err());
+        // Doubled quotes are not the documented escape: `'O''Brien'` is two literals.
+        assert!(parse_filter("name is 'O''Brien'").is_err());
+    }
+
+    #[test]
+    fn list_operators_take_the_documented_parenthesised_list() {
+        // en/api/search/odata/lists.md: `category oneOf (3,6)`.
+        let f = parse_filter("amount oneOf (1,6,9)").unwrap();
         assert!(f.eval(&row("a", 6)));
         assert!(!f.eval(&row("a", 5)));
-        let f = parse_filter("amount notOneOf 1,6").unwrap();
+        let f = parse_filter("amount oneOf (1, 6)").unwrap();
+        assert!(f.eval(&row("a", 6)));
+        let f = parse_filter("amount notOneOf (1,6)").unwrap();
         assert!(f.eval(&row("a", 5)));
+        // The undocumented bare list is refused.
+        assert!(parse_filter("amount oneOf 1,6,9").is_err());
+        assert!(parse_filter("amount oneOf (1,6").is_err());
+        assert!(parse_filter("amount oneOf ()").is_err());
+    }
+
+    #[test]
+    fn set_matches_booleans() {
+        let active = Row::new(1, vec![("isActive", json!(true))]);
+        assert!(parse_filter("isActive set true").unwrap().eval(&active));
+        assert!(!parse_filter("isActive set false").unwrap().eval(&active));
+        assert!(parse_filter("isActive set 1").is_err());
+    }
+
+    /// Text that is hard to quote: quotes, backslashes, brackets, commas, keywords, spaces.
+    fn nasty_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            Just("'".to_owned()),
+            Just("\\".to_owned()),
+            Just("\\'".to_owned()),
+            Just("''".to_owned()),
+            Just(") or (".to_owned()),
+            Just(" and ".to_owned()),
+            Just(",".to_owned()),
+            Just("(".to_owned()),
+            any::<char>().prop_map(String::from),
+        ];
+        proptest::collection::vec(piece, 0..12).prop_map(|parts| parts.concat())
+    }
+
+    proptest::proptest! {
+        /// No user text can change the structure of a filter built by the client: the
+        /// sandbox's parser (the documented syntax) reads back exactly one comparison whose
+        /// literal is the text, combined as built.
+        #[test]
+        fn quoted_user_text_never_changes_the_filter_structure(text in nasty_text()) {
+            use crate::odata::Filter as ClientFilter;
+
+            let built = ClientFilter::is("name", &text)
+                .or(ClientFilter::one_of("amount", &[1, 2]))
+                .and(ClientFilter::begins("name", &text));
+            let expression = built.to_expression().unwrap().to_owned();
+            let parsed = parse_filter(&expression).unwrap();
+            let literal = |f: &Filter, want_op: &str| match f {
+                Filter::Cmp { column, op, value: Literal::Str(s) } => {
+                    column == "name" && op == want_op && *s == text
+                }
+                _ => false,
+            };
+            let ok = match &parsed {
+                Filter::And(left, right) => {
+                    let or_ok = match left.as_ref() {
+                        Filter::Or(a, b) => literal(a, "is") && matches!(
+                            b.as_ref(),
+                            Filter::Cmp { column, op, value: Literal::List(items) }
+                                if column == "amount" && op == "oneof" && items == &["1", "2"]
+                        ),
+                        _ => false,
+                    };
+                    or_ok && literal(right, "begins")
+                }
+                _ => false,
+            };
+            proptest::prop_assert!(ok, "{expression:?} parsed as {parsed:?}");
+            // And it matches a row holding exactly that text.
+            proptest::prop_assert!(parsed.eval(&Row::new(7, vec![("name", json!(text)), ("amount", json!(9))])));
+        }
     }
 }

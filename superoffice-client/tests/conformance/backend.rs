@@ -38,8 +38,9 @@ const MOCK_ACCESS_TOKEN: &str = "8A:Cust12345.ARPx3yQnLc0bW8kN2Jd5Tf7Vh9Zm4Gs6";
 
 /// Content type of JSON bodies.
 const JSON: &str = "application/json";
-/// Content type of JSON Patch bodies.
-const JSON_PATCH: &str = "application/json-patch+json";
+/// Content type of JSON Patch bodies: the PATCH Sale reference's sample request
+/// (`v1SaleEntity_PatchSaleEntity`) sends the array as `application/json; charset=utf-8`.
+const JSON_PATCH: &str = "application/json";
 
 /// One HTTP exchange a scenario expects: the request the client must send and the answer.
 #[derive(Debug, Clone)]
@@ -92,7 +93,7 @@ impl Exchange {
         self
     }
 
-    /// The request carries this JSON Patch (`Content-Type: application/json-patch+json`).
+    /// The request carries this JSON Patch array (`Content-Type: application/json`).
     pub fn json_patch_body(mut self, body: Value) -> Self {
         self.body = Some((JSON_PATCH, body));
         self

@@ -32,17 +32,80 @@ pub(crate) fn person_get(shared: &SharedRef, p: &Principal, id: &str) -> Respons
     }
 }
 
+/// `SimpleContact` archive (Contact Swagger), columns from
+/// en/api/archive-providers/reference/simplecontact.md.
+const SIMPLE_CONTACT: odata::Archive<'static> = odata::Archive {
+    entity_name: "contact",
+    provider: "SimpleContact",
+    columns: &[
+        "contactId",
+        "name",
+        "department",
+        "nameDepartment",
+        "orgnr",
+        "email/emailAddress",
+        "phone/formattedNumber",
+        "postAddress/city",
+        "country",
+        "associateId",
+    ],
+    default_select: &["contactId", "name", "orgnr"],
+};
+
+/// `Person` archive (Person Swagger), columns from
+/// en/api/archive-providers/reference/person.md.
+const PERSON: odata::Archive<'static> = odata::Archive {
+    entity_name: "person",
+    provider: "Person",
+    columns: &[
+        "personId",
+        "contactId",
+        "firstName",
+        "middleName",
+        "lastName",
+        "fullName",
+        "title",
+        "email/emailAddress",
+        "personMobilePhone/formattedNumber",
+        "personContact/name",
+    ],
+    default_select: &["personId", "fullName", "email/emailAddress"],
+};
+
+/// `AllUsers` archive (User Swagger), columns from
+/// en/api/archive-providers/reference/allusers.md.
+const ALL_USERS: odata::Archive<'static> = odata::Archive {
+    entity_name: "associate",
+    provider: "AllUsers",
+    columns: &[
+        "associateDbId",
+        "fullName",
+        "personEmail",
+        "userName",
+        "isActive",
+        "assocType",
+        "personId",
+        "firstName",
+        "middleName",
+        "lastName",
+        "usergroup",
+        "usergroupId",
+        "assocName",
+        "canLogin",
+    ],
+    default_select: &["associateDbId", "fullName", "personEmail"],
+};
+
 fn run(
     shared: &SharedRef,
     req: &Req,
     tenant: &Tenant,
-    entity: &str,
+    archive: &odata::Archive<'_>,
     path: &str,
-    default_select: &[&str],
     rows: Vec<Row>,
 ) -> Response {
     let self_url = format!("{}/{}/api/v1/{path}", shared.hosts[req.host], tenant.cust);
-    match odata::query(req, entity, default_select, rows, &self_url) {
+    match odata::query(req, archive, rows, &self_url) {
         Ok(v) => ok_json(&v),
         Err(e) => bad_request(&e),
     }
@@ -61,40 +124,34 @@ pub(crate) fn contact_list(
     let rows = tenant
         .companies
         .values()
-        .map(|c| Row {
-            primary_key: i64::from(c.contact_id),
-            columns: vec![
-                ("contactId", json!(c.contact_id)),
-                ("name", json!(c.name)),
-                ("department", json!(c.department)),
-                (
-                    "nameDepartment",
-                    json!(format!("{} {}", c.name, c.department).trim()),
-                ),
-                ("orgnr", json!(c.org_nr)),
-                (
-                    "email",
-                    json!(c.emails.first().cloned().unwrap_or_default()),
-                ),
-                (
-                    "phone",
-                    json!(c.phones.first().cloned().unwrap_or_default()),
-                ),
-                ("city", json!(c.city)),
-                ("countryId", json!(c.country_iso2)),
-                ("associateId", json!(c.owner_associate_id)),
-            ],
+        .map(|c| {
+            Row::new(
+                i64::from(c.contact_id),
+                vec![
+                    ("contactId", json!(c.contact_id)),
+                    ("name", json!(c.name)),
+                    ("department", json!(c.department)),
+                    (
+                        "nameDepartment",
+                        json!(format!("{} {}", c.name, c.department).trim()),
+                    ),
+                    ("orgnr", json!(c.org_nr)),
+                    (
+                        "email/emailAddress",
+                        json!(c.emails.first().cloned().unwrap_or_default()),
+                    ),
+                    (
+                        "phone/formattedNumber",
+                        json!(c.phones.first().cloned().unwrap_or_default()),
+                    ),
+                    ("postAddress/city", json!(c.city)),
+                    ("country", json!(c.country_iso2)),
+                    ("associateId", json!(c.owner_associate_id)),
+                ],
+            )
         })
         .collect();
-    run(
-        shared,
-        req,
-        tenant,
-        "contact",
-        "Contact",
-        &["contactId", "name", "orgnr"],
-        rows,
-    )
+    run(shared, req, tenant, &SIMPLE_CONTACT, "Contact", rows)
 }
 
 pub(crate) fn person_list(
@@ -116,54 +173,45 @@ pub(crate) fn person_list(
         .persons
         .values()
         .filter(|person| contact.is_none_or(|c| person.contact_id == c))
-        .map(|person| Row {
-            primary_key: i64::from(person.person_id),
-            columns: vec![
-                ("personId", json!(person.person_id)),
-                ("contactId", json!(person.contact_id)),
-                ("firstName", json!(person.firstname)),
-                ("lastName", json!(person.lastname)),
-                (
-                    "fullName",
-                    json!(format!("{} {}", person.firstname, person.lastname)),
-                ),
-                ("title", json!(person.title)),
-                (
-                    "email",
-                    json!(person.emails.first().cloned().unwrap_or_default()),
-                ),
-                (
-                    "personEmail",
-                    json!(person.emails.first().cloned().unwrap_or_default()),
-                ),
-                (
-                    "mobilePhone",
-                    json!(person.mobile_phones.first().cloned().unwrap_or_default()),
-                ),
-                (
-                    "contactName",
-                    json!(tenant
-                        .companies
-                        .get(&person.contact_id)
-                        .map(|c| c.name.clone())
-                        .unwrap_or_default()),
-                ),
-            ],
+        .map(|person| {
+            Row::new(
+                i64::from(person.person_id),
+                vec![
+                    ("personId", json!(person.person_id)),
+                    ("contactId", json!(person.contact_id)),
+                    ("firstName", json!(person.firstname)),
+                    ("lastName", json!(person.lastname)),
+                    (
+                        "fullName",
+                        json!(format!("{} {}", person.firstname, person.lastname)),
+                    ),
+                    ("title", json!(person.title)),
+                    ("middleName", json!("")),
+                    (
+                        "email/emailAddress",
+                        json!(person.emails.first().cloned().unwrap_or_default()),
+                    ),
+                    (
+                        "personMobilePhone/formattedNumber",
+                        json!(person.mobile_phones.first().cloned().unwrap_or_default()),
+                    ),
+                    (
+                        "personContact/name",
+                        json!(tenant
+                            .companies
+                            .get(&person.contact_id)
+                            .map(|c| c.name.clone())
+                            .unwrap_or_default()),
+                    ),
+                ],
+            )
         })
         .collect();
     let path = match contact {
         Some(id) => format!("Contact/{id}/Persons"),
         None => "Person".to_owned(),
     };
-    run(
-        shared,
-        req,
-        tenant,
-        "person",
-        &path,
-        &["personId", "fullName", "email"],
-        rows,
-    )
+    run(shared, req, tenant, &PERSON, &path, rows)
 }
 
 pub(crate) fn user_list(shared: &SharedRef, req: &Req, p: &Principal) -> Response {
@@ -182,9 +230,9 @@ pub(crate) fn user_list(shared: &SharedRef, req: &Req, p: &Principal) -> Respons
                 .map(|g| g.name.clone())
                 .unwrap_or_default();
             let (first, last) = u.full_name.split_once(' ').unwrap_or((&u.full_name, ""));
-            Row {
-                primary_key: i64::from(u.associate_id),
-                columns: vec![
+            Row::new(
+                i64::from(u.associate_id),
+                vec![
                     ("associateDbId", json!(u.associate_id)),
                     ("fullName", json!(u.full_name)),
                     ("personEmail", json!(u.email)),
@@ -193,6 +241,7 @@ pub(crate) fn user_list(shared: &SharedRef, req: &Req, p: &Principal) -> Respons
                     ("assocType", json!("InternalAssociate")),
                     ("personId", json!(u.person_id)),
                     ("firstName", json!(first)),
+                    ("middleName", json!("")),
                     ("lastName", json!(last)),
                     ("usergroup", json!(group)),
                     ("usergroupId", json!(u.group_id)),
@@ -202,18 +251,11 @@ pub(crate) fn user_list(shared: &SharedRef, req: &Req, p: &Principal) -> Respons
                     ),
                     ("canLogin", json!(u.active)),
                 ],
-            }
+            )
+            .with_list_id("usergroup", json!(u.group_id))
         })
         .collect();
-    run(
-        shared,
-        req,
-        tenant,
-        "associate",
-        "User",
-        &["associateDbId", "fullName", "personEmail"],
-        rows,
-    )
+    run(shared, req, tenant, &ALL_USERS, "User", rows)
 }
 
 fn rights(tenant: &Tenant, p: &Principal) -> Vec<String> {

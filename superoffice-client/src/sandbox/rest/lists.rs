@@ -89,19 +89,41 @@ const VISIBLE_IN: &[&str] = &[
 ];
 const URL_ENCODINGS: &[&str] = &["Unknown", "None", "ANSI", "Unicode"];
 
-fn stage_entity(tenant: &Tenant, index: usize) -> Value {
+/// Whether list texts are translated: only with a language (`Accept-Language`, or `SO-Language`
+/// that is not `*`/`x`). Without one SuperOffice returns multi-language strings unresolved
+/// (en/api/web-services/endpoints/http-headers.mdx).
+pub(crate) fn resolves_language(req: &Req) -> bool {
+    match req.header("so-language").map(str::trim) {
+        Some("*" | "x" | "X") => false,
+        Some(l) if !l.is_empty() => true,
+        _ => req
+            .header("accept-language")
+            .is_some_and(|l| !l.trim().is_empty()),
+    }
+}
+
+/// A seeded (English) list text, resolved or in the multi-language form `US:"Proposal"`.
+fn text(name: &str, resolved: bool) -> String {
+    if resolved {
+        name.to_owned()
+    } else {
+        format!("US:\"{name}\"")
+    }
+}
+
+fn stage_entity(tenant: &Tenant, index: usize, resolved: bool) -> Value {
     let s = &tenant.stages[index];
     json!({
         "SaleStageId": s.id,
-        "Value": s.name,
-        "Tooltip": format!("{} ({}%)", s.name, s.probability),
+        "Value": text(&s.name, resolved),
+        "Tooltip": format!("{} ({}%)", text(&s.name, resolved), s.probability),
         "Probability": s.probability,
         "Deleted": false,
         "Rank": index + 1,
     })
 }
 
-fn sale_type_entity(tenant: &Tenant, index: usize) -> Value {
+fn sale_type_entity(tenant: &Tenant, index: usize, resolved: bool) -> Value {
     let t = &tenant.sale_types[index];
     let stages: Vec<Value> = tenant
         .stages
@@ -109,12 +131,17 @@ fn sale_type_entity(tenant: &Tenant, index: usize) -> Value {
         .enumerate()
         .map(|(rank, s)| {
             let rank = i32::try_from(rank).unwrap_or(0) + 1;
-            selectable_item(s.id, &s.name, t.stage_ids.contains(&s.id), rank)
+            selectable_item(
+                s.id,
+                &text(&s.name, resolved),
+                t.stage_ids.contains(&s.id),
+                rank,
+            )
         })
         .collect();
     json!({
         "SaleTypeId": t.id,
-        "Name": t.name,
+        "Name": text(&t.name, resolved),
         "Tooltip": "",
         "Rank": index + 1,
         "DurationUnit": "Month",
@@ -138,10 +165,15 @@ fn sale_type_entity(tenant: &Tenant, index: usize) -> Value {
     })
 }
 
-fn list_item_entity(item: &crate::sandbox::seed::ListItemSeed, rank: usize, list_id: i32) -> Value {
+fn list_item_entity(
+    item: &crate::sandbox::seed::ListItemSeed,
+    rank: usize,
+    list_id: i32,
+    resolved: bool,
+) -> Value {
     json!({
         "Id": item.id,
-        "Name": item.name,
+        "Name": text(&item.name, resolved),
         "Tooltip": "",
         "Deleted": false,
         "Rank": rank,
@@ -149,9 +181,13 @@ fn list_item_entity(item: &crate::sandbox::seed::ListItemSeed, rank: usize, list
     })
 }
 
-fn user_group_entity(item: &crate::sandbox::seed::ListItemSeed, rank: usize) -> Value {
+fn user_group_entity(
+    item: &crate::sandbox::seed::ListItemSeed,
+    rank: usize,
+    resolved: bool,
+) -> Value {
     json!({
-        "Value": item.name,
+        "Value": text(&item.name, resolved),
         "Tooltip": "",
         "Id": item.id,
         "Rank": rank,
@@ -187,36 +223,42 @@ pub(crate) fn handle(
     let Some(tenant) = world.tenant(&p.tenant) else {
         return not_found("Tenant not found");
     };
+    let resolved = resolves_language(req);
     let items: Vec<(i32, Value)> = match list {
         "rating" => (0..tenant.stages.len())
-            .map(|i| (tenant.stages[i].id, stage_entity(tenant, i)))
+            .map(|i| (tenant.stages[i].id, stage_entity(tenant, i, resolved)))
             .collect(),
         "saletype" => (0..tenant.sale_types.len())
-            .map(|i| (tenant.sale_types[i].id, sale_type_entity(tenant, i)))
+            .map(|i| {
+                (
+                    tenant.sale_types[i].id,
+                    sale_type_entity(tenant, i, resolved),
+                )
+            })
             .collect(),
         "reason" => tenant
             .reasons_lost
             .iter()
             .enumerate()
-            .map(|(i, r)| (r.id, list_item_entity(r, i + 1, 32)))
+            .map(|(i, r)| (r.id, list_item_entity(r, i + 1, 32, resolved)))
             .collect(),
         "reasonstalled" => tenant
             .reasons_stalled
             .iter()
             .enumerate()
-            .map(|(i, r)| (r.id, list_item_entity(r, i + 1, 142)))
+            .map(|(i, r)| (r.id, list_item_entity(r, i + 1, 142, resolved)))
             .collect(),
         "reasonsold" => tenant
             .reasons_sold
             .iter()
             .enumerate()
-            .map(|(i, r)| (r.id, list_item_entity(r, i + 1, 141)))
+            .map(|(i, r)| (r.id, list_item_entity(r, i + 1, 141, resolved)))
             .collect(),
         "usergroup" => tenant
             .user_groups
             .iter()
             .enumerate()
-            .map(|(i, g)| (g.id, user_group_entity(g, i + 1)))
+            .map(|(i, g)| (g.id, user_group_entity(g, i + 1, resolved)))
             .collect(),
         _ => return not_found(&format!("List `{list}` is not available in the sandbox")),
     };
@@ -622,28 +664,6 @@ pub(crate) fn agent(shared: &SharedRef, req: &Req, p: &Principal, method: &str) 
             }
             tenant.web_panels.retain(|_, w| !w.app_owned);
             return no_content();
-        }
-        "getvisibleforusergroupsfromlistname" | "setvisibleforusergroupsfromlistname" => {
-            let list = body_field(&body, "UdListDefinitionName")
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            if !list.eq_ignore_ascii_case("WebPanel") {
-                return bad_request(&format!(
-                    "The sandbox keeps user-group visibility for the WebPanel list only, not `{list}`"
-                ));
-            }
-            let id = id_field("ListItemId").unwrap_or(0);
-            let (verb, groups) = if method.starts_with("set") {
-                (
-                    Method::PUT,
-                    body_field(&body, "UserGroups")
-                        .cloned()
-                        .unwrap_or(Value::Null),
-                )
-            } else {
-                (Method::GET, Value::Null)
-            };
-            user_groups(tenant, p, id, &verb, &groups)
         }
         other => Err(not_found(&format!(
             "List agent method `{other}` is not available in the sandbox"

@@ -686,6 +686,46 @@ fn status_text(sale: &Value) -> String {
     str_field(sale, "Status").to_owned()
 }
 
+/// The `FindSale` archive behind `GET /v1/Sale` (Sale Swagger: "Calls the Archive service
+/// using the FindSale archive"); column names and types from
+/// en/api/archive-providers/reference/findsale.md.
+const FIND_SALE_COLUMNS: &[&str] = &[
+    "saleId",
+    "heading",
+    "amount",
+    "probPercent",
+    "saleStatus",
+    "stage",
+    "stageId",
+    "stageName",
+    "saleType",
+    "saleTypeId",
+    "currency",
+    "date",
+    "contactId",
+    "contact/name",
+    "personId",
+    "person/fullName",
+    "associateId",
+    "associate/fullName",
+    "completed",
+    "saleNumber",
+    "registeredDate",
+    "updatedDate",
+    "sale/description",
+];
+
+/// `sale.status` ids (en/database/tables/sale.mdx: 1 = open, 2 = sold, 3 = lost, 4 = stalled).
+fn status_id(status: &str) -> i64 {
+    match status {
+        "Open" => 1,
+        "Sold" => 2,
+        "Lost" => 3,
+        "Stalled" => 4,
+        _ => 0,
+    }
+}
+
 /// Archive rows for `GET /v1/Sale`.
 fn rows(tenant: &Tenant) -> Vec<Row> {
     tenant
@@ -698,9 +738,10 @@ fn rows(tenant: &Tenant) -> Vec<Row> {
                     .cloned()
                     .unwrap_or(Value::Null)
             };
-            Row {
-                primary_key: s.get("SaleId").and_then(Value::as_i64).unwrap_or(0),
-                columns: vec![
+            let status = status_text(s);
+            Row::new(
+                s.get("SaleId").and_then(Value::as_i64).unwrap_or(0),
+                vec![
                     ("saleId", s.get("SaleId").cloned().unwrap_or(Value::Null)),
                     ("heading", json!(str_field(s, "Heading"))),
                     ("amount", s.get("Amount").cloned().unwrap_or(json!(0))),
@@ -708,11 +749,7 @@ fn rows(tenant: &Tenant) -> Vec<Row> {
                         "probPercent",
                         s.get("Probability").cloned().unwrap_or(json!(0)),
                     ),
-                    (
-                        "probability",
-                        s.get("Probability").cloned().unwrap_or(json!(0)),
-                    ),
-                    ("status", json!(status_text(s))),
+                    ("saleStatus", json!(status)),
                     ("stage", text("Rating", "Value")),
                     ("stageName", text("Rating", "Value")),
                     ("stageId", json!(sale_ref_id(s, "Rating", "Id"))),
@@ -720,23 +757,26 @@ fn rows(tenant: &Tenant) -> Vec<Row> {
                     ("saleTypeId", json!(sale_ref_id(s, "SaleType", "Id"))),
                     ("currency", text("Currency", "Value")),
                     ("date", json!(str_field(s, "Saledate"))),
-                    ("saledate", json!(str_field(s, "Saledate"))),
                     ("contactId", json!(sale_ref_id(s, "Contact", "ContactId"))),
-                    ("contactName", text("Contact", "Name")),
+                    ("contact/name", text("Contact", "Name")),
                     ("personId", json!(sale_ref_id(s, "Person", "PersonId"))),
-                    ("personFullName", text("Person", "FullName")),
+                    ("person/fullName", text("Person", "FullName")),
                     (
                         "associateId",
                         json!(sale_ref_id(s, "Associate", "AssociateId")),
                     ),
-                    ("associateFullName", text("Associate", "FullName")),
-                    ("completed", json!(str_field(s, "Completed"))),
-                    ("number", json!(str_field(s, "Number"))),
-                    ("registered", json!(str_field(s, "CreatedDate"))),
+                    ("associate/fullName", text("Associate", "FullName")),
+                    ("completed", json!(str_field(s, "Completed") == "Completed")),
+                    ("saleNumber", json!(str_field(s, "Number"))),
+                    ("registeredDate", json!(str_field(s, "CreatedDate"))),
                     ("updatedDate", json!(str_field(s, "UpdatedDate"))),
                     ("sale/description", json!(str_field(s, "SaleText"))),
                 ],
-            }
+            )
+            .with_list_id("saleStatus", json!(status_id(&status)))
+            .with_list_id("stage", json!(sale_ref_id(s, "Rating", "Id")))
+            .with_list_id("saleType", json!(sale_ref_id(s, "SaleType", "Id")))
+            .with_list_id("currency", json!(sale_ref_id(s, "Currency", "Id")))
         })
         .collect()
 }
@@ -747,21 +787,21 @@ pub(crate) fn list(shared: &SharedRef, req: &Req, p: &Principal) -> Response {
         return not_found("Tenant not found");
     };
     let self_url = format!("{}/{}/api/v1/Sale", shared.hosts[req.host], tenant.cust);
-    match odata::query(
-        req,
-        "sale",
-        &[
+    let archive = odata::Archive {
+        entity_name: "sale",
+        provider: "FindSale",
+        columns: FIND_SALE_COLUMNS,
+        default_select: &[
             "saleId",
             "heading",
             "amount",
-            "status",
+            "saleStatus",
             "stage",
             "contactId",
             "associateId",
         ],
-        rows(tenant),
-        &self_url,
-    ) {
+    };
+    match odata::query(req, &archive, rows(tenant), &self_url) {
         Ok(v) => ok_json(&v),
         Err(e) => bad_request(&e),
     }
