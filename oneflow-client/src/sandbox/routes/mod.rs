@@ -346,7 +346,9 @@ fn to_usize(value: i64) -> usize {
     usize::try_from(value).unwrap_or(0)
 }
 
-/// Oneflow's list envelope: `{"count","data","_links":{"self","next"?,"previous"?}}`.
+/// Oneflow's list envelope: `{"count","data","_links":{"self","next","previous"}}`; as the
+/// links reference documents, a missing page is `{"href": null}` (first page's `previous`,
+/// last page's `next`).
 pub(crate) fn paginate(
     base: &str,
     path: &str,
@@ -358,7 +360,9 @@ pub(crate) fn paginate(
     if child && query.get("limit") == Some("all") {
         let count = items.len();
         let href = json!({ "href": format!("{base}{path}?{}", query.raw_without_paging("all")) });
-        return Ok(json!({ "count": count, "data": items, "_links": { "self": href } }));
+        let none = json!({ "href": null });
+        return Ok(json!({ "count": count, "data": items,
+            "_links": { "self": href, "next": none, "previous": none } }));
     }
     let (limit, offset) = query.paging()?;
     let count = items.len();
@@ -367,11 +371,16 @@ pub(crate) fn paginate(
         |o: usize| json!({ "href": format!("{base}{path}?{}", query.with_paging(limit, o)) });
     let mut links = serde_json::Map::new();
     links.insert("self".to_owned(), href(offset));
+    let none = json!({ "href": null });
     if offset + limit < count && offset + limit <= 19_900 {
         links.insert("next".to_owned(), href(offset + limit));
+    } else {
+        links.insert("next".to_owned(), none.clone());
     }
     if offset > 0 {
         links.insert("previous".to_owned(), href(offset.saturating_sub(limit)));
+    } else {
+        links.insert("previous".to_owned(), none);
     }
     Ok(json!({ "count": count, "data": data, "_links": links }))
 }

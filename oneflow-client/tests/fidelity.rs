@@ -1,0 +1,66 @@
+//! Issue 7: the client follows what Oneflow documents (not what our sandbox agreed to).
+//! Every test here failed before its fix.
+
+mod common;
+
+use common::*;
+use futures::StreamExt;
+use oneflow_client::models::*;
+use wiremock::matchers::{method, path, query_param};
+use wiremock::{Mock, ResponseTemplate};
+
+/// A users page shaped as developer.oneflow.com's "Links" reference documents it: an absent
+/// resource is `{"href": null}` (the first page's `previous`, the last page's `next`).
+const LAST_PAGE_NULL_HREFS: &str = r#"{
+  "_links": {
+    "next": {"href": null},
+    "previous": {"href": null},
+    "self": {"href": "https://api.oneflow.com/v1/users?limit=2&offset=0"}
+  },
+  "data": [
+    {"_links": {"self": {"href": "https://api.oneflow.com/v1/users/1"}}, "active": true,
+     "email": "ann@ourco.example", "id": 1, "is_admin": false, "name": "Ann",
+     "phone_number": null, "state": "registered", "title": null},
+    {"_links": {"self": {"href": "https://api.oneflow.com/v1/users/2"}}, "active": true,
+     "email": "bo@ourco.example", "id": 2, "is_admin": true, "name": "Bo",
+     "phone_number": null, "state": "registered", "title": null}
+  ]
+}"#;
+
+#[test]
+fn a_page_with_null_hrefs_decodes() {
+    let page: oneflow_client::Page<User> = serde_json::from_str(LAST_PAGE_NULL_HREFS).unwrap();
+    assert_eq!(page.data.len(), 2);
+    assert!(!page.has_next());
+    assert_eq!(page.links.next_href(), None);
+    assert_eq!(page.links.previous_href(), None);
+    assert_eq!(
+        page.links.self_link.as_ref().and_then(Link::href),
+        Some("https://api.oneflow.com/v1/users?limit=2&offset=0")
+    );
+}
+
+/// Without a count, a full page whose `next` is `{"href": null}` is the last one: the stream
+/// must not ask for another page (the catch-all mock fails the test if it does).
+#[tokio::test]
+async fn paging_stops_on_a_null_next_href() {
+    let server = server().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/users"))
+        .and(query_param("offset", "0"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(LAST_PAGE_NULL_HREFS, "application/json"),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let users: Vec<_> = client(&server)
+        .users()
+        .list()
+        .limit(2)
+        .stream()
+        .collect()
+        .await;
+    assert_eq!(users.len(), 2);
+    assert!(users.iter().all(Result::is_ok));
+}
