@@ -1075,7 +1075,7 @@ async fn update_and_delete_follow_the_state_rules() {
         .put(
             &format!("/contracts/{id}"),
             json!({ "_private": { "name": "Renamed", "value": { "amount": "1500.00", "currency": "SEK" },
-                                  "signing_period_expiration": { "type": "days_after_publish", "days": 30 } },
+                                  "signing_period_expiration": { "type": "days_after_publish", "expire_days_after_publish": 30 } },
                     "sign_order": [{ "participant_id": ann, "order": 1 }] }),
         )
         .await;
@@ -1083,6 +1083,10 @@ async fn update_and_delete_follow_the_state_rules() {
     assert_eq!(updated["_private"]["name"], "Renamed");
     assert_eq!(updated["_private"]["value"]["amount"], "1500.00");
     assert_eq!(updated["sign_order"][0]["participant_id"], ann);
+    assert_eq!(
+        updated["_private"]["signing_period_expiration"]["expire_days_after_publish"],
+        30
+    );
     let (status, problem) = api
         .put(
             &format!("/contracts/{id}"),
@@ -1090,6 +1094,31 @@ async fn update_and_delete_follow_the_state_rules() {
         )
         .await;
     assert_problem(status, &problem, 400);
+    // Undocumented key names (`days`, `date`) are refused, not silently accepted.
+    for body in [
+        json!({ "type": "days_after_publish", "days": 30 }),
+        json!({ "type": "fixed_date", "date": "2027-01-31" }),
+    ] {
+        let (status, problem) = api
+            .put(
+                &format!("/contracts/{id}"),
+                json!({ "_private": { "signing_period_expiration": body } }),
+            )
+            .await;
+        assert_problem(status, &problem, 400);
+    }
+    let (status, updated) = api
+        .put(
+            &format!("/contracts/{id}"),
+            json!({ "_private": { "signing_period_expiration":
+                { "type": "fixed_date", "expire_date": "2027-01-31" } } }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    assert_eq!(
+        updated["_private"]["signing_period_expiration"]["expire_date"],
+        "2027-01-31"
+    );
     let (_, published) = api.publish(id).await;
     assert!(is_oneflow_time(
         published["signing_period_expiry_time"].as_str().unwrap()

@@ -575,10 +575,11 @@ impl ContractDraft {
     }
 }
 
-/// How long a published contract can be signed (`signing_period_expiration`).
+/// How long a published contract can be signed (`_private.signing_period_expiration`).
 ///
-/// The field names for the days/date variants are not confirmed by Oneflow's public docs
-/// (`days`, `date` are used here).
+/// Wire form: `{"type": "never"}`, `{"type": "days_after_publish",
+/// "expire_days_after_publish": N}` or `{"type": "fixed_date", "expire_date": "YYYY-MM-DD"}`
+/// (names from the update-a-contract-by-id reference and public callers; see FIDELITY.md).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[non_exhaustive]
@@ -587,12 +588,14 @@ pub enum SigningPeriod {
     Never,
     /// Expires a number of days after publishing (only while in draft).
     DaysAfterPublish {
-        /// Days.
+        /// Days (`expire_days_after_publish`).
+        #[serde(rename = "expire_days_after_publish")]
         days: u32,
     },
     /// Expires on a date.
     FixedDate {
-        /// The date (`%Y-%m-%d`).
+        /// The date (`expire_date`, `%Y-%m-%d`).
+        #[serde(rename = "expire_date")]
         date: NaiveDate,
     },
 }
@@ -950,7 +953,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             v["_private"]["signing_period_expiration"],
-            serde_json::json!({"type": "days_after_publish", "days": 30})
+            serde_json::json!({"type": "days_after_publish", "expire_days_after_publish": 30})
         );
     }
 }

@@ -95,8 +95,9 @@
 //! details of the real API were decided as follows: `delivery_channel`, `sign_method` and the
 //! two-step method default to the template's preferred option (`none` for two-step); individual
 //! parties take their person in `participant`; `signing_period_expiration` is
-//! `{"type": "never"}`, `{"type": "days_after_publish", "days": N}` or
-//! `{"type": "fixed_date", "date": "YYYY-MM-DD"}`; an upload to a template without the needed
+//! `{"type": "never"}`, `{"type": "days_after_publish", "expire_days_after_publish": N}`
+//! or `{"type": "fixed_date", "expire_date": "YYYY-MM-DD"}` (other keys such as `days` are
+//! refused); an upload to a template without the needed
 //! section is a 409; a file larger than 25 MiB is a 413. `GET /contracts` accepts
 //! `filter[state]` (or `state`), `filter[workspace_ids]`, `filter[contract_ids]` (or
 //! `filter[ids]`), `filter[data_field_match]` and `sort`; other filters are ignored. The

@@ -456,18 +456,23 @@ fn parse_expiration(v: &Value, state: &str) -> Result<Value, Problem> {
     let out = match kind {
         "never" => json!({ "type": "never" }),
         "days_after_publish" => {
-            let days = opt_i64(obj, "days", PATH)?
+            let days = opt_i64(obj, "expire_days_after_publish", PATH)?
                 .filter(|d| (1..=365).contains(d))
-                .ok_or_else(|| Problem::bad_param(&join(PATH, "days"), "is required, 1 to 365"))?;
-            json!({ "type": "days_after_publish", "days": days })
+                .ok_or_else(|| {
+                    Problem::bad_param(
+                        &join(PATH, "expire_days_after_publish"),
+                        "is required, 1 to 365",
+                    )
+                })?;
+            json!({ "type": "days_after_publish", "expire_days_after_publish": days })
         }
         "fixed_date" => {
-            let date = opt_str(obj, "date", PATH)?
+            let date = opt_str(obj, "expire_date", PATH)?
                 .filter(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok())
                 .ok_or_else(|| {
-                    Problem::bad_param(&join(PATH, "date"), "is required, format YYYY-MM-DD")
+                    Problem::bad_param(&join(PATH, "expire_date"), "is required, format YYYY-MM-DD")
                 })?;
-            json!({ "type": "fixed_date", "date": date })
+            json!({ "type": "fixed_date", "expire_date": date })
         }
         other => {
             return Err(Problem::bad_param(
@@ -576,12 +581,12 @@ pub(super) async fn publish(
         c.signing_period_expiry_time = match c.signing_period_expiration.get("type").and_then(Value::as_str) {
             Some("days_after_publish") => c
                 .signing_period_expiration
-                .get("days")
+                .get("expire_days_after_publish")
                 .and_then(Value::as_i64)
                 .map(|d| now + ChronoDuration::days(d)),
             Some("fixed_date") => c
                 .signing_period_expiration
-                .get("date")
+                .get("expire_date")
                 .and_then(Value::as_str)
                 .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
                 .and_then(|d| d.and_hms_opt(23, 59, 59))
