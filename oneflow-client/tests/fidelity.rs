@@ -64,3 +64,44 @@ async fn paging_stops_on_a_null_next_href() {
     assert_eq!(users.len(), 2);
     assert!(users.iter().all(Result::is_ok));
 }
+
+/// Create-a-contract reference: contract names may have 130 characters; party and
+/// participant names and titles stay ≤ 100.
+#[test]
+fn contract_name_limit_is_130_and_party_names_stay_100() {
+    use oneflow_client::models::draft::*;
+    assert_eq!(MAX_CONTRACT_NAME_LEN, 130);
+    let party = || {
+        CompanyPartyDraft::new("Acme AB").participant(
+            ParticipantDraft::new("Ann")
+                .email("ann@acme.example")
+                .delivery_channel(DeliveryChannel::Email),
+        )
+    };
+    let draft = |name: String| {
+        ContractDraft::new(WorkspaceId(1), TemplateId(2))
+            .name(name)
+            .party(party())
+    };
+    assert_eq!(draft("n".repeat(130)).validate(), Ok(()));
+    assert!(matches!(
+        draft("n".repeat(131)).validate(),
+        Err(oneflow_client::InvalidInput::TooLong { max: 130, .. })
+    ));
+    assert!(ContractUpdate::new()
+        .name("n".repeat(130))
+        .validate()
+        .is_ok());
+    assert!(ContractUpdate::new()
+        .name("n".repeat(131))
+        .validate()
+        .is_err());
+    let long_party = ContractDraft::new(WorkspaceId(1), TemplateId(2)).party(
+        CompanyPartyDraft::new("p".repeat(101))
+            .participant(ParticipantDraft::new("Ann").email("ann@acme.example")),
+    );
+    assert!(matches!(
+        long_party.validate(),
+        Err(oneflow_client::InvalidInput::TooLong { max: 100, .. })
+    ));
+}

@@ -1444,3 +1444,31 @@ async fn a_colleague_joins_the_own_party_only_once() {
         .unwrap();
     assert_eq!(own["participants"].as_array().unwrap().len(), 2);
 }
+
+// ---- Issue 7: the sandbox follows Oneflow's documentation -------------------------------
+
+/// Create-a-contract reference: the contract name is 0–130 characters (not 100, not 255);
+/// party names stay ≤ 100.
+#[tokio::test]
+async fn contract_name_is_limited_to_130_characters() {
+    let api = Api::start().await;
+    let mut body = api.draft(seed::TEMPLATE_PLAIN);
+    body["name"] = json!("n".repeat(130));
+    let c = api.create(body.clone()).await;
+    assert_eq!(c["_private"]["name"].as_str().unwrap().chars().count(), 130);
+    body["name"] = json!("n".repeat(131));
+    let (status, problem) = api.post("/contracts/create", body.clone()).await;
+    assert_problem(status, &problem, 400);
+    let id = c["id"].as_i64().unwrap();
+    let (status, problem) = api
+        .put(
+            &format!("/contracts/{id}"),
+            json!({ "_private": { "name": "n".repeat(131) } }),
+        )
+        .await;
+    assert_problem(status, &problem, 400);
+    body["name"] = json!("ok");
+    body["parties"][0]["name"] = json!("p".repeat(101));
+    let (status, problem) = api.post("/contracts/create", body).await;
+    assert_problem(status, &problem, 400);
+}

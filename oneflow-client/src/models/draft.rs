@@ -22,8 +22,11 @@ pub const MAX_PARTIES: usize = 40;
 pub const MAX_PARTICIPANTS: usize = 40;
 /// Maximum owner-side participants.
 pub const MAX_OWNER_PARTICIPANTS: usize = 29;
-/// Maximum length of party, participant and contract names (characters).
+/// Maximum length of party and participant names and participant titles (characters).
 pub const MAX_NAME_LEN: usize = 100;
+/// Maximum length of a contract name (characters; the create-a-contract reference
+/// documents 0–130).
+pub const MAX_CONTRACT_NAME_LEN: usize = 130;
 /// Maximum length of a data field value (characters).
 pub const MAX_DATA_FIELD_VALUE_LEN: usize = 1024;
 /// Maximum length of identification numbers.
@@ -471,7 +474,7 @@ pub struct ContractDraft {
     pub workspace_id: WorkspaceId,
     /// Template to copy.
     pub template_id: TemplateId,
-    /// Contract name (≤ 100 characters).
+    /// Contract name (≤ [`MAX_CONTRACT_NAME_LEN`] = 130 characters).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Counterparties.
@@ -535,7 +538,7 @@ impl ContractDraft {
     /// Checks Oneflow's documented limits (parties, participants, names, values, contact details).
     pub fn validate(&self) -> Result<(), InvalidInput> {
         if let Some(n) = &self.name {
-            check_len("contract name", n, MAX_NAME_LEN)?;
+            check_len("contract name", n, MAX_CONTRACT_NAME_LEN)?;
         }
         let owner = self.my_party.as_ref().map_or(0, |m| m.participants.len());
         let parties = self.parties.len() + usize::from(self.my_party.is_some());
@@ -666,7 +669,7 @@ impl ContractUpdate {
     /// Checks the name length.
     pub fn validate(&self) -> Result<(), InvalidInput> {
         if let Some(n) = &self.private.name {
-            check_len("contract name", n, MAX_NAME_LEN)?;
+            check_len("contract name", n, MAX_CONTRACT_NAME_LEN)?;
         }
         Ok(())
     }

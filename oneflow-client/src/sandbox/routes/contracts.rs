@@ -82,7 +82,7 @@ fn create_contract(w: &mut World, actor: &Actor, body: &Value) -> Result<i64, Pr
         },
     };
     if let Some(n) = name {
-        check_len(n, 0, 255, "name")?;
+        check_len(n, 0, 130, "name")?;
     }
     let value = match private.and_then(|p| p.get("value")) {
         None => Value::Null,
@@ -401,7 +401,7 @@ pub(super) async fn update(
             }
             if p.contains_key("name") {
                 let n = opt_str(p, "name", "_private")?.unwrap_or("");
-                check_len(n, 0, 255, "_private.name")?;
+                check_len(n, 0, 130, "_private.name")?;
                 name = Some(n.to_owned());
             }
             if let Some(v) = p.get("value") {
