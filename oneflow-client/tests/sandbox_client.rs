@@ -219,7 +219,7 @@ async fn a_webhook_created_by_the_client_delivers_a_verifiable_body() {
 }
 
 #[tokio::test]
-async fn the_client_retries_a_get_after_a_500_and_a_429_but_not_a_create() {
+async fn the_client_retries_a_get_after_a_500_not_a_bare_429_nor_a_create() {
     let sandbox = sandbox().await;
     let client = client(&sandbox);
     let contract = client
@@ -230,11 +230,27 @@ async fn the_client_retries_a_get_after_a_500_and_a_429_but_not_a_create() {
     sandbox.clear_requests();
 
     sandbox.fail_next(1, Fault::InternalServerError);
-    sandbox.rate_limit_next(1);
     let fetched = client.contracts().get(contract.id).await.unwrap();
     assert_eq!(fetched.id, contract.id);
     let statuses: Vec<u16> = sandbox.requests().iter().map(|r| r.status).collect();
-    assert_eq!(statuses, vec![500, 429, 200]);
+    assert_eq!(statuses, vec![500, 200]);
+
+    // Oneflow's 429 carries no Retry-After (5-minute window): surfaced at once, not retried.
+    sandbox.clear_requests();
+    sandbox.rate_limit_next(1);
+    let err = client.contracts().get(contract.id).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::RateLimited {
+                retry_after: None,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let statuses: Vec<u16> = sandbox.requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, vec![429]);
 
     sandbox.clear_requests();
     sandbox.fail_next(1, Fault::BadGatewayHtml);

@@ -195,7 +195,7 @@ mod tests {
         assert!(req.is_idempotent());
         assert_eq!(req.json_body().unwrap()["_private"]["name"], "n");
         assert!(
-            update_request(ContractId(9), &ContractUpdate::new().name("n".repeat(101))).is_err()
+            update_request(ContractId(9), &ContractUpdate::new().name("n".repeat(131))).is_err()
         );
     }
 

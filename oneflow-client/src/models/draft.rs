@@ -884,7 +884,7 @@ mod tests {
 
     #[test]
     fn names_values_and_contact_details() {
-        let d = draft().name("x".repeat(101));
+        let d = draft().name("x".repeat(131));
         assert!(matches!(
             d.validate(),
             Err(InvalidInput::TooLong {
