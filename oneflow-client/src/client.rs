@@ -178,6 +178,12 @@ impl Client {
 
     /// Sends with retries; returns the first response with a status below 400.
     pub(crate) async fn send(&self, request: &ApiRequest) -> Result<reqwest::Response> {
+        if request.acting_user_required() && !self.has_acting_user() {
+            return Err(InvalidInput::ActingUserRequired {
+                call: request.path_template(),
+            }
+            .into());
+        }
         let span = tracing::Span::current();
         let start = tokio::time::Instant::now();
         let mut attempt: u32 = 1;
@@ -234,6 +240,16 @@ impl Client {
             }));
         }
         Ok(url)
+    }
+
+    /// Whether requests carry `x-oneflow-user-email` (an invalid override counts as set: it
+    /// fails with its own error).
+    fn has_acting_user(&self) -> bool {
+        match &self.acting_user {
+            ActingUser::Default => self.inner.default_user.is_some(),
+            ActingUser::Email(_) | ActingUser::Invalid => true,
+            ActingUser::Anonymous => false,
+        }
     }
 
     fn auth_headers(&self) -> Result<HeaderMap> {

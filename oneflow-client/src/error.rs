@@ -441,6 +441,15 @@ pub enum InvalidInput {
         /// Which value.
         field: &'static str,
     },
+    /// The call's Oneflow reference marks `x-oneflow-user-email` required, and the client
+    /// has no acting user (neither a default nor [`Client::as_user`](crate::Client::as_user)).
+    #[error(
+        "{call} needs an acting user (x-oneflow-user-email): set a default user or use as_user()"
+    )]
+    ActingUserRequired {
+        /// The call's path template, e.g. `contracts/create`.
+        call: &'static str,
+    },
     /// A value is malformed.
     #[error("{field} is invalid: {reason}")]
     Invalid {

@@ -105,3 +105,72 @@ fn contract_name_limit_is_130_and_party_names_stay_100() {
         Err(oneflow_client::InvalidInput::TooLong { max: 100, .. })
     ));
 }
+
+/// The create/update/participant/data-field references mark `x-oneflow-user-email`
+/// required: without an acting user the client refuses locally (nothing is sent: the
+/// catch-all mock fails the test otherwise) and names the call.
+#[tokio::test]
+async fn writes_that_need_an_acting_user_are_refused_locally() {
+    use oneflow_client::models::draft::*;
+    use oneflow_client::{Error, InvalidInput};
+    let server = server().await;
+    let anonymous = client(&server).as_anonymous();
+    let draft = ContractDraft::new(WorkspaceId(1), TemplateId(2));
+    let err = anonymous.contracts().create(&draft).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::InvalidInput(InvalidInput::ActingUserRequired {
+                call: "contracts/create"
+            })
+        ),
+        "{err:?}"
+    );
+    let err = anonymous
+        .contracts()
+        .update(ContractId(9), &ContractUpdate::new().name("n"))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("contracts/{id}"), "{err}");
+    let err = anonymous
+        .contracts()
+        .participants(ContractId(9), PartyId(3))
+        .add(
+            &ParticipantDraft::new("Ann")
+                .email("ann@acme.example")
+                .delivery_channel(DeliveryChannel::Email),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        Error::InvalidInput(InvalidInput::ActingUserRequired { .. })
+    ));
+    let err = anonymous
+        .contracts()
+        .data_fields(ContractId(9))
+        .update_all(&[DataFieldUpdate::new(
+            DataFieldKey::CustomId("sale".into()),
+            "1",
+        )])
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        Error::InvalidInput(InvalidInput::ActingUserRequired { .. })
+    ));
+    // A per-call user satisfies the requirement.
+    let request = oneflow_client::request::ApiRequest::get("ping", "ping").requires_acting_user();
+    assert!(request.acting_user_required());
+    Mock::given(method("GET"))
+        .and(path("/v1/ping"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw("{}", "application/json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let _: serde_json::Value = anonymous
+        .as_user("ann@ourco.example")
+        .execute(request)
+        .await
+        .unwrap();
+}

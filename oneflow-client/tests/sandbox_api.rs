@@ -342,8 +342,8 @@ async fn create_returns_a_full_draft_contract() {
 
     let (_, fetched) = api.get("/contracts/7001").await;
     assert_eq!(fetched["id"], 7001);
-    // Anonymous requests act as the admin.
-    let (_, anon) = api
+    // Create needs an acting user (the reference marks the header required).
+    let (status, _) = api
         .call(
             Method::POST,
             "/contracts/create",
@@ -351,10 +351,7 @@ async fn create_returns_a_full_draft_contract() {
             Some(api.draft(seed::TEMPLATE_PLAIN)),
         )
         .await;
-    assert_eq!(
-        anon["parties"][0]["participants"][0]["email"],
-        seed::ADMIN_EMAIL
-    );
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
 /// Changes a valid create body into an invalid one.
@@ -1471,4 +1468,54 @@ async fn contract_name_is_limited_to_130_characters() {
     body["parties"][0]["name"] = json!("p".repeat(101));
     let (status, problem) = api.post("/contracts/create", body).await;
     assert_problem(status, &problem, 400);
+}
+
+/// Writes whose reference marks `x-oneflow-user-email` required are refused without it
+/// (the error shape is assumed: 400 naming the header) instead of acting as an admin.
+#[tokio::test]
+async fn writes_without_an_acting_user_are_refused() {
+    let api = Api::start().await;
+    let body = api.draft(seed::TEMPLATE_PLAIN);
+    let (status, problem) = api
+        .call(Method::POST, "/contracts/create", None, Some(body.clone()))
+        .await;
+    assert_problem(status, &problem, 400);
+    assert!(problem["parameter_problems"]
+        .get("x-oneflow-user-email")
+        .is_some());
+    let c = api.create(body).await;
+    let id = c["id"].as_i64().unwrap();
+    let party = c["parties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["my_party"] == false)
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    for (method, path, body) in [
+        (
+            Method::PUT,
+            format!("/contracts/{id}"),
+            json!({ "_private": { "name": "x" } }),
+        ),
+        (
+            Method::POST,
+            format!("/contracts/{id}/parties/{party}/participants"),
+            json!({ "name": "Cy", "email": "cy@buyer.example", "delivery_channel": "email" }),
+        ),
+        (
+            Method::PUT,
+            format!("/contracts/{id}/data_fields"),
+            json!({ "data_fields": [] }),
+        ),
+    ] {
+        let (status, problem) = api.call(method, &path, None, Some(body)).await;
+        assert_problem(status, &problem, 400);
+    }
+    // Reads stay open to the anonymous admin.
+    let (status, _) = api
+        .call(Method::GET, &format!("/contracts/{id}"), None, None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
 }

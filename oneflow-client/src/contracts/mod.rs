@@ -35,12 +35,16 @@ impl Client {
 
 pub(crate) fn create_request(draft: &ContractDraft) -> Result<ApiRequest> {
     draft.validate()?;
-    ApiRequest::post("contracts/create", "contracts/create").json(draft)
+    Ok(ApiRequest::post("contracts/create", "contracts/create")
+        .json(draft)?
+        .requires_acting_user())
 }
 
 pub(crate) fn update_request(id: ContractId, update: &ContractUpdate) -> Result<ApiRequest> {
     update.validate()?;
-    ApiRequest::put("contracts/{id}", format!("contracts/{id}")).json(update)
+    Ok(ApiRequest::put("contracts/{id}", format!("contracts/{id}"))
+        .json(update)?
+        .requires_acting_user())
 }
 
 pub(crate) fn publish_request(id: ContractId, message: &PublishMessage) -> Result<ApiRequest> {
