@@ -412,6 +412,15 @@ pub enum InvalidInput {
         /// Zero-based position of the participant in its party.
         index: usize,
     },
+    /// A counterparty participant has no `delivery_channel` (the create-a-contract and
+    /// create-a-participant references mark it required).
+    #[error(
+        "participant #{index} needs a delivery channel (required for counterparty participants)"
+    )]
+    DeliveryChannelRequired {
+        /// Zero-based position of the participant in its party.
+        index: usize,
+    },
     /// A company party has no participants.
     #[error("a company party needs at least one participant")]
     NoParticipants,

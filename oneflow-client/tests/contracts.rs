@@ -414,6 +414,7 @@ async fn parties_and_participants() {
                 .participant(
                     ParticipantDraft::new("Bo Viewer")
                         .email("bo@beta.example")
+                        .delivery_channel(DeliveryChannel::Email)
                         .two_step_authentication(TwoStepAuthenticationMethod::Email)
                         .role(ParticipantRole::Viewer),
                 )

@@ -174,3 +174,22 @@ async fn writes_that_need_an_acting_user_are_refused_locally() {
         .await
         .unwrap();
 }
+
+/// Create-a-participant: a counterparty participant without `delivery_channel` is refused
+/// locally (nothing reaches the server).
+#[tokio::test]
+async fn adding_a_participant_without_a_delivery_channel_is_refused_locally() {
+    use oneflow_client::models::draft::ParticipantDraft;
+    use oneflow_client::{Error, InvalidInput};
+    let server = server().await;
+    let err = client(&server)
+        .contracts()
+        .participants(ContractId(9), PartyId(3))
+        .add(&ParticipantDraft::new("Cy").email("cy@acme.example"))
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        Error::InvalidInput(InvalidInput::DeliveryChannelRequired { index: 0 })
+    ));
+}

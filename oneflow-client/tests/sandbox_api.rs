@@ -614,14 +614,15 @@ async fn publish_moves_draft_to_pending_once_and_conflicts_afterwards() {
     let (status, problem) = api
         .post(
             &format!("/contracts/{id}/parties/{party}/participants"),
-            json!({ "name": "Late Comer", "email": "late@buyer.example" }),
+            json!({ "name": "Late Comer", "email": "late@buyer.example", "delivery_channel": "email" }),
         )
         .await;
     assert_problem(status, &problem, 409);
 
     // A draft without any signatory cannot be published.
     let mut body = api.draft(seed::TEMPLATE_PLAIN);
-    body["parties"][0]["participants"] = json!([{ "name": "Viewer", "email": "v@buyer.example" }]);
+    body["parties"][0]["participants"] =
+        json!([{ "name": "Viewer", "email": "v@buyer.example", "delivery_channel": "email" }]);
     let id = api.create(body).await["id"].as_i64().unwrap();
     let (status, problem) = api.publish(id).await;
     assert_problem(status, &problem, 400);
@@ -973,7 +974,8 @@ async fn parties_and_participants_can_be_edited_on_drafts() {
         .post(
             &format!("/contracts/{id}/parties"),
             json!({ "type": "company", "name": "Partner Oy", "country_code": "FI",
-                    "participants": [{ "name": "Pia", "email": "pia@partner.example", "signatory": true }] }),
+                    "participants": [{ "name": "Pia", "email": "pia@partner.example", "signatory": true,
+                                       "delivery_channel": "email" }] }),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{party}");
@@ -1339,8 +1341,8 @@ fn the_handle_and_its_records_can_cross_threads() {
 async fn access_links_open_a_signing_page_a_browser_can_use() {
     let api = Api::start().await;
     let mut body = api.draft(seed::TEMPLATE_PLAIN);
-    body["parties"][0]["participants"] =
-        json!([{ "name": "Ann <Buyer>", "email": "ann@buyer.example", "signatory": true }]);
+    body["parties"][0]["participants"] = json!([{ "name": "Ann <Buyer>", "email": "ann@buyer.example", "signatory": true,
+                  "delivery_channel": "email" }]);
     let contract = api.create(body).await;
     let id = contract["id"].as_i64().unwrap();
     let ann = counterparty_signatories(&contract)[0];
@@ -1518,4 +1520,46 @@ async fn writes_without_an_acting_user_are_refused() {
         .call(Method::GET, &format!("/contracts/{id}"), None, None)
         .await;
     assert_eq!(status, StatusCode::OK);
+}
+
+/// The create-a-contract and create-a-participant references mark `delivery_channel`
+/// required on counterparty participants; owner-side participants may leave it out.
+#[tokio::test]
+async fn counterparty_participants_need_a_delivery_channel() {
+    let api = Api::start().await;
+    let mut body = api.draft(seed::TEMPLATE_PLAIN);
+    body["parties"][0]["participants"][1]
+        .as_object_mut()
+        .unwrap()
+        .remove("delivery_channel");
+    let (status, problem) = api.post("/contracts/create", body).await;
+    assert_problem(status, &problem, 400);
+    assert!(
+        problem["parameter_problems"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .any(|k| k.ends_with("participants[1].delivery_channel")),
+        "{problem}"
+    );
+
+    let mut body = api.draft(seed::TEMPLATE_PLAIN);
+    body["my_party"] = json!({ "participants": [{ "email": SELLER }] });
+    let c = api.create(body).await;
+    let id = c["id"].as_i64().unwrap();
+    let party = c["parties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["my_party"] == false)
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (status, problem) = api
+        .post(
+            &format!("/contracts/{id}/parties/{party}/participants"),
+            json!({ "name": "Cy", "email": "cy@buyer.example" }),
+        )
+        .await;
+    assert_problem(status, &problem, 400);
 }

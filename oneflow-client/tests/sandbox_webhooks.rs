@@ -252,8 +252,7 @@ async fn the_reorder_switch_delivers_one_actions_events_in_reverse() {
         .await;
     let api = api_with(DeliveryConfig::immediate().with_reorder(true)).await;
     let mut body = api.draft(seed::TEMPLATE_PLAIN);
-    body["parties"][0]["participants"] =
-        json!([{ "name": "Ann", "email": "ann@buyer.example", "signatory": true }]);
+    body["parties"][0]["participants"] = json!([{ "name": "Ann", "email": "ann@buyer.example", "signatory": true, "delivery_channel": "email" }]);
     let contract = api.create(body).await;
     let id = contract["id"].as_i64().unwrap();
     api.publish(id).await;

@@ -205,10 +205,14 @@ impl ParticipantDraft {
         self
     }
 
-    /// Checks the participant; `index` is used in error messages, `owner_side` makes the
-    /// e-mail mandatory and the name optional.
+    /// Checks the participant; `index` is used in error messages. `owner_side` makes the
+    /// e-mail mandatory and the name optional; a counterparty participant (`owner_side ==
+    /// false`) must have a `delivery_channel`.
     pub fn validate(&self, index: usize, owner_side: bool) -> Result<(), InvalidInput> {
         check_name("participant name", &self.name, !owner_side)?;
+        if !owner_side && self.delivery_channel.is_none() {
+            return Err(InvalidInput::DeliveryChannelRequired { index });
+        }
         if let Some(t) = &self.title {
             check_len("participant title", t, MAX_NAME_LEN)?;
         }
@@ -914,9 +918,24 @@ mod tests {
         assert_eq!(d.validate(), Err(InvalidInput::EmailRequired { index: 0 }));
         let p = ParticipantDraft::new("No Phone")
             .email("a@b.c")
+            .delivery_channel(DeliveryChannel::Email)
             .two_step_authentication(TwoStepAuthenticationMethod::Sms);
         let d = draft().party(CompanyPartyDraft::new("Acme").participant(p));
         assert_eq!(d.validate(), Err(InvalidInput::PhoneRequired { index: 0 }));
+        // Counterparty participants need a delivery channel; owner-side ones do not.
+        let p = ParticipantDraft::new("No Channel").email("a@b.c");
+        let d = draft().party(
+            CompanyPartyDraft::new("Acme")
+                .participant(signer(0))
+                .participant(p),
+        );
+        assert_eq!(
+            d.validate(),
+            Err(InvalidInput::DeliveryChannelRequired { index: 1 })
+        );
+        let d = draft()
+            .my_party(MyPartyDraft::new().participant(ParticipantDraft::user("me@ourco.example")));
+        assert_eq!(d.validate(), Ok(()));
         let d = draft()
             .party(CompanyPartyDraft::new("Acme").participant(signer(0).name("n".repeat(101))));
         assert!(matches!(
