@@ -193,3 +193,44 @@ async fn adding_a_participant_without_a_delivery_channel_is_refused_locally() {
         Error::InvalidInput(InvalidInput::DeliveryChannelRequired { index: 0 })
     ));
 }
+
+/// The contract model (developer.oneflow.com data model page "Contract"): the creation time
+/// is `_private_ownerside.created_time`; `attachment_file_groups`, `pdf_file_groups` and the
+/// linked-contracts array `links` are attributes next to `_links`; unknown attributes stay
+/// reachable.
+#[test]
+fn contract_model_follows_the_documented_attributes() {
+    let body = r#"{
+      "_links": {"self": {"href": "https://api.oneflow.com/v1/contracts/3012345"}},
+      "_private": {"name": "Offer", "workspace_id": 130406},
+      "_private_ownerside": {"created_time": "2026-11-20T09:15:02+0000", "template_id": 756510,
+                             "template_type_id": 40210},
+      "attachment_file_groups": [{"id": 1}],
+      "pdf_file_groups": [{"id": 2}, {"id": 3}],
+      "links": [{"contract_id": 3012000}],
+      "id": 3012345,
+      "state": "draft",
+      "brand_new_attribute": {"x": 1}
+    }"#;
+    let c: Contract = serde_json::from_str(body).unwrap();
+    assert_eq!(
+        c.created_time()
+            .map(|t| oneflow_client::models::timestamp::format(&t)),
+        Some("2026-11-20T09:15:02+0000".to_owned())
+    );
+    assert_eq!(c.attachment_file_groups.len(), 1);
+    assert_eq!(c.pdf_file_groups.len(), 2);
+    assert_eq!(
+        c.linked_contracts,
+        vec![serde_json::json!({"contract_id": 3012000})]
+    );
+    assert_eq!(
+        c.resource_links.self_link.as_ref().and_then(Link::href),
+        Some("https://api.oneflow.com/v1/contracts/3012345")
+    );
+    assert_eq!(
+        c.extra.get("brand_new_attribute"),
+        Some(&serde_json::json!({"x": 1}))
+    );
+    assert!(!c.extra.contains_key("links") && !c.extra.contains_key("_links"));
+}

@@ -294,7 +294,12 @@ async fn create_returns_a_full_draft_contract() {
         .unwrap()
         .id;
     assert_eq!(c["_private_ownerside"]["template_type_id"], so_type);
-    for key in ["created_time", "updated_time", "state_updated_time"] {
+    // The contract model has its creation time in `_private_ownerside`, not at the top.
+    assert!(c.get("created_time").is_none(), "{c}");
+    assert!(is_oneflow_time(
+        c["_private_ownerside"]["created_time"].as_str().unwrap()
+    ));
+    for key in ["updated_time", "state_updated_time"] {
         assert!(
             is_oneflow_time(c[key].as_str().unwrap()),
             "{key}: {}",
@@ -1562,4 +1567,47 @@ async fn counterparty_participants_need_a_delivery_channel() {
         )
         .await;
     assert_problem(status, &problem, 400);
+}
+
+/// The sandbox's contract carries only attributes the contract model documents.
+#[tokio::test]
+async fn contracts_carry_only_documented_attributes() {
+    let api = Api::start().await;
+    let c = api.create(api.draft(seed::TEMPLATE_PLAIN)).await;
+    // developer.oneflow.com data model "Contract" (and Oneflow's connector for the times).
+    let documented = [
+        "_links",
+        "_private",
+        "_private_ownerside",
+        "_permissions",
+        "attachment_file_groups",
+        "available_options",
+        "data_fields",
+        "id",
+        "lifecycle_state",
+        "lifecycle_settings",
+        "links",
+        "parties",
+        "pdf_file_groups",
+        "product_groups",
+        "published_time",
+        "sign_order",
+        "signing_period_expiry_time",
+        "state",
+        "state_updated_time",
+        "tags",
+        "updated_time",
+    ];
+    for key in c.as_object().unwrap().keys() {
+        assert!(
+            documented.contains(&key.as_str()),
+            "undocumented attribute {key}"
+        );
+    }
+    for key in c["_private_ownerside"].as_object().unwrap().keys() {
+        assert!(
+            ["created_time", "template_id", "template_type_id"].contains(&key.as_str()),
+            "undocumented _private_ownerside attribute {key}"
+        );
+    }
 }
