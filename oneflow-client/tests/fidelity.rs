@@ -234,3 +234,22 @@ fn contract_model_follows_the_documented_attributes() {
     );
     assert!(!c.extra.contains_key("links") && !c.extra.contains_key("_links"));
 }
+
+/// Webhook filters come as documented objects with `filter_rules` or, as in Oneflow's own
+/// connector, as plain event-type strings; both read.
+#[test]
+fn webhook_filters_read_in_both_public_forms() {
+    let hook: Webhook = serde_json::from_str(
+        r#"{"webhook_id": 7, "callback_url": "https://hooks.example/of",
+            "filters": ["contract:sign",
+                        {"filter_rules": [{"type": "EVENT_TYPE", "values": ["contract:publish"]},
+                                          {"type": "WORKSPACE", "values": [130406]}]}]}"#,
+    )
+    .unwrap();
+    assert_eq!(hook.filters.len(), 2);
+    let plain = &hook.filters[0].filter_rules;
+    assert_eq!(plain.len(), 1);
+    assert_eq!(plain[0].rule_type, WebhookFilterRuleType::EventType);
+    assert_eq!(plain[0].values, vec![serde_json::json!("contract:sign")]);
+    assert_eq!(hook.filters[1].filter_rules.len(), 2);
+}

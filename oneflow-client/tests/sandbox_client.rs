@@ -204,6 +204,11 @@ async fn a_webhook_created_by_the_client_delivers_a_verifiable_body() {
         .create(&draft(&sandbox, seed::TEMPLATE_PLAIN))
         .await
         .unwrap();
+    admin
+        .contracts()
+        .publish(contract.id, &PublishMessage::new("Please sign", "Hi"))
+        .await
+        .unwrap();
     let log = sandbox
         .wait_for_deliveries(|log| log.iter().any(|d| d.outcome.is_success()))
         .await
@@ -211,7 +216,7 @@ async fn a_webhook_created_by_the_client_delivers_a_verifiable_body() {
     let payload = webhook::verify(log[0].body.as_bytes(), "hook-key").unwrap();
     assert_eq!(payload.contract.id, contract.id);
     assert_eq!(payload.callback_id, log[0].callback_id);
-    assert_eq!(payload.events[0].event_type, EventType::ContractCreate);
+    assert_eq!(payload.events[0].event_type, EventType::ContractPublish);
     assert!(webhook::verify(log[0].body.as_bytes(), "wrong-key").is_err());
 
     let received = receiver.received_requests().await.unwrap();

@@ -239,13 +239,9 @@ fn create_contract(w: &mut World, actor: &Actor, body: &Value) -> Result<i64, Pr
         events: Vec::new(),
     };
     w.contracts.insert(id, contract);
-    let ev_actor = w.event_actor(id, actor);
-    w.emit(
-        id,
-        "contract:create",
-        Some(ev_actor),
-        json!({ "subject": { "contract": { "id": id } } }),
-    );
+    // No event: `contract:create` is not in Oneflow's webhook-type list (the events and
+    // webhooks share that vocabulary), so creating a contract emits nothing.
+    let _ = actor;
     Ok(id)
 }
 
