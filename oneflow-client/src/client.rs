@@ -520,8 +520,9 @@ impl fmt::Debug for ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// Base URL (default [`DEFAULT_BASE_URL`]); any http(s) URL is accepted, e.g. a test
-    /// host or `http://127.0.0.1:8080/v1` for a sandbox.
+    /// Base URL (default [`DEFAULT_BASE_URL`]). Must be `https`, except for loopback hosts
+    /// (`http://127.0.0.1:8080/v1` for a sandbox or a test server); anything else fails
+    /// [`build`](Self::build) with [`ConfigError::InvalidBaseUrl`].
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
@@ -637,6 +638,18 @@ fn base_url_for_debug(s: &str) -> String {
     }
 }
 
+/// Whether the URL's host is a loopback address or `localhost`.
+pub(crate) fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => {
+            d.eq_ignore_ascii_case("localhost") || d.to_ascii_lowercase().ends_with(".localhost")
+        }
+        None => false,
+    }
+}
+
 fn parse_base_url(s: &str) -> Result<Url, ConfigError> {
     let invalid = |reason: &str| ConfigError::InvalidBaseUrl {
         reason: reason.to_owned(),
@@ -647,6 +660,11 @@ fn parse_base_url(s: &str) -> Result<Url, ConfigError> {
     }
     if url.cannot_be_a_base() || url.host_str().is_none() {
         return Err(invalid("no host"));
+    }
+    if url.scheme() == "http" && !is_loopback(&url) {
+        return Err(invalid(
+            "plain http is only allowed for loopback hosts (127.0.0.1, ::1, localhost)",
+        ));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(invalid("must not have a query or fragment"));
@@ -707,6 +725,35 @@ mod tests {
             .base_url("ftp://x/v1")
             .build()
             .is_err());
+        // Plain http only for loopback hosts: the token must not travel in clear text.
+        for bad in [
+            "http://api.oneflow.com/v1",
+            "http://10.0.0.5/v1",
+            "http://localhost.evil.example/v1",
+        ] {
+            assert!(
+                matches!(
+                    Client::builder().api_token(TOKEN).base_url(bad).build(),
+                    Err(ConfigError::InvalidBaseUrl { .. })
+                ),
+                "{bad}"
+            );
+        }
+        for good in [
+            "http://127.0.0.1:1/v1",
+            "http://[::1]:2/v1",
+            "http://localhost:3/v1",
+            "https://api.test.oneflow.com/v1",
+        ] {
+            assert!(
+                Client::builder()
+                    .api_token(TOKEN)
+                    .base_url(good)
+                    .build()
+                    .is_ok(),
+                "{good}"
+            );
+        }
         assert!(Client::builder()
             .api_token(TOKEN)
             .base_url("not a url")

@@ -253,3 +253,40 @@ fn webhook_filters_read_in_both_public_forms() {
     assert_eq!(plain[0].values, vec![serde_json::json!("contract:sign")]);
     assert_eq!(hook.filters[1].filter_rules.len(), 2);
 }
+
+/// Webhook drafts: https callback (http only on loopback) and a non-empty sign key, checked
+/// locally; the generated key is strong and different each time.
+#[test]
+fn webhook_drafts_need_https_and_a_sign_key() {
+    use oneflow_client::webhooks::WebhookDraft;
+    use oneflow_client::InvalidInput;
+    use secrecy::ExposeSecret;
+    let key = WebhookDraft::random_sign_key();
+    assert_eq!(key.expose_secret().len(), 64);
+    assert!(key.expose_secret().bytes().all(|b| b.is_ascii_hexdigit()));
+    assert_ne!(
+        key.expose_secret(),
+        WebhookDraft::random_sign_key().expose_secret()
+    );
+    let ok = WebhookDraft::new("https://crm.ourco.example/hook").sign_key(key.clone());
+    assert_eq!(ok.validate(), Ok(()));
+    let local = WebhookDraft::new("http://127.0.0.1:8080/hook").sign_key(key.clone());
+    assert_eq!(local.validate(), Ok(()));
+    let plain = WebhookDraft::new("http://crm.ourco.example/hook").sign_key(key);
+    assert!(matches!(
+        plain.validate(),
+        Err(InvalidInput::Invalid {
+            field: "callback_url",
+            ..
+        })
+    ));
+    for draft in [
+        WebhookDraft::new("https://crm.ourco.example/hook"),
+        WebhookDraft::new("https://crm.ourco.example/hook").sign_key(""),
+    ] {
+        assert_eq!(
+            draft.validate(),
+            Err(InvalidInput::Missing { field: "sign_key" })
+        );
+    }
+}
