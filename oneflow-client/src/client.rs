@@ -308,7 +308,8 @@ impl Client {
     }
 
     /// Sends a GET and follows redirects by hand: credentials go only to the configured
-    /// host; a `Location` on another host is fetched without them.
+    /// host; a `Location` on another host is fetched without them, and so is every hop after
+    /// the chain has left the API origin.
     pub(crate) async fn send_following_redirects(
         &self,
         request: &ApiRequest,
@@ -317,6 +318,9 @@ impl Client {
         async {
             let mut response = self.send(request).await?;
             let mut hops = 0;
+            // Once the chain has left the API origin, no later hop gets credentials, even
+            // one that points back at the API host (the Location came from a third party).
+            let mut left_origin = false;
             while response.status().is_redirection() {
                 hops += 1;
                 let location = response
@@ -327,7 +331,8 @@ impl Client {
                 let Some(target) = location.filter(|_| hops <= MAX_REDIRECTS) else {
                     return Err(error_from_response(response).await);
                 };
-                let trusted = same_origin(&target, &self.inner.base_url);
+                let trusted = !left_origin && same_origin(&target, &self.inner.base_url);
+                left_origin |= !trusted;
                 tracing::debug!(trusted_host = trusted, "following file download redirect");
                 let mut builder = self
                     .inner
