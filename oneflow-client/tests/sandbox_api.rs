@@ -1603,3 +1603,46 @@ async fn contracts_carry_only_documented_attributes() {
         );
     }
 }
+
+/// The sandbox accepts a published token: it refuses a non-loopback bind address unless the
+/// caller opts in.
+#[tokio::test]
+async fn a_non_loopback_bind_address_is_refused_without_opt_in() {
+    let addr: std::net::SocketAddr = "0.0.0.0:0".parse().unwrap();
+    let err = OneflowSandbox::builder()
+        .bind_addr(addr)
+        .start()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, SandboxError::NonLoopbackBind(a) if a == addr),
+        "{err}"
+    );
+}
+
+/// The request log is bounded: when full, the oldest entry is dropped.
+#[tokio::test]
+async fn the_request_log_keeps_only_the_newest_entries() {
+    let api = Api::with(
+        OneflowSandbox::builder()
+            .log_capacity(3)
+            .start()
+            .await
+            .unwrap(),
+    )
+    .await;
+    for path in [
+        "/ping",
+        "/users",
+        "/workspaces",
+        "/templates",
+        "/accounts/me",
+    ] {
+        let (status, _) = api.get(path).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let paths: Vec<String> = api.sandbox.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(paths.len(), 3, "{paths:?}");
+    assert!(paths[2].ends_with("/accounts/me"), "{paths:?}");
+    assert!(paths[0].ends_with("/workspaces"), "{paths:?}");
+}

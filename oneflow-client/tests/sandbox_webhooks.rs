@@ -505,3 +505,32 @@ async fn create_and_publish(api: &Api) -> i64 {
     assert_eq!(status, StatusCode::OK, "{body}");
     id
 }
+
+/// The delivery log is bounded too: with room for 2 entries, 4 attempts leave the last 2.
+#[tokio::test]
+async fn the_delivery_log_keeps_only_the_newest_entries() {
+    let receiver = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&receiver)
+        .await;
+    let api = Api::with(
+        OneflowSandbox::builder()
+            .delivery_config(DeliveryConfig::immediate().with_max_attempts(4))
+            .log_capacity(2)
+            .start()
+            .await
+            .unwrap(),
+    )
+    .await;
+    register(&api, &receiver, json!({})).await;
+    create_and_publish(&api).await;
+    let log = api
+        .sandbox
+        .wait_for_deliveries(|log| log.iter().any(|d| d.gave_up))
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 2);
+    assert!(log[1].gave_up && !log[0].gave_up);
+    assert_eq!(receiver.received_requests().await.unwrap().len(), 4);
+}

@@ -104,6 +104,10 @@
 //! request log only records requests whose response was sent (a client that gave up during
 //! a [`Fault::Timeout`] leaves no entry, although the request took effect).
 
+/// Default number of entries the request log and the delivery log each keep; when a log is
+/// full its oldest entry is dropped (see [`SandboxBuilder::log_capacity`]).
+pub const LOG_CAPACITY: usize = 10_000;
+
 mod errors;
 mod faults;
 mod routes;
@@ -157,7 +161,8 @@ pub(crate) struct Shared {
     world: Mutex<World>,
     token: String,
     faults: Mutex<FaultQueue>,
-    requests: Mutex<Vec<RequestRecord>>,
+    requests: Mutex<std::collections::VecDeque<RequestRecord>>,
+    log_capacity: usize,
     deliverer: Arc<Deliverer>,
     outbox: mpsc::UnboundedSender<Vec<Notification>>,
     nonce: u64,
@@ -318,6 +323,9 @@ impl OneflowSandbox {
     }
 
     pub(crate) async fn start_with(builder: SandboxBuilder) -> Result<Self, SandboxError> {
+        if !builder.bind.ip().is_loopback() && !builder.allow_non_loopback {
+            return Err(SandboxError::NonLoopbackBind(builder.bind));
+        }
         let listener = tokio::net::TcpListener::bind(builder.bind)
             .await
             .map_err(SandboxError::Bind)?;
@@ -328,13 +336,18 @@ impl OneflowSandbox {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(SandboxError::HttpClient)?;
-        let deliverer = Arc::new(Deliverer::new(builder.delivery.clone(), http));
+        let deliverer = Arc::new(Deliverer::new(
+            builder.delivery.clone(),
+            http,
+            builder.log_capacity,
+        ));
         let (outbox, inbox) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             world: Mutex::new(world),
             token: builder.api_token.clone(),
             faults: Mutex::new(FaultQueue::default()),
-            requests: Mutex::new(Vec::new()),
+            requests: Mutex::new(std::collections::VecDeque::new()),
+            log_capacity: builder.log_capacity,
             deliverer: deliverer.clone(),
             outbox,
             nonce: rand::random(),
@@ -513,9 +526,10 @@ impl OneflowSandbox {
         lock(&self.shared.faults).clear();
     }
 
-    /// Every request answered so far, oldest first.
+    /// The requests answered so far, oldest first (at most the log capacity, see
+    /// [`SandboxBuilder::log_capacity`]; older entries are dropped).
     pub fn requests(&self) -> Vec<RequestRecord> {
-        lock(&self.shared.requests).clone()
+        lock(&self.shared.requests).iter().cloned().collect()
     }
 
     /// Forget the request log.
@@ -523,7 +537,8 @@ impl OneflowSandbox {
         lock(&self.shared.requests).clear();
     }
 
-    /// Every webhook delivery attempt so far, in the order they finished.
+    /// The webhook delivery attempts so far, in the order they finished (at most the log
+    /// capacity; older entries are dropped).
     pub fn deliveries(&self) -> Vec<DeliveryRecord> {
         self.shared.deliverer.log.snapshot()
     }

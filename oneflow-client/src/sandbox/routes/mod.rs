@@ -178,13 +178,18 @@ async fn front(State(shared): State<Arc<Shared>>, mut req: Request, next: Next) 
     let status = response.status().as_u16();
     span.record("status", status);
     span.in_scope(|| tracing::debug!("handled"));
-    lock(&shared.requests).push(RequestRecord {
+    let mut requests = lock(&shared.requests);
+    while requests.len() >= shared.log_capacity {
+        requests.pop_front();
+    }
+    requests.push_back(RequestRecord {
         method,
         path,
         query,
         user_email,
         status,
     });
+    drop(requests);
     response
 }
 
