@@ -37,6 +37,7 @@ async fn problem_body_becomes_a_typed_api_error() {
     let server = server().await;
     Mock::given(method("GET"))
         .and(path("/v1/contracts/1"))
+        // Shape of the problem-body example on developer.oneflow.com ("Handling errors").
         .respond_with(json(404, include_str!("fixtures/problem_404.json")))
         .expect(1)
         .mount(&server)
@@ -178,6 +179,7 @@ async fn rate_limit_without_retry_after_is_surfaced_at_once() {
     let server = server().await;
     Mock::given(method("GET"))
         .and(path("/v1/contracts/3012345"))
+        // Shape of the 429 example on developer.oneflow.com's API rate limit page.
         .respond_with(json(429, include_str!("fixtures/problem_429.json")))
         .expect(1)
         .mount(&server)

@@ -13,6 +13,8 @@ use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
 const SIGN_KEY: &str = "super-secret-sign-key";
+/// Shaped as the "Current" delivery example on developer.oneflow.com's webhooks page (the
+/// `callback_id` is the documented one; events and signature are ours).
 const DELIVERY: &str = include_str!("fixtures/webhook_delivery.json");
 
 fn draft() -> WebhookDraft {

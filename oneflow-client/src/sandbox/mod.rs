@@ -61,16 +61,21 @@
 //! * Logs: [`requests`](OneflowSandbox::requests) (method, path, query, acting e-mail,
 //!   status; never the token) and [`deliveries`](OneflowSandbox::deliveries) (every webhook
 //!   attempt), plus [`wait_for_deliveries`](OneflowSandbox::wait_for_deliveries) to await
-//!   progress without sleeping.
+//!   progress without sleeping. Both logs keep at most [`LOG_CAPACITY`] entries (or
+//!   [`SandboxBuilder::log_capacity`]) and drop the oldest when full.
+//! * Binding: loopback only; a non-loopback [`SandboxBuilder::bind_addr`] is refused unless
+//!   [`SandboxBuilder::allow_non_loopback_bind`] is set.
 //! * Webhook delivery: [`DeliveryConfig`] (retry gaps, attempts, timeout, duplicate and
 //!   reorder switches), settable on the builder or at run time.
 //!
 //! # Faithful vs simplified
 //!
 //! Faithful to the reference notes: paths and methods; the `x-oneflow-api-token` check and
-//! `x-oneflow-user-email` (must be an active user; absent = anonymous admin); the problem
+//! `x-oneflow-user-email` (must be an active user; absent = anonymous admin, except on the
+//! writes whose reference marks it required — create/update contract, create/update
+//! participant, data-field updates — which answer 400); the problem
 //! body with seven-digit `error_code`s; pagination bounds (`limit` 1–100, `offset` 0–19 900)
-//! and `_links`; template filters (`extension_type` that matches no template type is a 400,
+//! and `_links` (a missing page is `{"href": null}`); template filters (`extension_type` that matches no template type is a 400,
 //! `filter[active]` omitted = active only, `true`/`false`, empty = both); contract creation
 //! rules (workspace/template pairing, active template, parties and participants, options
 //! offered by the template, e-mail/phone requirements, data-field custom ids of the template
