@@ -366,6 +366,10 @@ async fn webhook_bodies_are_validated_and_admin_only() {
         ),
         (json!({ "callback_url": "not a url" }), "callback_url"),
         (
+            json!({ "callback_url": "http://crm.example/hook" }),
+            "callback_url",
+        ),
+        (
             json!({ "callback_url": "https://x.example", "template_group_id": 1 }),
             "template_group_id",
         ),
