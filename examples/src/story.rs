@@ -661,7 +661,12 @@ async fn contract_from_sale(
     }
     let heading = sale.heading.clone().unwrap_or_default();
     let draft = ContractDraft::new(workspace_id, template.id)
-        .name(heading.chars().take(100).collect::<String>())
+        .name(
+            heading
+                .chars()
+                .take(oneflow_client::models::draft::MAX_CONTRACT_NAME_LEN)
+                .collect::<String>(),
+        )
         .party(party)
         .my_party(MyPartyDraft::new().participant(ParticipantDraft::user(so_seed::SELLER_EMAIL)))
         .data_field(SALE_ID_FIELD, sale.sale_id.0.to_string())

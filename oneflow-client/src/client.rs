@@ -178,6 +178,12 @@ impl Client {
 
     /// Sends with retries; returns the first response with a status below 400.
     pub(crate) async fn send(&self, request: &ApiRequest) -> Result<reqwest::Response> {
+        if request.acting_user_required() && !self.has_acting_user() {
+            return Err(InvalidInput::ActingUserRequired {
+                call: request.path_template(),
+            }
+            .into());
+        }
         let span = tracing::Span::current();
         let start = tokio::time::Instant::now();
         let mut attempt: u32 = 1;
@@ -236,6 +242,16 @@ impl Client {
         Ok(url)
     }
 
+    /// Whether requests carry `x-oneflow-user-email` (an invalid override counts as set: it
+    /// fails with its own error).
+    fn has_acting_user(&self) -> bool {
+        match &self.acting_user {
+            ActingUser::Default => self.inner.default_user.is_some(),
+            ActingUser::Email(_) | ActingUser::Invalid => true,
+            ActingUser::Anonymous => false,
+        }
+    }
+
     fn auth_headers(&self) -> Result<HeaderMap> {
         let mut headers = HeaderMap::new();
         headers.insert(
@@ -292,7 +308,8 @@ impl Client {
     }
 
     /// Sends a GET and follows redirects by hand: credentials go only to the configured
-    /// host; a `Location` on another host is fetched without them.
+    /// host; a `Location` on another host is fetched without them, and so is every hop after
+    /// the chain has left the API origin.
     pub(crate) async fn send_following_redirects(
         &self,
         request: &ApiRequest,
@@ -301,6 +318,9 @@ impl Client {
         async {
             let mut response = self.send(request).await?;
             let mut hops = 0;
+            // Once the chain has left the API origin, no later hop gets credentials, even
+            // one that points back at the API host (the Location came from a third party).
+            let mut left_origin = false;
             while response.status().is_redirection() {
                 hops += 1;
                 let location = response
@@ -311,7 +331,8 @@ impl Client {
                 let Some(target) = location.filter(|_| hops <= MAX_REDIRECTS) else {
                     return Err(error_from_response(response).await);
                 };
-                let trusted = same_origin(&target, &self.inner.base_url);
+                let trusted = !left_origin && same_origin(&target, &self.inner.base_url);
+                left_origin |= !trusted;
                 tracing::debug!(trusted_host = trusted, "following file download redirect");
                 let mut builder = self
                     .inner
@@ -504,8 +525,9 @@ impl fmt::Debug for ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// Base URL (default [`DEFAULT_BASE_URL`]); any http(s) URL is accepted, e.g. a test
-    /// host or `http://127.0.0.1:8080/v1` for a sandbox.
+    /// Base URL (default [`DEFAULT_BASE_URL`]). Must be `https`, except for loopback hosts
+    /// (`http://127.0.0.1:8080/v1` for a sandbox or a test server); anything else fails
+    /// [`build`](Self::build) with [`ConfigError::InvalidBaseUrl`].
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
@@ -621,6 +643,18 @@ fn base_url_for_debug(s: &str) -> String {
     }
 }
 
+/// Whether the URL's host is a loopback address or `localhost`.
+pub(crate) fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => {
+            d.eq_ignore_ascii_case("localhost") || d.to_ascii_lowercase().ends_with(".localhost")
+        }
+        None => false,
+    }
+}
+
 fn parse_base_url(s: &str) -> Result<Url, ConfigError> {
     let invalid = |reason: &str| ConfigError::InvalidBaseUrl {
         reason: reason.to_owned(),
@@ -631,6 +665,11 @@ fn parse_base_url(s: &str) -> Result<Url, ConfigError> {
     }
     if url.cannot_be_a_base() || url.host_str().is_none() {
         return Err(invalid("no host"));
+    }
+    if url.scheme() == "http" && !is_loopback(&url) {
+        return Err(invalid(
+            "plain http is only allowed for loopback hosts (127.0.0.1, ::1, localhost)",
+        ));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(invalid("must not have a query or fragment"));
@@ -691,6 +730,35 @@ mod tests {
             .base_url("ftp://x/v1")
             .build()
             .is_err());
+        // Plain http only for loopback hosts: the token must not travel in clear text.
+        for bad in [
+            "http://api.oneflow.com/v1",
+            "http://10.0.0.5/v1",
+            "http://localhost.evil.example/v1",
+        ] {
+            assert!(
+                matches!(
+                    Client::builder().api_token(TOKEN).base_url(bad).build(),
+                    Err(ConfigError::InvalidBaseUrl { .. })
+                ),
+                "{bad}"
+            );
+        }
+        for good in [
+            "http://127.0.0.1:1/v1",
+            "http://[::1]:2/v1",
+            "http://localhost:3/v1",
+            "https://api.test.oneflow.com/v1",
+        ] {
+            assert!(
+                Client::builder()
+                    .api_token(TOKEN)
+                    .base_url(good)
+                    .build()
+                    .is_ok(),
+                "{good}"
+            );
+        }
         assert!(Client::builder()
             .api_token(TOKEN)
             .base_url("not a url")

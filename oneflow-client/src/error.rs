@@ -162,47 +162,45 @@ pub struct ApiError {
     problem_type: Option<String>,
     request_id: Option<String>,
     parameter_problems: Option<serde_json::Value>,
+    info: Option<String>,
     raw_body: String,
     retry_after: Option<Duration>,
 }
 
-#[derive(serde::Deserialize)]
-struct ProblemBody {
-    #[serde(default)]
-    error_code: Option<i64>,
-    #[serde(default)]
-    title: Option<String>,
-    #[serde(default)]
-    detail: Option<String>,
-    #[serde(default, rename = "type")]
-    problem_type: Option<String>,
-    #[serde(default)]
-    request_id: Option<String>,
-    #[serde(default)]
-    parameter_problems: Option<serde_json::Value>,
-}
-
 impl ApiError {
     /// Builds an API error from a status and a raw response body (JSON problem or anything else).
+    ///
+    /// The problem body is read field by field: a field of an unexpected type (say an
+    /// `error_code` sent as a string, or `parameter_problems` as an array) is dropped or
+    /// kept as JSON without blanking the others.
     pub fn from_response(status: StatusCode, body: &[u8], retry_after: Option<Duration>) -> Self {
         let raw_body = String::from_utf8_lossy(body).into_owned();
-        let problem: Option<ProblemBody> = serde_json::from_slice(body).ok();
-        let p = problem.unwrap_or(ProblemBody {
-            error_code: None,
-            title: None,
-            detail: None,
-            problem_type: None,
-            request_id: None,
-            parameter_problems: None,
-        });
+        let object = match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => serde_json::Map::new(),
+        };
+        let text = |key: &str| match object.get(key) {
+            Some(serde_json::Value::String(s)) => Some(s.clone()),
+            _ => None,
+        };
+        let error_code = match object.get("error_code") {
+            Some(serde_json::Value::Number(n)) => n.as_i64(),
+            Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
+            _ => None,
+        };
+        let parameter_problems = object
+            .get("parameter_problems")
+            .filter(|v| !v.is_null())
+            .cloned();
         ApiError {
             status,
-            error_code: p.error_code,
-            title: p.title,
-            detail: p.detail,
-            problem_type: p.problem_type,
-            request_id: p.request_id,
-            parameter_problems: p.parameter_problems,
+            error_code,
+            title: text("title"),
+            detail: text("detail"),
+            problem_type: text("type"),
+            request_id: text("request_id"),
+            info: text("info"),
+            parameter_problems,
             raw_body,
             retry_after,
         }
@@ -244,7 +242,13 @@ impl ApiError {
         self.request_id.as_deref()
     }
 
-    /// Per-parameter problems (shape not documented, kept as JSON).
+    /// The `info` URL Oneflow adds to some problems (the 429 body points to the rate-limit
+    /// page with it).
+    pub fn info(&self) -> Option<&str> {
+        self.info.as_deref()
+    }
+
+    /// Per-parameter problems (shape not documented, kept as JSON whatever its type).
     pub fn parameter_problems(&self) -> Option<&serde_json::Value> {
         self.parameter_problems.as_ref()
     }
@@ -287,6 +291,7 @@ impl fmt::Debug for ApiError {
             .field("detail", &self.detail)
             .field("request_id", &self.request_id)
             .field("parameter_problems", &self.parameter_problems)
+            .field("info", &self.info)
             .field("body_snippet", &self.body_snippet())
             .finish()
     }
@@ -407,6 +412,15 @@ pub enum InvalidInput {
         /// Zero-based position of the participant in its party.
         index: usize,
     },
+    /// A counterparty participant has no `delivery_channel` (the create-a-contract and
+    /// create-a-participant references mark it required).
+    #[error(
+        "participant #{index} needs a delivery channel (required for counterparty participants)"
+    )]
+    DeliveryChannelRequired {
+        /// Zero-based position of the participant in its party.
+        index: usize,
+    },
     /// A company party has no participants.
     #[error("a company party needs at least one participant")]
     NoParticipants,
@@ -435,6 +449,15 @@ pub enum InvalidInput {
     InvalidHeaderValue {
         /// Which value.
         field: &'static str,
+    },
+    /// The call's Oneflow reference marks `x-oneflow-user-email` required, and the client
+    /// has no acting user (neither a default nor [`Client::as_user`](crate::Client::as_user)).
+    #[error(
+        "{call} needs an acting user (x-oneflow-user-email): set a default user or use as_user()"
+    )]
+    ActingUserRequired {
+        /// The call's path template, e.g. `contracts/create`.
+        call: &'static str,
     },
     /// A value is malformed.
     #[error("{field} is invalid: {reason}")]
@@ -485,6 +508,41 @@ mod tests {
                 && shown.contains("4040042")
                 && shown.contains("Contract not found")
         );
+    }
+
+    /// One off-type field must not blank the others (issue 7, item 11).
+    #[test]
+    fn problem_fields_parse_one_by_one() {
+        let body = br#"{"error_code": "4000123", "detail": "Bad name", "title": "Bad Request",
+            "parameter_problems": [{"name": "too long"}], "request_id": 17, "status": "400"}"#;
+        let e = ApiError::from_response(StatusCode::BAD_REQUEST, body, None);
+        assert_eq!(e.error_code(), Some(4_000_123));
+        assert_eq!(e.title(), Some("Bad Request"));
+        assert_eq!(e.detail(), Some("Bad name"));
+        assert_eq!(e.request_id(), None);
+        assert_eq!(
+            e.parameter_problems(),
+            Some(&serde_json::json!([{"name": "too long"}]))
+        );
+        let body = br#"{"error_code": {"x": 1}, "detail": "still here", "title": 5}"#;
+        let e = ApiError::from_response(StatusCode::BAD_REQUEST, body, None);
+        assert_eq!((e.error_code(), e.title()), (None, None));
+        assert_eq!(e.detail(), Some("still here"));
+    }
+
+    /// The 429 body carries an `info` URL; it is kept.
+    #[test]
+    fn rate_limit_info_is_kept() {
+        let body =
+            br#"{"error_code": 4290000, "detail": "You have reached the 5 minute rate limit",
+            "info": "https://developer.oneflow.com/docs/api-rate-limit", "status": 429,
+            "title": "Too Many Requests"}"#;
+        let e = ApiError::from_response(StatusCode::TOO_MANY_REQUESTS, body, None);
+        assert_eq!(
+            e.info(),
+            Some("https://developer.oneflow.com/docs/api-rate-limit")
+        );
+        assert!(e.is_rate_limit());
     }
 
     #[test]

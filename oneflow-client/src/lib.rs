@@ -13,9 +13,16 @@
 //!   server enum.
 //! * Lists return a [`Page`] from `.send()` or stream all items with `.stream()`; Oneflow's
 //!   offset ceiling (19 900) ends a stream with [`Error::OffsetCeilingReached`].
-//! * Input Oneflow would reject (too many parties, names over 100 characters, a file the
-//!   template cannot take, …) fails locally with [`Error::InvalidInput`] before anything is sent.
-//! * GET/PUT/DELETE are retried on 429/5xx/connect errors; creating POSTs never are.
+//! * Input Oneflow would reject (too many parties, party names over 100 or contract names
+//!   over 130 characters, a counterparty participant without `delivery_channel`, a file the
+//!   template cannot take, a write whose reference requires `x-oneflow-user-email` without an
+//!   acting user, …) fails locally with [`Error::InvalidInput`] before anything is sent.
+//! * GET/PUT/DELETE are retried on 5xx/connect errors; creating POSTs never are. Oneflow
+//!   limits 2 000 requests per 5 minutes and sends no `Retry-After`, so a 429 without one is
+//!   returned at once as [`Error::RateLimited`] (see [`RetryPolicy::backoff_on_rate_limit`]).
+//! * The base URL must be `https` (plain `http` only for loopback test hosts).
+//! * `FIDELITY.md` (next to this crate's `Cargo.toml`) records, per endpoint, field, enum
+//!   and sandbox behaviour, whether it is documented by Oneflow, inferred or assumed.
 //! * [`webhook::verify`] checks deliveries (see its docs on what the signature does *not*
 //!   cover).
 //!

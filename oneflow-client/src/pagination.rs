@@ -34,9 +34,9 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
-    /// Whether Oneflow links a next page.
+    /// Whether Oneflow links a next page (a `next` link with a non-null `href`).
     pub fn has_next(&self) -> bool {
-        self.links.next.is_some()
+        self.links.next_href().is_some()
     }
 }
 
@@ -141,11 +141,14 @@ impl Client {
             let next = u64::from(st.paging.offset) + n;
             // A count of 0 next to items means the server did not report one.
             let count_known = page.count > 0 || n == 0;
+            // The links reference documents the last page's `next` as `{"href": null}`;
+            // past the offset ceiling the count decides (typed ceiling error below).
+            let links_end = page.links.next_is_null();
             let finished = n == 0
                 || if count_known {
-                    next >= page.count
+                    next >= page.count || (links_end && next <= u64::from(MAX_OFFSET))
                 } else {
-                    n < page_size
+                    n < page_size || links_end
                 };
             let skip = std::mem::take(&mut st.skip);
             let mut items: Vec<Result<T>> = page.data.into_iter().skip(skip).map(Ok).collect();

@@ -86,6 +86,7 @@ pub struct ApiRequest {
     body: RequestBody,
     idempotency: Idempotency,
     accept: &'static str,
+    acting_user_required: bool,
 }
 
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -128,6 +129,7 @@ impl ApiRequest {
             body: RequestBody::Empty,
             idempotency,
             accept: "application/json",
+            acting_user_required: false,
         }
     }
 
@@ -186,6 +188,20 @@ impl ApiRequest {
     pub fn idempotency(mut self, idempotency: Idempotency) -> Self {
         self.idempotency = idempotency;
         self
+    }
+
+    /// Marks the call as one whose Oneflow reference marks `x-oneflow-user-email` required.
+    /// [`Client::execute`](crate::Client::execute) refuses to send it without an acting user
+    /// (default or per call) with [`InvalidInput::ActingUserRequired`], instead of letting
+    /// Oneflow act as its anonymous admin.
+    pub fn requires_acting_user(mut self) -> Self {
+        self.acting_user_required = true;
+        self
+    }
+
+    /// Whether the call needs an acting user (see [`requires_acting_user`](Self::requires_acting_user)).
+    pub fn acting_user_required(&self) -> bool {
+        self.acting_user_required
     }
 
     /// Overrides the `Accept` header (default `application/json`).

@@ -4,6 +4,12 @@
 //! ([`Error::is_retryable`] and [`Error::retry_after`]), the attempt number and the time spent
 //! so far. Requests that create something (contract create, publish, upload, webhook create,
 //! adding parties or participants) are marked non-idempotent and are never repeated.
+//!
+//! Rate limits are special for Oneflow: it allows 2 000 requests per token in a 5-minute
+//! window and documents no `Retry-After`. Retrying within seconds only burns quota, so a
+//! 429 **without** `Retry-After` is returned at once as [`Error::RateLimited`] (deferring the
+//! work is the caller's job, e.g. a job queue); with a `Retry-After` the wait is honoured
+//! within the time cap. [`RetryPolicy::backoff_on_rate_limit`] restores backoff retries.
 
 use std::time::Duration;
 
@@ -41,10 +47,12 @@ pub struct RetryPolicy {
     base_backoff: Duration,
     max_backoff: Duration,
     jitter: bool,
+    backoff_on_rate_limit: bool,
 }
 
 impl Default for RetryPolicy {
-    /// 4 attempts, at most 60 s in total, backoff 500 ms doubling up to 30 s, with jitter.
+    /// 4 attempts, at most 60 s in total, backoff 500 ms doubling up to 30 s, with jitter;
+    /// a 429 without `Retry-After` is not retried.
     fn default() -> Self {
         RetryPolicy {
             max_attempts: 4,
@@ -52,6 +60,7 @@ impl Default for RetryPolicy {
             base_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(30),
             jitter: true,
+            backoff_on_rate_limit: false,
         }
     }
 }
@@ -92,6 +101,15 @@ impl RetryPolicy {
     /// Randomise each delay within its upper half (on by default).
     pub fn jitter(mut self, on: bool) -> Self {
         self.jitter = on;
+        self
+    }
+
+    /// Whether a rate-limit answer without `Retry-After` is retried with the ordinary backoff
+    /// (off by default: Oneflow's window is 5 minutes, so quick retries only burn quota and
+    /// [`Error::RateLimited`] is returned at once). A `Retry-After` is always honoured
+    /// within [`max_elapsed`](Self::max_elapsed).
+    pub fn backoff_on_rate_limit(mut self, on: bool) -> Self {
+        self.backoff_on_rate_limit = on;
         self
     }
 
@@ -151,6 +169,16 @@ impl RetryPolicy {
         unit: f64,
     ) -> RetryDecision {
         if !idempotent || !error.is_retryable() || attempt >= self.max_attempts {
+            return RetryDecision::GiveUp;
+        }
+        if matches!(
+            error,
+            Error::RateLimited {
+                retry_after: None,
+                ..
+            }
+        ) && !self.backoff_on_rate_limit
+        {
             return RetryDecision::GiveUp;
         }
         let after = error
@@ -317,6 +345,34 @@ mod tests {
                 Duration::ZERO
             ),
             RetryDecision::GiveUp
+        );
+    }
+
+    /// Oneflow documents no `Retry-After` and a 5-minute window: a bare 429 is surfaced at
+    /// once unless the caller opts into backoff.
+    #[test]
+    fn rate_limit_without_retry_after_is_not_retried_by_default() {
+        let p = policy();
+        assert_eq!(
+            p.decide(true, &rate_limited(None), 1, Duration::ZERO),
+            RetryDecision::GiveUp
+        );
+        assert_eq!(
+            p.clone().backoff_on_rate_limit(true).decide(
+                true,
+                &rate_limited(None),
+                1,
+                Duration::ZERO
+            ),
+            RetryDecision::Retry {
+                after: Duration::from_millis(100)
+            }
+        );
+        assert_eq!(
+            p.decide(true, &api(503), 1, Duration::ZERO),
+            RetryDecision::Retry {
+                after: Duration::from_millis(100)
+            }
         );
     }
 

@@ -143,6 +143,13 @@ pub fn sign_for_test(callback_id: &str, sign_key: &str) -> String {
     signature_bytes(callback_id, sign_key)
 }
 
+/// A log label for a value that is not authenticated: the first 16 hex digits of its SHA-1
+/// (bounded, no attacker-chosen text in logs, still usable to correlate attempts).
+fn unauthenticated_label(value: &str) -> String {
+    let digest = Sha1::digest(value.as_bytes());
+    hex::encode(&digest[..8])
+}
+
 fn signature_bytes(callback_id: &str, sign_key: &str) -> String {
     let mut h = Sha1::new();
     h.update(callback_id.as_bytes());
@@ -196,7 +203,11 @@ pub fn verify<K: SignKey + ?Sized>(
     let expected = signature_bytes(&callback_id, key);
     let given = signature.trim().to_ascii_lowercase();
     if !bool::from(expected.as_bytes().ct_eq(given.as_bytes())) {
-        tracing::warn!(callback_id = %callback_id, "rejected Oneflow webhook with a bad signature");
+        // The callback id is unauthenticated here: log a short hash, never the text.
+        tracing::warn!(
+            callback_id_sha1 = %unauthenticated_label(&callback_id),
+            "rejected Oneflow webhook with a bad signature"
+        );
         return Err(WebhookError::InvalidSignature);
     }
     let contract = raw.contract.ok_or(WebhookError::MissingField("contract"))?;

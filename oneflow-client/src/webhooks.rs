@@ -70,7 +70,8 @@ impl Serialize for WebhookDraft {
 }
 
 impl WebhookDraft {
-    /// A webhook posting to `callback_url` (HTTPS, 1–1000 characters).
+    /// A webhook posting to `callback_url` (https, or http on a loopback host for tests;
+    /// 1–1000 characters). A sign key is required before sending.
     pub fn new(callback_url: impl Into<String>) -> Self {
         WebhookDraft {
             callback_url: callback_url.into(),
@@ -80,10 +81,26 @@ impl WebhookDraft {
         }
     }
 
-    /// The key Oneflow signs deliveries with (see [`crate::webhook::verify`]).
+    /// The key Oneflow signs deliveries with (see [`crate::webhook::verify`]); required and
+    /// non-empty. [`random_sign_key`](Self::random_sign_key) makes a strong one.
     pub fn sign_key(mut self, key: impl Into<SecretString>) -> Self {
         self.sign_key = Some(key.into());
         self
+    }
+
+    /// A strong random sign key: 32 bytes from `rand`'s OS-seeded CSPRNG, as 64
+    /// lower-case hex characters. Store it (it is needed to verify deliveries) and pass it to
+    /// [`sign_key`](Self::sign_key).
+    ///
+    /// ```
+    /// use secrecy::ExposeSecret;
+    /// let key = oneflow_client::webhooks::WebhookDraft::random_sign_key();
+    /// assert_eq!(key.expose_secret().len(), 64);
+    /// ```
+    pub fn random_sign_key() -> SecretString {
+        let mut bytes = [0u8; 32];
+        rand::fill(&mut bytes);
+        SecretString::from(hex::encode(bytes))
     }
 
     /// Only contracts of this template type ("template group").
@@ -114,16 +131,25 @@ impl WebhookDraft {
                 max: MAX_CALLBACK_URL_LEN,
             });
         }
-        if url::Url::parse(url).is_err() {
+        let Ok(parsed) = url::Url::parse(url) else {
             return Err(InvalidInput::Invalid {
                 field: "callback_url",
                 reason: "not an absolute URL",
             });
+        };
+        let https = parsed.scheme() == "https";
+        let loopback_http = parsed.scheme() == "http" && crate::client::is_loopback(&parsed);
+        if !(https || loopback_http) {
+            return Err(InvalidInput::Invalid {
+                field: "callback_url",
+                reason: "must be https (plain http only for loopback hosts)",
+            });
         }
+        // Deliveries are only trustworthy when signed: a sign key is required.
         if self
             .sign_key
             .as_ref()
-            .is_some_and(|k| k.expose_secret().is_empty())
+            .is_none_or(|k| k.expose_secret().trim().is_empty())
         {
             return Err(InvalidInput::Missing { field: "sign_key" });
         }

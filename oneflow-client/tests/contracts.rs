@@ -218,7 +218,7 @@ async fn get_update_delete_publish() {
         .and(path("/v1/contracts/3012345"))
         .and(body_json(json!({
             "_private": {"name": "Renamed", "value": {"amount": "99.50", "currency": "EUR"},
-                         "signing_period_expiration": {"type": "fixed_date", "date": "2027-01-31"}},
+                         "signing_period_expiration": {"type": "fixed_date", "expire_date": "2027-01-31"}},
             "sign_order": [{"participant_id": 7702, "order": 1}, {"participant_id": 7703, "order": 2}]
         })))
         .respond_with(json(200, CONTRACT))
@@ -414,6 +414,7 @@ async fn parties_and_participants() {
                 .participant(
                     ParticipantDraft::new("Bo Viewer")
                         .email("bo@beta.example")
+                        .delivery_channel(DeliveryChannel::Email)
                         .two_step_authentication(TwoStepAuthenticationMethod::Email)
                         .role(ParticipantRole::Viewer),
                 )

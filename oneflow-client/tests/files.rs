@@ -335,3 +335,53 @@ async fn download_redirect_loop_ends_with_an_error_after_a_bounded_number_of_hop
         .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(302));
 }
+
+/// A redirect chain that leaves the API origin never regains the credentials, even when a
+/// later hop points back at the API host.
+#[tokio::test]
+async fn credentials_are_not_reattached_after_the_chain_left_the_api_origin() {
+    // No token guard on this API server: the back-hop must arrive without the token.
+    let api = MockServer::start().await;
+    let elsewhere = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/contracts/3012345/files/3101"))
+        .and(header("x-oneflow-api-token", TOKEN))
+        .respond_with(
+            ResponseTemplate::new(302)
+                .insert_header("location", format!("{}/bounce", elsewhere.uri()).as_str()),
+        )
+        .expect(1)
+        .mount(&api)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/bounce"))
+        .respond_with(
+            ResponseTemplate::new(302)
+                .insert_header("location", format!("{}/v1/steal", api.uri()).as_str()),
+        )
+        .expect(1)
+        .mount(&elsewhere)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/steal"))
+        .and(NoHeader("x-oneflow-api-token"))
+        .and(NoHeader("x-oneflow-user-email"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(b"%PDF".to_vec(), "application/pdf"))
+        .expect(1)
+        .mount(&api)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/steal"))
+        .respond_with(ResponseTemplate::new(599))
+        .with_priority(u8::MAX)
+        .expect(0)
+        .named("back-hop with credentials")
+        .mount(&api)
+        .await;
+    let download = client(&api)
+        .files()
+        .download(ContractId(3012345), FileId(3101))
+        .await
+        .unwrap();
+    assert_eq!(&download.bytes().await.unwrap()[..], b"%PDF");
+}

@@ -68,4 +68,17 @@ async fn secrets_and_e_mails_stay_out_of_debug_errors_and_logs() {
         );
         assert!(!text.contains(EMAIL), "e-mail leaked: {text}");
     }
+
+    // An unauthenticated callback id (bad signature) never reaches the logs verbatim.
+    let forged = serde_json::json!({
+        "contract": {"id": 1},
+        "callback_id": "forged\nlevel=ERROR injected-line",
+        "events": [],
+        "signature": "0000000000000000000000000000000000000000",
+    });
+    let body = serde_json::to_vec(&forged).unwrap();
+    assert!(oneflow_client::webhook::verify(&body, "hook-key").is_err());
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("bad signature"), "{logs}");
+    assert!(!logs.contains("injected-line"), "{logs}");
 }

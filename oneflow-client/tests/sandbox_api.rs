@@ -190,9 +190,10 @@ async fn pagination_reports_count_links_and_rejects_out_of_range_bounds() {
         .contains("offset=2"));
 
     let (_, last) = api.get("/templates?limit=2&offset=4").await;
-    assert!(last["_links"].get("next").is_none_or(Value::is_null));
+    // The links reference: an absent page is `{"href": null}`, not a missing key.
+    assert_eq!(last["_links"]["next"], json!({ "href": null }));
     let (_, first) = api.get("/templates").await;
-    assert!(first["_links"].get("previous").is_none_or(Value::is_null));
+    assert_eq!(first["_links"]["previous"], json!({ "href": null }));
 
     for bad in [
         "limit=0",
@@ -293,7 +294,12 @@ async fn create_returns_a_full_draft_contract() {
         .unwrap()
         .id;
     assert_eq!(c["_private_ownerside"]["template_type_id"], so_type);
-    for key in ["created_time", "updated_time", "state_updated_time"] {
+    // The contract model has its creation time in `_private_ownerside`, not at the top.
+    assert!(c.get("created_time").is_none(), "{c}");
+    assert!(is_oneflow_time(
+        c["_private_ownerside"]["created_time"].as_str().unwrap()
+    ));
+    for key in ["updated_time", "state_updated_time"] {
         assert!(
             is_oneflow_time(c[key].as_str().unwrap()),
             "{key}: {}",
@@ -328,21 +334,14 @@ async fn create_returns_a_full_draft_contract() {
         .unwrap();
     assert_eq!(sale["value"], "4711");
 
+    // `contract:create` is not a documented webhook/event type: creating emits nothing.
     let (_, events) = api.get("/contracts/7001/events").await;
-    assert_eq!(events["count"], 1);
-    let event = &events["data"][0];
-    assert_eq!(event["type"], "contract:create");
-    assert_eq!(event["actor"]["name"], "Sam Seller");
-    let (_, one) = api
-        .get(&format!("/contracts/7001/events/{}", event["id"]))
-        .await;
-    assert_eq!(one["type"], "contract:create");
-    assert!(is_oneflow_time(one["created_time"].as_str().unwrap()));
+    assert_eq!(events["count"], 0, "{events}");
 
     let (_, fetched) = api.get("/contracts/7001").await;
     assert_eq!(fetched["id"], 7001);
-    // Anonymous requests act as the admin.
-    let (_, anon) = api
+    // Create needs an acting user (the reference marks the header required).
+    let (status, _) = api
         .call(
             Method::POST,
             "/contracts/create",
@@ -350,10 +349,7 @@ async fn create_returns_a_full_draft_contract() {
             Some(api.draft(seed::TEMPLATE_PLAIN)),
         )
         .await;
-    assert_eq!(
-        anon["parties"][0]["participants"][0]["email"],
-        seed::ADMIN_EMAIL
-    );
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
 /// Changes a valid create body into an invalid one.
@@ -616,14 +612,15 @@ async fn publish_moves_draft_to_pending_once_and_conflicts_afterwards() {
     let (status, problem) = api
         .post(
             &format!("/contracts/{id}/parties/{party}/participants"),
-            json!({ "name": "Late Comer", "email": "late@buyer.example" }),
+            json!({ "name": "Late Comer", "email": "late@buyer.example", "delivery_channel": "email" }),
         )
         .await;
     assert_problem(status, &problem, 409);
 
     // A draft without any signatory cannot be published.
     let mut body = api.draft(seed::TEMPLATE_PLAIN);
-    body["parties"][0]["participants"] = json!([{ "name": "Viewer", "email": "v@buyer.example" }]);
+    body["parties"][0]["participants"] =
+        json!([{ "name": "Viewer", "email": "v@buyer.example", "delivery_channel": "email" }]);
     let id = api.create(body).await["id"].as_i64().unwrap();
     let (status, problem) = api.publish(id).await;
     assert_problem(status, &problem, 400);
@@ -685,14 +682,13 @@ async fn signing_all_signatories_signs_the_contract_and_records_events() {
     assert_eq!(
         types,
         vec![
-            "contract:create",
             "contract:publish",
             "participant:sign",
             "participant:sign",
             "contract:sign"
         ]
     );
-    let sign_event = &events["data"][2];
+    let sign_event = &events["data"][1];
     assert_eq!(sign_event["actor"]["id"], signatories[0]);
     assert_eq!(sign_event["actor"]["party"]["name"], "Buyer AB");
     assert!(matches!(
@@ -731,7 +727,7 @@ async fn one_decline_declines_and_expiry_makes_overdue() {
         .iter()
         .map(|e| e["type"].as_str().unwrap())
         .collect();
-    assert_eq!(&types[2..], ["participant:decline", "contract:decline"]);
+    assert_eq!(&types[1..], ["participant:decline", "contract:decline"]);
 
     let id = api.create(api.draft(seed::TEMPLATE_PLAIN)).await["id"]
         .as_i64()
@@ -741,8 +737,8 @@ async fn one_decline_declines_and_expiry_makes_overdue() {
     let (_, c) = api.get(&format!("/contracts/{id}")).await;
     assert_eq!(c["state"], "overdue");
     let (_, events) = api.get(&format!("/contracts/{id}/events")).await;
-    assert_eq!(events["data"][2]["type"], "contract:signing_period_expire");
-    assert_eq!(events["data"][2]["actor"], Value::Null);
+    assert_eq!(events["data"][1]["type"], "contract:signing_period_expire");
+    assert_eq!(events["data"][1]["actor"], Value::Null);
 }
 
 async fn upload(
@@ -975,7 +971,8 @@ async fn parties_and_participants_can_be_edited_on_drafts() {
         .post(
             &format!("/contracts/{id}/parties"),
             json!({ "type": "company", "name": "Partner Oy", "country_code": "FI",
-                    "participants": [{ "name": "Pia", "email": "pia@partner.example", "signatory": true }] }),
+                    "participants": [{ "name": "Pia", "email": "pia@partner.example", "signatory": true,
+                                       "delivery_channel": "email" }] }),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{party}");
@@ -1074,7 +1071,7 @@ async fn update_and_delete_follow_the_state_rules() {
         .put(
             &format!("/contracts/{id}"),
             json!({ "_private": { "name": "Renamed", "value": { "amount": "1500.00", "currency": "SEK" },
-                                  "signing_period_expiration": { "type": "days_after_publish", "days": 30 } },
+                                  "signing_period_expiration": { "type": "days_after_publish", "expire_days_after_publish": 30 } },
                     "sign_order": [{ "participant_id": ann, "order": 1 }] }),
         )
         .await;
@@ -1082,6 +1079,10 @@ async fn update_and_delete_follow_the_state_rules() {
     assert_eq!(updated["_private"]["name"], "Renamed");
     assert_eq!(updated["_private"]["value"]["amount"], "1500.00");
     assert_eq!(updated["sign_order"][0]["participant_id"], ann);
+    assert_eq!(
+        updated["_private"]["signing_period_expiration"]["expire_days_after_publish"],
+        30
+    );
     let (status, problem) = api
         .put(
             &format!("/contracts/{id}"),
@@ -1089,6 +1090,31 @@ async fn update_and_delete_follow_the_state_rules() {
         )
         .await;
     assert_problem(status, &problem, 400);
+    // Undocumented key names (`days`, `date`) are refused, not silently accepted.
+    for body in [
+        json!({ "type": "days_after_publish", "days": 30 }),
+        json!({ "type": "fixed_date", "date": "2027-01-31" }),
+    ] {
+        let (status, problem) = api
+            .put(
+                &format!("/contracts/{id}"),
+                json!({ "_private": { "signing_period_expiration": body } }),
+            )
+            .await;
+        assert_problem(status, &problem, 400);
+    }
+    let (status, updated) = api
+        .put(
+            &format!("/contracts/{id}"),
+            json!({ "_private": { "signing_period_expiration":
+                { "type": "fixed_date", "expire_date": "2027-01-31" } } }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    assert_eq!(
+        updated["_private"]["signing_period_expiration"]["expire_date"],
+        "2027-01-31"
+    );
     let (_, published) = api.publish(id).await;
     assert!(is_oneflow_time(
         published["signing_period_expiry_time"].as_str().unwrap()
@@ -1312,8 +1338,8 @@ fn the_handle_and_its_records_can_cross_threads() {
 async fn access_links_open_a_signing_page_a_browser_can_use() {
     let api = Api::start().await;
     let mut body = api.draft(seed::TEMPLATE_PLAIN);
-    body["parties"][0]["participants"] =
-        json!([{ "name": "Ann <Buyer>", "email": "ann@buyer.example", "signatory": true }]);
+    body["parties"][0]["participants"] = json!([{ "name": "Ann <Buyer>", "email": "ann@buyer.example", "signatory": true,
+                  "delivery_channel": "email" }]);
     let contract = api.create(body).await;
     let id = contract["id"].as_i64().unwrap();
     let ann = counterparty_signatories(&contract)[0];
@@ -1354,7 +1380,7 @@ async fn access_links_open_a_signing_page_a_browser_can_use() {
         .map(|e| e["type"].as_str().unwrap())
         .collect();
     assert_eq!(
-        &types[2..],
+        &types[1..],
         [
             "participant:first_visit",
             "participant:sign",
@@ -1413,4 +1439,210 @@ async fn a_colleague_joins_the_own_party_only_once() {
         .find(|p| p["my_party"] == json!(true))
         .unwrap();
     assert_eq!(own["participants"].as_array().unwrap().len(), 2);
+}
+
+// ---- Issue 7: the sandbox follows Oneflow's documentation -------------------------------
+
+/// Create-a-contract reference: the contract name is 0–130 characters (not 100, not 255);
+/// party names stay ≤ 100.
+#[tokio::test]
+async fn contract_name_is_limited_to_130_characters() {
+    let api = Api::start().await;
+    let mut body = api.draft(seed::TEMPLATE_PLAIN);
+    body["name"] = json!("n".repeat(130));
+    let c = api.create(body.clone()).await;
+    assert_eq!(c["_private"]["name"].as_str().unwrap().chars().count(), 130);
+    body["name"] = json!("n".repeat(131));
+    let (status, problem) = api.post("/contracts/create", body.clone()).await;
+    assert_problem(status, &problem, 400);
+    let id = c["id"].as_i64().unwrap();
+    let (status, problem) = api
+        .put(
+            &format!("/contracts/{id}"),
+            json!({ "_private": { "name": "n".repeat(131) } }),
+        )
+        .await;
+    assert_problem(status, &problem, 400);
+    body["name"] = json!("ok");
+    body["parties"][0]["name"] = json!("p".repeat(101));
+    let (status, problem) = api.post("/contracts/create", body).await;
+    assert_problem(status, &problem, 400);
+}
+
+/// Writes whose reference marks `x-oneflow-user-email` required are refused without it
+/// (the error shape is assumed: 400 naming the header) instead of acting as an admin.
+#[tokio::test]
+async fn writes_without_an_acting_user_are_refused() {
+    let api = Api::start().await;
+    let body = api.draft(seed::TEMPLATE_PLAIN);
+    let (status, problem) = api
+        .call(Method::POST, "/contracts/create", None, Some(body.clone()))
+        .await;
+    assert_problem(status, &problem, 400);
+    assert!(problem["parameter_problems"]
+        .get("x-oneflow-user-email")
+        .is_some());
+    let c = api.create(body).await;
+    let id = c["id"].as_i64().unwrap();
+    let party = c["parties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["my_party"] == false)
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    for (method, path, body) in [
+        (
+            Method::PUT,
+            format!("/contracts/{id}"),
+            json!({ "_private": { "name": "x" } }),
+        ),
+        (
+            Method::POST,
+            format!("/contracts/{id}/parties/{party}/participants"),
+            json!({ "name": "Cy", "email": "cy@buyer.example", "delivery_channel": "email" }),
+        ),
+        (
+            Method::PUT,
+            format!("/contracts/{id}/data_fields"),
+            json!({ "data_fields": [] }),
+        ),
+    ] {
+        let (status, problem) = api.call(method, &path, None, Some(body)).await;
+        assert_problem(status, &problem, 400);
+    }
+    // Reads stay open to the anonymous admin.
+    let (status, _) = api
+        .call(Method::GET, &format!("/contracts/{id}"), None, None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+/// The create-a-contract and create-a-participant references mark `delivery_channel`
+/// required on counterparty participants; owner-side participants may leave it out.
+#[tokio::test]
+async fn counterparty_participants_need_a_delivery_channel() {
+    let api = Api::start().await;
+    let mut body = api.draft(seed::TEMPLATE_PLAIN);
+    body["parties"][0]["participants"][1]
+        .as_object_mut()
+        .unwrap()
+        .remove("delivery_channel");
+    let (status, problem) = api.post("/contracts/create", body).await;
+    assert_problem(status, &problem, 400);
+    assert!(
+        problem["parameter_problems"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .any(|k| k.ends_with("participants[1].delivery_channel")),
+        "{problem}"
+    );
+
+    let mut body = api.draft(seed::TEMPLATE_PLAIN);
+    body["my_party"] = json!({ "participants": [{ "email": SELLER }] });
+    let c = api.create(body).await;
+    let id = c["id"].as_i64().unwrap();
+    let party = c["parties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["my_party"] == false)
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (status, problem) = api
+        .post(
+            &format!("/contracts/{id}/parties/{party}/participants"),
+            json!({ "name": "Cy", "email": "cy@buyer.example" }),
+        )
+        .await;
+    assert_problem(status, &problem, 400);
+}
+
+/// The sandbox's contract carries only attributes the contract model documents.
+#[tokio::test]
+async fn contracts_carry_only_documented_attributes() {
+    let api = Api::start().await;
+    let c = api.create(api.draft(seed::TEMPLATE_PLAIN)).await;
+    // developer.oneflow.com data model "Contract" (and Oneflow's connector for the times).
+    let documented = [
+        "_links",
+        "_private",
+        "_private_ownerside",
+        "_permissions",
+        "attachment_file_groups",
+        "available_options",
+        "data_fields",
+        "id",
+        "lifecycle_state",
+        "lifecycle_settings",
+        "links",
+        "parties",
+        "pdf_file_groups",
+        "product_groups",
+        "published_time",
+        "sign_order",
+        "signing_period_expiry_time",
+        "state",
+        "state_updated_time",
+        "tags",
+        "updated_time",
+    ];
+    for key in c.as_object().unwrap().keys() {
+        assert!(
+            documented.contains(&key.as_str()),
+            "undocumented attribute {key}"
+        );
+    }
+    for key in c["_private_ownerside"].as_object().unwrap().keys() {
+        assert!(
+            ["created_time", "template_id", "template_type_id"].contains(&key.as_str()),
+            "undocumented _private_ownerside attribute {key}"
+        );
+    }
+}
+
+/// The sandbox accepts a published token: it refuses a non-loopback bind address unless the
+/// caller opts in.
+#[tokio::test]
+async fn a_non_loopback_bind_address_is_refused_without_opt_in() {
+    let addr: std::net::SocketAddr = "0.0.0.0:0".parse().unwrap();
+    let err = OneflowSandbox::builder()
+        .bind_addr(addr)
+        .start()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, SandboxError::NonLoopbackBind(a) if a == addr),
+        "{err}"
+    );
+}
+
+/// The request log is bounded: when full, the oldest entry is dropped.
+#[tokio::test]
+async fn the_request_log_keeps_only_the_newest_entries() {
+    let api = Api::with(
+        OneflowSandbox::builder()
+            .log_capacity(3)
+            .start()
+            .await
+            .unwrap(),
+    )
+    .await;
+    for path in [
+        "/ping",
+        "/users",
+        "/workspaces",
+        "/templates",
+        "/accounts/me",
+    ] {
+        let (status, _) = api.get(path).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let paths: Vec<String> = api.sandbox.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(paths.len(), 3, "{paths:?}");
+    assert!(paths[2].ends_with("/accounts/me"), "{paths:?}");
+    assert!(paths[0].ends_with("/workspaces"), "{paths:?}");
 }

@@ -204,6 +204,11 @@ async fn a_webhook_created_by_the_client_delivers_a_verifiable_body() {
         .create(&draft(&sandbox, seed::TEMPLATE_PLAIN))
         .await
         .unwrap();
+    admin
+        .contracts()
+        .publish(contract.id, &PublishMessage::new("Please sign", "Hi"))
+        .await
+        .unwrap();
     let log = sandbox
         .wait_for_deliveries(|log| log.iter().any(|d| d.outcome.is_success()))
         .await
@@ -211,7 +216,7 @@ async fn a_webhook_created_by_the_client_delivers_a_verifiable_body() {
     let payload = webhook::verify(log[0].body.as_bytes(), "hook-key").unwrap();
     assert_eq!(payload.contract.id, contract.id);
     assert_eq!(payload.callback_id, log[0].callback_id);
-    assert_eq!(payload.events[0].event_type, EventType::ContractCreate);
+    assert_eq!(payload.events[0].event_type, EventType::ContractPublish);
     assert!(webhook::verify(log[0].body.as_bytes(), "wrong-key").is_err());
 
     let received = receiver.received_requests().await.unwrap();
@@ -219,7 +224,7 @@ async fn a_webhook_created_by_the_client_delivers_a_verifiable_body() {
 }
 
 #[tokio::test]
-async fn the_client_retries_a_get_after_a_500_and_a_429_but_not_a_create() {
+async fn the_client_retries_a_get_after_a_500_not_a_bare_429_nor_a_create() {
     let sandbox = sandbox().await;
     let client = client(&sandbox);
     let contract = client
@@ -230,11 +235,27 @@ async fn the_client_retries_a_get_after_a_500_and_a_429_but_not_a_create() {
     sandbox.clear_requests();
 
     sandbox.fail_next(1, Fault::InternalServerError);
-    sandbox.rate_limit_next(1);
     let fetched = client.contracts().get(contract.id).await.unwrap();
     assert_eq!(fetched.id, contract.id);
     let statuses: Vec<u16> = sandbox.requests().iter().map(|r| r.status).collect();
-    assert_eq!(statuses, vec![500, 429, 200]);
+    assert_eq!(statuses, vec![500, 200]);
+
+    // Oneflow's 429 carries no Retry-After (5-minute window): surfaced at once, not retried.
+    sandbox.clear_requests();
+    sandbox.rate_limit_next(1);
+    let err = client.contracts().get(contract.id).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::RateLimited {
+                retry_after: None,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let statuses: Vec<u16> = sandbox.requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, vec![429]);
 
     sandbox.clear_requests();
     sandbox.fail_next(1, Fault::BadGatewayHtml);

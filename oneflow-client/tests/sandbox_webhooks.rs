@@ -74,15 +74,15 @@ async fn deliveries_use_the_current_format_and_sha1_signature() {
     api.publish(id).await;
     let log = api
         .sandbox
-        .wait_for_deliveries(|log| successes(log) == 2)
+        .wait_for_deliveries(|log| successes(log) == 1)
         .await
         .unwrap();
-    assert_eq!(log[0].event_types, vec!["contract:create"]);
-    assert_eq!(log[1].event_types, vec!["contract:publish"]);
+    // Only documented event types: no `contract:create` on create.
+    assert_eq!(log[0].event_types, vec!["contract:publish"]);
 
     let requests = receiver.received_requests().await.unwrap();
-    assert_eq!(requests.len(), 2);
-    let body: Value = serde_json::from_slice(&requests[1].body).unwrap();
+    assert_eq!(requests.len(), 1);
+    let body: Value = serde_json::from_slice(&requests[0].body).unwrap();
     assert_eq!(
         body.as_object().unwrap().len(),
         4,
@@ -105,6 +105,12 @@ async fn deliveries_use_the_current_format_and_sha1_signature() {
         .get(&format!("/contracts/{id}/events/{}", event["id"]))
         .await;
     assert_eq!(stored["type"], "contract:publish");
+    create_and_publish(&api).await;
+    let log = api
+        .sandbox
+        .wait_for_deliveries(|log| successes(log) == 2)
+        .await
+        .unwrap();
     assert_ne!(
         log[0].callback_id, log[1].callback_id,
         "callback ids are unique per notification"
@@ -169,7 +175,7 @@ async fn only_200_counts_so_204_is_retried_until_the_attempts_run_out() {
         .await;
     let api = api_with(DeliveryConfig::immediate().with_max_attempts(4)).await;
     register(&api, &receiver, json!({})).await;
-    api.create(api.draft(seed::TEMPLATE_PLAIN)).await;
+    create_and_publish(&api).await;
     let log = api
         .sandbox
         .wait_for_deliveries(|log| log.iter().any(|d| d.gave_up))
@@ -205,7 +211,7 @@ async fn an_unreachable_receiver_is_a_failed_attempt() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    api.create(api.draft(seed::TEMPLATE_PLAIN)).await;
+    create_and_publish(&api).await;
     let log = api
         .sandbox
         .wait_for_deliveries(|log| log.iter().any(|d| d.gave_up))
@@ -230,7 +236,7 @@ async fn the_duplicate_switch_sends_each_notification_twice() {
     let api = api_with(DeliveryConfig::immediate()).await;
     api.sandbox.set_duplicate_delivery(true);
     register(&api, &receiver, json!({})).await;
-    api.create(api.draft(seed::TEMPLATE_PLAIN)).await;
+    create_and_publish(&api).await;
     let log = api
         .sandbox
         .wait_for_deliveries(|log| successes(log) == 2)
@@ -252,8 +258,7 @@ async fn the_reorder_switch_delivers_one_actions_events_in_reverse() {
         .await;
     let api = api_with(DeliveryConfig::immediate().with_reorder(true)).await;
     let mut body = api.draft(seed::TEMPLATE_PLAIN);
-    body["parties"][0]["participants"] =
-        json!([{ "name": "Ann", "email": "ann@buyer.example", "signatory": true }]);
+    body["parties"][0]["participants"] = json!([{ "name": "Ann", "email": "ann@buyer.example", "signatory": true, "delivery_channel": "email" }]);
     let contract = api.create(body).await;
     let id = contract["id"].as_i64().unwrap();
     api.publish(id).await;
@@ -300,17 +305,26 @@ async fn hooks_are_scoped_by_template_group_and_filters() {
         &receiver,
         json!({ "filters": [{ "filter_rules": [
             { "type": "WORKSPACE", "values": [legal] },
-            { "type": "EVENT_TYPE", "values": ["contract:create"] }
+            { "type": "EVENT_TYPE", "values": ["contract:publish"] }
         ] }] }),
     )
     .await;
     let catch_all = register(&api, &receiver, json!({})).await;
     // A SuperOffice contract in Sales: only the catch-all hook matches.
-    api.create(api.draft(seed::TEMPLATE_PLAIN)).await;
+    let id = api.create(api.draft(seed::TEMPLATE_PLAIN)).await["id"]
+        .as_i64()
+        .unwrap();
+    api.publish(id).await;
+    api.sandbox
+        .wait_for_deliveries(|log| successes(log) == 1)
+        .await
+        .unwrap();
     // An HR contract in Legal: all three match.
     let mut body = api.draft(seed::TEMPLATE_HR);
     body["workspace_id"] = json!(legal);
-    api.create(body).await;
+    let id = api.create(body).await["id"].as_i64().unwrap();
+    let (status, published) = api.publish(id).await;
+    assert_eq!(status, StatusCode::OK, "{published}");
     let log = api
         .sandbox
         .wait_for_deliveries(|log| successes(log) == 4)
@@ -351,6 +365,10 @@ async fn webhook_bodies_are_validated_and_admin_only() {
             "callback_url",
         ),
         (json!({ "callback_url": "not a url" }), "callback_url"),
+        (
+            json!({ "callback_url": "http://crm.example/hook" }),
+            "callback_url",
+        ),
         (
             json!({ "callback_url": "https://x.example", "template_group_id": 1 }),
             "template_group_id",
@@ -480,4 +498,43 @@ async fn deleting_a_contract_notifies_contract_delete() {
     assert_eq!(log[0].contract_id, id);
     let (status, _) = api.get(&format!("/contracts/{id}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// Creates a contract and publishes it (creating alone emits no documented event).
+async fn create_and_publish(api: &Api) -> i64 {
+    let id = api.create(api.draft(seed::TEMPLATE_PLAIN)).await["id"]
+        .as_i64()
+        .unwrap();
+    let (status, body) = api.publish(id).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    id
+}
+
+/// The delivery log is bounded too: with room for 2 entries, 4 attempts leave the last 2.
+#[tokio::test]
+async fn the_delivery_log_keeps_only_the_newest_entries() {
+    let receiver = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&receiver)
+        .await;
+    let api = Api::with(
+        OneflowSandbox::builder()
+            .delivery_config(DeliveryConfig::immediate().with_max_attempts(4))
+            .log_capacity(2)
+            .start()
+            .await
+            .unwrap(),
+    )
+    .await;
+    register(&api, &receiver, json!({})).await;
+    create_and_publish(&api).await;
+    let log = api
+        .sandbox
+        .wait_for_deliveries(|log| log.iter().any(|d| d.gave_up))
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 2);
+    assert!(log[1].gave_up && !log[0].gave_up);
+    assert_eq!(receiver.received_requests().await.unwrap().len(), 4);
 }

@@ -37,6 +37,7 @@ async fn problem_body_becomes_a_typed_api_error() {
     let server = server().await;
     Mock::given(method("GET"))
         .and(path("/v1/contracts/1"))
+        // Shape of the problem-body example on developer.oneflow.com ("Handling errors").
         .respond_with(json(404, include_str!("fixtures/problem_404.json")))
         .expect(1)
         .mount(&server)
@@ -171,12 +172,40 @@ async fn decode_errors_name_the_json_path() {
     assert!(std::error::Error::source(&err).is_some());
 }
 
+/// Oneflow documents no `Retry-After` and a 5-minute window: a bare 429 is surfaced at once
+/// as `RateLimited` (one request, no quota burnt on quick retries), with the `info` kept.
 #[tokio::test]
-async fn rate_limit_then_success_is_retried() {
+async fn rate_limit_without_retry_after_is_surfaced_at_once() {
     let server = server().await;
     Mock::given(method("GET"))
         .and(path("/v1/contracts/3012345"))
+        // Shape of the 429 example on developer.oneflow.com's API rate limit page.
         .respond_with(json(429, include_str!("fixtures/problem_429.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = instant_retries(&server, 4)
+        .contracts()
+        .get(ContractId(3012345))
+        .await
+        .unwrap_err();
+    match &err {
+        Error::RateLimited {
+            retry_after: None,
+            problem,
+        } => assert!(problem.info().is_some_and(|i| i.starts_with("https://"))),
+        other => panic!("expected RateLimited, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn rate_limit_with_retry_after_then_success_is_retried() {
+    let server = server().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/contracts/3012345"))
+        .respond_with(
+            json(429, include_str!("fixtures/problem_429.json")).insert_header("retry-after", "0"),
+        )
         .up_to_n_times(2)
         .expect(2)
         .with_priority(1)
@@ -627,7 +656,8 @@ async fn timeouts_are_transport_errors_retried_for_gets_only() {
     }
     assert!(err.is_retryable());
     assert!(err.to_string().contains("timeout"));
-    let draft = oneflow_client::webhooks::WebhookDraft::new("https://crm.ourco.example/hook");
+    let draft = oneflow_client::webhooks::WebhookDraft::new("https://crm.ourco.example/hook")
+        .sign_key("s3cret-sign-key");
     let err = client.webhooks().create(&draft).await.unwrap_err();
     assert!(matches!(err, Error::Transport(_)));
 }

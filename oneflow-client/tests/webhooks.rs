@@ -13,6 +13,8 @@ use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
 const SIGN_KEY: &str = "super-secret-sign-key";
+/// Shaped as the "Current" delivery example on developer.oneflow.com's webhooks page (the
+/// `callback_id` is the documented one; events and signature are ours).
 const DELIVERY: &str = include_str!("fixtures/webhook_delivery.json");
 
 fn draft() -> WebhookDraft {
@@ -82,7 +84,11 @@ async fn create_validates_callback_url_locally() {
         })
     ));
     let err = webhooks
-        .create(&WebhookDraft::new("https://x.example/h").filter(WebhookFilter::new(vec![])))
+        .create(
+            &WebhookDraft::new("https://x.example/h")
+                .sign_key(SIGN_KEY)
+                .filter(WebhookFilter::new(vec![])),
+        )
         .await
         .unwrap_err();
     assert!(matches!(
@@ -135,7 +141,7 @@ async fn get_update_delete() {
     Mock::given(method("PUT"))
         .and(path("/v1/webhooks/9901"))
         .and(body_json(
-            json!({"callback_url": "https://crm.ourco.example/v2/hook", "sign_key": null,
+            json!({"callback_url": "https://crm.ourco.example/v2/hook", "sign_key": SIGN_KEY,
                               "template_group_id": null, "filters": null}),
         ))
         .respond_with(json(200, include_str!("fixtures/webhook.json")))
@@ -157,7 +163,7 @@ async fn get_update_delete() {
     webhooks
         .update(
             WebhookId(9901),
-            &WebhookDraft::new("https://crm.ourco.example/v2/hook"),
+            &WebhookDraft::new("https://crm.ourco.example/v2/hook").sign_key(SIGN_KEY),
         )
         .await
         .unwrap();

@@ -61,6 +61,7 @@ pub(crate) fn update_one_request(
         format!("contracts/{contract}/data_fields/{segment}"),
     )
     .json(&ValueBody { value })
+    .map(ApiRequest::requires_acting_user)
 }
 
 impl DataFieldsHandler {
@@ -92,7 +93,8 @@ impl DataFieldsHandler {
         )
         .json(&BulkBody {
             data_fields: updates,
-        })?;
+        })?
+        .requires_acting_user();
         let (status, body) = self.client.execute_bytes(&req).await?;
         Ok(decode_page(status, &body)?.data)
     }

@@ -35,12 +35,16 @@ impl Client {
 
 pub(crate) fn create_request(draft: &ContractDraft) -> Result<ApiRequest> {
     draft.validate()?;
-    ApiRequest::post("contracts/create", "contracts/create").json(draft)
+    Ok(ApiRequest::post("contracts/create", "contracts/create")
+        .json(draft)?
+        .requires_acting_user())
 }
 
 pub(crate) fn update_request(id: ContractId, update: &ContractUpdate) -> Result<ApiRequest> {
     update.validate()?;
-    ApiRequest::put("contracts/{id}", format!("contracts/{id}")).json(update)
+    Ok(ApiRequest::put("contracts/{id}", format!("contracts/{id}"))
+        .json(update)?
+        .requires_acting_user())
 }
 
 pub(crate) fn publish_request(id: ContractId, message: &PublishMessage) -> Result<ApiRequest> {
@@ -195,7 +199,7 @@ mod tests {
         assert!(req.is_idempotent());
         assert_eq!(req.json_body().unwrap()["_private"]["name"], "n");
         assert!(
-            update_request(ContractId(9), &ContractUpdate::new().name("n".repeat(101))).is_err()
+            update_request(ContractId(9), &ContractUpdate::new().name("n".repeat(131))).is_err()
         );
     }
 

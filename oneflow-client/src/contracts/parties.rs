@@ -126,7 +126,8 @@ impl ParticipantsHandler {
             "contracts/{id}/parties/{party_id}/participants",
             self.base(),
         )
-        .json(participant)?;
+        .json(participant)?
+        .requires_acting_user();
         self.client.execute(req).await
     }
 
@@ -141,7 +142,8 @@ impl ParticipantsHandler {
             "contracts/{id}/parties/{party_id}/participants/{participant_id}",
             format!("{}/{participant}", self.base()),
         )
-        .json(changes)?;
+        .json(changes)?
+        .requires_acting_user();
         self.client.execute(req).await
     }
 

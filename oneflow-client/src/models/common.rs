@@ -14,11 +14,29 @@ where
 }
 
 /// A hyperlink (`{"href": "..."}`).
+///
+/// Oneflow's links reference documents an absent resource as `{"href": null}` (the first
+/// page's `previous`, the last page's `next`), so `href` is optional.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Link {
-    /// The target URL.
-    pub href: String,
+    /// The target URL; `None` when Oneflow sends `{"href": null}` (no such resource).
+    #[serde(default)]
+    pub href: Option<String>,
+}
+
+impl Link {
+    /// A link to `href`.
+    pub fn new(href: impl Into<String>) -> Self {
+        Link {
+            href: Some(href.into()),
+        }
+    }
+
+    /// The target URL, if there is one.
+    pub fn href(&self) -> Option<&str> {
+        self.href.as_deref()
+    }
 }
 
 /// The `_links` object of a resource or a page.
@@ -37,6 +55,24 @@ pub struct Links {
     /// Any other links (e.g. `template_type` on a data field).
     #[serde(flatten)]
     pub other: BTreeMap<String, serde_json::Value>,
+}
+
+impl Links {
+    /// The next page's URL; `None` when `next` is absent, `null` or `{"href": null}`.
+    pub fn next_href(&self) -> Option<&str> {
+        self.next.as_ref().and_then(Link::href)
+    }
+
+    /// The previous page's URL; `None` when `previous` is absent, `null` or
+    /// `{"href": null}`.
+    pub fn previous_href(&self) -> Option<&str> {
+        self.previous.as_ref().and_then(Link::href)
+    }
+
+    /// Whether `next` is the documented end marker `{"href": null}`.
+    pub(crate) fn next_is_null(&self) -> bool {
+        self.next.as_ref().is_some_and(|l| l.href.is_none())
+    }
 }
 
 /// Permissions object (`_permissions`), e.g. `{"contract:update": true}`.

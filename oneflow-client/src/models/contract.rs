@@ -150,9 +150,6 @@ pub struct Contract {
     /// When the signing period expires.
     #[serde(default, with = "timestamp::option")]
     pub signing_period_expiry_time: Option<Timestamp>,
-    /// Creation time (where sent at top level).
-    #[serde(default, with = "timestamp::option")]
-    pub created_time: Option<Timestamp>,
     /// Last update time.
     #[serde(default, with = "timestamp::option")]
     pub updated_time: Option<Timestamp>,
@@ -163,7 +160,7 @@ pub struct Contract {
         deserialize_with = "super::common::null_as_default"
     )]
     pub private: ContractPrivate,
-    /// Template, template type, owner-side times.
+    /// Template, template type and the creation time (`_private_ownerside.created_time`).
     #[serde(
         default,
         rename = "_private_ownerside",
@@ -201,13 +198,32 @@ pub struct Contract {
     /// Tags (kept as JSON).
     #[serde(default, deserialize_with = "super::common::null_as_default")]
     pub tags: Vec<serde_json::Value>,
-    /// Links.
+    /// Attachments in the contract (`attachment_file_groups`; item shape not documented in
+    /// what we saw, kept as JSON).
+    #[serde(default, deserialize_with = "super::common::null_as_default")]
+    pub attachment_file_groups: Vec<serde_json::Value>,
+    /// Expanded-PDF sections of the contract (`pdf_file_groups`; item shape kept as JSON).
+    #[serde(default, deserialize_with = "super::common::null_as_default")]
+    pub pdf_file_groups: Vec<serde_json::Value>,
+    /// Linked contracts (the contract model's `links` array; item shape kept as JSON).
+    /// Not to be confused with [`resource_links`](Self::resource_links) (`_links`).
+    #[serde(
+        default,
+        rename = "links",
+        deserialize_with = "super::common::null_as_default"
+    )]
+    pub linked_contracts: Vec<serde_json::Value>,
+    /// Links to this contract's endpoints (`_links`).
     #[serde(
         default,
         rename = "_links",
         deserialize_with = "super::common::null_as_default"
     )]
-    pub links: Links,
+    pub resource_links: Links,
+    /// Attributes this model does not name (Oneflow adds attributes over time), kept as
+    /// JSON instead of being dropped.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Contract {
@@ -219,6 +235,12 @@ impl Contract {
     /// The workspace (`_private.workspace_id`).
     pub fn workspace_id(&self) -> Option<WorkspaceId> {
         self.private.workspace_id
+    }
+
+    /// When the contract was created (`_private_ownerside.created_time`; the contract model
+    /// has no top-level creation time).
+    pub fn created_time(&self) -> Option<Timestamp> {
+        self.private_ownerside.created_time
     }
 
     /// The template (`_private_ownerside.template_id`).

@@ -22,8 +22,11 @@ pub const MAX_PARTIES: usize = 40;
 pub const MAX_PARTICIPANTS: usize = 40;
 /// Maximum owner-side participants.
 pub const MAX_OWNER_PARTICIPANTS: usize = 29;
-/// Maximum length of party, participant and contract names (characters).
+/// Maximum length of party and participant names and participant titles (characters).
 pub const MAX_NAME_LEN: usize = 100;
+/// Maximum length of a contract name (characters; the create-a-contract reference
+/// documents 0–130).
+pub const MAX_CONTRACT_NAME_LEN: usize = 130;
 /// Maximum length of a data field value (characters).
 pub const MAX_DATA_FIELD_VALUE_LEN: usize = 1024;
 /// Maximum length of identification numbers.
@@ -202,10 +205,14 @@ impl ParticipantDraft {
         self
     }
 
-    /// Checks the participant; `index` is used in error messages, `owner_side` makes the
-    /// e-mail mandatory and the name optional.
+    /// Checks the participant; `index` is used in error messages. `owner_side` makes the
+    /// e-mail mandatory and the name optional; a counterparty participant (`owner_side ==
+    /// false`) must have a `delivery_channel`.
     pub fn validate(&self, index: usize, owner_side: bool) -> Result<(), InvalidInput> {
         check_name("participant name", &self.name, !owner_side)?;
+        if !owner_side && self.delivery_channel.is_none() {
+            return Err(InvalidInput::DeliveryChannelRequired { index });
+        }
         if let Some(t) = &self.title {
             check_len("participant title", t, MAX_NAME_LEN)?;
         }
@@ -471,7 +478,7 @@ pub struct ContractDraft {
     pub workspace_id: WorkspaceId,
     /// Template to copy.
     pub template_id: TemplateId,
-    /// Contract name (≤ 100 characters).
+    /// Contract name (≤ [`MAX_CONTRACT_NAME_LEN`] = 130 characters).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Counterparties.
@@ -535,7 +542,7 @@ impl ContractDraft {
     /// Checks Oneflow's documented limits (parties, participants, names, values, contact details).
     pub fn validate(&self) -> Result<(), InvalidInput> {
         if let Some(n) = &self.name {
-            check_len("contract name", n, MAX_NAME_LEN)?;
+            check_len("contract name", n, MAX_CONTRACT_NAME_LEN)?;
         }
         let owner = self.my_party.as_ref().map_or(0, |m| m.participants.len());
         let parties = self.parties.len() + usize::from(self.my_party.is_some());
@@ -575,10 +582,11 @@ impl ContractDraft {
     }
 }
 
-/// How long a published contract can be signed (`signing_period_expiration`).
+/// How long a published contract can be signed (`_private.signing_period_expiration`).
 ///
-/// The field names for the days/date variants are not confirmed by Oneflow's public docs
-/// (`days`, `date` are used here).
+/// Wire form: `{"type": "never"}`, `{"type": "days_after_publish",
+/// "expire_days_after_publish": N}` or `{"type": "fixed_date", "expire_date": "YYYY-MM-DD"}`
+/// (names from the update-a-contract-by-id reference and public callers; see FIDELITY.md).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[non_exhaustive]
@@ -587,12 +595,14 @@ pub enum SigningPeriod {
     Never,
     /// Expires a number of days after publishing (only while in draft).
     DaysAfterPublish {
-        /// Days.
+        /// Days (`expire_days_after_publish`).
+        #[serde(rename = "expire_days_after_publish")]
         days: u32,
     },
     /// Expires on a date.
     FixedDate {
-        /// The date (`%Y-%m-%d`).
+        /// The date (`expire_date`, `%Y-%m-%d`).
+        #[serde(rename = "expire_date")]
         date: NaiveDate,
     },
 }
@@ -663,7 +673,7 @@ impl ContractUpdate {
     /// Checks the name length.
     pub fn validate(&self) -> Result<(), InvalidInput> {
         if let Some(n) = &self.private.name {
-            check_len("contract name", n, MAX_NAME_LEN)?;
+            check_len("contract name", n, MAX_CONTRACT_NAME_LEN)?;
         }
         Ok(())
     }
@@ -878,7 +888,7 @@ mod tests {
 
     #[test]
     fn names_values_and_contact_details() {
-        let d = draft().name("x".repeat(101));
+        let d = draft().name("x".repeat(131));
         assert!(matches!(
             d.validate(),
             Err(InvalidInput::TooLong {
@@ -908,9 +918,24 @@ mod tests {
         assert_eq!(d.validate(), Err(InvalidInput::EmailRequired { index: 0 }));
         let p = ParticipantDraft::new("No Phone")
             .email("a@b.c")
+            .delivery_channel(DeliveryChannel::Email)
             .two_step_authentication(TwoStepAuthenticationMethod::Sms);
         let d = draft().party(CompanyPartyDraft::new("Acme").participant(p));
         assert_eq!(d.validate(), Err(InvalidInput::PhoneRequired { index: 0 }));
+        // Counterparty participants need a delivery channel; owner-side ones do not.
+        let p = ParticipantDraft::new("No Channel").email("a@b.c");
+        let d = draft().party(
+            CompanyPartyDraft::new("Acme")
+                .participant(signer(0))
+                .participant(p),
+        );
+        assert_eq!(
+            d.validate(),
+            Err(InvalidInput::DeliveryChannelRequired { index: 1 })
+        );
+        let d = draft()
+            .my_party(MyPartyDraft::new().participant(ParticipantDraft::user("me@ourco.example")));
+        assert_eq!(d.validate(), Ok(()));
         let d = draft()
             .party(CompanyPartyDraft::new("Acme").participant(signer(0).name("n".repeat(101))));
         assert!(matches!(
@@ -950,7 +975,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             v["_private"]["signing_period_expiration"],
-            serde_json::json!({"type": "days_after_publish", "days": 30})
+            serde_json::json!({"type": "days_after_publish", "expire_days_after_publish": 30})
         );
     }
 }

@@ -239,7 +239,8 @@ string_enum! {
 string_enum! {
     /// Type of a contract event or webhook event (`subject[:attribute]:verb`).
     EventType {
-        /// Contract created.
+        /// Contract created. Not in Oneflow's webhook-type list (seen only in third-party
+        /// code); kept so such a value still reads, but do not filter on it.
         ContractCreate = "contract:create",
         /// Content changed after sending.
         ContractContentUpdate = "contract:content_update",

@@ -43,12 +43,42 @@ impl WebhookFilterRule {
 }
 
 /// A filter: all of its rules (1–2) must match.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Reading accepts both forms seen in public sources: the documented object
+/// `{"filter_rules": [...]}` and a plain event-type string such as `"contract:sign"`
+/// (Oneflow's own connector), which reads as one `EVENT_TYPE` rule with that value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct WebhookFilter {
     /// The rules.
-    #[serde(default)]
     pub filter_rules: Vec<WebhookFilterRule>,
+}
+
+impl<'de> Deserialize<'de> for WebhookFilter {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Object {
+            #[serde(default, deserialize_with = "null_as_empty")]
+            filter_rules: Vec<WebhookFilterRule>,
+        }
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Form {
+            EventType(String),
+            Object(Object),
+        }
+        Ok(match Form::deserialize(d)? {
+            Form::EventType(event) => WebhookFilter {
+                filter_rules: vec![WebhookFilterRule {
+                    rule_type: WebhookFilterRuleType::EventType,
+                    values: vec![serde_json::Value::String(event)],
+                }],
+            },
+            Form::Object(o) => WebhookFilter {
+                filter_rules: o.filter_rules,
+            },
+        })
+    }
 }
 
 impl WebhookFilter {

@@ -171,12 +171,22 @@ pub enum SandboxError {
     },
     /// A `wait_for_*` call did not see its condition within the safety-net timeout.
     Timeout(std::time::Duration),
+    /// The bind address is not a loopback address and
+    /// [`SandboxBuilder::allow_non_loopback_bind`](super::SandboxBuilder::allow_non_loopback_bind)
+    /// was not set: the sandbox accepts a fixed, published token and must not be reachable
+    /// from other machines by accident.
+    NonLoopbackBind(std::net::SocketAddr),
 }
 
 impl fmt::Display for SandboxError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Bind(_) => write!(f, "could not bind the sandbox listener on 127.0.0.1"),
+            Self::Bind(_) => write!(f, "could not bind the sandbox listener"),
+            Self::NonLoopbackBind(addr) => write!(
+                f,
+                "refusing to bind the sandbox to non-loopback address {addr} \
+                 (opt in with allow_non_loopback_bind)"
+            ),
             Self::HttpClient(_) => write!(f, "could not build the webhook delivery HTTP client"),
             Self::InvalidSeed(why) => write!(f, "invalid sandbox seed: {why}"),
             Self::ContractNotFound(id) => write!(f, "contract {id} does not exist"),

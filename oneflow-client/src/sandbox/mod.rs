@@ -61,16 +61,21 @@
 //! * Logs: [`requests`](OneflowSandbox::requests) (method, path, query, acting e-mail,
 //!   status; never the token) and [`deliveries`](OneflowSandbox::deliveries) (every webhook
 //!   attempt), plus [`wait_for_deliveries`](OneflowSandbox::wait_for_deliveries) to await
-//!   progress without sleeping.
+//!   progress without sleeping. Both logs keep at most [`LOG_CAPACITY`] entries (or
+//!   [`SandboxBuilder::log_capacity`]) and drop the oldest when full.
+//! * Binding: loopback only; a non-loopback [`SandboxBuilder::bind_addr`] is refused unless
+//!   [`SandboxBuilder::allow_non_loopback_bind`] is set.
 //! * Webhook delivery: [`DeliveryConfig`] (retry gaps, attempts, timeout, duplicate and
 //!   reorder switches), settable on the builder or at run time.
 //!
 //! # Faithful vs simplified
 //!
 //! Faithful to the reference notes: paths and methods; the `x-oneflow-api-token` check and
-//! `x-oneflow-user-email` (must be an active user; absent = anonymous admin); the problem
+//! `x-oneflow-user-email` (must be an active user; absent = anonymous admin, except on the
+//! writes whose reference marks it required — create/update contract, create/update
+//! participant, data-field updates — which answer 400); the problem
 //! body with seven-digit `error_code`s; pagination bounds (`limit` 1–100, `offset` 0–19 900)
-//! and `_links`; template filters (`extension_type` that matches no template type is a 400,
+//! and `_links` (a missing page is `{"href": null}`); template filters (`extension_type` that matches no template type is a 400,
 //! `filter[active]` omitted = active only, `true`/`false`, empty = both); contract creation
 //! rules (workspace/template pairing, active template, parties and participants, options
 //! offered by the template, e-mail/phone requirements, data-field custom ids of the template
@@ -95,13 +100,18 @@
 //! details of the real API were decided as follows: `delivery_channel`, `sign_method` and the
 //! two-step method default to the template's preferred option (`none` for two-step); individual
 //! parties take their person in `participant`; `signing_period_expiration` is
-//! `{"type": "never"}`, `{"type": "days_after_publish", "days": N}` or
-//! `{"type": "fixed_date", "date": "YYYY-MM-DD"}`; an upload to a template without the needed
+//! `{"type": "never"}`, `{"type": "days_after_publish", "expire_days_after_publish": N}`
+//! or `{"type": "fixed_date", "expire_date": "YYYY-MM-DD"}` (other keys such as `days` are
+//! refused); an upload to a template without the needed
 //! section is a 409; a file larger than 25 MiB is a 413. `GET /contracts` accepts
 //! `filter[state]` (or `state`), `filter[workspace_ids]`, `filter[contract_ids]` (or
 //! `filter[ids]`), `filter[data_field_match]` and `sort`; other filters are ignored. The
 //! request log only records requests whose response was sent (a client that gave up during
 //! a [`Fault::Timeout`] leaves no entry, although the request took effect).
+
+/// Default number of entries the request log and the delivery log each keep; when a log is
+/// full its oldest entry is dropped (see [`SandboxBuilder::log_capacity`]).
+pub const LOG_CAPACITY: usize = 10_000;
 
 mod errors;
 mod faults;
@@ -156,7 +166,8 @@ pub(crate) struct Shared {
     world: Mutex<World>,
     token: String,
     faults: Mutex<FaultQueue>,
-    requests: Mutex<Vec<RequestRecord>>,
+    requests: Mutex<std::collections::VecDeque<RequestRecord>>,
+    log_capacity: usize,
     deliverer: Arc<Deliverer>,
     outbox: mpsc::UnboundedSender<Vec<Notification>>,
     nonce: u64,
@@ -317,6 +328,9 @@ impl OneflowSandbox {
     }
 
     pub(crate) async fn start_with(builder: SandboxBuilder) -> Result<Self, SandboxError> {
+        if !builder.bind.ip().is_loopback() && !builder.allow_non_loopback {
+            return Err(SandboxError::NonLoopbackBind(builder.bind));
+        }
         let listener = tokio::net::TcpListener::bind(builder.bind)
             .await
             .map_err(SandboxError::Bind)?;
@@ -327,13 +341,18 @@ impl OneflowSandbox {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(SandboxError::HttpClient)?;
-        let deliverer = Arc::new(Deliverer::new(builder.delivery.clone(), http));
+        let deliverer = Arc::new(Deliverer::new(
+            builder.delivery.clone(),
+            http,
+            builder.log_capacity,
+        ));
         let (outbox, inbox) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             world: Mutex::new(world),
             token: builder.api_token.clone(),
             faults: Mutex::new(FaultQueue::default()),
-            requests: Mutex::new(Vec::new()),
+            requests: Mutex::new(std::collections::VecDeque::new()),
+            log_capacity: builder.log_capacity,
             deliverer: deliverer.clone(),
             outbox,
             nonce: rand::random(),
@@ -512,9 +531,10 @@ impl OneflowSandbox {
         lock(&self.shared.faults).clear();
     }
 
-    /// Every request answered so far, oldest first.
+    /// The requests answered so far, oldest first (at most the log capacity, see
+    /// [`SandboxBuilder::log_capacity`]; older entries are dropped).
     pub fn requests(&self) -> Vec<RequestRecord> {
-        lock(&self.shared.requests).clone()
+        lock(&self.shared.requests).iter().cloned().collect()
     }
 
     /// Forget the request log.
@@ -522,7 +542,8 @@ impl OneflowSandbox {
         lock(&self.shared.requests).clear();
     }
 
-    /// Every webhook delivery attempt so far, in the order they finished.
+    /// The webhook delivery attempts so far, in the order they finished (at most the log
+    /// capacity; older entries are dropped).
     pub fn deliveries(&self) -> Vec<DeliveryRecord> {
         self.shared.deliverer.log.snapshot()
     }

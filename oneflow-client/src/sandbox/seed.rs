@@ -294,6 +294,8 @@ pub struct SandboxBuilder {
     pub(crate) templates: Vec<SeedTemplate>,
     pub(crate) delivery: DeliveryConfig,
     pub(crate) bind: SocketAddr,
+    pub(crate) allow_non_loopback: bool,
+    pub(crate) log_capacity: usize,
 }
 
 impl fmt::Debug for SandboxBuilder {
@@ -366,6 +368,8 @@ impl Default for SandboxBuilder {
             ],
             delivery: DeliveryConfig::default(),
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            allow_non_loopback: false,
+            log_capacity: super::LOG_CAPACITY,
         }
     }
 }
@@ -423,10 +427,26 @@ impl SandboxBuilder {
     }
 
     /// Listen on this address instead of `127.0.0.1:0` (a random loopback port), e.g. a
-    /// fixed port for a standalone sandbox. Use a loopback address: the base URL is built
-    /// from the bound address.
+    /// fixed port for a standalone sandbox. A non-loopback address is refused at start
+    /// ([`SandboxError::NonLoopbackBind`](super::SandboxError::NonLoopbackBind)) unless
+    /// [`allow_non_loopback_bind`](Self::allow_non_loopback_bind) is set.
     pub fn bind_addr(mut self, addr: SocketAddr) -> Self {
         self.bind = addr;
+        self
+    }
+
+    /// Allow a non-loopback bind address. The sandbox accepts a published token and acts on
+    /// it, so only do this on an isolated network.
+    pub fn allow_non_loopback_bind(mut self, allow: bool) -> Self {
+        self.allow_non_loopback = allow;
+        self
+    }
+
+    /// How many entries the request log and the delivery log each keep (default
+    /// [`LOG_CAPACITY`](super::LOG_CAPACITY), minimum 1); when full, the oldest entry is
+    /// dropped.
+    pub fn log_capacity(mut self, entries: usize) -> Self {
+        self.log_capacity = entries.max(1);
         self
     }
 

@@ -832,7 +832,6 @@ impl World {
                 "template_id": c.template_id,
                 "template_type_id": c.template_type_id,
                 "created_time": fmt_time(&c.created),
-                "updated_time": fmt_time(&c.updated),
             },
             "_permissions": {
                 "contract:update": c.state == "draft",
@@ -850,7 +849,6 @@ impl World {
             "links": [],
             "lifecycle_settings": null,
             "lifecycle_state": null,
-            "created_time": fmt_time(&c.created),
             "updated_time": fmt_time(&c.updated),
             "state_updated_time": fmt_time(&c.state_updated),
             "published_time": opt_time(c.published.as_ref()),

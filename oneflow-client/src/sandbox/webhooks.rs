@@ -260,25 +260,33 @@ pub(crate) fn notifications(world: &mut World, nonce: u64, seq: &mut u64) -> Vec
 
 /// The delivery log plus a version counter tests can await.
 pub(crate) struct DeliveryLog {
-    records: Mutex<Vec<DeliveryRecord>>,
+    records: Mutex<std::collections::VecDeque<DeliveryRecord>>,
+    capacity: usize,
     version: watch::Sender<u64>,
 }
 
 impl DeliveryLog {
-    pub(crate) fn new() -> Self {
+    /// A log keeping at most `capacity` records (the oldest is dropped when full).
+    pub(crate) fn new(capacity: usize) -> Self {
         Self {
-            records: Mutex::new(Vec::new()),
+            records: Mutex::new(std::collections::VecDeque::new()),
+            capacity: capacity.max(1),
             version: watch::Sender::new(0),
         }
     }
 
     fn push(&self, record: DeliveryRecord) {
-        lock(&self.records).push(record);
+        let mut records = lock(&self.records);
+        while records.len() >= self.capacity {
+            records.pop_front();
+        }
+        records.push_back(record);
+        drop(records);
         self.version.send_modify(|v| *v += 1);
     }
 
     pub(crate) fn snapshot(&self) -> Vec<DeliveryRecord> {
-        lock(&self.records).clone()
+        lock(&self.records).iter().cloned().collect()
     }
 
     pub(crate) fn subscribe(&self) -> watch::Receiver<u64> {
@@ -300,9 +308,9 @@ pub(crate) struct Deliverer {
 }
 
 impl Deliverer {
-    pub(crate) fn new(config: DeliveryConfig, http: reqwest::Client) -> Self {
+    pub(crate) fn new(config: DeliveryConfig, http: reqwest::Client, log_capacity: usize) -> Self {
         Self {
-            log: DeliveryLog::new(),
+            log: DeliveryLog::new(log_capacity),
             config: Mutex::new(config),
             http,
         }

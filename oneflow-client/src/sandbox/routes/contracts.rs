@@ -82,7 +82,7 @@ fn create_contract(w: &mut World, actor: &Actor, body: &Value) -> Result<i64, Pr
         },
     };
     if let Some(n) = name {
-        check_len(n, 0, 255, "name")?;
+        check_len(n, 0, 130, "name")?;
     }
     let value = match private.and_then(|p| p.get("value")) {
         None => Value::Null,
@@ -239,13 +239,9 @@ fn create_contract(w: &mut World, actor: &Actor, body: &Value) -> Result<i64, Pr
         events: Vec::new(),
     };
     w.contracts.insert(id, contract);
-    let ev_actor = w.event_actor(id, actor);
-    w.emit(
-        id,
-        "contract:create",
-        Some(ev_actor),
-        json!({ "subject": { "contract": { "id": id } } }),
-    );
+    // No event: `contract:create` is not in Oneflow's webhook-type list (the events and
+    // webhooks share that vocabulary), so creating a contract emits nothing.
+    let _ = actor;
     Ok(id)
 }
 
@@ -401,7 +397,7 @@ pub(super) async fn update(
             }
             if p.contains_key("name") {
                 let n = opt_str(p, "name", "_private")?.unwrap_or("");
-                check_len(n, 0, 255, "_private.name")?;
+                check_len(n, 0, 130, "_private.name")?;
                 name = Some(n.to_owned());
             }
             if let Some(v) = p.get("value") {
@@ -456,18 +452,23 @@ fn parse_expiration(v: &Value, state: &str) -> Result<Value, Problem> {
     let out = match kind {
         "never" => json!({ "type": "never" }),
         "days_after_publish" => {
-            let days = opt_i64(obj, "days", PATH)?
+            let days = opt_i64(obj, "expire_days_after_publish", PATH)?
                 .filter(|d| (1..=365).contains(d))
-                .ok_or_else(|| Problem::bad_param(&join(PATH, "days"), "is required, 1 to 365"))?;
-            json!({ "type": "days_after_publish", "days": days })
+                .ok_or_else(|| {
+                    Problem::bad_param(
+                        &join(PATH, "expire_days_after_publish"),
+                        "is required, 1 to 365",
+                    )
+                })?;
+            json!({ "type": "days_after_publish", "expire_days_after_publish": days })
         }
         "fixed_date" => {
-            let date = opt_str(obj, "date", PATH)?
+            let date = opt_str(obj, "expire_date", PATH)?
                 .filter(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok())
                 .ok_or_else(|| {
-                    Problem::bad_param(&join(PATH, "date"), "is required, format YYYY-MM-DD")
+                    Problem::bad_param(&join(PATH, "expire_date"), "is required, format YYYY-MM-DD")
                 })?;
-            json!({ "type": "fixed_date", "date": date })
+            json!({ "type": "fixed_date", "expire_date": date })
         }
         other => {
             return Err(Problem::bad_param(
@@ -576,12 +577,12 @@ pub(super) async fn publish(
         c.signing_period_expiry_time = match c.signing_period_expiration.get("type").and_then(Value::as_str) {
             Some("days_after_publish") => c
                 .signing_period_expiration
-                .get("days")
+                .get("expire_days_after_publish")
                 .and_then(Value::as_i64)
                 .map(|d| now + ChronoDuration::days(d)),
             Some("fixed_date") => c
                 .signing_period_expiration
-                .get("date")
+                .get("expire_date")
                 .and_then(Value::as_str)
                 .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
                 .and_then(|d| d.and_hms_opt(23, 59, 59))

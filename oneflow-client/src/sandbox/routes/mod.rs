@@ -178,13 +178,18 @@ async fn front(State(shared): State<Arc<Shared>>, mut req: Request, next: Next) 
     let status = response.status().as_u16();
     span.record("status", status);
     span.in_scope(|| tracing::debug!("handled"));
-    lock(&shared.requests).push(RequestRecord {
+    let mut requests = lock(&shared.requests);
+    while requests.len() >= shared.log_capacity {
+        requests.pop_front();
+    }
+    requests.push_back(RequestRecord {
         method,
         path,
         query,
         user_email,
         status,
     });
+    drop(requests);
     response
 }
 
@@ -230,6 +235,17 @@ async fn authenticate(State(shared): State<Arc<Shared>>, mut req: Request, next:
             }
         },
     };
+    if email.is_none() {
+        if let Some(call) = acting_user_required(req.method(), req.uri().path()) {
+            // Assumed answer (Oneflow documents the header as required on these calls but
+            // not the error): 400 naming the header in `parameter_problems`.
+            return Problem::bad_param(
+                EMAIL_HEADER,
+                format!("is required for {call}; the anonymous admin may not do this"),
+            )
+            .into_response();
+        }
+    }
     let actor: Result<Actor, Problem> = shared.read(|w| match &email {
         None => Ok(w.anonymous_actor()),
         Some(email) => match w.user_by_email(email) {
@@ -252,6 +268,28 @@ async fn authenticate(State(shared): State<Arc<Shared>>, mut req: Request, next:
             next.run(req).await
         }
         Err(problem) => problem.into_response(),
+    }
+}
+
+/// The calls whose Oneflow reference marks `x-oneflow-user-email` required (create and
+/// update a contract, create and update a participant, update data fields), by method and
+/// path below `/v1`; `None` for every other call.
+fn acting_user_required(method: &axum::http::Method, path: &str) -> Option<&'static str> {
+    use axum::http::Method;
+    let path = path.strip_prefix("/v1").unwrap_or(path);
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match (method, segments.as_slice()) {
+        (&Method::POST, ["contracts", "create"]) => Some("create a contract"),
+        (&Method::PUT, ["contracts", _]) => Some("update a contract"),
+        (&Method::POST, ["contracts", _, "parties", _, "participants"]) => {
+            Some("create a participant")
+        }
+        (&Method::PUT, ["contracts", _, "parties", _, "participants", _]) => {
+            Some("update a participant")
+        }
+        (&Method::PUT, ["contracts", _, "data_fields"])
+        | (&Method::PUT, ["contracts", _, "data_fields", _]) => Some("update data fields"),
+        _ => None,
     }
 }
 
@@ -346,7 +384,9 @@ fn to_usize(value: i64) -> usize {
     usize::try_from(value).unwrap_or(0)
 }
 
-/// Oneflow's list envelope: `{"count","data","_links":{"self","next"?,"previous"?}}`.
+/// Oneflow's list envelope: `{"count","data","_links":{"self","next","previous"}}`; as the
+/// links reference documents, a missing page is `{"href": null}` (first page's `previous`,
+/// last page's `next`).
 pub(crate) fn paginate(
     base: &str,
     path: &str,
@@ -358,7 +398,9 @@ pub(crate) fn paginate(
     if child && query.get("limit") == Some("all") {
         let count = items.len();
         let href = json!({ "href": format!("{base}{path}?{}", query.raw_without_paging("all")) });
-        return Ok(json!({ "count": count, "data": items, "_links": { "self": href } }));
+        let none = json!({ "href": null });
+        return Ok(json!({ "count": count, "data": items,
+            "_links": { "self": href, "next": none, "previous": none } }));
     }
     let (limit, offset) = query.paging()?;
     let count = items.len();
@@ -367,11 +409,16 @@ pub(crate) fn paginate(
         |o: usize| json!({ "href": format!("{base}{path}?{}", query.with_paging(limit, o)) });
     let mut links = serde_json::Map::new();
     links.insert("self".to_owned(), href(offset));
+    let none = json!({ "href": null });
     if offset + limit < count && offset + limit <= 19_900 {
         links.insert("next".to_owned(), href(offset + limit));
+    } else {
+        links.insert("next".to_owned(), none.clone());
     }
     if offset > 0 {
         links.insert("previous".to_owned(), href(offset.saturating_sub(limit)));
+    } else {
+        links.insert("previous".to_owned(), none);
     }
     Ok(json!({ "count": count, "data": data, "_links": links }))
 }

@@ -239,6 +239,14 @@ pub(super) fn counterparty_participant(
     now: Time,
 ) -> Result<Participant, Problem> {
     let patch = parse_patch(value, path)?;
+    // The create-a-contract and create-a-participant references mark `delivery_channel`
+    // required on counterparty participants: no template default is filled in.
+    if patch.delivery_channel.is_none() {
+        return Err(Problem::bad_param(
+            &join(path, "delivery_channel"),
+            "is required for counterparty participants",
+        ));
+    }
     let mut p = blank_participant(options, now);
     patch.apply(&mut p);
     p.updated = now;

@@ -35,8 +35,19 @@ fn parse_callback_url(raw: &str) -> Result<String, Problem> {
     check_len(raw, 1, 1000, "callback_url")?;
     let url = url::Url::parse(raw)
         .map_err(|_| Problem::bad_param("callback_url", "is not a valid URL"))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(Problem::bad_param("callback_url", "must be an http(s) URL"));
+    // Oneflow requires an HTTPS webhook URL; plain http is let through only for loopback
+    // receivers (tests), which Oneflow could never reach anyway.
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    if !(url.scheme() == "https" || (url.scheme() == "http" && loopback)) {
+        return Err(Problem::bad_param(
+            "callback_url",
+            "must be an https URL (http only for loopback receivers)",
+        ));
     }
     Ok(raw.to_owned())
 }
