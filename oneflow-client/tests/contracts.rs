@@ -276,8 +276,10 @@ async fn list_with_data_field_match_and_state() {
             "filter[data_field_match]",
             "superoffice_sale_id:4711",
         ))
-        .and(query_param("filter[state]", "pending,signed"))
-        .and(query_param("filter[workspace_ids]", "130406,130407"))
+        // developer.oneflow.com docs "filtering": `filter[states]=signed,pending`.
+        .and(query_param("filter[states]", "pending,signed"))
+        .and(query_param_is_missing("filter[state]"))
+        .and(query_param_is_missing("filter[workspace_ids]"))
         .and(query_param("sort", "state_updated_time"))
         .and(query_param("limit", "50"))
         .and(query_param("offset", "0"))
@@ -292,7 +294,6 @@ async fn list_with_data_field_match_and_state() {
         .data_field_match("superoffice_sale_id", "4711")
         .state(ContractState::Pending)
         .state(ContractState::Signed)
-        .workspace_ids([WorkspaceId(130406), WorkspaceId(130407)])
         .sort("state_updated_time")
         .limit(50)
         .send()
@@ -569,4 +570,74 @@ async fn events_list_and_get() {
     let one = events.get(EventId(2340)).await.unwrap();
     assert_eq!(one.event_type, EventType::DataFieldUpdate);
     assert_eq!(one.data.as_ref().unwrap()["changes"][0]["to"], "4711");
+}
+
+#[tokio::test]
+async fn published_time_range_uses_the_documented_pipe_form() {
+    use chrono::TimeZone;
+    let server = server().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/contracts"))
+        // docs "filtering": `?filter[published_time]=|2021-07-19T11:32:40%2B00:00`.
+        .and(query_param(
+            "filter[published_time]",
+            "|2021-07-19T11:32:40+0000",
+        ))
+        .respond_with(json(200, include_str!("fixtures/contracts_page.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let upper = chrono::Utc
+        .with_ymd_and_hms(2021, 7, 19, 11, 32, 40)
+        .unwrap();
+    let page = client(&server)
+        .contracts()
+        .list()
+        .published_time(oneflow_client::contracts::TimeRange::until(upper))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.count, 2);
+}
+
+#[tokio::test]
+async fn filters_that_would_return_everything_are_refused_locally() {
+    let server = server().await;
+    Mock::given(method("GET"))
+        .respond_with(json(200, include_str!("fixtures/contracts_page.json")))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let contracts = client(&server).contracts();
+    let empty_states = contracts.list().states([]).send().await.unwrap_err();
+    assert!(
+        matches!(
+            empty_states,
+            Error::InvalidInput(InvalidInput::Invalid {
+                field: "states filter",
+                ..
+            })
+        ),
+        "{empty_states:?}"
+    );
+    let open_range = contracts
+        .list()
+        .published_time(oneflow_client::contracts::TimeRange {
+            from: None,
+            to: None,
+        })
+        .to_request();
+    assert!(open_range.is_err());
+    let twice = contracts
+        .list()
+        .state(ContractState::Signed)
+        .filter("states", "pending")
+        .to_request();
+    assert!(twice.is_err(), "the same filter may not be sent twice");
+    let req = contracts
+        .list()
+        .states([ContractState::Signed, ContractState::Signed])
+        .to_request()
+        .unwrap();
+    assert_eq!(req.query_value("filter[states]"), Some("signed"));
 }

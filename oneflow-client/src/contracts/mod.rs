@@ -8,7 +8,7 @@ mod parties;
 
 pub use data_fields::DataFieldsHandler;
 pub use events::{EventsHandler, ListEvents};
-pub use list::ListContracts;
+pub use list::{ListContracts, TimeRange};
 pub use parties::{ParticipantsHandler, PartiesHandler};
 
 use crate::client::Client;
@@ -242,7 +242,7 @@ mod tests {
             .offset(20)
             .to_request()
             .unwrap();
-        assert_eq!(req.query_value("filter[state]"), Some("draft"));
+        assert_eq!(req.query_value("filter[states]"), Some("draft"));
         assert_eq!(req.query_value("limit"), Some("10"));
         assert_eq!(req.query_value("offset"), Some("20"));
         assert!(client.contracts().list().limit(101).to_request().is_err());

@@ -98,8 +98,9 @@
 //! `{"type": "never"}`, `{"type": "days_after_publish", "days": N}` or
 //! `{"type": "fixed_date", "date": "YYYY-MM-DD"}`; an upload to a template without the needed
 //! section is a 409; a file larger than 25 MiB is a 413. `GET /contracts` accepts
-//! `filter[state]` (or `state`), `filter[workspace_ids]`, `filter[contract_ids]` (or
-//! `filter[ids]`), `filter[data_field_match]` and `sort`; other filters are ignored. The
+//! `limit`, `offset`, `sort`, `filter[states]`, `filter[published_time]`,
+//! `filter[data_field_match]` and `filter[query]` (a case-insensitive match on the name),
+//! each at most once; any other parameter is a 400 naming it. The
 //! request log only records requests whose response was sent (a client that gave up during
 //! a [`Fault::Timeout`] leaves no entry, although the request took effect).
 

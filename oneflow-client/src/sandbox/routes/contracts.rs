@@ -7,7 +7,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use chrono::{Duration as ChronoDuration, NaiveDate, Utc};
+use chrono::{DateTime, Duration as ChronoDuration, NaiveDate, Utc};
 use serde_json::{json, Value};
 
 use super::input::{
@@ -303,6 +303,7 @@ pub(super) async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, Problem> {
     let q = QueryParams::parse(raw.as_deref())?;
+    check_list_params(&q)?;
     s.read(|w| {
         let data_match = match q.get("filter[data_field_match]") {
             None => None,
@@ -319,21 +320,31 @@ pub(super) async fn list(
                 Some((cid.to_owned(), value.to_owned()))
             }
         };
-        let states = match q.get("filter[state]").or_else(|| q.get("state")) {
+        let states = match q.get("filter[states]") {
             None => None,
             Some(raw) => {
-                let list: Vec<String> = raw.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
+                let list: Vec<String> = raw
+                    .split(',')
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                if list.is_empty() {
+                    return Err(Problem::bad_param("filter[states]", "must name at least one state"));
+                }
                 if let Some(bad) = list.iter().find(|s| !STATES.contains(&s.as_str())) {
-                    return Err(Problem::bad_param("filter[state]", format!("`{bad}` is not a contract state")));
+                    return Err(Problem::bad_param(
+                        "filter[states]",
+                        format!("`{bad}` is not a contract state"),
+                    ));
                 }
                 Some(list)
             }
         };
-        let workspaces = q.id_list("filter[workspace_ids]")?;
-        let ids = match q.id_list("filter[contract_ids]")? {
-            Some(ids) => Some(ids),
-            None => q.id_list("filter[ids]")?,
+        let published = match q.get("filter[published_time]") {
+            None => None,
+            Some(raw) => Some(parse_time_range("filter[published_time]", raw)?),
         };
+        let query = q.get("filter[query]").map(str::to_lowercase);
         let mut list: Vec<&Contract> = w
             .contracts
             .values()
@@ -343,8 +354,18 @@ pub(super) async fn list(
                 })
             })
             .filter(|c| states.as_ref().is_none_or(|s| s.contains(&c.state)))
-            .filter(|c| workspaces.as_ref().is_none_or(|ws| ws.contains(&c.workspace_id)))
-            .filter(|c| ids.as_ref().is_none_or(|ids| ids.contains(&c.id)))
+            .filter(|c| {
+                published.as_ref().is_none_or(|(from, to)| {
+                    c.published.is_some_and(|p| {
+                        from.is_none_or(|f| p >= f) && to.is_none_or(|t| p <= t)
+                    })
+                })
+            })
+            .filter(|c| {
+                query
+                    .as_ref()
+                    .is_none_or(|needle| c.name.to_lowercase().contains(needle.as_str()))
+            })
             .collect();
         if let Some(sort) = q.get("sort").filter(|s| !s.is_empty()) {
             let keys: Vec<&str> = sort.split(',').map(str::trim).collect();
@@ -373,6 +394,59 @@ pub(super) async fn list(
         let items = list.iter().map(|c| w.render_contract(c, &actor)).collect();
         paginate(&w.base, "/contracts", &q, items).map(Json)
     })
+}
+
+/// Query parameters `GET /contracts` understands: paging, `sort` and the filters whose names
+/// a public page shows. Anything else is refused (what Oneflow does is undocumented).
+const LIST_PARAMS: [&str; 7] = [
+    "limit",
+    "offset",
+    "sort",
+    "filter[states]",
+    "filter[published_time]",
+    "filter[data_field_match]",
+    "filter[query]",
+];
+
+fn check_list_params(q: &QueryParams) -> Result<(), Problem> {
+    let mut seen: Vec<&str> = Vec::new();
+    for key in q.keys() {
+        if !LIST_PARAMS.contains(&key) {
+            return Err(Problem::bad_param(key, "is not a parameter of this endpoint"));
+        }
+        if seen.contains(&key) {
+            return Err(Problem::bad_param(key, "may be given only once"));
+        }
+        seen.push(key);
+    }
+    Ok(())
+}
+
+/// `string(datetime_range)`: `<from>|<to>`, either side optional, each a `string(datetime)`
+/// (`+0000` or `+00:00` offsets); at most 60 characters.
+fn parse_time_range(
+    key: &str,
+    raw: &str,
+) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>), Problem> {
+    let bad = || Problem::bad_param(key, "must be `<from>|<to>` with at least one datetime");
+    if raw.chars().count() > 60 {
+        return Err(Problem::bad_param(key, "must be at most 60 characters"));
+    }
+    let (from, to) = raw.split_once('|').ok_or_else(bad)?;
+    let side = |s: &str| -> Result<Option<DateTime<Utc>>, Problem> {
+        if s.is_empty() {
+            return Ok(None);
+        }
+        DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%z")
+            .or_else(|_| DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%:z"))
+            .map(|d| Some(d.with_timezone(&Utc)))
+            .map_err(|_| bad())
+    };
+    let (from, to) = (side(from)?, side(to)?);
+    if from.is_none() && to.is_none() {
+        return Err(bad());
+    }
+    Ok((from, to))
 }
 
 pub(super) async fn update(

@@ -293,6 +293,11 @@ impl QueryParams {
         Ok(value)
     }
 
+    /// The parameter names in order (repeats included).
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &str> {
+        self.pairs.iter().map(|(k, _)| k.as_str())
+    }
+
     /// A comma-separated list of integers, e.g. `filter[workspace_ids]=1,2`.
     pub(crate) fn id_list(&self, key: &str) -> Result<Option<Vec<i64>>, Problem> {
         let Some(raw) = self.get(key) else {
