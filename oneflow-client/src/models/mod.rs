@@ -16,6 +16,7 @@ mod file;
 mod ids;
 mod party;
 mod product;
+mod tag;
 mod template;
 pub mod timestamp;
 mod user;
@@ -41,6 +42,8 @@ pub use ids::{
     AccountId, ContractId, DataFieldId, EventId, FileId, ParticipantId, PartyId, ProductGroupId,
     ProductId, TemplateId, TemplateTypeId, UserId, WebhookId, WorkspaceId,
 };
+pub use ids::{FolderId, TagId};
+pub use tag::TagRef;
 pub use party::{Participant, ParticipantOwnerside, Party, PartyOwnerside};
 pub use product::{Price, Product, ProductGroup, Quantity};
 pub use template::{Template, TemplateType, TemplateTypeInput, TemplateTypeSummary};

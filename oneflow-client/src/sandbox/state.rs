@@ -109,6 +109,7 @@ pub(crate) struct Participant {
     pub identification_number: Option<String>,
     pub signatory: bool,
     pub organizer: bool,
+    pub options: Option<Value>,
     pub delivery_channel: String,
     pub delivery_status: String,
     pub sign_method: String,
@@ -183,6 +184,7 @@ pub(crate) struct Contract {
     pub signing_period_expiration: Value,
     pub signing_period_expiry_time: Option<Time>,
     pub sign_order: Value,
+    pub tags: Vec<i64>,
     pub parties: Vec<Party>,
     pub data_fields: Vec<ContractField>,
     pub files: Vec<StoredFile>,
@@ -732,7 +734,7 @@ impl World {
     ) -> Value {
         json!({
             "_links": { "self": self.link(&format!("/contracts/{cid}/parties/{party_id}/participants/{}", p.id)) },
-            "_options": { "invite": p.delivery_channel != "none" },
+            "_options": p.options.clone().unwrap_or_else(|| json!({ "invite": p.delivery_channel != "none" })),
             "_permissions": { "contract:update": p.can_update },
             "_private_ownerside": {
                 "created_time": fmt_time(&p.created),
@@ -846,7 +848,7 @@ impl World {
             "product_groups": [],
             "attachment_file_groups": [],
             "pdf_file_groups": [],
-            "tags": [],
+            "tags": c.tags.iter().map(|id| json!({ "id": id })).collect::<Vec<Value>>(),
             "links": [],
             "lifecycle_settings": null,
             "lifecycle_state": null,

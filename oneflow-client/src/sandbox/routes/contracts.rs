@@ -84,9 +84,22 @@ fn create_contract(w: &mut World, actor: &Actor, body: &Value) -> Result<i64, Pr
     if let Some(n) = name {
         check_len(n, 0, 255, "name")?;
     }
-    let value = match private.and_then(|p| p.get("value")) {
+    // create-a-contract reference: `value` (deal size, object or null), `folder_id`
+    // (integer) and `tags` (array of tag objects) are top-level attributes.
+    let value = match obj.get("value") {
         None => Value::Null,
-        Some(v) => validate_value(v)?,
+        Some(v) => validate_value(v, "value")?,
+    };
+    // The sandbox has no folders and the contract model shows none: `folder_id` is only
+    // type-checked (assumed).
+    if let Some(v) = obj.get("folder_id").filter(|v| !v.is_null()) {
+        if v.as_i64().is_none_or(|id| id < 1) {
+            return Err(Problem::bad_param("folder_id", "must be a positive integer"));
+        }
+    }
+    let tags = match obj.get("tags") {
+        None => Vec::new(),
+        Some(v) => parse_tags(v)?,
     };
 
     // Counterparties.
@@ -121,13 +134,15 @@ fn create_contract(w: &mut World, actor: &Actor, body: &Value) -> Result<i64, Pr
             }
         }
     }
+    // The creator organizes unless a listed colleague is marked `organizer` (assumed).
+    let named_organizer = owner.iter().any(|p| p.organizer);
     if !owner.iter().any(|p| p.user_id == Some(actor.user_id)) {
         if let Some(mut creator) = creator_participant(w, actor, &options, now) {
-            creator.organizer = true;
+            creator.organizer = !named_organizer;
             owner.insert(0, creator);
         }
     } else if let Some(p) = owner.iter_mut().find(|p| p.user_id == Some(actor.user_id)) {
-        p.organizer = true;
+        p.organizer = p.organizer || !named_organizer;
     }
     if owner.len() > MAX_OWNER_PARTICIPANTS {
         return Err(Problem::bad_param(
@@ -233,6 +248,7 @@ fn create_contract(w: &mut World, actor: &Actor, body: &Value) -> Result<i64, Pr
         signing_period_expiration: json!({ "type": "never" }),
         signing_period_expiry_time: None,
         sign_order: Value::Null,
+        tags,
         parties: all_parties,
         data_fields,
         files: Vec::new(),
@@ -249,14 +265,32 @@ fn create_contract(w: &mut World, actor: &Actor, body: &Value) -> Result<i64, Pr
     Ok(id)
 }
 
-/// `_private.value`: `null` or `{"amount": "<decimal string>", "currency": "SEK"}`.
-fn validate_value(v: &Value) -> Result<Value, Problem> {
+/// `tags`: an array of `{"id": <tag id>}` objects, each tag at most once.
+fn parse_tags(v: &Value) -> Result<Vec<i64>, Problem> {
+    let list = v
+        .as_array()
+        .ok_or_else(|| Problem::bad_param("tags", "must be an array of tag objects"))?;
+    let mut ids = Vec::new();
+    for (i, item) in list.iter().enumerate() {
+        let path = format!("tags[{i}]");
+        let id = req_i64(object(item, &path)?, "id", &path)?;
+        if ids.contains(&id) {
+            return Err(Problem::bad_param(&join(&path, "id"), "is given twice"));
+        }
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+/// A contract value: `null` or `{"amount": "<decimal string>", "currency"?: "SEK"}` (the
+/// create-a-contract-with-a-contract-value tutorial sends the amount alone).
+fn validate_value(v: &Value, path: &str) -> Result<Value, Problem> {
     if v.is_null() {
         return Ok(Value::Null);
     }
-    let obj = object(v, "_private.value")?;
-    let amount = opt_str(obj, "amount", "_private.value")?
-        .ok_or_else(|| Problem::bad_param("_private.value.amount", "is required"))?;
+    let obj = object(v, path)?;
+    let amount = opt_str(obj, "amount", path)?
+        .ok_or_else(|| Problem::bad_param(&join(path, "amount"), "is required"))?;
     let ok = {
         let mut parts = amount.splitn(2, '.');
         let whole = parts.next().unwrap_or("");
@@ -268,15 +302,16 @@ fn validate_value(v: &Value) -> Result<Value, Problem> {
     };
     if !ok {
         return Err(Problem::bad_param(
-            "_private.value.amount",
+            &join(path, "amount"),
             "must be a decimal string with at most two decimals, e.g. \"1500.00\"",
         ));
     }
-    let currency = opt_str(obj, "currency", "_private.value")?
-        .ok_or_else(|| Problem::bad_param("_private.value.currency", "is required"))?;
+    let Some(currency) = opt_str(obj, "currency", path)? else {
+        return Ok(json!({ "amount": amount }));
+    };
     if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
         return Err(Problem::bad_param(
-            "_private.value.currency",
+            &join(path, "currency"),
             "must be an ISO 4217 code such as `SEK`",
         ));
     }
@@ -479,7 +514,7 @@ pub(super) async fn update(
                 name = Some(n.to_owned());
             }
             if let Some(v) = p.get("value") {
-                value = Some(validate_value(v)?);
+                value = Some(validate_value(v, "_private.value")?);
             }
             if let Some(exp) = p.get("signing_period_expiration") {
                 expiration = Some(parse_expiration(exp, &state)?);
@@ -490,12 +525,33 @@ pub(super) async fn update(
             Some(Value::Null) => Some(Value::Null),
             Some(v) => Some(parse_sign_order(c, v, &state)?),
         };
+        // update-a-contract-by-id reference: `tags` lists the tag ids to be left in the
+        // contract, so it can only keep or drop tags the contract has.
+        let tags = match obj.get("tags") {
+            None => None,
+            Some(v) => {
+                let keep = parse_tags(v)?;
+                if let Some(extra) = keep.iter().find(|t| !c.tags.contains(t)) {
+                    return Err(Problem::bad_param(
+                        "tags",
+                        format!("tag {extra} is not on the contract; `tags` can only keep tags"),
+                    ));
+                }
+                Some(keep)
+            }
+        };
         let c = w
             .contracts
             .get_mut(&id)
             .ok_or_else(|| contract_not_found(id))?;
-        let changed =
-            name.is_some() || value.is_some() || expiration.is_some() || sign_order.is_some();
+        let changed = name.is_some()
+            || value.is_some()
+            || expiration.is_some()
+            || sign_order.is_some()
+            || tags.is_some();
+        if let Some(t) = tags {
+            c.tags = t;
+        }
         if let Some(n) = name {
             c.name = n;
         }

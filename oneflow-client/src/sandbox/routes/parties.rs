@@ -113,6 +113,7 @@ fn blank_participant(options: &Options, now: Time) -> Participant {
         identification_number: None,
         signatory: false,
         organizer: false,
+        options: None,
         delivery_channel: first(&options.delivery_channels),
         delivery_status: "not_sent".to_owned(),
         sign_method: first(&options.sign_methods),
@@ -241,9 +242,25 @@ pub(super) fn counterparty_participant(
     let patch = parse_patch(value, path)?;
     let mut p = blank_participant(options, now);
     patch.apply(&mut p);
+    if creation_extras(&mut p, value, path)? {
+        return Err(Problem::bad_param(
+            &join(path, "organizer"),
+            "only a participant of your own party can be the organizer",
+        ));
+    }
     p.updated = now;
     validate(&p, options, path)?;
     Ok(p)
+}
+
+/// `organizer` (boolean, default false) and `_options` (object) from the
+/// create-a-participant reference; returns whether `organizer: true` was asked for.
+fn creation_extras(p: &mut Participant, value: &Value, path: &str) -> Result<bool, Problem> {
+    let obj = object(value, path)?;
+    if let Some(o) = opt_object(obj, "_options", path)? {
+        p.options = Some(Value::Object(o.clone()));
+    }
+    Ok(opt_bool(obj, "organizer", path)? == Some(true))
 }
 
 /// A new owner-side participant: must name an active user by e-mail.
@@ -277,6 +294,7 @@ pub(super) fn owner_participant(
         p.delivery_channel = "email".to_owned();
     }
     patch.apply(&mut p);
+    p.organizer = creation_extras(&mut p, value, path)?;
     p.email = Some(user.email.clone());
     p.updated = now;
     validate(&p, options, path)?;
