@@ -574,7 +574,10 @@ async fn contracts_are_found_by_the_documented_filters_only() {
     ] {
         let (status, body) = api.get(undocumented).await;
         assert_problem(status, &body, 400);
-        assert!(body["parameter_problems"].is_object(), "{undocumented}: {body}");
+        assert!(
+            body["parameter_problems"].is_object(),
+            "{undocumented}: {body}"
+        );
     }
     // Published-time ranges (`<from>|<to>`, docs "filtering").
     let (_, published) = api
@@ -588,9 +591,7 @@ async fn contracts_are_found_by_the_documented_filters_only() {
     assert_eq!(before["count"], 0, "{before}");
     let (status, body) = api.get("/contracts?filter[published_time]=|").await;
     assert_problem(status, &body, 400);
-    let (status, body) = api
-        .get("/contracts?filter[published_time]=yesterday")
-        .await;
+    let (status, body) = api.get("/contracts?filter[published_time]=yesterday").await;
     assert_problem(status, &body, 400);
     let (_, by_state) = api.get("/contracts?sort=-state").await;
     assert_eq!(by_state["data"][0]["state"], "pending");

@@ -65,16 +65,26 @@ async fn update_can_only_keep_tags_the_contract_has() {
     body["tags"] = json!([{ "id": 3 }, { "id": 5 }]);
     let id = api.create(body).await["id"].as_i64().unwrap();
     let (status, c) = api
-        .put(&format!("/contracts/{id}"), json!({ "tags": [{ "id": 5 }] }))
+        .put(
+            &format!("/contracts/{id}"),
+            json!({ "tags": [{ "id": 5 }] }),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{c}");
     assert_eq!(c["tags"], json!([{ "id": 5 }]));
     let (status, problem) = api
-        .put(&format!("/contracts/{id}"), json!({ "tags": [{ "id": 3 }] }))
+        .put(
+            &format!("/contracts/{id}"),
+            json!({ "tags": [{ "id": 3 }] }),
+        )
         .await;
     assert_problem(status, &problem, 400);
     let (_, c) = api.get(&format!("/contracts/{id}")).await;
-    assert_eq!(c["tags"], json!([{ "id": 5 }]), "a refused update changes nothing");
+    assert_eq!(
+        c["tags"],
+        json!([{ "id": 5 }]),
+        "a refused update changes nothing"
+    );
 }
 
 #[tokio::test]
@@ -142,4 +152,130 @@ async fn organizer_is_owner_side_only_and_options_are_echoed() {
         )
         .await;
     assert_problem(status, &problem, 400);
+}
+
+async fn product_sandbox() -> Api {
+    use oneflow_client::sandbox::{OneflowSandbox, SeedTemplate};
+    let sandbox = OneflowSandbox::builder()
+        .template(
+            SeedTemplate::new("Priced offer")
+                .workspace(seed::SALES_WORKSPACE)
+                .product_table(true),
+        )
+        .start()
+        .await
+        .unwrap();
+    Api::with(sandbox).await
+}
+
+#[tokio::test]
+async fn product_groups_list_and_products_follow_the_product_docs() {
+    let api = product_sandbox().await;
+    let (_, t) = api
+        .get(&format!("/templates/{}", api.template("Priced offer")))
+        .await;
+    assert_eq!(t["available_options"]["can_receive_products"], true);
+
+    // Without a product table, `product_groups` on create fails (create reference).
+    let mut body = api.draft(seed::TEMPLATE_PLAIN);
+    body["product_groups"] = json!([{ "products": [{ "name": "Licence" }] }]);
+    let (status, problem) = api.post("/contracts/create", body).await;
+    assert_problem(status, &problem, 400);
+
+    let mut body = api.draft("Priced offer");
+    body["product_groups"] = json!([{ "products": [
+        { "name": "Licence", "custom_id": "so-1",
+          "price_1": { "base_amount": { "amount": "100.00" }, "discount_percent": "10.000" },
+          "quantity": { "type": "quantity", "amount": 3 } }
+    ] }]);
+    let c = api.create(body).await;
+    let id = c["id"].as_i64().unwrap();
+    let (status, groups) = api.get(&format!("/contracts/{id}/product_groups")).await;
+    assert_eq!(status, StatusCode::OK, "{groups}");
+    assert_eq!(groups["count"], 1);
+    let group = groups["data"][0]["id"].as_i64().unwrap();
+    assert_eq!(groups["data"][0]["products"][0]["name"], "Licence");
+    assert_eq!(c["product_groups"], groups["data"]);
+
+    let products = format!("/contracts/{id}/product_groups/{group}/products");
+    let (status, after_add) = api
+        .post(
+            &products,
+            json!({ "name": "Support", "custom_id": "so-2",
+                    "quantity": { "type": "single_choice", "amount": 1 } }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{after_add}");
+    let added = after_add["product_groups"][0]["products"][1].clone();
+    assert_eq!(added["name"], "Support");
+    let pid = added["id"].as_i64().unwrap();
+
+    // Documented refusals: duplicate custom_id, a second chosen single_choice, choice
+    // amounts other than 0/1, two kinds of discount, unknown attributes.
+    for bad in [
+        json!({ "name": "Again", "custom_id": "so-1" }),
+        json!({ "name": "Other", "quantity": { "type": "single_choice", "amount": 1 } }),
+        json!({ "name": "Many", "quantity": { "type": "multiple_choice", "amount": 2 } }),
+        json!({ "name": "Cheap", "price_1": { "base_amount": { "amount": "5.00" },
+                 "discount_amount": { "amount": "1.00" }, "discount_percent": "5.000" } }),
+        json!({ "name": "Odd", "colour": "red" }),
+    ] {
+        let (status, problem) = api.post(&products, bad.clone()).await;
+        assert_problem(status, &problem, 400);
+    }
+    let (_, unchanged) = api.get(&format!("/contracts/{id}/product_groups")).await;
+    assert_eq!(
+        unchanged["data"][0]["products"].as_array().unwrap().len(),
+        2
+    );
+
+    // An empty PUT changes nothing; a PUT changes only what it names.
+    let one = format!("{products}/{pid}");
+    let (status, same) = api.put(&one, json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(same["product_groups"][0]["products"][1], added);
+    let (_, renamed) = api.put(&one, json!({ "description": "24/7" })).await;
+    assert_eq!(
+        renamed["product_groups"][0]["products"][1]["description"],
+        "24/7"
+    );
+    assert_eq!(
+        renamed["product_groups"][0]["products"][1]["name"],
+        "Support"
+    );
+    let (status, problem) = api.put(&format!("{products}/999999"), json!({})).await;
+    assert_problem(status, &problem, 404);
+
+    let response = api
+        .request(Method::DELETE, &one, Some(SELLER))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let (_, after) = api.get(&format!("/contracts/{id}/product_groups")).await;
+    assert_eq!(after["data"][0]["products"].as_array().unwrap().len(), 1);
+    let (status, problem) = api
+        .post(
+            &format!("/contracts/{id}/product_groups/1/products"),
+            json!({ "name": "X" }),
+        )
+        .await;
+    assert_problem(status, &problem, 404);
+}
+
+#[tokio::test]
+async fn a_single_party_can_be_read_by_id() {
+    let api = Api::start().await;
+    let c = api.create(api.draft(seed::TEMPLATE_PLAIN)).await;
+    let id = c["id"].as_i64().unwrap();
+    for party in c["parties"].as_array().unwrap() {
+        let pid = party["id"].as_i64().unwrap();
+        let (status, one) = api.get(&format!("/contracts/{id}/parties/{pid}")).await;
+        assert_eq!(status, StatusCode::OK, "{one}");
+        assert_eq!(&one, party);
+    }
+    let (status, problem) = api.get(&format!("/contracts/{id}/parties/1")).await;
+    assert_problem(status, &problem, 404);
+    let (status, problem) = api.get("/contracts/1/parties/1").await;
+    assert_problem(status, &problem, 404);
 }

@@ -117,9 +117,7 @@ impl ListContracts {
     /// Contracts in any of these states (`filter[states]`, comma-separated). An empty list
     /// is refused when the request is built: it would silently list every contract.
     pub fn states<I: IntoIterator<Item = ContractState>>(mut self, states: I) -> Self {
-        self.states
-            .get_or_insert_with(Vec::new)
-            .extend(states);
+        self.states.get_or_insert_with(Vec::new).extend(states);
         self
     }
 
@@ -209,7 +207,9 @@ mod tests {
 
     #[test]
     fn time_ranges_use_oneflows_pipe_form() {
-        let a = chrono::Utc.with_ymd_and_hms(2021, 7, 19, 11, 32, 40).unwrap();
+        let a = chrono::Utc
+            .with_ymd_and_hms(2021, 7, 19, 11, 32, 40)
+            .unwrap();
         let b = chrono::Utc.with_ymd_and_hms(2021, 8, 1, 0, 0, 0).unwrap();
         assert_eq!(
             TimeRange::until(a).to_filter_value(),
@@ -224,6 +224,11 @@ mod tests {
             "2021-07-19T11:32:40+0000|2021-08-01T00:00:00+0000"
         );
         assert!(TimeRange::between(b, a).check("x").is_err());
-        assert!(TimeRange { from: None, to: None }.check("x").is_err());
+        assert!(TimeRange {
+            from: None,
+            to: None
+        }
+        .check("x")
+        .is_err());
     }
 }

@@ -5,11 +5,13 @@ mod data_fields;
 mod events;
 mod list;
 mod parties;
+mod products;
 
 pub use data_fields::DataFieldsHandler;
 pub use events::{EventsHandler, ListEvents};
 pub use list::{ListContracts, TimeRange};
 pub use parties::{ParticipantsHandler, PartiesHandler};
+pub use products::ProductsHandler;
 
 use crate::client::Client;
 use crate::error::Result;
@@ -162,6 +164,11 @@ impl ContractsHandler {
     /// Events (audit trail) of a contract.
     pub fn events(&self, contract: ContractId) -> EventsHandler {
         EventsHandler::new(self.client.clone(), contract)
+    }
+
+    /// Product tables and products of a contract.
+    pub fn products(&self, contract: ContractId) -> ProductsHandler {
+        ProductsHandler::new(self.client.clone(), contract)
     }
 }
 

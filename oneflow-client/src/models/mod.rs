@@ -43,9 +43,9 @@ pub use ids::{
     ProductId, TemplateId, TemplateTypeId, UserId, WebhookId, WorkspaceId,
 };
 pub use ids::{FolderId, TagId};
-pub use tag::TagRef;
 pub use party::{Participant, ParticipantOwnerside, Party, PartyOwnerside};
 pub use product::{Price, Product, ProductGroup, Quantity};
+pub use tag::TagRef;
 pub use template::{Template, TemplateType, TemplateTypeInput, TemplateTypeSummary};
 pub use timestamp::Timestamp;
 pub use user::User;

@@ -84,7 +84,9 @@
 //! Simplified: the signing page behind access links is the sandbox's own (no e-ID, no real
 //! signature); no PDF rendering (file 1 is a small generated PDF listing the parties), no
 //! e-mail or SMS is sent (publishing marks every participant `delivery_status: success`), no
-//! products, comments, tags, folders or lifecycle; permissions are reduced to "admins may
+//! comments, folders (`folder_id` is only type-checked) or lifecycle; tags are ids without an
+//! account tag list; a template has at most one product table
+//! ([`SeedTemplate::product_table`]) and products are stored as sent; permissions are reduced to "admins may
 //! manage template types and webhooks" and "workspaces may restrict who creates contracts";
 //! every user can read every contract. Error codes are the generic `<status>0000` ones.
 //! Rate limiting only happens through [`rate_limit_next`](OneflowSandbox::rate_limit_next).

@@ -19,7 +19,7 @@ use super::parties::{
 };
 use super::{paginate, QueryParams};
 use crate::sandbox::errors::Problem;
-use crate::sandbox::state::{Actor, Contract, ContractField, Party, World};
+use crate::sandbox::state::{Actor, Contract, ContractField, Party, ProductGroup, World};
 use crate::sandbox::Shared;
 
 const STATES: [&str; 5] = ["draft", "pending", "overdue", "signed", "declined"];
@@ -94,7 +94,10 @@ fn create_contract(w: &mut World, actor: &Actor, body: &Value) -> Result<i64, Pr
     // type-checked (assumed).
     if let Some(v) = obj.get("folder_id").filter(|v| !v.is_null()) {
         if v.as_i64().is_none_or(|id| id < 1) {
-            return Err(Problem::bad_param("folder_id", "must be a positive integer"));
+            return Err(Problem::bad_param(
+                "folder_id",
+                "must be a positive integer",
+            ));
         }
     }
     let tags = match obj.get("tags") {
@@ -197,6 +200,20 @@ fn create_contract(w: &mut World, actor: &Actor, body: &Value) -> Result<i64, Pr
         }
     }
 
+    // Product tables: one per template table (create reference: `product_groups` needs one).
+    let mut product_groups: Vec<ProductGroup> = Vec::new();
+    if options.products {
+        product_groups.push(ProductGroup {
+            id: w.ids.product_group(),
+            products: Vec::new(),
+        });
+    }
+    if let Some(pg) = obj.get("product_groups") {
+        let ids = &mut w.ids;
+        super::products::fill_on_create(&mut product_groups, pg, &mut || ids.product())?;
+        super::products::check_groups(&product_groups)?;
+    }
+
     // Everything is valid: allocate ids and store.
     let id = w.ids.contract();
     let mut owner_party = Party {
@@ -249,6 +266,7 @@ fn create_contract(w: &mut World, actor: &Actor, body: &Value) -> Result<i64, Pr
         signing_period_expiry_time: None,
         sign_order: Value::Null,
         tags,
+        product_groups,
         parties: all_parties,
         data_fields,
         files: Vec::new(),
@@ -447,7 +465,10 @@ fn check_list_params(q: &QueryParams) -> Result<(), Problem> {
     let mut seen: Vec<&str> = Vec::new();
     for key in q.keys() {
         if !LIST_PARAMS.contains(&key) {
-            return Err(Problem::bad_param(key, "is not a parameter of this endpoint"));
+            return Err(Problem::bad_param(
+                key,
+                "is not a parameter of this endpoint",
+            ));
         }
         if seen.contains(&key) {
             return Err(Problem::bad_param(key, "may be given only once"));

@@ -480,6 +480,25 @@ pub(super) async fn list(
     })
 }
 
+/// `GET /contracts/{id}/parties/{party_id}` ("Get a party by ID").
+pub(super) async fn get_one(
+    State(s): State<Arc<Shared>>,
+    Extension(actor): Extension<Actor>,
+    Path((id, party_id)): Path<(String, String)>,
+) -> Result<Json<Value>, Problem> {
+    let id = path_id(&id, "Contract")?;
+    let party_id = path_id(&party_id, "Party")?;
+    s.read(|w| {
+        let c = w.contracts.get(&id).ok_or_else(|| contract_not_found(id))?;
+        let party = c
+            .parties
+            .iter()
+            .find(|p| p.id == party_id)
+            .ok_or_else(|| Problem::not_found(format!("Party {party_id} was not found.")))?;
+        Ok(Json(w.render_party(id, party, &actor)))
+    })
+}
+
 pub(super) async fn create(
     State(s): State<Arc<Shared>>,
     Extension(actor): Extension<Actor>,
