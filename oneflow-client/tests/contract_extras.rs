@@ -349,3 +349,38 @@ async fn one_party_is_read_by_id() {
         .unwrap();
     assert!(!party.participants.is_empty());
 }
+
+#[tokio::test]
+async fn access_links_are_made_per_participant_and_never_shown_in_debug() {
+    let server = server().await;
+    // docs "create-an-access-link-to-a-contract": POST without body, answers
+    // `{"access_link": "…"}`.
+    Mock::given(method("POST"))
+        .and(path("/v1/contracts/101/participants/30002/access_link"))
+        .respond_with(json(
+            200,
+            r#"{"access_link": "https://app.oneflow.com/contracts/101?token=s3cr3t-t0ken"}"#,
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let link = client(&server)
+        .contracts()
+        .access_link(ContractId(101), ParticipantId(30002))
+        .await
+        .unwrap();
+    assert!(link.expose_url().ends_with("token=s3cr3t-t0ken"));
+    let shown = format!("{link:?}");
+    assert!(!shown.contains("s3cr3t"), "{shown}");
+    let requests = server.received_requests().await.unwrap();
+    assert!(requests[0].body.is_empty());
+}
+
+#[test]
+fn invite_sets_the_documented_option() {
+    let p = ParticipantDraft::new("Ann").invite(false);
+    assert_eq!(
+        serde_json::to_value(&p).unwrap()["_options"],
+        json!({"invite": false})
+    );
+}

@@ -152,6 +152,17 @@ async fn organizer_is_owner_side_only_and_options_are_echoed() {
         )
         .await;
     assert_problem(status, &problem, 400);
+    // docs "participant": the only option is the boolean `invite`.
+    for options in [json!({ "invite": "no" }), json!({ "remind": true })] {
+        let (status, problem) = api
+            .post(
+                &format!("/contracts/{id}/parties/{party}/participants"),
+                json!({ "name": "Carl", "email": "carl@buyer.example",
+                        "delivery_channel": "email", "_options": options }),
+            )
+            .await;
+        assert_problem(status, &problem, 400);
+    }
 }
 
 async fn product_sandbox() -> Api {

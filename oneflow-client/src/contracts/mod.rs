@@ -16,7 +16,7 @@ pub use products::ProductsHandler;
 use crate::client::Client;
 use crate::error::Result;
 use crate::models::draft::{ContractDraft, ContractUpdate, PublishMessage};
-use crate::models::{Contract, ContractId, PartyId};
+use crate::models::{AccessLink, Contract, ContractId, ParticipantId, PartyId};
 use crate::pagination::Paging;
 use crate::request::ApiRequest;
 
@@ -164,6 +164,23 @@ impl ContractsHandler {
     /// Events (audit trail) of a contract.
     pub fn events(&self, contract: ContractId) -> EventsHandler {
         EventsHandler::new(self.client.clone(), contract)
+    }
+
+    /// A link that opens the contract as one participant, without the invitation
+    /// (`POST /contracts/{id}/participants/{participant_id}/access_link`, docs
+    /// "create-an-access-link-to-a-contract"; Oneflow keeps it valid for 6 hours). Never
+    /// retried: each call makes a new link.
+    pub async fn access_link(
+        &self,
+        contract: ContractId,
+        participant: ParticipantId,
+    ) -> Result<AccessLink> {
+        self.client
+            .execute(ApiRequest::post(
+                "contracts/{id}/participants/{participant_id}/access_link",
+                format!("contracts/{contract}/participants/{participant}/access_link"),
+            ))
+            .await
     }
 
     /// Product tables and products of a contract.

@@ -235,6 +235,15 @@ impl ParticipantDraft {
         self
     }
 
+    /// Whether Oneflow sends this participant the invitation (`_options.invite`, docs
+    /// "participant").
+    pub fn invite(mut self, invite: bool) -> Self {
+        self.options
+            .get_or_insert_with(serde_json::Map::new)
+            .insert("invite".to_owned(), serde_json::Value::Bool(invite));
+        self
+    }
+
     /// Sets the participant's `_options` object.
     pub fn options(mut self, options: serde_json::Map<String, serde_json::Value>) -> Self {
         self.options = Some(options);

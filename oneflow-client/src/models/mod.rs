@@ -45,7 +45,7 @@ pub use ids::{
 pub use ids::{FolderId, TagId};
 pub use party::{Participant, ParticipantOwnerside, Party, PartyOwnerside};
 pub use product::{Price, Product, ProductGroup, Quantity};
-pub use tag::TagRef;
+pub use tag::{AccessLink, TagRef};
 pub use template::{Template, TemplateType, TemplateTypeInput, TemplateTypeSummary};
 pub use timestamp::Timestamp;
 pub use user::User;

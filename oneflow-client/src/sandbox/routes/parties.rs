@@ -257,7 +257,16 @@ pub(super) fn counterparty_participant(
 /// create-a-participant reference; returns whether `organizer: true` was asked for.
 fn creation_extras(p: &mut Participant, value: &Value, path: &str) -> Result<bool, Problem> {
     let obj = object(value, path)?;
+    // docs "participant": `_options` holds the boolean `invite`.
     if let Some(o) = opt_object(obj, "_options", path)? {
+        let opath = join(path, "_options");
+        if let Some(key) = o.keys().find(|k| k.as_str() != "invite") {
+            return Err(Problem::bad_param(
+                &join(&opath, key),
+                "is not a participant option",
+            ));
+        }
+        opt_bool(o, "invite", &opath)?;
         p.options = Some(Value::Object(o.clone()));
     }
     Ok(opt_bool(obj, "organizer", path)? == Some(true))
