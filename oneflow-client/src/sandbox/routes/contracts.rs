@@ -478,12 +478,12 @@ fn check_list_params(q: &QueryParams) -> Result<(), Problem> {
     Ok(())
 }
 
+/// Lower and upper bound of a `string(datetime_range)`.
+type TimeBounds = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
 /// `string(datetime_range)`: `<from>|<to>`, either side optional, each a `string(datetime)`
 /// (`+0000` or `+00:00` offsets); at most 60 characters.
-fn parse_time_range(
-    key: &str,
-    raw: &str,
-) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>), Problem> {
+fn parse_time_range(key: &str, raw: &str) -> Result<TimeBounds, Problem> {
     let bad = || Problem::bad_param(key, "must be `<from>|<to>` with at least one datetime");
     if raw.chars().count() > 60 {
         return Err(Problem::bad_param(key, "must be at most 60 characters"));
