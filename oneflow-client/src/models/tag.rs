@@ -1,6 +1,4 @@
-//! Tags on contracts, and participant access links.
-
-use std::fmt;
+//! Tags on contracts.
 
 use serde::{Deserialize, Serialize};
 
@@ -19,27 +17,5 @@ pub struct TagRef {
 impl From<TagId> for TagRef {
     fn from(id: TagId) -> Self {
         TagRef { id }
-    }
-}
-
-/// A participant's access link (`{"access_link": "…"}`): whoever holds it can open the
-/// contract as that participant, so `Debug` never shows it.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-pub struct AccessLink {
-    access_link: String,
-}
-
-impl AccessLink {
-    /// The link itself; hand it only to the participant it was made for.
-    pub fn expose_url(&self) -> &str {
-        &self.access_link
-    }
-}
-
-impl fmt::Debug for AccessLink {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AccessLink")
-            .field("access_link", &"[redacted]")
-            .finish()
     }
 }
