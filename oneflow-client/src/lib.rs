@@ -79,9 +79,9 @@
 //!
 //! # Not covered
 //!
-//! Comments, reminders, tags, folders, contacts, products as separate endpoints, access
-//! links and the SCIM API are not wrapped; [`Client::execute`] sends any
-//! [`request::ApiRequest`] for those.
+//! Comments, reminders, the tag and folder endpoints, contacts and the SCIM API are not
+//! wrapped (contracts can still carry tag ids and a folder id); [`Client::execute`] sends
+//! any [`request::ApiRequest`] for those.
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

@@ -276,8 +276,10 @@ async fn list_with_data_field_match_and_state() {
             "filter[data_field_match]",
             "superoffice_sale_id:4711",
         ))
-        .and(query_param("filter[state]", "pending,signed"))
-        .and(query_param("filter[workspace_ids]", "130406,130407"))
+        // developer.oneflow.com docs "filtering": `filter[states]=signed,pending`.
+        .and(query_param("filter[states]", "pending,signed"))
+        .and(query_param_is_missing("filter[state]"))
+        .and(query_param_is_missing("filter[workspace_ids]"))
         .and(query_param("sort", "state_updated_time"))
         .and(query_param("limit", "50"))
         .and(query_param("offset", "0"))
@@ -292,7 +294,6 @@ async fn list_with_data_field_match_and_state() {
         .data_field_match("superoffice_sale_id", "4711")
         .state(ContractState::Pending)
         .state(ContractState::Signed)
-        .workspace_ids([WorkspaceId(130406), WorkspaceId(130407)])
         .sort("state_updated_time")
         .limit(50)
         .send()

@@ -524,7 +524,7 @@ async fn create_rejects_invalid_drafts_with_parameter_problems() {
 }
 
 #[tokio::test]
-async fn contracts_are_found_by_data_field_match_state_and_ids() {
+async fn contracts_are_found_by_the_documented_filters_only() {
     let api = Api::start().await;
     let mut ids = Vec::new();
     for sale in ["4711", "A&B 1/2:x", "4712"] {
@@ -552,21 +552,43 @@ async fn contracts_are_found_by_data_field_match_state_and_ids() {
     assert_problem(status, &body, 400);
 
     api.publish(ids[2]).await;
-    let (_, pending) = api.get("/contracts?filter[state]=pending").await;
+    // developer.oneflow.com docs "filtering": `filter[states]=signed,pending`.
+    let (_, pending) = api.get("/contracts?filter[states]=pending").await;
     assert_eq!(pending["count"], 1);
-    let (_, drafts) = api.get("/contracts?state=draft,signed").await;
-    assert_eq!(drafts["count"], 2);
-    let (status, body) = api.get("/contracts?filter[state]=expired").await;
-    assert_problem(status, &body, 400);
-    let (_, some) = api
-        .get(&format!(
-            "/contracts?filter[contract_ids]={},{}",
-            ids[0], ids[2]
-        ))
-        .await;
+    let (_, some) = api.get("/contracts?filter[states]=draft,signed").await;
     assert_eq!(some["count"], 2);
-    let (_, same) = api.get(&format!("/contracts?filter[ids]={}", ids[1])).await;
-    assert_eq!(same["count"], 1);
+    let (status, body) = api.get("/contracts?filter[states]=expired").await;
+    assert_problem(status, &body, 400);
+    // Names no public page shows are refused, never silently ignored.
+    for undocumented in [
+        "/contracts?filter[state]=pending",
+        "/contracts?state=pending",
+        "/contracts?filter[workspace_ids]=1",
+        "/contracts?filter[ids]=1",
+        "/contracts?filter[contract_ids]=1",
+        "/contracts?filter[states]=pending&filter[states]=draft",
+    ] {
+        let (status, body) = api.get(undocumented).await;
+        assert_problem(status, &body, 400);
+        assert!(
+            body["parameter_problems"].is_object(),
+            "{undocumented}: {body}"
+        );
+    }
+    // Published-time ranges (`<from>|<to>`, docs "filtering").
+    let (_, published) = api
+        .get("/contracts?filter[published_time]=2000-01-01T00:00:00%2B0000|")
+        .await;
+    assert_eq!(published["count"], 1, "{published}");
+    assert_eq!(published["data"][0]["id"], ids[2]);
+    let (_, before) = api
+        .get("/contracts?filter[published_time]=|2021-07-19T11:32:40%2B00:00")
+        .await;
+    assert_eq!(before["count"], 0, "{before}");
+    let (status, body) = api.get("/contracts?filter[published_time]=|").await;
+    assert_problem(status, &body, 400);
+    let (status, body) = api.get("/contracts?filter[published_time]=yesterday").await;
+    assert_problem(status, &body, 400);
     let (_, by_state) = api.get("/contracts?sort=-state").await;
     assert_eq!(by_state["data"][0]["state"], "pending");
     let (_, paged) = api.get("/contracts?limit=1").await;

@@ -376,7 +376,7 @@ async fn stream_walks_three_pages() {
             .and(path("/v1/contracts"))
             .and(query_param("limit", "2"))
             .and(query_param("offset", offset))
-            .and(query_param("filter[state]", "signed"))
+            .and(query_param("filter[states]", "signed"))
             .respond_with(json(200, &page_of(&ids, 5)))
             .expect(1)
             .mount(&server)

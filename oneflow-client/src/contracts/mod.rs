@@ -5,16 +5,18 @@ mod data_fields;
 mod events;
 mod list;
 mod parties;
+mod products;
 
 pub use data_fields::DataFieldsHandler;
 pub use events::{EventsHandler, ListEvents};
-pub use list::ListContracts;
+pub use list::{ListContracts, TimeRange};
 pub use parties::{ParticipantsHandler, PartiesHandler};
+pub use products::ProductsHandler;
 
 use crate::client::Client;
 use crate::error::Result;
 use crate::models::draft::{ContractDraft, ContractUpdate, PublishMessage};
-use crate::models::{Contract, ContractId, PartyId};
+use crate::models::{AccessLink, Contract, ContractId, ParticipantId, PartyId};
 use crate::pagination::Paging;
 use crate::request::ApiRequest;
 
@@ -167,6 +169,28 @@ impl ContractsHandler {
     pub fn events(&self, contract: ContractId) -> EventsHandler {
         EventsHandler::new(self.client.clone(), contract)
     }
+
+    /// A link that opens the contract as one participant, without the invitation
+    /// (`POST /contracts/{id}/participants/{participant_id}/access_link`, docs
+    /// "create-an-access-link-to-a-contract"; Oneflow keeps it valid for 6 hours). Never
+    /// retried: each call makes a new link.
+    pub async fn access_link(
+        &self,
+        contract: ContractId,
+        participant: ParticipantId,
+    ) -> Result<AccessLink> {
+        self.client
+            .execute(ApiRequest::post(
+                "contracts/{id}/participants/{participant_id}/access_link",
+                format!("contracts/{contract}/participants/{participant}/access_link"),
+            ))
+            .await
+    }
+
+    /// Product tables and products of a contract.
+    pub fn products(&self, contract: ContractId) -> ProductsHandler {
+        ProductsHandler::new(self.client.clone(), contract)
+    }
 }
 
 #[cfg(test)]
@@ -246,7 +270,7 @@ mod tests {
             .offset(20)
             .to_request()
             .unwrap();
-        assert_eq!(req.query_value("filter[state]"), Some("draft"));
+        assert_eq!(req.query_value("filter[states]"), Some("draft"));
         assert_eq!(req.query_value("limit"), Some("10"));
         assert_eq!(req.query_value("offset"), Some("20"));
         assert!(client.contracts().list().limit(101).to_request().is_err());

@@ -31,6 +31,18 @@ impl PartiesHandler {
             .await
     }
 
+    /// One party with its participants (`GET /contracts/{id}/parties/{party_id}`, the
+    /// "Get a party by ID" endpoint the update-a-participant tutorial points to).
+    pub async fn get(&self, party: PartyId) -> Result<Party> {
+        let c = self.contract;
+        self.client
+            .execute(ApiRequest::get(
+                "contracts/{id}/parties/{party_id}",
+                format!("contracts/{c}/parties/{party}"),
+            ))
+            .await
+    }
+
     /// Adds a counterparty (`POST /contracts/{id}/parties`; validated locally, never retried).
     ///
     /// ```no_run

@@ -115,4 +115,13 @@ impl Money {
             currency: Some(currency.into()),
         }
     }
+
+    /// An amount without currency, as in the create-a-contract-with-a-contract-value
+    /// tutorial (`{"amount": "500.10"}`).
+    pub fn amount(amount: impl Into<String>) -> Self {
+        Money {
+            amount: amount.into(),
+            currency: None,
+        }
+    }
 }

@@ -14,7 +14,26 @@ use super::{
     DataFieldId, DeliveryChannel, Money, ProductGroup, SignMethod, SignOrderEntry, TemplateId,
     TwoStepAuthenticationMethod, WorkspaceId,
 };
+use super::{FolderId, TagId, TagRef};
 use crate::error::InvalidInput;
+
+/// An `amount` (type reference): a decimal string with at most two decimals.
+fn check_amount(field: &'static str, amount: &str) -> Result<(), InvalidInput> {
+    let (whole, frac) = amount.split_once('.').unwrap_or((amount, ""));
+    let ok = !whole.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && frac.len() <= 2
+        && frac.bytes().all(|b| b.is_ascii_digit())
+        && amount.contains('.') != frac.is_empty();
+    if ok {
+        Ok(())
+    } else {
+        Err(InvalidInput::Invalid {
+            field,
+            reason: "must be a decimal string with at most two decimals, e.g. \"500.10\"",
+        })
+    }
+}
 
 /// Maximum parties on one contract.
 pub const MAX_PARTIES: usize = 40;
@@ -110,6 +129,13 @@ pub struct ParticipantDraft {
     /// Owner-side attributes.
     #[serde(rename = "_private_ownerside", skip_serializing_if = "Option::is_none")]
     pub private_ownerside: Option<ParticipantOwnersideDraft>,
+    /// Whether this participant organizes the contract (owner side only; Oneflow's
+    /// default is `false`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organizer: Option<bool>,
+    /// The participant's `_options` object, sent as given.
+    #[serde(rename = "_options", skip_serializing_if = "Option::is_none")]
+    pub options: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl ParticipantDraft {
@@ -205,13 +231,41 @@ impl ParticipantDraft {
         self
     }
 
+    /// Makes this participant the organizer (`organizer`); only owner-side participants
+    /// may organize, which [`validate`](Self::validate) checks.
+    pub fn organizer(mut self, organizer: bool) -> Self {
+        self.organizer = Some(organizer);
+        self
+    }
+
+    /// Whether Oneflow sends this participant the invitation (`_options.invite`, docs
+    /// "participant").
+    pub fn invite(mut self, invite: bool) -> Self {
+        self.options
+            .get_or_insert_with(serde_json::Map::new)
+            .insert("invite".to_owned(), serde_json::Value::Bool(invite));
+        self
+    }
+
+    /// Sets the participant's `_options` object.
+    pub fn options(mut self, options: serde_json::Map<String, serde_json::Value>) -> Self {
+        self.options = Some(options);
+        self
+    }
+
     /// Checks the participant; `index` is used in error messages. `owner_side` makes the
     /// e-mail mandatory and the name optional; a counterparty participant (`owner_side ==
-    /// false`) must have a `delivery_channel`.
+    /// false`) must have a `delivery_channel` and cannot be the organizer.
     pub fn validate(&self, index: usize, owner_side: bool) -> Result<(), InvalidInput> {
         check_name("participant name", &self.name, !owner_side)?;
         if !owner_side && self.delivery_channel.is_none() {
             return Err(InvalidInput::DeliveryChannelRequired { index });
+        }
+        if !owner_side && self.organizer == Some(true) {
+            return Err(InvalidInput::Invalid {
+                field: "participant organizer",
+                reason: "only a participant of your own party can be the organizer",
+            });
         }
         if let Some(t) = &self.title {
             check_len("participant title", t, MAX_NAME_LEN)?;
@@ -347,6 +401,9 @@ impl IndividualPartyDraft {
 }
 
 /// A counterparty: a company or an individual. Serialized with `"type"`.
+// A draft is built once and serialized; boxing the individual variant would only make the
+// builder API clumsier.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 #[non_exhaustive]
@@ -493,6 +550,15 @@ pub struct ContractDraft {
     /// Product tables (replace the template's).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub product_groups: Vec<ProductGroup>,
+    /// Deal size (`value`, an amount of money).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<Money>,
+    /// Folder to file the contract in (`folder_id`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub folder_id: Option<FolderId>,
+    /// Tags of the contract (`tags`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<TagRef>,
 }
 
 impl ContractDraft {
@@ -506,7 +572,28 @@ impl ContractDraft {
             my_party: None,
             data_fields: Vec::new(),
             product_groups: Vec::new(),
+            value: None,
+            folder_id: None,
+            tags: Vec::new(),
         }
+    }
+
+    /// Sets the deal size (`value`).
+    pub fn value(mut self, value: Money) -> Self {
+        self.value = Some(value);
+        self
+    }
+
+    /// Files the contract in a folder (`folder_id`).
+    pub fn folder(mut self, folder: FolderId) -> Self {
+        self.folder_id = Some(folder);
+        self
+    }
+
+    /// Adds a tag (`tags: [{"id": …}]`).
+    pub fn tag(mut self, tag: TagId) -> Self {
+        self.tags.push(TagRef::from(tag));
+        self
     }
 
     /// Sets the name.
@@ -541,6 +628,9 @@ impl ContractDraft {
 
     /// Checks Oneflow's documented limits (parties, participants, names, values, contact details).
     pub fn validate(&self) -> Result<(), InvalidInput> {
+        if let Some(v) = &self.value {
+            check_amount("contract value amount", &v.amount)?;
+        }
         if let Some(n) = &self.name {
             check_len("contract name", n, MAX_CONTRACT_NAME_LEN)?;
         }
@@ -632,6 +722,9 @@ pub struct ContractUpdate {
     /// Sign order.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_order: Option<Vec<SignOrderEntry>>,
+    /// The tags to leave on the contract (`tags`); tags not listed are removed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<TagRef>>,
 }
 
 impl ContractUpdate {
@@ -670,8 +763,17 @@ impl ContractUpdate {
         self
     }
 
-    /// Checks the name length.
+    /// Keeps exactly these tags on the contract (`tags`); an empty list removes all.
+    pub fn keep_tags<I: IntoIterator<Item = TagId>>(mut self, tags: I) -> Self {
+        self.tags = Some(tags.into_iter().map(TagRef::from).collect());
+        self
+    }
+
+    /// Checks the name length and the value's amount.
     pub fn validate(&self) -> Result<(), InvalidInput> {
+        if let Some(Some(v)) = &self.private.value {
+            check_amount("contract value amount", &v.amount)?;
+        }
         if let Some(n) = &self.private.name {
             check_len("contract name", n, MAX_CONTRACT_NAME_LEN)?;
         }

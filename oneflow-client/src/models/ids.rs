@@ -68,4 +68,8 @@ id_type! {
     ProductGroupId;
     /// Id of a product.
     ProductId;
+    /// Id of a folder inside a workspace.
+    FolderId;
+    /// Id of an account tag.
+    TagId;
 }

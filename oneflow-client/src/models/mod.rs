@@ -4,6 +4,7 @@
 //! null; enums from the server keep unseen values in `Unknown(String)`. Timestamps use the
 //! [`timestamp`] module. Request bodies live in [`draft`].
 
+mod access_link;
 mod account;
 mod available_options;
 mod common;
@@ -16,12 +17,14 @@ mod file;
 mod ids;
 mod party;
 mod product;
+mod tag;
 mod template;
 pub mod timestamp;
 mod user;
 mod webhook;
 mod workspace;
 
+pub use access_link::AccessLink;
 pub use account::Account;
 pub use available_options::{AvailableOptions, OfferedOption};
 pub(crate) use common::null_as_default;
@@ -41,8 +44,10 @@ pub use ids::{
     AccountId, ContractId, DataFieldId, EventId, FileId, ParticipantId, PartyId, ProductGroupId,
     ProductId, TemplateId, TemplateTypeId, UserId, WebhookId, WorkspaceId,
 };
+pub use ids::{FolderId, TagId};
 pub use party::{Participant, ParticipantOwnerside, Party, PartyOwnerside};
 pub use product::{Price, Product, ProductGroup, Quantity};
+pub use tag::TagRef;
 pub use template::{Template, TemplateType, TemplateTypeInput, TemplateTypeSummary};
 pub use timestamp::Timestamp;
 pub use user::User;

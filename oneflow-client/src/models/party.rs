@@ -147,6 +147,13 @@ pub struct Participant {
     /// Owner-side bookkeeping.
     #[serde(default, rename = "_private_ownerside")]
     pub private_ownerside: Option<ParticipantOwnerside>,
+    /// The participant's options (`_options`, an object; kept as sent by Oneflow).
+    #[serde(
+        default,
+        rename = "_options",
+        deserialize_with = "super::common::null_as_default"
+    )]
+    pub options: serde_json::Map<String, serde_json::Value>,
     /// Links.
     #[serde(
         default,

@@ -89,7 +89,9 @@
 //! Simplified: the signing page behind access links is the sandbox's own (no e-ID, no real
 //! signature); no PDF rendering (file 1 is a small generated PDF listing the parties), no
 //! e-mail or SMS is sent (publishing marks every participant `delivery_status: success`), no
-//! products, comments, tags, folders or lifecycle; permissions are reduced to "admins may
+//! comments, folders (`folder_id` is only type-checked) or lifecycle; tags are ids without an
+//! account tag list; a template has at most one product table
+//! ([`SeedTemplate::product_table`]) and products are stored as sent; permissions are reduced to "admins may
 //! manage template types and webhooks" and "workspaces may restrict who creates contracts";
 //! every user can read every contract. Error codes are the generic `<status>0000` ones.
 //! Rate limiting only happens through [`rate_limit_next`](OneflowSandbox::rate_limit_next).
@@ -104,8 +106,9 @@
 //! or `{"type": "fixed_date", "expire_date": "YYYY-MM-DD"}` (other keys such as `days` are
 //! refused); an upload to a template without the needed
 //! section is a 409; a file larger than 25 MiB is a 413. `GET /contracts` accepts
-//! `filter[state]` (or `state`), `filter[workspace_ids]`, `filter[contract_ids]` (or
-//! `filter[ids]`), `filter[data_field_match]` and `sort`; other filters are ignored. The
+//! `limit`, `offset`, `sort`, `filter[states]`, `filter[published_time]`,
+//! `filter[data_field_match]` and `filter[query]` (a case-insensitive match on the name),
+//! each at most once; any other parameter is a 400 naming it. The
 //! request log only records requests whose response was sent (a client that gave up during
 //! a [`Fault::Timeout`] leaves no entry, although the request took effect).
 

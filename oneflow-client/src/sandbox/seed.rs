@@ -190,6 +190,7 @@ pub struct SeedTemplate {
     pub(crate) active: bool,
     pub(crate) pdf_section: bool,
     pub(crate) attachments_section: bool,
+    pub(crate) product_table: bool,
     pub(crate) delivery_channels: Vec<String>,
     pub(crate) sign_methods: Vec<String>,
     pub(crate) two_step_methods: Vec<String>,
@@ -207,6 +208,7 @@ impl SeedTemplate {
             active: true,
             pdf_section: false,
             attachments_section: false,
+            product_table: false,
             delivery_channels: strings(&["email", "sms", "same_device", "none"]),
             sign_methods: strings(&["standard_esign", "sms", "swedish_bankid"]),
             two_step_methods: strings(&["none", "email", "sms"]),
@@ -240,6 +242,13 @@ impl SeedTemplate {
     /// Give the template an "Attachments" section (`can_receive_attachments`).
     pub fn attachments_section(mut self, present: bool) -> Self {
         self.attachments_section = present;
+        self
+    }
+
+    /// Give the template one product table (`can_receive_products`); contracts made from it
+    /// get one product group.
+    pub fn product_table(mut self, present: bool) -> Self {
+        self.product_table = present;
         self
     }
 

@@ -83,6 +83,7 @@ pub(crate) struct TemplateType {
 pub(crate) struct Options {
     pub pdf: bool,
     pub attachments: bool,
+    pub products: bool,
     pub delivery_channels: Vec<String>,
     pub sign_methods: Vec<String>,
     pub two_step: Vec<String>,
@@ -109,6 +110,7 @@ pub(crate) struct Participant {
     pub identification_number: Option<String>,
     pub signatory: bool,
     pub organizer: bool,
+    pub options: Option<Value>,
     pub delivery_channel: String,
     pub delivery_status: String,
     pub sign_method: String,
@@ -123,6 +125,13 @@ pub(crate) struct Participant {
     pub last_visited: Option<Time>,
     pub created: Time,
     pub updated: Time,
+}
+
+/// A product table of a contract; products are kept as their validated JSON attributes
+/// (plus `id`).
+pub(crate) struct ProductGroup {
+    pub id: i64,
+    pub products: Vec<serde_json::Map<String, Value>>,
 }
 
 pub(crate) struct Party {
@@ -183,6 +192,8 @@ pub(crate) struct Contract {
     pub signing_period_expiration: Value,
     pub signing_period_expiry_time: Option<Time>,
     pub sign_order: Value,
+    pub tags: Vec<i64>,
+    pub product_groups: Vec<ProductGroup>,
     pub parties: Vec<Party>,
     pub data_fields: Vec<ContractField>,
     pub files: Vec<StoredFile>,
@@ -259,6 +270,8 @@ pub(crate) struct Ids {
     webhook: i64,
     template_type: i64,
     data_field: i64,
+    product_group: i64,
+    product: i64,
 }
 
 impl Ids {
@@ -285,6 +298,12 @@ impl Ids {
     }
     pub(crate) fn data_field(&mut self) -> i64 {
         bump(&mut self.data_field)
+    }
+    pub(crate) fn product_group(&mut self) -> i64 {
+        bump(&mut self.product_group)
+    }
+    pub(crate) fn product(&mut self) -> i64 {
+        bump(&mut self.product)
     }
 }
 
@@ -385,6 +404,8 @@ impl World {
             webhook: 801,
             template_type: 4001,
             data_field: 6001,
+            product_group: 60001,
+            product: 70001,
         };
         let mut template_types = BTreeMap::new();
         let mut seeded_types = Vec::new();
@@ -472,6 +493,7 @@ impl World {
                 options: Options {
                     pdf: t.pdf_section,
                     attachments: t.attachments_section,
+                    products: t.product_table,
                     delivery_channels: t.delivery_channels.clone(),
                     sign_methods: t.sign_methods.clone(),
                     two_step: t.two_step_methods.clone(),
@@ -732,7 +754,7 @@ impl World {
     ) -> Value {
         json!({
             "_links": { "self": self.link(&format!("/contracts/{cid}/parties/{party_id}/participants/{}", p.id)) },
-            "_options": { "invite": p.delivery_channel != "none" },
+            "_options": p.options.clone().unwrap_or_else(|| json!({ "invite": p.delivery_channel != "none" })),
             "_permissions": { "contract:update": p.can_update },
             "_private_ownerside": {
                 "created_time": fmt_time(&p.created),
@@ -842,10 +864,10 @@ impl World {
             "parties": parties,
             "data_fields": fields,
             "sign_order": c.sign_order,
-            "product_groups": [],
+            "product_groups": c.product_groups.iter().map(render_product_group).collect::<Vec<Value>>(),
             "attachment_file_groups": [],
             "pdf_file_groups": [],
-            "tags": [],
+            "tags": c.tags.iter().map(|id| json!({ "id": id })).collect::<Vec<Value>>(),
             "links": [],
             "lifecycle_settings": null,
             "lifecycle_state": null,
@@ -940,9 +962,17 @@ pub(crate) fn render_options(o: &Options) -> Value {
     json!({
         "can_receive_attachments": o.attachments,
         "can_receive_expanded_pdf": o.pdf,
-        "can_receive_products": false,
+        "can_receive_products": o.products,
         "delivery_channels": with_attrs(&o.delivery_channels),
         "sign_methods": sign,
         "two_step_authentication_methods": with_attrs(&o.two_step),
+    })
+}
+
+/// A product group as the contract and `GET …/product_groups` show it.
+pub(crate) fn render_product_group(g: &ProductGroup) -> Value {
+    json!({
+        "id": g.id,
+        "products": g.products,
     })
 }

@@ -7,7 +7,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use chrono::{Duration as ChronoDuration, NaiveDate, Utc};
+use chrono::{DateTime, Duration as ChronoDuration, NaiveDate, Utc};
 use serde_json::{json, Value};
 
 use super::input::{
@@ -19,7 +19,7 @@ use super::parties::{
 };
 use super::{paginate, QueryParams};
 use crate::sandbox::errors::Problem;
-use crate::sandbox::state::{Actor, Contract, ContractField, Party, World};
+use crate::sandbox::state::{Actor, Contract, ContractField, Party, ProductGroup, World};
 use crate::sandbox::Shared;
 
 const STATES: [&str; 5] = ["draft", "pending", "overdue", "signed", "declined"];
@@ -84,9 +84,25 @@ fn create_contract(w: &mut World, actor: &Actor, body: &Value) -> Result<i64, Pr
     if let Some(n) = name {
         check_len(n, 0, 130, "name")?;
     }
-    let value = match private.and_then(|p| p.get("value")) {
+    // create-a-contract reference: `value` (deal size, object or null), `folder_id`
+    // (integer) and `tags` (array of tag objects) are top-level attributes.
+    let value = match obj.get("value") {
         None => Value::Null,
-        Some(v) => validate_value(v)?,
+        Some(v) => validate_value(v, "value")?,
+    };
+    // The sandbox has no folders and the contract model shows none: `folder_id` is only
+    // type-checked (assumed).
+    if let Some(v) = obj.get("folder_id").filter(|v| !v.is_null()) {
+        if v.as_i64().is_none_or(|id| id < 1) {
+            return Err(Problem::bad_param(
+                "folder_id",
+                "must be a positive integer",
+            ));
+        }
+    }
+    let tags = match obj.get("tags") {
+        None => Vec::new(),
+        Some(v) => parse_tags(v)?,
     };
 
     // Counterparties.
@@ -121,13 +137,15 @@ fn create_contract(w: &mut World, actor: &Actor, body: &Value) -> Result<i64, Pr
             }
         }
     }
+    // The creator organizes unless a listed colleague is marked `organizer` (assumed).
+    let named_organizer = owner.iter().any(|p| p.organizer);
     if !owner.iter().any(|p| p.user_id == Some(actor.user_id)) {
         if let Some(mut creator) = creator_participant(w, actor, &options, now) {
-            creator.organizer = true;
+            creator.organizer = !named_organizer;
             owner.insert(0, creator);
         }
     } else if let Some(p) = owner.iter_mut().find(|p| p.user_id == Some(actor.user_id)) {
-        p.organizer = true;
+        p.organizer = p.organizer || !named_organizer;
     }
     if owner.len() > MAX_OWNER_PARTICIPANTS {
         return Err(Problem::bad_param(
@@ -182,6 +200,20 @@ fn create_contract(w: &mut World, actor: &Actor, body: &Value) -> Result<i64, Pr
         }
     }
 
+    // Product tables: one per template table (create reference: `product_groups` needs one).
+    let mut product_groups: Vec<ProductGroup> = Vec::new();
+    if options.products {
+        product_groups.push(ProductGroup {
+            id: w.ids.product_group(),
+            products: Vec::new(),
+        });
+    }
+    if let Some(pg) = obj.get("product_groups") {
+        let ids = &mut w.ids;
+        super::products::fill_on_create(&mut product_groups, pg, &mut || ids.product())?;
+        super::products::check_groups(&product_groups)?;
+    }
+
     // Everything is valid: allocate ids and store.
     let id = w.ids.contract();
     let mut owner_party = Party {
@@ -233,6 +265,8 @@ fn create_contract(w: &mut World, actor: &Actor, body: &Value) -> Result<i64, Pr
         signing_period_expiration: json!({ "type": "never" }),
         signing_period_expiry_time: None,
         sign_order: Value::Null,
+        tags,
+        product_groups,
         parties: all_parties,
         data_fields,
         files: Vec::new(),
@@ -245,14 +279,32 @@ fn create_contract(w: &mut World, actor: &Actor, body: &Value) -> Result<i64, Pr
     Ok(id)
 }
 
-/// `_private.value`: `null` or `{"amount": "<decimal string>", "currency": "SEK"}`.
-fn validate_value(v: &Value) -> Result<Value, Problem> {
+/// `tags`: an array of `{"id": <tag id>}` objects, each tag at most once.
+fn parse_tags(v: &Value) -> Result<Vec<i64>, Problem> {
+    let list = v
+        .as_array()
+        .ok_or_else(|| Problem::bad_param("tags", "must be an array of tag objects"))?;
+    let mut ids = Vec::new();
+    for (i, item) in list.iter().enumerate() {
+        let path = format!("tags[{i}]");
+        let id = req_i64(object(item, &path)?, "id", &path)?;
+        if ids.contains(&id) {
+            return Err(Problem::bad_param(&join(&path, "id"), "is given twice"));
+        }
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+/// A contract value: `null` or `{"amount": "<decimal string>", "currency"?: "SEK"}` (the
+/// create-a-contract-with-a-contract-value tutorial sends the amount alone).
+fn validate_value(v: &Value, path: &str) -> Result<Value, Problem> {
     if v.is_null() {
         return Ok(Value::Null);
     }
-    let obj = object(v, "_private.value")?;
-    let amount = opt_str(obj, "amount", "_private.value")?
-        .ok_or_else(|| Problem::bad_param("_private.value.amount", "is required"))?;
+    let obj = object(v, path)?;
+    let amount = opt_str(obj, "amount", path)?
+        .ok_or_else(|| Problem::bad_param(&join(path, "amount"), "is required"))?;
     let ok = {
         let mut parts = amount.splitn(2, '.');
         let whole = parts.next().unwrap_or("");
@@ -264,15 +316,16 @@ fn validate_value(v: &Value) -> Result<Value, Problem> {
     };
     if !ok {
         return Err(Problem::bad_param(
-            "_private.value.amount",
+            &join(path, "amount"),
             "must be a decimal string with at most two decimals, e.g. \"1500.00\"",
         ));
     }
-    let currency = opt_str(obj, "currency", "_private.value")?
-        .ok_or_else(|| Problem::bad_param("_private.value.currency", "is required"))?;
+    let Some(currency) = opt_str(obj, "currency", path)? else {
+        return Ok(json!({ "amount": amount }));
+    };
     if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
         return Err(Problem::bad_param(
-            "_private.value.currency",
+            &join(path, "currency"),
             "must be an ISO 4217 code such as `SEK`",
         ));
     }
@@ -299,6 +352,7 @@ pub(super) async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, Problem> {
     let q = QueryParams::parse(raw.as_deref())?;
+    check_list_params(&q)?;
     s.read(|w| {
         let data_match = match q.get("filter[data_field_match]") {
             None => None,
@@ -315,21 +369,31 @@ pub(super) async fn list(
                 Some((cid.to_owned(), value.to_owned()))
             }
         };
-        let states = match q.get("filter[state]").or_else(|| q.get("state")) {
+        let states = match q.get("filter[states]") {
             None => None,
             Some(raw) => {
-                let list: Vec<String> = raw.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
+                let list: Vec<String> = raw
+                    .split(',')
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                if list.is_empty() {
+                    return Err(Problem::bad_param("filter[states]", "must name at least one state"));
+                }
                 if let Some(bad) = list.iter().find(|s| !STATES.contains(&s.as_str())) {
-                    return Err(Problem::bad_param("filter[state]", format!("`{bad}` is not a contract state")));
+                    return Err(Problem::bad_param(
+                        "filter[states]",
+                        format!("`{bad}` is not a contract state"),
+                    ));
                 }
                 Some(list)
             }
         };
-        let workspaces = q.id_list("filter[workspace_ids]")?;
-        let ids = match q.id_list("filter[contract_ids]")? {
-            Some(ids) => Some(ids),
-            None => q.id_list("filter[ids]")?,
+        let published = match q.get("filter[published_time]") {
+            None => None,
+            Some(raw) => Some(parse_time_range("filter[published_time]", raw)?),
         };
+        let query = q.get("filter[query]").map(str::to_lowercase);
         let mut list: Vec<&Contract> = w
             .contracts
             .values()
@@ -339,8 +403,18 @@ pub(super) async fn list(
                 })
             })
             .filter(|c| states.as_ref().is_none_or(|s| s.contains(&c.state)))
-            .filter(|c| workspaces.as_ref().is_none_or(|ws| ws.contains(&c.workspace_id)))
-            .filter(|c| ids.as_ref().is_none_or(|ids| ids.contains(&c.id)))
+            .filter(|c| {
+                published.as_ref().is_none_or(|(from, to)| {
+                    c.published.is_some_and(|p| {
+                        from.is_none_or(|f| p >= f) && to.is_none_or(|t| p <= t)
+                    })
+                })
+            })
+            .filter(|c| {
+                query
+                    .as_ref()
+                    .is_none_or(|needle| c.name.to_lowercase().contains(needle.as_str()))
+            })
             .collect();
         if let Some(sort) = q.get("sort").filter(|s| !s.is_empty()) {
             let keys: Vec<&str> = sort.split(',').map(str::trim).collect();
@@ -369,6 +443,62 @@ pub(super) async fn list(
         let items = list.iter().map(|c| w.render_contract(c, &actor)).collect();
         paginate(&w.base, "/contracts", &q, items).map(Json)
     })
+}
+
+/// Query parameters `GET /contracts` understands: paging, `sort` and the filters whose names
+/// a public page shows. Anything else is refused (what Oneflow does is undocumented).
+const LIST_PARAMS: [&str; 7] = [
+    "limit",
+    "offset",
+    "sort",
+    "filter[states]",
+    "filter[published_time]",
+    "filter[data_field_match]",
+    "filter[query]",
+];
+
+fn check_list_params(q: &QueryParams) -> Result<(), Problem> {
+    let mut seen: Vec<&str> = Vec::new();
+    for key in q.keys() {
+        if !LIST_PARAMS.contains(&key) {
+            return Err(Problem::bad_param(
+                key,
+                "is not a parameter of this endpoint",
+            ));
+        }
+        if seen.contains(&key) {
+            return Err(Problem::bad_param(key, "may be given only once"));
+        }
+        seen.push(key);
+    }
+    Ok(())
+}
+
+/// Lower and upper bound of a `string(datetime_range)`.
+type TimeBounds = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+/// `string(datetime_range)`: `<from>|<to>`, either side optional, each a `string(datetime)`
+/// (`+0000` or `+00:00` offsets); at most 60 characters.
+fn parse_time_range(key: &str, raw: &str) -> Result<TimeBounds, Problem> {
+    let bad = || Problem::bad_param(key, "must be `<from>|<to>` with at least one datetime");
+    if raw.chars().count() > 60 {
+        return Err(Problem::bad_param(key, "must be at most 60 characters"));
+    }
+    let (from, to) = raw.split_once('|').ok_or_else(bad)?;
+    let side = |s: &str| -> Result<Option<DateTime<Utc>>, Problem> {
+        if s.is_empty() {
+            return Ok(None);
+        }
+        DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%z")
+            .or_else(|_| DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%:z"))
+            .map(|d| Some(d.with_timezone(&Utc)))
+            .map_err(|_| bad())
+    };
+    let (from, to) = (side(from)?, side(to)?);
+    if from.is_none() && to.is_none() {
+        return Err(bad());
+    }
+    Ok((from, to))
 }
 
 pub(super) async fn update(
@@ -401,7 +531,7 @@ pub(super) async fn update(
                 name = Some(n.to_owned());
             }
             if let Some(v) = p.get("value") {
-                value = Some(validate_value(v)?);
+                value = Some(validate_value(v, "_private.value")?);
             }
             if let Some(exp) = p.get("signing_period_expiration") {
                 expiration = Some(parse_expiration(exp, &state)?);
@@ -412,12 +542,33 @@ pub(super) async fn update(
             Some(Value::Null) => Some(Value::Null),
             Some(v) => Some(parse_sign_order(c, v, &state)?),
         };
+        // update-a-contract-by-id reference: `tags` lists the tag ids to be left in the
+        // contract, so it can only keep or drop tags the contract has.
+        let tags = match obj.get("tags") {
+            None => None,
+            Some(v) => {
+                let keep = parse_tags(v)?;
+                if let Some(extra) = keep.iter().find(|t| !c.tags.contains(t)) {
+                    return Err(Problem::bad_param(
+                        "tags",
+                        format!("tag {extra} is not on the contract; `tags` can only keep tags"),
+                    ));
+                }
+                Some(keep)
+            }
+        };
         let c = w
             .contracts
             .get_mut(&id)
             .ok_or_else(|| contract_not_found(id))?;
-        let changed =
-            name.is_some() || value.is_some() || expiration.is_some() || sign_order.is_some();
+        let changed = name.is_some()
+            || value.is_some()
+            || expiration.is_some()
+            || sign_order.is_some()
+            || tags.is_some();
+        if let Some(t) = tags {
+            c.tags = t;
+        }
         if let Some(n) = name {
             c.name = n;
         }

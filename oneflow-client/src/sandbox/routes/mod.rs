@@ -6,6 +6,7 @@ mod data_fields;
 mod files;
 pub(crate) mod input;
 mod parties;
+mod products;
 mod signing;
 mod templates;
 mod webhooks;
@@ -83,7 +84,9 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         )
         .route(
             "/contracts/{id}/parties/{party_id}",
-            put(parties::update).delete(parties::delete),
+            get(parties::get_one)
+                .put(parties::update)
+                .delete(parties::delete),
         )
         .route(
             "/contracts/{id}/parties/{party_id}/participants",
@@ -92,6 +95,15 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route(
             "/contracts/{id}/parties/{party_id}/participants/{participant_id}",
             put(parties::update_participant).delete(parties::delete_participant),
+        )
+        .route("/contracts/{id}/product_groups", get(products::list_groups))
+        .route(
+            "/contracts/{id}/product_groups/{group_id}/products",
+            post(products::add),
+        )
+        .route(
+            "/contracts/{id}/product_groups/{group_id}/products/{product_id}",
+            put(products::update).delete(products::delete),
         )
         .route(
             "/contracts/{id}/data_fields",
@@ -329,6 +341,11 @@ impl QueryParams {
             ));
         }
         Ok(value)
+    }
+
+    /// The parameter names in order (repeats included).
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &str> {
+        self.pairs.iter().map(|(k, _)| k.as_str())
     }
 
     /// A comma-separated list of integers, e.g. `filter[workspace_ids]=1,2`.

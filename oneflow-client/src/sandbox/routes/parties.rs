@@ -113,6 +113,7 @@ fn blank_participant(options: &Options, now: Time) -> Participant {
         identification_number: None,
         signatory: false,
         organizer: false,
+        options: None,
         delivery_channel: first(&options.delivery_channels),
         delivery_status: "not_sent".to_owned(),
         sign_method: first(&options.sign_methods),
@@ -249,9 +250,34 @@ pub(super) fn counterparty_participant(
     }
     let mut p = blank_participant(options, now);
     patch.apply(&mut p);
+    if creation_extras(&mut p, value, path)? {
+        return Err(Problem::bad_param(
+            &join(path, "organizer"),
+            "only a participant of your own party can be the organizer",
+        ));
+    }
     p.updated = now;
     validate(&p, options, path)?;
     Ok(p)
+}
+
+/// `organizer` (boolean, default false) and `_options` (object) from the
+/// create-a-participant reference; returns whether `organizer: true` was asked for.
+fn creation_extras(p: &mut Participant, value: &Value, path: &str) -> Result<bool, Problem> {
+    let obj = object(value, path)?;
+    // docs "participant": `_options` holds the boolean `invite`.
+    if let Some(o) = opt_object(obj, "_options", path)? {
+        let opath = join(path, "_options");
+        if let Some(key) = o.keys().find(|k| k.as_str() != "invite") {
+            return Err(Problem::bad_param(
+                &join(&opath, key),
+                "is not a participant option",
+            ));
+        }
+        opt_bool(o, "invite", &opath)?;
+        p.options = Some(Value::Object(o.clone()));
+    }
+    Ok(opt_bool(obj, "organizer", path)? == Some(true))
 }
 
 /// A new owner-side participant: must name an active user by e-mail.
@@ -285,6 +311,7 @@ pub(super) fn owner_participant(
         p.delivery_channel = "email".to_owned();
     }
     patch.apply(&mut p);
+    p.organizer = creation_extras(&mut p, value, path)?;
     p.email = Some(user.email.clone());
     p.updated = now;
     validate(&p, options, path)?;
@@ -467,6 +494,25 @@ pub(super) async fn list(
             .map(|p| w.render_party(id, p, &actor))
             .collect();
         paginate(&w.base, &format!("/contracts/{id}/parties"), &q, items).map(Json)
+    })
+}
+
+/// `GET /contracts/{id}/parties/{party_id}` ("Get a party by ID").
+pub(super) async fn get_one(
+    State(s): State<Arc<Shared>>,
+    Extension(actor): Extension<Actor>,
+    Path((id, party_id)): Path<(String, String)>,
+) -> Result<Json<Value>, Problem> {
+    let id = path_id(&id, "Contract")?;
+    let party_id = path_id(&party_id, "Party")?;
+    s.read(|w| {
+        let c = w.contracts.get(&id).ok_or_else(|| contract_not_found(id))?;
+        let party = c
+            .parties
+            .iter()
+            .find(|p| p.id == party_id)
+            .ok_or_else(|| Problem::not_found(format!("Party {party_id} was not found.")))?;
+        Ok(Json(w.render_party(id, party, &actor)))
     })
 }
 
