@@ -24,9 +24,9 @@ use oneflow_client::models::{
     ContractId, ContractState, DeliveryChannel, EventType, Template, WebhookFilter,
     WebhookFilterRule,
 };
-use oneflow_client::sandbox::{DeliveryConfig, OneflowSandbox, SeedUser};
 use oneflow_client::webhook::WebhookPayload;
 use oneflow_client::webhooks::WebhookDraft;
+use oneflow_sandbox::{DeliveryConfig, OneflowSandbox, SeedUser};
 use superoffice_client::api::{PanelUrl, TemplateVariable};
 use superoffice_client::auth::{AuthorizeOptions, OidcConfig, Session};
 use superoffice_client::credentials::RefreshingTokenProvider;

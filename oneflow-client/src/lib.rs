@@ -25,6 +25,9 @@
 //!   and sandbox behaviour, whether it is documented by Oneflow, inferred or assumed.
 //! * [`webhook::verify`] checks deliveries (see its docs on what the signature does *not*
 //!   cover).
+//! * For tests and demos, the separate crate `oneflow-sandbox` (library `oneflow_sandbox`) serves
+//!   a stateful fake of this API on loopback; add it as a dev-dependency. This crate does not
+//!   depend on it.
 //!
 //! # Quick start
 //!
@@ -106,6 +109,3 @@ pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, TOKEN_HEADER, USER_EMA
 pub use error::{ApiError, ConfigError, Error, InvalidInput, Result, TemplateSection, MAX_OFFSET};
 pub use pagination::{Page, MAX_PAGE_SIZE};
 pub use retry::{RetryDecision, RetryPolicy};
-
-#[cfg(feature = "sandbox")]
-pub mod sandbox;

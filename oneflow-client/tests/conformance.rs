@@ -3,14 +3,13 @@
 //! Every scenario below is written once against the [`Backend`] trait and runs twice: on
 //! wiremock (`<scenario>_on_wiremock`: mocks that match the exact request shape and answer
 //! with fixtures in Oneflow's wire format, `tests/fixtures/conformance/`) and on the
-//! in-process sandbox (`<scenario>_on_sandbox`: `oneflow_client::sandbox` with its default
+//! in-process sandbox (`<scenario>_on_sandbox`: `oneflow_sandbox` with its default
 //! seed). The fixtures use the seed's ids and names, so the same assertions hold on both; a
 //! scenario that passes on one backend and fails on the other shows where the sandbox and the
 //! recorded wire format disagree.
 //!
 //! Scenarios assert only what a user of the client sees: decoded values, typed errors, and
 //! (for the local refusal) that no request left the client.
-#![cfg(feature = "sandbox")]
 
 mod common;
 
@@ -31,10 +30,10 @@ use oneflow_client::models::{
     EventType, FileId, FileType, PartyType, SignMethod, SignState, TemplateId, WebhookFilter,
     WebhookFilterRule,
 };
-use oneflow_client::sandbox::default_seed as seed;
 use oneflow_client::templates::ActiveFilter;
 use oneflow_client::webhooks::WebhookDraft;
 use oneflow_client::{Error, InvalidInput, TemplateSection};
+use oneflow_sandbox::default_seed as seed;
 use reqwest::StatusCode;
 
 /// Creation and update time of everything in the seed.

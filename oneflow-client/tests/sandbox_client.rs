@@ -1,5 +1,4 @@
 //! The real `oneflow_client::Client` against the Oneflow sandbox.
-#![cfg(feature = "sandbox")]
 
 use std::time::Duration;
 
@@ -9,9 +8,9 @@ use oneflow_client::models::draft::{
     CompanyPartyDraft, ContractDraft, ParticipantDraft, PublishMessage,
 };
 use oneflow_client::models::{ContractState, DeliveryChannel, EventType, TemplateId, WorkspaceId};
-use oneflow_client::sandbox::{default_seed as seed, DeliveryConfig, Fault, OneflowSandbox};
 use oneflow_client::webhooks::WebhookDraft;
 use oneflow_client::{webhook, Client, Error, RetryPolicy};
+use oneflow_sandbox::{default_seed as seed, DeliveryConfig, Fault, OneflowSandbox};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

@@ -11,7 +11,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use oneflow_client::sandbox::OneflowSandbox;
+use oneflow_sandbox::OneflowSandbox;
 use superoffice_client::sandbox::{default_seed, SuperOfficeSandbox};
 
 #[tokio::main]

@@ -3,10 +3,10 @@
 use std::time::Duration;
 
 use oneflow_client::models::{TemplateId, TemplateTypeId, WorkspaceId};
-use oneflow_client::sandbox::{default_seed as seed, OneflowSandbox};
 use oneflow_client::{Client, RetryPolicy};
+use oneflow_sandbox::{default_seed as seed, OneflowSandbox};
 
-/// Ids of the sandbox's default seed (deterministic, see `oneflow_client::sandbox`). The
+/// Ids of the sandbox's default seed (deterministic, see `oneflow_sandbox`). The
 /// wiremock fixtures use the same ids and names, so one set of assertions fits both backends.
 /// [`Sandboxed::start`] checks that the seed still hands out these ids.
 pub mod ids {

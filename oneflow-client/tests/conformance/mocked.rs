@@ -1,8 +1,8 @@
 //! The wiremock backend: per scenario, mocks that match the exact request shape and answer
 //! with fixtures in Oneflow's wire format (ids and names of the sandbox's default seed).
 
-use oneflow_client::sandbox::default_seed as seed;
 use oneflow_client::Client;
+use oneflow_sandbox::default_seed as seed;
 use serde_json::{json, Value};
 use wiremock::matchers::{
     body_json, body_partial_json, body_string_contains, header, header_regex, method, path,

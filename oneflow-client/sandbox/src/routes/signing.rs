@@ -3,8 +3,8 @@
 //! `POST /contracts/{id}/participants/{participant_id}/access_link` returns
 //! `{"access_link": "http://127.0.0.1:PORT/_sign/<key>"}`. The page shows the contract and
 //! offers "Sign" / "Decline" buttons for an undecided signatory of a `pending` contract; they
-//! have the same effect as [`OneflowSandbox::sign`](crate::sandbox::OneflowSandbox::sign) and
-//! [`decline`](crate::sandbox::OneflowSandbox::decline). The first visit emits
+//! have the same effect as [`OneflowSandbox::sign`](crate::OneflowSandbox::sign) and
+//! [`decline`](crate::OneflowSandbox::decline). The first visit emits
 //! `participant:first_visit`.
 
 use std::sync::Arc;
@@ -18,9 +18,9 @@ use serde_json::{json, Value};
 
 use super::input::path_id;
 use super::parties::contract_not_found;
-use crate::sandbox::errors::Problem;
-use crate::sandbox::state::{EventActor, World};
-use crate::sandbox::Shared;
+use crate::errors::Problem;
+use crate::state::{EventActor, World};
+use crate::Shared;
 
 fn origin(w: &World) -> &str {
     w.base.strip_suffix("/v1").unwrap_or(&w.base)

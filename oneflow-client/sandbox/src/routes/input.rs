@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::sandbox::errors::Problem;
+use crate::errors::Problem;
 
 /// Parse a JSON body; an empty body counts as `{}`.
 pub(crate) fn json_body(bytes: &[u8]) -> Result<Value, Problem> {

@@ -1,12 +1,9 @@
 //! Issue 7, part 2 (sandbox side): create/update fields `value`, `folder_id`, `tags`,
 //! participant `organizer` and `_options`, product groups and single-party reads.
-#![cfg(feature = "sandbox")]
 
-mod sandbox_support;
-
-use oneflow_client::sandbox::default_seed as seed;
+use crate::support::*;
+use oneflow_sandbox::default_seed as seed;
 use reqwest::{Method, StatusCode};
-use sandbox_support::*;
 use serde_json::{json, Value};
 
 fn owner_participants(c: &Value) -> Vec<Value> {
@@ -166,7 +163,7 @@ async fn organizer_is_owner_side_only_and_options_are_echoed() {
 }
 
 async fn product_sandbox() -> Api {
-    use oneflow_client::sandbox::{OneflowSandbox, SeedTemplate};
+    use oneflow_sandbox::{OneflowSandbox, SeedTemplate};
     let sandbox = OneflowSandbox::builder()
         .template(
             SeedTemplate::new("Priced offer")

@@ -1,15 +1,12 @@
 //! Webhook deliveries and fault injection of the Oneflow sandbox.
-#![cfg(feature = "sandbox")]
-
-mod sandbox_support;
 
 use std::time::Duration;
 
-use oneflow_client::sandbox::{
+use crate::support::*;
+use oneflow_sandbox::{
     default_seed as seed, DeliveryConfig, DeliveryOutcome, DeliveryRecord, Fault, OneflowSandbox,
 };
 use reqwest::{Method, StatusCode};
-use sandbox_support::*;
 use serde_json::{json, Value};
 use sha1::{Digest, Sha1};
 use wiremock::matchers::{method, path};

@@ -13,9 +13,9 @@ use super::input::{
 };
 use super::parties::contract_not_found;
 use super::{paginate, QueryParams};
-use crate::sandbox::errors::Problem;
-use crate::sandbox::state::{Actor, Contract, World};
-use crate::sandbox::Shared;
+use crate::errors::Problem;
+use crate::state::{Actor, Contract, World};
+use crate::Shared;
 
 /// How a request names a data field.
 enum FieldRef {

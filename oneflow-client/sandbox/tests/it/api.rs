@@ -1,13 +1,8 @@
 //! Behaviour of the Oneflow sandbox, driven with raw HTTP (reqwest).
-#![cfg(feature = "sandbox")]
 
-mod sandbox_support;
-
-use oneflow_client::sandbox::{
-    default_seed as seed, OneflowSandbox, SandboxError, SeedTemplate, SeedUser,
-};
+use crate::support::*;
+use oneflow_sandbox::{default_seed as seed, OneflowSandbox, SandboxError, SeedTemplate, SeedUser};
 use reqwest::{Method, StatusCode};
-use sandbox_support::*;
 use serde_json::{json, Value};
 
 #[tokio::test]
@@ -1351,8 +1346,8 @@ async fn shutdown_stops_the_server() {
 fn the_handle_and_its_records_can_cross_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<OneflowSandbox>();
-    assert_send_sync::<oneflow_client::sandbox::RequestRecord>();
-    assert_send_sync::<oneflow_client::sandbox::DeliveryRecord>();
+    assert_send_sync::<oneflow_sandbox::RequestRecord>();
+    assert_send_sync::<oneflow_sandbox::DeliveryRecord>();
     assert_send_sync::<SandboxError>();
 }
 

@@ -11,9 +11,9 @@ use serde_json::{Map, Value};
 
 use super::input::{check_len, json_body, object, opt_array, opt_str, path_id};
 use super::{paginate, QueryParams};
-use crate::sandbox::errors::Problem;
-use crate::sandbox::state::{Actor, DataFieldDef, Template, TemplateType, World};
-use crate::sandbox::Shared;
+use crate::errors::Problem;
+use crate::state::{Actor, DataFieldDef, Template, TemplateType, World};
+use crate::Shared;
 
 /// Filters shared by `/templates` and `/helpers/contract_create_data`.
 struct TemplateFilter {

@@ -1,7 +1,7 @@
 //! Shared helpers for the sandbox tests: a raw reqwest driver speaking to the sandbox.
 #![allow(dead_code)]
 
-use oneflow_client::sandbox::{default_seed, OneflowSandbox};
+use oneflow_sandbox::{default_seed, OneflowSandbox};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 

@@ -8,9 +8,9 @@ use serde_json::{json, Value};
 
 use super::input::path_id;
 use super::{paginate, QueryParams};
-use crate::sandbox::errors::Problem;
-use crate::sandbox::state::Actor;
-use crate::sandbox::Shared;
+use crate::errors::Problem;
+use crate::state::Actor;
+use crate::Shared;
 
 pub(super) async fn ping() -> Json<Value> {
     Json(json!({}))

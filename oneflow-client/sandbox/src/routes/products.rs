@@ -22,9 +22,9 @@ use serde_json::{Map, Value};
 use super::input::{join, json_body, object, path_id};
 use super::parties::{contract_not_found, draft_mut};
 use super::{paginate, QueryParams};
-use crate::sandbox::errors::Problem;
-use crate::sandbox::state::{render_product_group, Actor, Contract, ProductGroup};
-use crate::sandbox::Shared;
+use crate::errors::Problem;
+use crate::state::{render_product_group, Actor, Contract, ProductGroup};
+use crate::Shared;
 
 /// Products per contract (create-a-contract reference, default limit).
 pub(super) const MAX_PRODUCTS: usize = 150;

@@ -14,9 +14,9 @@ use serde_json::Value;
 use super::input::path_id;
 use super::parties::contract_not_found;
 use super::{paginate, QueryParams};
-use crate::sandbox::errors::Problem;
-use crate::sandbox::state::{fmt_time, Contract, Download, StoredFile, World};
-use crate::sandbox::Shared;
+use crate::errors::Problem;
+use crate::state::{fmt_time, Contract, Download, StoredFile, World};
+use crate::Shared;
 
 /// Oneflow's accepted attachment extensions (upper case).
 const ALLOWED_EXTENSIONS: [&str; 27] = [

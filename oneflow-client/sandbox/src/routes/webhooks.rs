@@ -13,9 +13,9 @@ use serde_json::{json, Map, Value};
 
 use super::input::{check_len, json_body, object, opt_i64, opt_str, path_id};
 use super::{paginate, QueryParams};
-use crate::sandbox::errors::Problem;
-use crate::sandbox::state::{Actor, Webhook, World};
-use crate::sandbox::Shared;
+use crate::errors::Problem;
+use crate::state::{Actor, Webhook, World};
+use crate::Shared;
 
 fn require_admin(actor: &Actor) -> Result<(), Problem> {
     if actor.is_admin {

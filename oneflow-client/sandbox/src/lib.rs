@@ -1,4 +1,4 @@
-//! A faithful, stateful, in-process fake of the Oneflow public API v1 (feature `sandbox`).
+//! A faithful, stateful, in-process fake of the Oneflow public API v1, for tests and demos.
 //!
 //! [`OneflowSandbox`] is a real HTTP server (axum) on `127.0.0.1:<random port>` that keeps an
 //! account in memory and speaks Oneflow's wire format: the same paths under `/v1`, the same
@@ -6,11 +6,15 @@
 //! `2020-06-30T07:15:23+0000`, the problem body for every failure, and webhook deliveries in
 //! the "Current" format signed with `sha1(callback_id + sign_key)`.
 //!
+//! This crate does not depend on `oneflow-client`: it speaks HTTP only, so any client (ours
+//! as a dev-dependency in its tests, `curl`, a browser) can be pointed at it. It is meant for
+//! tests and demos, never for production traffic.
+//!
 //! # Starting
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), oneflow_client::sandbox::SandboxError> {
-//! use oneflow_client::sandbox::{default_seed, OneflowSandbox};
+//! # async fn demo() -> Result<(), oneflow_sandbox::SandboxError> {
+//! use oneflow_sandbox::{default_seed, OneflowSandbox};
 //!
 //! let sandbox = OneflowSandbox::start().await?;
 //! println!("base URL {}", sandbox.base_url()); // http://127.0.0.1:PORT/v1/
@@ -111,6 +115,7 @@
 //! each at most once; any other parameter is a 400 naming it. The
 //! request log only records requests whose response was sent (a client that gave up during
 //! a [`Fault::Timeout`] leaves no entry, although the request took effect).
+#![warn(missing_docs)]
 
 /// Default number of entries the request log and the delivery log each keep; when a log is
 /// full its oldest entry is dropped (see [`SandboxBuilder::log_capacity`]).
@@ -302,8 +307,8 @@ impl OneflowSandbox {
     /// Start a sandbox with the default seed on the current tokio runtime.
     ///
     /// ```no_run
-    /// # async fn demo() -> Result<(), oneflow_client::sandbox::SandboxError> {
-    /// let sandbox = oneflow_client::sandbox::OneflowSandbox::start().await?;
+    /// # async fn demo() -> Result<(), oneflow_sandbox::SandboxError> {
+    /// let sandbox = oneflow_sandbox::OneflowSandbox::start().await?;
     /// assert!(sandbox.base_url().as_str().ends_with("/v1/"));
     /// # Ok(()) }
     /// ```
@@ -314,8 +319,8 @@ impl OneflowSandbox {
     /// A builder that starts from the default seed.
     ///
     /// ```no_run
-    /// # async fn demo() -> Result<(), oneflow_client::sandbox::SandboxError> {
-    /// use oneflow_client::sandbox::{DeliveryConfig, OneflowSandbox, SeedTemplate, SeedUser};
+    /// # async fn demo() -> Result<(), oneflow_sandbox::SandboxError> {
+    /// use oneflow_sandbox::{DeliveryConfig, OneflowSandbox, SeedTemplate, SeedUser};
     ///
     /// let sandbox = OneflowSandbox::builder()
     ///     .user(SeedUser::new("Bo Buyer", "bo@acme.example"))
@@ -440,7 +445,7 @@ impl OneflowSandbox {
     /// contract becomes `signed`. Emits `participant:sign` (and `contract:sign`).
     ///
     /// ```no_run
-    /// # fn demo(sandbox: &oneflow_client::sandbox::OneflowSandbox) -> Result<(), oneflow_client::sandbox::SandboxError> {
+    /// # fn demo(sandbox: &oneflow_sandbox::OneflowSandbox) -> Result<(), oneflow_sandbox::SandboxError> {
     /// sandbox.sign(7001, 30002)?;
     /// # Ok(()) }
     /// ```
@@ -458,7 +463,7 @@ impl OneflowSandbox {
     /// `signed`). Returns the participant ids that signed.
     ///
     /// ```no_run
-    /// # fn demo(sandbox: &oneflow_client::sandbox::OneflowSandbox) -> Result<(), oneflow_client::sandbox::SandboxError> {
+    /// # fn demo(sandbox: &oneflow_sandbox::OneflowSandbox) -> Result<(), oneflow_sandbox::SandboxError> {
     /// let signed = sandbox.sign_all(7001)?;
     /// assert!(!signed.is_empty());
     /// # Ok(()) }
@@ -558,7 +563,7 @@ impl OneflowSandbox {
     /// jump to the timeout while real sockets are busy.
     ///
     /// ```no_run
-    /// # async fn demo(sandbox: &oneflow_client::sandbox::OneflowSandbox) -> Result<(), oneflow_client::sandbox::SandboxError> {
+    /// # async fn demo(sandbox: &oneflow_sandbox::OneflowSandbox) -> Result<(), oneflow_sandbox::SandboxError> {
     /// let log = sandbox
     ///     .wait_for_deliveries(|log| log.iter().any(|d| d.outcome.is_success()))
     ///     .await?;

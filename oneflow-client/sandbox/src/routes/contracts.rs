@@ -18,9 +18,9 @@ use super::parties::{
     MAX_OWNER_PARTICIPANTS, MAX_PARTICIPANTS, MAX_PARTIES,
 };
 use super::{paginate, QueryParams};
-use crate::sandbox::errors::Problem;
-use crate::sandbox::state::{Actor, Contract, ContractField, Party, ProductGroup, World};
-use crate::sandbox::Shared;
+use crate::errors::Problem;
+use crate::state::{Actor, Contract, ContractField, Party, ProductGroup, World};
+use crate::Shared;
 
 const STATES: [&str; 5] = ["draft", "pending", "overdue", "signed", "declined"];
 
@@ -126,7 +126,7 @@ fn create_contract(w: &mut World, actor: &Actor, body: &Value) -> Result<i64, Pr
                 )?;
                 if owner
                     .iter()
-                    .any(|x: &crate::sandbox::state::Participant| x.user_id == p.user_id)
+                    .any(|x: &crate::state::Participant| x.user_id == p.user_id)
                 {
                     return Err(Problem::bad_param(
                         &format!("my_party.participants[{i}].email"),

@@ -14,9 +14,9 @@ use super::input::{
     check_len, join, json_body, object, opt_array, opt_bool, opt_object, opt_str, path_id,
 };
 use super::{paginate, QueryParams};
-use crate::sandbox::errors::Problem;
-use crate::sandbox::state::{Actor, Contract, Ids, Options, Participant, Party, Time, World};
-use crate::sandbox::Shared;
+use crate::errors::Problem;
+use crate::state::{Actor, Contract, Ids, Options, Participant, Party, Time, World};
+use crate::Shared;
 
 /// Maximum parties per contract, participants per contract, and owner-side participants.
 pub(super) const MAX_PARTIES: usize = 40;
