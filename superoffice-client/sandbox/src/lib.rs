@@ -312,7 +312,7 @@ impl Drop for SuperOfficeSandbox {
 }
 
 impl SuperOfficeSandbox {
-    /// Starts a sandbox with the default seed (see the [module docs](self)).
+    /// Starts a sandbox with the default seed (see the [crate docs](crate)).
     ///
     /// ```no_run
     /// # async fn demo() -> Result<(), superoffice_sandbox::SandboxError> {

@@ -501,7 +501,7 @@ fn normalize(
         }
     }
 
-    // Side effects of a status / stage change (documented in the module docs).
+    // Side effects of a status / stage change (documented in the crate docs).
     let old_status = str_field(old, "Status").to_owned();
     let probability_untouched = new.get("Probability") == old.get("Probability");
     let completed_untouched = new.get("Completed") == old.get("Completed");
