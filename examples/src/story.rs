@@ -33,9 +33,9 @@ use superoffice_client::credentials::RefreshingTokenProvider;
 use superoffice_client::models::{
     ContactId, JsonPatch, PersonId, SaleEntity, SaleId, SaleStatus, VisibleIn, WebPanelEntity,
 };
-use superoffice_client::sandbox::{default_seed as so_seed, SuperOfficeSandbox};
 use superoffice_client::tenant::flush_url_from_base;
 use superoffice_client::{CustomerId, Environment, OidcClient, TenantLocator};
+use superoffice_sandbox::{default_seed as so_seed, SuperOfficeSandbox};
 use tokio::sync::mpsc;
 
 /// A boxed error: the demo reports any failure with its chain of causes.

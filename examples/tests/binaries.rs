@@ -3,7 +3,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use superoffice_client::sandbox::default_seed;
+use superoffice_sandbox::default_seed;
 
 /// Kills the child process even when an assertion fails.
 struct Running(Child);

@@ -1,6 +1,6 @@
 //! Typed async client for **SuperOffice CRM Online**: OIDC sign-in, credentials that stay valid,
-//! tenant routing, and the REST Web API (`https://<host>/<Cust>/api/v1/…`), with an optional
-//! in-process sandbox of the whole service.
+//! tenant routing, and the REST Web API (`https://<host>/<Cust>/api/v1/…`). An in-process
+//! sandbox of the whole service lives in the separate crate `superoffice-sandbox`.
 //!
 //! What it covers:
 //!
@@ -37,7 +37,6 @@
 //! | [`error`] | [`Error`], [`ApiError`](error::ApiError) with SuperOffice's error document |
 //! | [`retry`] | [`RetryPolicy`](retry::RetryPolicy): which failures are sent again, and when |
 //! | [`rate_limit`] | [`RateLimit`](rate_limit::RateLimit) and the shared [`RateLimiter`](rate_limit::RateLimiter) |
-//! | `sandbox` | (feature `sandbox`) `SuperOfficeSandbox`: OIDC provider, tenant state API, two data hosts and the REST API on `127.0.0.1` |
 //!
 //! # Quick start
 //!
@@ -231,15 +230,15 @@
 //!
 //! ## 7. Against the sandbox
 //!
-//! With the feature `sandbox`, `sandbox::SuperOfficeSandbox` runs a stateful fake of
+//! The crate `superoffice-sandbox` (a dev-dependency of this crate, not a feature) provides
+//! `superoffice_sandbox::SuperOfficeSandbox`, a stateful fake of
 //! SuperOffice Online on loopback: an OIDC provider with a seeded application, the tenant
 //! state API, two data hosts and the REST API, seeded with two tenants (`Cust12345`,
-//! `Cust67890`) and their users, companies and Sales (see the `sandbox` module docs). The
+//! `Cust67890`) and their users, companies and Sales (see that crate's docs). The
 //! client code is the same as against SuperOffice; only the environment is
 //! [`Environment::custom`] with the sandbox's URL. This example runs offline:
 //!
 //! ```no_run
-//! # #[cfg(feature = "sandbox")]
 //! # #[tokio::main]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::sync::Arc;
@@ -249,8 +248,8 @@
 //! use superoffice_client::credentials::RefreshingTokenProvider;
 //! use superoffice_client::models::{JsonPatch, ListRef, SaleId, SaleStatus};
 //! use superoffice_client::odata::Filter;
-//! use superoffice_client::sandbox::{default_seed, SuperOfficeSandbox};
 //! use superoffice_client::{Client, Environment, OidcClient, TenantLocator};
+//! use superoffice_sandbox::{default_seed, SuperOfficeSandbox};
 //!
 //! let sandbox = SuperOfficeSandbox::start().await?;
 //! let env = Environment::custom(sandbox.base_url())?;
@@ -306,14 +305,12 @@
 //!     .await?;
 //! println!("{} open Sales, API now at {}", open.len(), client.api_base());
 //! # Ok(()) }
-//! # #[cfg(not(feature = "sandbox"))]
-//! # fn main() {}
 //! ```
 //!
 //! In tests, `SuperOfficeSandbox::issue_access_token` skips the browser step: wrap the token in
 //! a [`StaticToken`](credentials::StaticToken). The sandbox also moves tenants, expires and
 //! revokes tokens, injects faults (500, HTML 502, timeouts, 429 with `Retry-After`), records
-//! requests and delivers webhooks – see its module docs and `tests/sandbox_client.rs`.
+//! requests and delivers webhooks – see its crate docs and `tests/sandbox_client.rs`.
 //!
 //! # Errors
 //!
@@ -386,7 +383,10 @@
 //!
 //! * default: the client, authentication, tenants and webhooks (reqwest with rustls; no
 //!   OpenSSL).
-//! * `sandbox`: the `sandbox` module (adds `axum` and tokio's network runtime).
+//!
+//! The former `sandbox` feature is gone: the sandbox is the separate crate
+//! `superoffice-sandbox` (`superoffice_sandbox::SuperOfficeSandbox`), which does not depend on
+//! this client.
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -402,9 +402,6 @@ mod redact;
 pub mod retry;
 pub mod tenant;
 pub mod webhook;
-
-#[cfg(feature = "sandbox")]
-pub mod sandbox;
 
 pub use auth::{AuthError, Environment, OidcClient, SuperOfficeClaims};
 pub use client::{Client, ClientBuilder};

@@ -835,11 +835,10 @@ async fn stale_keys_are_not_used_beyond_a_week() {
 
 // ---------------------------------------------------------------- the sandbox
 
-#[cfg(feature = "sandbox")]
 mod sandbox {
     use super::*;
     use superoffice_client::auth::{OidcClient, OidcConfig, Session};
-    use superoffice_client::sandbox::{default_seed, SuperOfficeSandbox};
+    use superoffice_sandbox::{default_seed, SuperOfficeSandbox};
 
     fn browser() -> reqwest::Client {
         reqwest::Client::builder()

@@ -1,6 +1,6 @@
 //! One client test suite, two backends: every scenario is written once and runs against
 //! wiremock (fixtures in SuperOffice's wire format, `tests/fixtures/conformance/`) and against
-//! the in-process sandbox (`superoffice_client::sandbox`, default seed).
+//! the in-process sandbox (`superoffice_sandbox`, default seed).
 //!
 //! The fixtures describe the sandbox's default seed (tenant `Cust12345`, administrator
 //! `admin@nordic.example` = associate 5, Sale 101 "Fleet tracking licence" for Fjord Shipping
@@ -8,7 +8,6 @@
 //! only what a user of the client sees, and declares each HTTP exchange right before the call
 //! that makes it: wiremock serves exactly those requests, and the sandbox's request log must
 //! show exactly those requests with the same statuses (see `conformance/backend.rs`).
-#![cfg(feature = "sandbox")]
 
 #[path = "conformance/backend.rs"]
 mod backend;
@@ -21,8 +20,8 @@ use superoffice_client::models::{
     WebPanelEntity,
 };
 use superoffice_client::odata::{Filter, Order};
-use superoffice_client::sandbox::default_seed;
 use superoffice_client::Error;
+use superoffice_sandbox::default_seed;
 
 // Fixtures in SuperOffice's wire format. Field names and casing follow the Swagger files
 // (Swagger-v1-User `SoPrincipal`, Swagger-v1-Sale `SaleEntityWithLinks`, Swagger-v1-Contact,

@@ -1,6 +1,5 @@
 //! The real client against the sandbox: OIDC sign-in, REST reads, JSON Patch, tenant moves,
 //! token refresh and the system user.
-#![cfg(feature = "sandbox")]
 
 use std::sync::Arc;
 
@@ -10,8 +9,8 @@ use superoffice_client::auth::{
 use superoffice_client::client::Client;
 use superoffice_client::credentials::{RefreshingTokenProvider, StaticToken};
 use superoffice_client::models::{JsonPatch, SaleId, SaleStatus};
-use superoffice_client::sandbox::{default_seed, SuperOfficeSandbox};
 use superoffice_client::{CustomerId, Environment, OidcClient, TenantLocator};
+use superoffice_sandbox::{default_seed, SuperOfficeSandbox};
 
 fn no_redirects() -> reqwest::Client {
     reqwest::Client::builder()
@@ -178,7 +177,7 @@ async fn system_user_ticket_with_the_portal_xml_key() {
     assert!(sb
         .requests()
         .iter()
-        .any(|r| r.auth == superoffice_client::sandbox::AuthKind::SoTicket && r.status == 200));
+        .any(|r| r.auth == superoffice_sandbox::AuthKind::SoTicket && r.status == 200));
 }
 
 #[tokio::test]
@@ -325,7 +324,7 @@ async fn client_endpoints_decode_sandbox_responses() {
 
 #[tokio::test]
 async fn sandbox_deliveries_verify_with_the_client_webhook_verifier() {
-    use superoffice_client::sandbox::SaleStatus as SeedStatus;
+    use superoffice_sandbox::SaleStatus as SeedStatus;
     let sb = SuperOfficeSandbox::builder()
         .webhook_retry_delays([std::time::Duration::ZERO; 2])
         .start()

@@ -2,7 +2,6 @@
 //! the cache flush, PUT semantics, `If-Unmodified-Since`, `Sale/default`, `Sale/Validate`
 //! with mandatory reasons, stages per sale type, functional rights, app panels, documents and
 //! the documented sale `FieldValues`.
-#![cfg(feature = "sandbox")]
 
 mod sandbox_support;
 
@@ -13,8 +12,8 @@ use superoffice_client::models::{
     ContactId, DocumentEntity, JsonPatch, ListRef, PersonId, SaleId, SaleStatus, VisibleIn,
     WebPanelEntity, Webhook, WebhookSecret,
 };
-use superoffice_client::sandbox::{default_seed, SuperOfficeSandbox};
 use superoffice_client::{Credential, Error};
+use superoffice_sandbox::{default_seed, SuperOfficeSandbox};
 
 const OPEN: SaleId = SaleId(default_seed::OPEN_SALE_ID);
 

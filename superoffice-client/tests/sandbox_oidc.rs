@@ -1,5 +1,4 @@
 //! The sandbox's OIDC provider, driven with raw HTTP (reqwest + jsonwebtoken).
-#![cfg(feature = "sandbox")]
 
 mod sandbox_support;
 
@@ -8,7 +7,7 @@ use std::time::Duration;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use sandbox_support::*;
 use serde_json::Value;
-use superoffice_client::sandbox::{default_seed, AppRegistration, AuthKind, SuperOfficeSandbox};
+use superoffice_sandbox::{default_seed, AppRegistration, AuthKind, SuperOfficeSandbox};
 
 const CLAIM: &str = "http://schemes.superoffice.net/identity/";
 
@@ -549,7 +548,7 @@ async fn secrets_stay_out_of_debug_and_the_request_log() {
 
 #[tokio::test]
 async fn a_user_of_several_tenants_signs_in_to_the_requested_one() {
-    use superoffice_client::sandbox::{TenantSeed, UserSeed};
+    use superoffice_sandbox::{TenantSeed, UserSeed};
     // The admin's SuperID also has access to a second tenant (seeded after the main one).
     let sb = SuperOfficeSandbox::builder()
         .tenant(

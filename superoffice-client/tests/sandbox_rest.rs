@@ -1,5 +1,4 @@
 //! The sandbox's tenant REST API, tenant routing and fault knobs, driven with raw HTTP.
-#![cfg(feature = "sandbox")]
 
 mod sandbox_support;
 
@@ -7,7 +6,7 @@ use std::time::Duration;
 
 use sandbox_support::*;
 use serde_json::{json, Value};
-use superoffice_client::sandbox::{default_seed, AuthKind, Fault, SaleStatus, SuperOfficeSandbox};
+use superoffice_sandbox::{default_seed, AuthKind, Fault, SaleStatus, SuperOfficeSandbox};
 
 async fn send(
     sb: &SuperOfficeSandbox,

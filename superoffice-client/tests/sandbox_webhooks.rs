@@ -1,5 +1,4 @@
 //! The sandbox's webhooks: create ping, signed deliveries on sale status changes, retries.
-#![cfg(feature = "sandbox")]
 
 mod sandbox_support;
 
@@ -9,7 +8,7 @@ use base64::Engine as _;
 use hmac::{KeyInit as _, Mac as _};
 use sandbox_support::*;
 use serde_json::{json, Value};
-use superoffice_client::sandbox::{default_seed, SaleStatus, SuperOfficeSandbox};
+use superoffice_sandbox::{default_seed, SaleStatus, SuperOfficeSandbox};
 
 const SECRET: &str = "whsec-sandbox-0123456789abcdef";
 

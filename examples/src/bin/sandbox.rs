@@ -12,7 +12,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use oneflow_sandbox::OneflowSandbox;
-use superoffice_client::sandbox::{default_seed, SuperOfficeSandbox};
+use superoffice_sandbox::{default_seed, SuperOfficeSandbox};
 
 #[tokio::main]
 async fn main() -> ExitCode {

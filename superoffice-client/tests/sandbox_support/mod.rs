@@ -11,7 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde_json::Value;
 use sha2::Digest as _;
-use superoffice_client::sandbox::{default_seed, SuperOfficeSandbox};
+use superoffice_sandbox::{default_seed, SuperOfficeSandbox};
 use tokio::sync::mpsc;
 
 /// A reqwest client that does not follow redirects.

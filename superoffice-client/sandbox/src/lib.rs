@@ -3,12 +3,14 @@
 //! `127.0.0.1` speaking SuperOffice's wire format (PascalCase entities, `{"Error":true,…}`
 //! bodies, OData archive rows), so the client, the examples and end-to-end tests run offline.
 //!
-//! Enable the crate feature `sandbox`.
+//! It is its own crate and does not depend on `superoffice-client`: the client uses it as a
+//! dev-dependency for its tests, and so do the workspace's examples and end-to-end tests. Point
+//! the client at it with `Environment::custom(sandbox.base_url())`.
 //!
 //! # Start
 //!
 //! ```no_run
-//! use superoffice_client::sandbox::{default_seed, SuperOfficeSandbox};
+//! use superoffice_sandbox::{default_seed, SuperOfficeSandbox};
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let sandbox = SuperOfficeSandbox::start().await?;
@@ -142,10 +144,12 @@
 //!   shared by all sandboxes in that process (generated on first start).
 //! * 429s and 5xx only come from [`Fault`] knobs; there is no built-in rate limiter.
 
+#![warn(missing_docs)]
+
 mod entities;
 mod jsonpatch;
 mod keys;
-mod odata;
+pub mod odata;
 mod oidc;
 mod rest;
 mod seed;
@@ -308,11 +312,11 @@ impl Drop for SuperOfficeSandbox {
 }
 
 impl SuperOfficeSandbox {
-    /// Starts a sandbox with the default seed (see the [module docs](self)).
+    /// Starts a sandbox with the default seed (see the [crate docs](crate)).
     ///
     /// ```no_run
-    /// # async fn demo() -> Result<(), superoffice_client::sandbox::SandboxError> {
-    /// let sandbox = superoffice_client::sandbox::SuperOfficeSandbox::start().await?;
+    /// # async fn demo() -> Result<(), superoffice_sandbox::SandboxError> {
+    /// let sandbox = superoffice_sandbox::SuperOfficeSandbox::start().await?;
     /// println!("{}", sandbox.base_url());
     /// # Ok(()) }
     /// ```
@@ -325,9 +329,9 @@ impl SuperOfficeSandbox {
     ///
     /// ```no_run
     /// use std::time::Duration;
-    /// use superoffice_client::sandbox::{SuperOfficeSandbox, TenantSeed, UserSeed};
+    /// use superoffice_sandbox::{SuperOfficeSandbox, TenantSeed, UserSeed};
     ///
-    /// # async fn demo() -> Result<(), superoffice_client::sandbox::SandboxError> {
+    /// # async fn demo() -> Result<(), superoffice_sandbox::SandboxError> {
     /// let sandbox = SuperOfficeSandbox::builder()
     ///     .access_token_lifetime(Duration::from_secs(5))
     ///     .tenant(

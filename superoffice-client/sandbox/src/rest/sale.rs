@@ -5,13 +5,13 @@ use axum::response::Response;
 use serde_json::{json, Map, Value};
 
 use super::{bad_request, json_body, not_found, Principal};
-use crate::sandbox::entities::{now_string, resolve_sale_references, sale_ref_id};
-use crate::sandbox::jsonpatch::{apply_json_patch, apply_merge_patch, PatchError};
-use crate::sandbox::odata::{self, Row};
-use crate::sandbox::server::{ok_json, so_error, Req};
-use crate::sandbox::state::{SharedRef, Tenant};
-use crate::sandbox::webhooks::{self, Outgoing};
-use crate::sandbox::SandboxError;
+use crate::entities::{now_string, resolve_sale_references, sale_ref_id};
+use crate::jsonpatch::{apply_json_patch, apply_merge_patch, PatchError};
+use crate::odata::{self, Row};
+use crate::server::{ok_json, so_error, Req};
+use crate::state::{SharedRef, Tenant};
+use crate::webhooks::{self, Outgoing};
+use crate::SandboxError;
 
 const STATUSES: &[&str] = &["Unknown", "Open", "Sold", "Lost", "Stalled"];
 const COMPLETED: &[&str] = &["Unknown", "NotStarted", "Started", "Completed"];
@@ -171,22 +171,16 @@ fn replaced_sale(base: &Value, old: &Value, body: &Value) -> Value {
 /// `GET /v1/Sale/default`: a new Sale owned by the caller, at the first stage of the first
 /// sale type, dated today.
 pub(crate) fn default_sale(tenant: &Tenant, owner: i32) -> Value {
-    let mut seed = crate::sandbox::seed::SaleSeed::new(0, "");
+    let mut seed = crate::seed::SaleSeed::new(0, "");
     seed.owner_associate_id = owner;
     seed.stage_id = tenant.stages.first().map(|s| s.id).unwrap_or(0);
     seed.sale_type_id = tenant.sale_types.first().map(|t| t.id).unwrap_or(0);
     seed.saledate = chrono::Utc::now().format("%Y-%m-%dT00:00:00").to_string();
-    let mut sale = crate::sandbox::entities::sale_from_seed(tenant, &seed);
+    let mut sale = crate::entities::sale_from_seed(tenant, &seed);
     if let Some(obj) = sale.as_object_mut() {
         obj.insert("Number".into(), json!(""));
-        obj.insert(
-            "CreatedDate".into(),
-            json!(crate::sandbox::entities::EMPTY_DATE),
-        );
-        obj.insert(
-            "UpdatedDate".into(),
-            json!(crate::sandbox::entities::EMPTY_DATE),
-        );
+        obj.insert("CreatedDate".into(), json!(crate::entities::EMPTY_DATE));
+        obj.insert("UpdatedDate".into(), json!(crate::entities::EMPTY_DATE));
         obj.insert("CreatedBy".into(), Value::Null);
     }
     sale
@@ -507,7 +501,7 @@ fn normalize(
         }
     }
 
-    // Side effects of a status / stage change (documented in the module docs).
+    // Side effects of a status / stage change (documented in the crate docs).
     let old_status = str_field(old, "Status").to_owned();
     let probability_untouched = new.get("Probability") == old.get("Probability");
     let completed_untouched = new.get("Completed") == old.get("Completed");

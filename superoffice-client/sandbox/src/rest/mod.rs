@@ -154,7 +154,7 @@ pub(crate) async fn handle(shared: &SharedRef, req: &Req) -> Response {
     let raw = |i: usize| req.segments.get(i + 2).map(String::as_str).unwrap_or("");
     let m = &req.method;
     match s.as_slice() {
-        [] => crate::sandbox::server::ok_json(&json!({
+        [] => crate::server::ok_json(&json!({
             "v1": format!("{}/{}/api/v1", shared.hosts[req.host], principal.tenant),
             "NetServerVersion": "10.5.2026.1",
         })),

@@ -4,11 +4,11 @@ use axum::response::Response;
 use serde_json::{json, Value};
 
 use super::{bad_request, json_body, not_found, parse_id, Principal};
-use crate::sandbox::entities::{associate_from_user, contact_entity, person_entity};
-use crate::sandbox::odata::{self, Row};
-use crate::sandbox::oidc::SYSTEM_ASSOCIATE_ID;
-use crate::sandbox::server::{ok_json, Req};
-use crate::sandbox::state::{SharedRef, Tenant};
+use crate::entities::{associate_from_user, contact_entity, person_entity};
+use crate::odata::{self, Row};
+use crate::oidc::SYSTEM_ASSOCIATE_ID;
+use crate::server::{ok_json, Req};
+use crate::state::{SharedRef, Tenant};
 
 pub(crate) fn contact_get(shared: &SharedRef, p: &Principal, id: &str) -> Response {
     let world = shared.lock();
@@ -245,10 +245,7 @@ pub(crate) fn user_list(shared: &SharedRef, req: &Req, p: &Principal) -> Respons
                     ("lastName", json!(last)),
                     ("usergroup", json!(group)),
                     ("usergroupId", json!(u.group_id)),
-                    (
-                        "assocName",
-                        json!(crate::sandbox::entities::initials(&u.full_name)),
-                    ),
+                    ("assocName", json!(crate::entities::initials(&u.full_name))),
                     ("canLogin", json!(u.active)),
                 ],
             )
@@ -312,7 +309,7 @@ pub(crate) fn current_principal(shared: &SharedRef, p: &Principal) -> Response {
     };
     ok_json(&json!({
         "UserType": "InternalAssociate",
-        "Associate": crate::sandbox::entities::initials(&u.full_name),
+        "Associate": crate::entities::initials(&u.full_name),
         "AssociateId": u.associate_id,
         "IsPerson": true,
         "PersonId": u.person_id,

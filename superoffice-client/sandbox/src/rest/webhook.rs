@@ -5,10 +5,10 @@ use axum::response::Response;
 use serde_json::{json, Map, Value};
 
 use super::{bad_request, json_body, not_found, parse_id, Principal};
-use crate::sandbox::entities::{associate_carrier, now_string, EMPTY_DATE};
-use crate::sandbox::server::{no_content, ok_json, Req};
-use crate::sandbox::state::SharedRef;
-use crate::sandbox::webhooks;
+use crate::entities::{associate_carrier, now_string, EMPTY_DATE};
+use crate::server::{no_content, ok_json, Req};
+use crate::state::SharedRef;
+use crate::webhooks;
 
 const STATES: &[&str] = &["Unknown", "Active", "Stopped", "TooManyErrors"];
 

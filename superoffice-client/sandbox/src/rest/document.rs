@@ -6,11 +6,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 use super::{bad_request, json_body, not_found, parse_id, Principal};
-use crate::sandbox::entities::{
-    associate_carrier, contact_carrier, now_string, person_carrier, EMPTY_DATE,
-};
-use crate::sandbox::server::{ok_json, Req};
-use crate::sandbox::state::{SharedRef, StoredDocument, Tenant};
+use crate::entities::{associate_carrier, contact_carrier, now_string, person_carrier, EMPTY_DATE};
+use crate::server::{ok_json, Req};
+use crate::state::{SharedRef, StoredDocument, Tenant};
 
 /// The document templates (MDO list `doctmpl`) every sandbox tenant has.
 pub(crate) const DOCUMENT_TEMPLATES: &[(i32, &str)] =

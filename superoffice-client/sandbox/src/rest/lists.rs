@@ -6,9 +6,9 @@ use axum::response::Response;
 use serde_json::{json, Value};
 
 use super::{bad_request, json_body, not_found, parse_id, Principal};
-use crate::sandbox::entities::selectable_item;
-use crate::sandbox::server::{no_content, ok_json, so_error, Req};
-use crate::sandbox::state::{SharedRef, Tenant, WebPanel};
+use crate::entities::selectable_item;
+use crate::server::{no_content, ok_json, so_error, Req};
+use crate::state::{SharedRef, Tenant, WebPanel};
 
 const VISIBLE_IN: &[&str] = &[
     "Invisible",
@@ -166,7 +166,7 @@ fn sale_type_entity(tenant: &Tenant, index: usize, resolved: bool) -> Value {
 }
 
 fn list_item_entity(
-    item: &crate::sandbox::seed::ListItemSeed,
+    item: &crate::seed::ListItemSeed,
     rank: usize,
     list_id: i32,
     resolved: bool,
@@ -181,11 +181,7 @@ fn list_item_entity(
     })
 }
 
-fn user_group_entity(
-    item: &crate::sandbox::seed::ListItemSeed,
-    rank: usize,
-    resolved: bool,
-) -> Value {
+fn user_group_entity(item: &crate::seed::ListItemSeed, rank: usize, resolved: bool) -> Value {
     json!({
         "Value": text(&item.name, resolved),
         "Tooltip": "",

@@ -60,7 +60,7 @@ impl AppRegistration {
         self
     }
 
-    /// The default sandbox app (see the [module docs](super) for its values).
+    /// The default sandbox app (see the [crate docs](crate) for its values).
     pub fn sandbox_default() -> Self {
         AppRegistration::new(default_seed::CLIENT_ID, default_seed::CLIENT_SECRET)
             .name("Oneflow Contracts")
@@ -644,7 +644,7 @@ impl SandboxBuilder {
         }
     }
 
-    /// A builder preloaded with the default seed (two tenants, see the module docs).
+    /// A builder preloaded with the default seed (two tenants, see the crate docs).
     pub fn with_default_seed() -> Self {
         let mut builder = Self::empty();
         builder.tenants = vec![default_seed::main_tenant(), default_seed::second_tenant()];
@@ -695,7 +695,7 @@ impl SandboxBuilder {
     }
 }
 
-/// Identifiers and credentials of the default seed (see the [module docs](super)).
+/// Identifiers and credentials of the default seed (see the [crate docs](crate)).
 pub mod default_seed {
     use super::{CompanySeed, PersonSeed, SaleSeed, TenantSeed, UserSeed};
 
