@@ -310,7 +310,7 @@
 //! In tests, `SuperOfficeSandbox::issue_access_token` skips the browser step: wrap the token in
 //! a [`StaticToken`](credentials::StaticToken). The sandbox also moves tenants, expires and
 //! revokes tokens, injects faults (500, HTML 502, timeouts, 429 with `Retry-After`), records
-//! requests and delivers webhooks – see its crate docs and `tests/sandbox_client.rs`.
+//! requests and delivers webhooks – see its crate docs and `tests/it/sandbox_client.rs`.
 //!
 //! # Errors
 //!

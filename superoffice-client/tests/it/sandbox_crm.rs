@@ -3,7 +3,7 @@
 //! with mandatory reasons, stages per sale type, functional rights, app panels, documents and
 //! the documented sale `FieldValues`.
 
-mod sandbox_support;
+use crate::sandbox_support;
 
 use sandbox_support::*;
 use serde_json::{json, Value};

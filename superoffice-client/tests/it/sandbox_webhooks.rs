@@ -1,6 +1,6 @@
 //! The sandbox's webhooks: create ping, signed deliveries on sale status changes, retries.
 
-mod sandbox_support;
+use crate::sandbox_support;
 
 use std::time::Duration;
 

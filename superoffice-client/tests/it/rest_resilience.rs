@@ -1,6 +1,6 @@
 //! Errors, 401 refresh, 421 re-resolution, retries and rate limiting of the REST client.
 
-mod rest_support;
+use crate::rest_support;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,9 +15,18 @@ use superoffice_client::{Credential, Error};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const SALE: &str = include_str!("fixtures/rest/sale.json");
-const NOT_FOUND: &str = include_str!("fixtures/rest/error_not_found.json");
-const BAD_GATEWAY: &str = include_str!("fixtures/rest/bad_gateway.html");
+const SALE: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/rest/sale.json"
+));
+const NOT_FOUND: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/rest/error_not_found.json"
+));
+const BAD_GATEWAY: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/rest/bad_gateway.html"
+));
 
 fn sale_ok() -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_raw(SALE.as_bytes().to_vec(), "application/json")

@@ -1,6 +1,6 @@
 //! Contacts, persons, users and lists: request shape and decoding.
 
-mod rest_support;
+use crate::rest_support;
 
 use futures::TryStreamExt;
 use rest_support::{client, API, BEARER_1};
@@ -12,15 +12,42 @@ use wiremock::matchers::{header, method, path, query_param, query_param_is_missi
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 // `ContactEntity`/`PersonEntity` fields from Swagger-v1-Contact and Swagger-v1-Person.
-const CONTACT: &str = include_str!("fixtures/rest/contact.json");
-const PERSON: &str = include_str!("fixtures/rest/person.json");
-const PRINCIPAL: &str = include_str!("fixtures/rest/current_principal.json");
-const ASSOCIATE: &str = include_str!("fixtures/rest/current_associate.json");
-const USERS: &str = include_str!("fixtures/rest/users_by_email.json");
-const STAGES: &str = include_str!("fixtures/rest/sale_stages.json");
-const TYPES: &str = include_str!("fixtures/rest/sale_types.json");
-const REASONS_LOST: &str = include_str!("fixtures/rest/reasons_lost.json");
-const REASONS_SOLD: &str = include_str!("fixtures/rest/reasons_sold.json");
+const CONTACT: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/rest/contact.json"
+));
+const PERSON: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/rest/person.json"
+));
+const PRINCIPAL: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/rest/current_principal.json"
+));
+const ASSOCIATE: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/rest/current_associate.json"
+));
+const USERS: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/rest/users_by_email.json"
+));
+const STAGES: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/rest/sale_stages.json"
+));
+const TYPES: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/rest/sale_types.json"
+));
+const REASONS_LOST: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/rest/reasons_lost.json"
+));
+const REASONS_SOLD: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/rest/reasons_sold.json"
+));
 
 fn json(body: &str) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_raw(body.as_bytes().to_vec(), "application/json")

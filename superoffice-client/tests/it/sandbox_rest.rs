@@ -1,6 +1,6 @@
 //! The sandbox's tenant REST API, tenant routing and fault knobs, driven with raw HTTP.
 
-mod sandbox_support;
+use crate::sandbox_support;
 
 use std::time::Duration;
 

@@ -11,15 +11,36 @@ use superoffice_client::auth::{Environment, ManualClock, OidcClient, OidcConfig}
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-pub const PROVIDER_KEY_A: &str = include_str!("../fixtures/auth/provider_key_a.pem");
-pub const PROVIDER_KEY_B: &str = include_str!("../fixtures/auth/provider_key_b.pem");
+pub const PROVIDER_KEY_A: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/auth/provider_key_a.pem"
+));
+pub const PROVIDER_KEY_B: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/auth/provider_key_b.pem"
+));
 pub const KID_A: &str = "sod-2026-a";
 pub const KID_B: &str = "sod-2026-b";
-pub const JWKS: &str = include_str!("../fixtures/auth/jwks.json");
-pub const JWKS_ROTATED: &str = include_str!("../fixtures/auth/jwks_rotated.json");
-pub const ID_TOKEN_CLAIMS: &str = include_str!("../fixtures/auth/id_token_claims.json");
-pub const TOKEN_RESPONSE: &str = include_str!("../fixtures/auth/token_response.json");
-pub const REFRESH_RESPONSE: &str = include_str!("../fixtures/auth/refresh_response.json");
+pub const JWKS: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/auth/jwks.json"
+));
+pub const JWKS_ROTATED: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/auth/jwks_rotated.json"
+));
+pub const ID_TOKEN_CLAIMS: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/auth/id_token_claims.json"
+));
+pub const TOKEN_RESPONSE: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/auth/token_response.json"
+));
+pub const REFRESH_RESPONSE: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/auth/refresh_response.json"
+));
 
 pub const CLIENT_ID: &str = "2f8d9a6b7c5e4d3f2a1b0c9d8e7f6a5b";
 pub const CLIENT_SECRET: &str = "client-secret-5c1f0e9d8b7a";

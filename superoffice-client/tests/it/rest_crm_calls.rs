@@ -3,7 +3,7 @@
 //! `Sale/Validate`, stages per sale type, functional rights, typed webhook `FieldValues`, and
 //! document records with content.
 
-mod rest_support;
+use crate::rest_support;
 
 use std::sync::Arc;
 
@@ -19,15 +19,36 @@ use superoffice_client::{Client, Credential, Error};
 use wiremock::matchers::{body_bytes, body_json, header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-const SALE: &str = include_str!("fixtures/rest/sale.json");
-const SALE_TYPE_1: &str = include_str!("fixtures/rest/sale_type_1.json");
-const SALE_STAGES: &str = include_str!("fixtures/rest/sale_stages.json");
-const VALIDATE_ERRORS: &str = include_str!("fixtures/rest/sale_validate_errors.json");
-const DOCUMENT: &str = include_str!("fixtures/rest/document.json");
+const SALE: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/rest/sale.json"
+));
+const SALE_TYPE_1: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/rest/sale_type_1.json"
+));
+const SALE_STAGES: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/rest/sale_stages.json"
+));
+const VALIDATE_ERRORS: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/rest/sale_validate_errors.json"
+));
+const DOCUMENT: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/rest/document.json"
+));
 /// The `sale.created` example of the webhooks reference page "Sale webhook events".
-const SALE_CREATED: &str = include_str!("fixtures/rest/webhook_payload_sale_created.json");
+const SALE_CREATED: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/rest/webhook_payload_sale_created.json"
+));
 /// The example of the webhooks reference page "Test event".
-const TEST_EVENT: &str = include_str!("fixtures/rest/webhook_payload_test.json");
+const TEST_EVENT: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/rest/webhook_payload_test.json"
+));
 
 fn json_body(body: &str) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_raw(body.as_bytes().to_vec(), "application/json")

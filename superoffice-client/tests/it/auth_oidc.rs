@@ -1,8 +1,7 @@
 //! The OIDC flow against a mock SuperOffice provider: authorization URL, code exchange,
 //! id_token validation, refresh.
 
-#[path = "auth_support/mod.rs"]
-mod support;
+use crate::auth_support as support;
 
 use base64::Engine as _;
 use chrono::Duration;
@@ -579,7 +578,10 @@ async fn refresh_rejected_is_a_typed_token_endpoint_error_without_secrets() {
     Mock::given(method("POST"))
         .and(path("/login/common/oauth/tokens"))
         .respond_with(ResponseTemplate::new(400).set_body_raw(
-            include_str!("fixtures/auth/token_error_invalid_grant.json"),
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/auth/token_error_invalid_grant.json"
+            )),
             "application/json",
         ))
         .expect(1)

@@ -1,8 +1,7 @@
 //! The refreshing token provider: early refresh, reactive refresh after 401, single flight,
 //! persistence hook.
 
-#[path = "auth_support/mod.rs"]
-mod support;
+use crate::auth_support as support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -278,7 +277,10 @@ async fn a_refused_refresh_token_is_not_tried_again_until_replaced() {
     Mock::given(method("POST"))
         .and(path("/login/common/oauth/tokens"))
         .respond_with(wiremock::ResponseTemplate::new(400).set_body_raw(
-            include_str!("fixtures/auth/token_error_invalid_grant.json"),
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/auth/token_error_invalid_grant.json"
+            )),
             "application/json",
         ))
         .expect(1)

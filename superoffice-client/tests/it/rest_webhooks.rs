@@ -1,6 +1,6 @@
 //! Webhooks: CRUD request shape, the secret on the wire, and signature verification.
 
-mod rest_support;
+use crate::rest_support;
 
 use rest_support::{client, API};
 use serde_json::json;
@@ -10,9 +10,18 @@ use superoffice_client::Error;
 use wiremock::matchers::{body_json, body_partial_json, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const WEBHOOK: &str = include_str!("fixtures/rest/webhook.json");
-const WEBHOOKS: &str = include_str!("fixtures/rest/webhooks.json");
-const PAYLOAD: &str = include_str!("fixtures/rest/webhook_payload.json");
+const WEBHOOK: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/rest/webhook.json"
+));
+const WEBHOOKS: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/rest/webhooks.json"
+));
+const PAYLOAD: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/rest/webhook_payload.json"
+));
 
 fn json_body(body: &str) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_raw(body.as_bytes().to_vec(), "application/json")

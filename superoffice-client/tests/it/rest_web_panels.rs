@@ -1,6 +1,6 @@
 //! Web panels: list items CRUD, List agent calls and user-group visibility.
 
-mod rest_support;
+use crate::rest_support;
 
 use rest_support::{client, API, BEARER_1};
 use serde_json::{json, Value};
@@ -14,9 +14,18 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 // `WebPanelEntity` fields and `VisibleIn`/`UrlEncoding` values from Swagger-v1-List; user
 // groups as `SelectableMDOListItem[]` (Swagger-v1-List `…/Items/{listItemId}/UserGroups`).
-const PANEL: &str = include_str!("fixtures/rest/web_panel.json");
-const PANELS: &str = include_str!("fixtures/rest/web_panels.json");
-const GROUPS: &str = include_str!("fixtures/rest/user_groups.json");
+const PANEL: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/rest/web_panel.json"
+));
+const PANELS: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/rest/web_panels.json"
+));
+const GROUPS: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/rest/user_groups.json"
+));
 
 fn json_body(body: &str) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_raw(body.as_bytes().to_vec(), "application/json")

@@ -12,9 +12,18 @@ use superoffice_client::Error;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const RUNNING: &str = include_str!("fixtures/auth/tenant_state_running.json");
-const MOVED: &str = include_str!("fixtures/auth/tenant_state_moved.json");
-const SUSPENDED: &str = include_str!("fixtures/auth/tenant_state_suspended.json");
+const RUNNING: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/auth/tenant_state_running.json"
+));
+const MOVED: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/auth/tenant_state_moved.json"
+));
+const SUSPENDED: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/auth/tenant_state_suspended.json"
+));
 
 fn cust() -> CustomerId {
     CustomerId::parse("Cust26759").expect("valid")

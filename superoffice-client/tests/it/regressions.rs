@@ -1,9 +1,8 @@
 //! Regression tests for bugs found in review.
 
-mod rest_support;
+use crate::rest_support;
 
-#[path = "auth_support/mod.rs"]
-mod auth_support;
+use crate::auth_support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -453,7 +452,10 @@ async fn misdirected_then_unauthorized_patch_resends_the_same_body_once_each() {
     use wiremock::matchers::{body_string, header};
 
     let body = r#"[{"op":"test","path":"Status","value":"Open"},{"op":"replace","path":"Status","value":"Sold"}]"#;
-    let sale = include_str!("fixtures/rest/sale_sold.json");
+    let sale = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/rest/sale_sold.json"
+    ));
     let old = MockServer::start().await;
     let new = MockServer::start().await;
     let sale_path = format!("{API}/v1/Sale/42");

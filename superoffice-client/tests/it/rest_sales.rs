@@ -1,6 +1,6 @@
 //! Sales: request shape and decoding of get/put/patch/merge-patch and the OData list.
 
-mod rest_support;
+use crate::rest_support;
 
 use futures::{StreamExt, TryStreamExt};
 use rest_support::{api_base, client, API, BEARER_1};
@@ -17,12 +17,30 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 // `SaleEntityWithLinks` fields and enums from Swagger-v1-Sale; the 409 body and PATCH
 // semantics from the PATCH Sale reference (v1SaleEntity_PatchSaleEntity).
-const SALE: &str = include_str!("fixtures/rest/sale.json");
-const SALE_SOLD: &str = include_str!("fixtures/rest/sale_sold.json");
-const SALE_UNKNOWN: &str = include_str!("fixtures/rest/sale_unknown_enums.json");
-const PATCH_FAILED: &str = include_str!("fixtures/rest/error_patch_test_failed.json");
-const PAGE1: &str = include_str!("fixtures/rest/sales_page1.json");
-const PAGE2: &str = include_str!("fixtures/rest/sales_page2.json");
+const SALE: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/rest/sale.json"
+));
+const SALE_SOLD: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/rest/sale_sold.json"
+));
+const SALE_UNKNOWN: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/rest/sale_unknown_enums.json"
+));
+const PATCH_FAILED: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/rest/error_patch_test_failed.json"
+));
+const PAGE1: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/rest/sales_page1.json"
+));
+const PAGE2: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/rest/sales_page2.json"
+));
 
 fn json_response(body: &str) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_raw(body.as_bytes().to_vec(), "application/json")

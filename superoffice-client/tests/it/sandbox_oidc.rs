@@ -1,6 +1,6 @@
 //! The sandbox's OIDC provider, driven with raw HTTP (reqwest + jsonwebtoken).
 
-mod sandbox_support;
+use crate::sandbox_support;
 
 use std::time::Duration;
 

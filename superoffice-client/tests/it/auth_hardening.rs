@@ -3,9 +3,8 @@
 //! checks, body caps, redirect detection, token bodies kept out of errors, callback and
 //! pending sign-in rules, id_token limits, refreshed identities and the JWKS cooldown.
 
-mod rest_support;
-#[path = "auth_support/mod.rs"]
-mod support;
+use crate::auth_support as support;
+use crate::rest_support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
