@@ -1,6 +1,9 @@
 //! Tracing output: spans carry method, path template and status, never secrets or e-mails.
-//! (Its own test binary, because it installs a global subscriber.)
+//! (Its own test binary, because it installs a global subscriber: a thread-local one
+//! (`set_default`) in the shared `it` binary lost spans now and then, because other tests'
+//! threads can cache a callsite's interest while no subscriber is set.)
 
+#[path = "it/common/mod.rs"]
 mod common;
 
 use std::io::Write;

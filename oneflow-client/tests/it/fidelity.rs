@@ -1,7 +1,7 @@
 //! Issue 7: the client follows what Oneflow documents (not what our sandbox agreed to).
 //! Every test here failed before its fix.
 
-mod common;
+use crate::common;
 
 use common::*;
 use futures::StreamExt;

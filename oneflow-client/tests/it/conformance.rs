@@ -11,11 +11,7 @@
 //! Scenarios assert only what a user of the client sees: decoded values, typed errors, and
 //! (for the local refusal) that no request left the client.
 
-mod common;
-
-#[path = "conformance/backend.rs"]
 mod backend;
-#[path = "conformance/mocked.rs"]
 mod mocked;
 
 use backend::{ids, Backend, Sandboxed, Scenario, Seen};

@@ -1,6 +1,6 @@
 //! Regression tests for bugs found in review: each test failed before its fix.
 
-mod common;
+use crate::common;
 
 use std::error::Error as _;
 use std::time::Duration;
@@ -15,7 +15,10 @@ use oneflow_client::{Client, Error, InvalidInput, RetryPolicy};
 use wiremock::matchers::{header_regex, method, path, query_param};
 use wiremock::{Mock, ResponseTemplate};
 
-const CONTRACT: &str = include_str!("fixtures/contract.json");
+const CONTRACT: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/contract.json"
+));
 
 /// The whole error as a log line would show it: `Display`, every source, and `Debug`.
 fn everything_shown(err: &Error) -> String {

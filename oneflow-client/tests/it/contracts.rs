@@ -1,6 +1,6 @@
 //! Contract endpoints: request shape and response decoding.
 
-mod common;
+use crate::common;
 
 use common::*;
 use futures::TryStreamExt;
@@ -13,7 +13,10 @@ use wiremock::matchers::{
 };
 use wiremock::{Mock, ResponseTemplate};
 
-const CONTRACT: &str = include_str!("fixtures/contract.json");
+const CONTRACT: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/contract.json"
+));
 
 fn draft() -> ContractDraft {
     ContractDraft::new(WorkspaceId(130406), TemplateId(756510))
@@ -283,7 +286,13 @@ async fn list_with_data_field_match_and_state() {
         .and(query_param("sort", "state_updated_time"))
         .and(query_param("limit", "50"))
         .and(query_param("offset", "0"))
-        .respond_with(json(200, include_str!("fixtures/contracts_page.json")))
+        .respond_with(json(
+            200,
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/contracts_page.json"
+            )),
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -315,7 +324,13 @@ async fn data_field_match_value_is_url_escaped_and_validated() {
             "filter[data_field_match]",
             "external_ref:A&B=1 2",
         ))
-        .respond_with(json(200, include_str!("fixtures/contracts_page.json")))
+        .respond_with(json(
+            200,
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/contracts_page.json"
+            )),
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -355,8 +370,14 @@ async fn data_field_match_value_is_url_escaped_and_validated() {
 #[tokio::test]
 async fn parties_and_participants() {
     let server = server().await;
-    let party = include_str!("fixtures/party.json");
-    let participant = include_str!("fixtures/participant.json");
+    let party = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/party.json"
+    ));
+    let participant = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/participant.json"
+    ));
     Mock::given(method("POST"))
         .and(path("/v1/contracts/3012345/parties"))
         .and(body_partial_json(json!({
@@ -470,7 +491,13 @@ async fn data_fields_list_bulk_and_single_updates() {
     let server = server().await;
     Mock::given(method("GET"))
         .and(path("/v1/contracts/3012345/data_fields"))
-        .respond_with(json(200, include_str!("fixtures/data_fields_page.json")))
+        .respond_with(json(
+            200,
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/data_fields_page.json"
+            )),
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -480,14 +507,26 @@ async fn data_fields_list_bulk_and_single_updates() {
             {"id": 901, "value": "4712"},
             {"_private_ownerside": {"custom_id": "superoffice_sale_owner"}, "value": null}
         ]})))
-        .respond_with(json(200, include_str!("fixtures/data_fields_page.json")))
+        .respond_with(json(
+            200,
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/data_fields_page.json"
+            )),
+        ))
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("PUT"))
         .and(path("/v1/contracts/3012345/data_fields/901"))
         .and(body_json(json!({"value": "4712"})))
-        .respond_with(json(200, include_str!("fixtures/data_field.json")))
+        .respond_with(json(
+            200,
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/data_field.json"
+            )),
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -496,14 +535,26 @@ async fn data_fields_list_bulk_and_single_updates() {
             "/v1/contracts/3012345/data_fields/c::superoffice_sale_id",
         ))
         .and(body_json(json!({"value": "4712"})))
-        .respond_with(json(200, include_str!("fixtures/data_field.json")))
+        .respond_with(json(
+            200,
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/data_field.json"
+            )),
+        ))
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("PUT"))
         .and(path("/v1/contracts/3012345/data_fields/c::sale%20id%2Fx"))
         .and(body_json(json!({"value": null})))
-        .respond_with(json(200, include_str!("fixtures/data_field.json")))
+        .respond_with(json(
+            200,
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/data_field.json"
+            )),
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -543,14 +594,26 @@ async fn events_list_and_get() {
         .and(path("/v1/contracts/3012345/events"))
         .and(query_param("limit", "100"))
         .and(query_param("offset", "0"))
-        .respond_with(json(200, include_str!("fixtures/events_page.json")))
+        .respond_with(json(
+            200,
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/events_page.json"
+            )),
+        ))
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/v1/contracts/3012345/events/2340"))
         .and(query_param_is_missing("limit"))
-        .respond_with(json(200, include_str!("fixtures/event.json")))
+        .respond_with(json(
+            200,
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/event.json"
+            )),
+        ))
         .expect(1)
         .mount(&server)
         .await;

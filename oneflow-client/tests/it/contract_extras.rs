@@ -2,7 +2,7 @@
 //! `folder_id` and `tags`, participant `organizer` and `_options`, product groups and
 //! single-party reads. Request shapes are checked against wiremock.
 
-mod common;
+use crate::common;
 
 use common::*;
 use oneflow_client::contracts::TimeRange;
@@ -13,7 +13,10 @@ use serde_json::json;
 use wiremock::matchers::{body_json, body_partial_json, method, path, query_param};
 use wiremock::{Mock, ResponseTemplate};
 
-const CONTRACT: &str = include_str!("fixtures/contract.json");
+const CONTRACT: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/contract.json"
+));
 
 #[tokio::test]
 async fn published_time_range_uses_the_documented_pipe_form() {
@@ -26,7 +29,13 @@ async fn published_time_range_uses_the_documented_pipe_form() {
             "filter[published_time]",
             "|2021-07-19T11:32:40+0000",
         ))
-        .respond_with(json(200, include_str!("fixtures/contracts_page.json")))
+        .respond_with(json(
+            200,
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/contracts_page.json"
+            )),
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -47,7 +56,13 @@ async fn published_time_range_uses_the_documented_pipe_form() {
 async fn filters_that_would_return_everything_are_refused_locally() {
     let server = server().await;
     Mock::given(method("GET"))
-        .respond_with(json(200, include_str!("fixtures/contracts_page.json")))
+        .respond_with(json(
+            200,
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/contracts_page.json"
+            )),
+        ))
         .expect(0)
         .mount(&server)
         .await;
@@ -220,7 +235,13 @@ async fn product_groups_are_listed_and_products_added_updated_and_removed() {
     // Field names from the product and product-group data model and docs "product".
     Mock::given(method("GET"))
         .and(path("/v1/contracts/101/product_groups"))
-        .respond_with(json(200, include_str!("fixtures/product_groups_page.json")))
+        .respond_with(json(
+            200,
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/product_groups_page.json"
+            )),
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -337,7 +358,13 @@ async fn one_party_is_read_by_id() {
     let server = server().await;
     Mock::given(method("GET"))
         .and(path("/v1/contracts/101/parties/20001"))
-        .respond_with(json(200, include_str!("fixtures/party.json")))
+        .respond_with(json(
+            200,
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/party.json"
+            )),
+        ))
         .expect(1)
         .mount(&server)
         .await;

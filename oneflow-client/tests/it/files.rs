@@ -1,6 +1,6 @@
 //! Files: list, multipart upload with local pre-checks, download following a 302.
 
-mod common;
+use crate::common;
 
 use common::*;
 use oneflow_client::files::FileUpload;
@@ -9,7 +9,10 @@ use oneflow_client::{Error, InvalidInput, TemplateSection};
 use wiremock::matchers::{body_string_contains, header, header_regex, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const CONTRACT: &str = include_str!("fixtures/contract.json");
+const CONTRACT: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/contract.json"
+));
 
 fn contract(pdf: bool, attachments: bool) -> Contract {
     let mut v: serde_json::Value = serde_json::from_str(CONTRACT).unwrap();
@@ -24,7 +27,13 @@ async fn list_files() {
     Mock::given(method("GET"))
         .and(path("/v1/contracts/3012345/files"))
         .and(header("x-oneflow-api-token", TOKEN))
-        .respond_with(json(200, include_str!("fixtures/files_page.json")))
+        .respond_with(json(
+            200,
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/files_page.json"
+            )),
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -58,7 +67,13 @@ async fn upload_expanded_pdf_as_multipart() {
         ))
         .and(body_string_contains("application/pdf"))
         .and(body_string_contains("%PDF-1.7 fake"))
-        .respond_with(json(200, include_str!("fixtures/file_uploaded.json")))
+        .respond_with(json(
+            200,
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/file_uploaded.json"
+            )),
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -82,7 +97,13 @@ async fn upload_attachment_as_multipart() {
         .and(body_string_contains("name=\"upload_as\"\r\n\r\nattachment"))
         .and(body_string_contains("filename=\"price-list.xlsx\""))
         .and(body_string_contains("spreadsheetml"))
-        .respond_with(json(200, include_str!("fixtures/file_uploaded.json")))
+        .respond_with(json(
+            200,
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/file_uploaded.json"
+            )),
+        ))
         .expect(1)
         .mount(&server)
         .await;

@@ -1,7 +1,7 @@
 //! Errors, retries, pagination, timestamps, secrets and tracing: behaviour shared by all
 //! endpoints.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -14,7 +14,10 @@ use serde::{Deserialize, Serialize};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, ResponseTemplate};
 
-const CONTRACT: &str = include_str!("fixtures/contract.json");
+const CONTRACT: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/contract.json"
+));
 
 /// Retries immediately (zero backoff), so tests observe retries by request counts only.
 fn instant_retries(server: &wiremock::MockServer, attempts: u32) -> Client {
@@ -38,7 +41,13 @@ async fn problem_body_becomes_a_typed_api_error() {
     Mock::given(method("GET"))
         .and(path("/v1/contracts/1"))
         // Shape of the problem-body example on developer.oneflow.com ("Handling errors").
-        .respond_with(json(404, include_str!("fixtures/problem_404.json")))
+        .respond_with(json(
+            404,
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/problem_404.json"
+            )),
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -74,7 +83,10 @@ async fn parameter_problems_are_kept() {
         .and(path("/v1/contracts/create"))
         .respond_with(json(
             400,
-            include_str!("fixtures/problem_400_parameters.json"),
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/problem_400_parameters.json"
+            )),
         ))
         .expect(1)
         .mount(&server)
@@ -100,9 +112,12 @@ async fn html_502_keeps_status_and_snippet() {
         .and(path("/v1/workspaces"))
         .respond_with(
             ResponseTemplate::new(502).set_body_raw(
-                include_str!("fixtures/bad_gateway.html")
-                    .as_bytes()
-                    .to_vec(),
+                include_str!(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/tests/fixtures/bad_gateway.html"
+                ))
+                .as_bytes()
+                .to_vec(),
                 "text/html",
             ),
         )
@@ -180,7 +195,13 @@ async fn rate_limit_without_retry_after_is_surfaced_at_once() {
     Mock::given(method("GET"))
         .and(path("/v1/contracts/3012345"))
         // Shape of the 429 example on developer.oneflow.com's API rate limit page.
-        .respond_with(json(429, include_str!("fixtures/problem_429.json")))
+        .respond_with(json(
+            429,
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/problem_429.json"
+            )),
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -204,7 +225,14 @@ async fn rate_limit_with_retry_after_then_success_is_retried() {
     Mock::given(method("GET"))
         .and(path("/v1/contracts/3012345"))
         .respond_with(
-            json(429, include_str!("fixtures/problem_429.json")).insert_header("retry-after", "0"),
+            json(
+                429,
+                include_str!(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/tests/fixtures/problem_429.json"
+                )),
+            )
+            .insert_header("retry-after", "0"),
         )
         .up_to_n_times(2)
         .expect(2)
@@ -231,7 +259,14 @@ async fn rate_limit_gives_up_after_max_attempts() {
     Mock::given(method("GET"))
         .and(path("/v1/users"))
         .respond_with(
-            json(429, include_str!("fixtures/problem_429.json")).insert_header("retry-after", "0"),
+            json(
+                429,
+                include_str!(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/tests/fixtures/problem_429.json"
+                )),
+            )
+            .insert_header("retry-after", "0"),
         )
         .expect(3)
         .mount(&server)
@@ -261,8 +296,14 @@ async fn retry_after_beyond_the_time_budget_gives_up_at_once() {
     Mock::given(method("GET"))
         .and(path("/v1/users"))
         .respond_with(
-            json(429, include_str!("fixtures/problem_429.json"))
-                .insert_header("retry-after", "120"),
+            json(
+                429,
+                include_str!(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/tests/fixtures/problem_429.json"
+                )),
+            )
+            .insert_header("retry-after", "120"),
         )
         .expect(1)
         .mount(&server)
@@ -313,7 +354,13 @@ async fn creating_posts_are_never_retried() {
         .await;
     Mock::given(method("POST"))
         .and(path("/v1/contracts/7/publish"))
-        .respond_with(json(429, include_str!("fixtures/problem_429.json")))
+        .respond_with(json(
+            429,
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/problem_429.json"
+            )),
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -632,7 +679,14 @@ async fn timeouts_are_transport_errors_retried_for_gets_only() {
     Mock::given(method("POST"))
         .and(path("/v1/webhooks"))
         .respond_with(
-            json(200, include_str!("fixtures/webhook.json")).set_delay(Duration::from_secs(5)),
+            json(
+                200,
+                include_str!(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/tests/fixtures/webhook.json"
+                )),
+            )
+            .set_delay(Duration::from_secs(5)),
         )
         .expect(1)
         .mount(&server)

@@ -1,6 +1,6 @@
 //! Account, ping, users, workspaces, templates, template types and the create-data helper.
 
-mod common;
+use crate::common;
 
 use common::*;
 use futures::TryStreamExt;
@@ -28,7 +28,13 @@ async fn ping_and_account() {
     Mock::given(method("GET"))
         .and(path("/v1/accounts/me"))
         .and(header("x-oneflow-api-token", TOKEN))
-        .respond_with(json(200, include_str!("fixtures/account.json")))
+        .respond_with(json(
+            200,
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/account.json"
+            )),
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -63,14 +69,26 @@ async fn users_are_paged_and_found_case_insensitively_among_active_ones() {
     Mock::given(method("GET"))
         .and(path("/v1/users"))
         .and(query_param("offset", "0"))
-        .respond_with(json(200, include_str!("fixtures/users_page_1.json")))
+        .respond_with(json(
+            200,
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/users_page_1.json"
+            )),
+        ))
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/v1/users"))
         .and(query_param("offset", "2"))
-        .respond_with(json(200, include_str!("fixtures/users_page_2.json")))
+        .respond_with(json(
+            200,
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/users_page_2.json"
+            )),
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -93,7 +111,13 @@ async fn user_listing_with_limit_and_missing_user() {
         .and(path("/v1/users"))
         .and(query_param("limit", "2"))
         .and(query_param("offset", "0"))
-        .respond_with(json(200, include_str!("fixtures/users_page_1.json")))
+        .respond_with(json(
+            200,
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/users_page_1.json"
+            )),
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -102,7 +126,11 @@ async fn user_listing_with_limit_and_missing_user() {
         .and(query_param("limit", "100"))
         .respond_with(json(
             200,
-            &include_str!("fixtures/users_page_2.json").replace("\"count\": 3", "\"count\": 1"),
+            &include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/users_page_2.json"
+            ))
+            .replace("\"count\": 3", "\"count\": 1"),
         ))
         .expect(1)
         .mount(&server)
@@ -128,13 +156,25 @@ async fn workspaces_list_and_get() {
     let server = server().await;
     Mock::given(method("GET"))
         .and(path("/v1/workspaces"))
-        .respond_with(json(200, include_str!("fixtures/workspaces_page.json")))
+        .respond_with(json(
+            200,
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/workspaces_page.json"
+            )),
+        ))
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/v1/workspaces/130407"))
-        .respond_with(json(200, include_str!("fixtures/workspace.json")))
+        .respond_with(json(
+            200,
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/workspace.json"
+            )),
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -159,7 +199,13 @@ async fn templates_list_filters_and_get() {
         .and(query_param("filter[workspace_ids]", "130406,130407"))
         .and(query_param("sort", "name"))
         .and(query_param_is_missing("template_type_id"))
-        .respond_with(json(200, include_str!("fixtures/templates_page.json")))
+        .respond_with(json(
+            200,
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/templates_page.json"
+            )),
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -168,7 +214,13 @@ async fn templates_list_filters_and_get() {
         .and(query_param("template_type_id", "40210"))
         .and(query_param("filter[active]", ""))
         .and(query_param_is_missing("extension_type"))
-        .respond_with(json(200, include_str!("fixtures/templates_page.json")))
+        .respond_with(json(
+            200,
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/templates_page.json"
+            )),
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -218,10 +270,19 @@ async fn templates_list_filters_and_get() {
 #[tokio::test]
 async fn template_types_crud_and_data_fields() {
     let server = server().await;
-    let tt = include_str!("fixtures/template_type.json");
+    let tt = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/template_type.json"
+    ));
     Mock::given(method("GET"))
         .and(path("/v1/template_types"))
-        .respond_with(json(200, include_str!("fixtures/template_types_page.json")))
+        .respond_with(json(
+            200,
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/template_types_page.json"
+            )),
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -257,7 +318,10 @@ async fn template_types_crud_and_data_fields() {
         .and(path("/v1/template_types/40210/data_fields"))
         .respond_with(json(
             200,
-            include_str!("fixtures/template_type_data_fields.json"),
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/template_type_data_fields.json"
+            )),
         ))
         .expect(1)
         .mount(&server)
@@ -268,7 +332,7 @@ async fn template_types_crud_and_data_fields() {
             {"id": 901, "custom_id": "superoffice_sale_id", "name": "SuperOffice sale id"},
             {"custom_id": "superoffice_stage", "name": "Sale stage", "description": "Stage when created"}
         ]})))
-        .respond_with(json(200, include_str!("fixtures/template_type_data_fields.json")))
+        .respond_with(json(200, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/template_type_data_fields.json"))))
         .expect(1)
         .mount(&server)
         .await;
@@ -331,7 +395,10 @@ async fn contract_create_data_is_an_unpaginated_array() {
         .and(query_param_is_missing("limit"))
         .respond_with(json(
             200,
-            include_str!("fixtures/contract_create_data.json"),
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/contract_create_data.json"
+            )),
         ))
         .expect(1)
         .mount(&server)
