@@ -14,8 +14,9 @@ use serde::de::DeserializeOwned;
 use tracing::Instrument;
 use url::Url;
 
-use crate::error::{snippet, ApiError, ConfigError, Error, InvalidInput, Result};
-use crate::request::{ApiRequest, RequestBody};
+use crate::error::{ApiError, ConfigError, Error, InvalidInput, Result};
+use crate::redact::{base_url_for_debug, redacted_snippet};
+use crate::request::{ApiRequest, RawResponse, RequestBody};
 use crate::retry::{parse_retry_after, RetryDecision, RetryPolicy};
 
 /// Default base URL of the Oneflow public API.
@@ -148,36 +149,91 @@ impl Client {
         self.execute_empty(ApiRequest::get("ping", "ping")).await
     }
 
-    /// Sends a request and decodes the JSON response. Endpoint methods use this; it is
-    /// public for calls this crate does not wrap yet.
+    /// Sends a request and decodes the JSON response into `T`.
+    ///
+    /// Every endpoint method goes through this (or [`execute_empty`](Self::execute_empty) /
+    /// [`send`](Self::send)). It is public for calls this crate does not wrap: the token,
+    /// the acting user, the redirect rule, retries of idempotent requests and the
+    /// `oneflow.request` span all apply, and a non-2xx answer becomes [`Error::Api`] or
+    /// [`Error::RateLimited`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: oneflow_client::Client) -> Result<(), oneflow_client::Error> {
+    /// use oneflow_client::{encode_segment, ApiRequest};
+    ///
+    /// // Comments are not wrapped by this crate; read them as raw JSON.
+    /// let path = format!("contracts/{}/comments", encode_segment("4711"));
+    /// let comments: serde_json::Value = client
+    ///     .execute(ApiRequest::get("contracts/{id}/comments", path))
+    ///     .await?;
+    /// # let _ = comments; Ok(()) }
+    /// ```
     pub async fn execute<T: DeserializeOwned>(&self, request: ApiRequest) -> Result<T> {
-        let (status, body) = self.execute_bytes(&request).await?;
-        decode(status, &body)
+        let response = self.send(request).await?;
+        decode(response.status, &response.body)
     }
 
-    /// Sends a request and ignores the response body.
-    pub(crate) async fn execute_empty(&self, request: ApiRequest) -> Result<()> {
-        self.execute_bytes(&request).await.map(|_| ())
+    /// Sends a request and ignores the response body (for `DELETE` and other calls whose
+    /// answer carries nothing you need). Same rules as [`execute`](Self::execute).
+    ///
+    /// ```no_run
+    /// # async fn run(client: oneflow_client::Client) -> Result<(), oneflow_client::Error> {
+    /// use oneflow_client::ApiRequest;
+    ///
+    /// client.execute_empty(ApiRequest::delete("tags/{id}", "tags/12")).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn execute_empty(&self, request: ApiRequest) -> Result<()> {
+        self.send(request).await.map(|_| ())
     }
 
-    /// Sends a request and returns the status and the raw body of a success response.
-    pub(crate) async fn execute_bytes(&self, request: &ApiRequest) -> Result<(StatusCode, Bytes)> {
+    /// Sends a request and returns the raw success response (status, headers and body),
+    /// for answers that are not JSON. Same rules as [`execute`](Self::execute): a non-2xx
+    /// answer (a redirect included) is an error, never a [`RawResponse`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: oneflow_client::Client) -> Result<(), oneflow_client::Error> {
+    /// use oneflow_client::ApiRequest;
+    ///
+    /// let raw = client
+    ///     .send(ApiRequest::get("contracts/{id}/files/{id}", "contracts/4711/files/1").accept("application/pdf"))
+    ///     .await?;
+    /// println!("{} bytes of {:?}", raw.body.len(), raw.headers.get("content-type"));
+    /// # Ok(()) }
+    /// ```
+    pub async fn send(&self, request: ApiRequest) -> Result<RawResponse> {
+        self.send_raw(&request).await
+    }
+
+    /// [`send`](Self::send) by reference, for callers that keep the request.
+    pub(crate) async fn send_raw(&self, request: &ApiRequest) -> Result<RawResponse> {
         let span = request_span(request);
         async {
-            let response = self.send(request).await?;
+            let response = self.send_with_retries(request).await?;
             if response.status().is_redirection() {
-                return Err(error_from_response(response).await);
+                return Err(error_from_response(response, request.path_template()).await);
             }
             let status = response.status();
+            let headers = response.headers().clone();
             let body = response.bytes().await.map_err(Error::Transport)?;
-            Ok((status, body))
+            Ok(RawResponse {
+                status,
+                headers,
+                body,
+            })
         }
         .instrument(span)
         .await
     }
 
+    /// Sends a request and returns the status and the raw body of a success response.
+    pub(crate) async fn execute_bytes(&self, request: &ApiRequest) -> Result<(StatusCode, Bytes)> {
+        let response = self.send_raw(request).await?;
+        Ok((response.status, response.body))
+    }
+
     /// Sends with retries; returns the first response with a status below 400.
-    pub(crate) async fn send(&self, request: &ApiRequest) -> Result<reqwest::Response> {
+    async fn send_with_retries(&self, request: &ApiRequest) -> Result<reqwest::Response> {
         if request.acting_user_required() && !self.has_acting_user() {
             return Err(InvalidInput::ActingUserRequired {
                 call: request.path_template(),
@@ -198,7 +254,7 @@ impl Client {
                 }
                 Ok(response) => {
                     span.record("status", response.status().as_u16());
-                    error_from_response(response).await
+                    error_from_response(response, request.path_template()).await
                 }
                 Err(e) => e,
             };
@@ -316,7 +372,7 @@ impl Client {
     ) -> Result<reqwest::Response> {
         let span = request_span(request);
         async {
-            let mut response = self.send(request).await?;
+            let mut response = self.send_with_retries(request).await?;
             let mut hops = 0;
             // Once the chain has left the API origin, no later hop gets credentials, even
             // one that points back at the API host (the Location came from a third party).
@@ -329,7 +385,7 @@ impl Client {
                     .and_then(|v| v.to_str().ok())
                     .and_then(|l| response.url().join(l).ok());
                 let Some(target) = location.filter(|_| hops <= MAX_REDIRECTS) else {
-                    return Err(error_from_response(response).await);
+                    return Err(error_from_response(response, request.path_template()).await);
                 };
                 let trusted = !left_origin && same_origin(&target, &self.inner.base_url);
                 left_origin |= !trusted;
@@ -352,7 +408,7 @@ impl Client {
                     .await
                     .map_err(|e| Error::Transport(e.without_url()))?;
                 if response.status().as_u16() >= 400 {
-                    return Err(error_from_response(response).await);
+                    return Err(error_from_response(response, request.path_template()).await);
                 }
             }
             Ok(response)
@@ -404,7 +460,7 @@ fn sensitive_value(s: &str) -> Option<HeaderValue> {
 }
 
 /// Turns an error response into an [`Error`] (reads the body).
-pub(crate) async fn error_from_response(response: reqwest::Response) -> Error {
+async fn error_from_response(response: reqwest::Response, path_template: &'static str) -> Error {
     let status = response.status();
     let retry_after = response
         .headers()
@@ -415,7 +471,7 @@ pub(crate) async fn error_from_response(response: reqwest::Response) -> Error {
         Ok(b) => b,
         Err(e) => return Error::Transport(e),
     };
-    let problem = ApiError::from_response(status, &body, retry_after);
+    let problem = ApiError::from_parts(status, &body, retry_after, path_template);
     if problem.is_rate_limit() {
         Error::RateLimited {
             retry_after,
@@ -438,43 +494,6 @@ pub(crate) fn decode<T: DeserializeOwned>(status: StatusCode, body: &[u8]) -> Re
             source: e.into_inner(),
         }
     })
-}
-
-/// Keys whose values are replaced in decode-error snippets.
-const SECRET_KEYS: &[&str] = &[
-    "sign_key",
-    "api_token",
-    "token",
-    "access_token",
-    "refresh_token",
-];
-
-/// Replaces the values of secret-looking keys (`sign_key`, tokens) in a JSON document.
-pub(crate) fn redact_secrets(v: &mut serde_json::Value) {
-    match v {
-        serde_json::Value::Object(map) => {
-            for (k, val) in map.iter_mut() {
-                if SECRET_KEYS.contains(&k.as_str()) && !val.is_null() {
-                    *val = serde_json::Value::String("[REDACTED]".into());
-                } else {
-                    redact_secrets(val);
-                }
-            }
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_secrets),
-        _ => {}
-    }
-}
-
-/// The start of a body for error reports, with secret-looking JSON values redacted.
-fn redacted_snippet(body: &[u8]) -> String {
-    match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(mut v) => {
-            redact_secrets(&mut v);
-            snippet(&v.to_string())
-        }
-        Err(_) => snippet(&String::from_utf8_lossy(body)),
-    }
 }
 
 /// Configures a [`Client`].
@@ -626,20 +645,6 @@ impl ClientBuilder {
             }),
             acting_user: ActingUser::Default,
         })
-    }
-}
-
-/// A not yet validated base URL for `Debug`: without credentials, query or fragment.
-fn base_url_for_debug(s: &str) -> String {
-    match Url::parse(s.trim()) {
-        Ok(mut url) => {
-            let _ = url.set_username("");
-            let _ = url.set_password(None);
-            url.set_query(None);
-            url.set_fragment(None);
-            url.to_string()
-        }
-        Err(_) => "[not a URL]".to_owned(),
     }
 }
 

@@ -9,14 +9,13 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
+use crate::redact::snippet;
+
 /// Result alias used throughout the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Oneflow's offset ceiling: list endpoints reject `offset` above this value.
 pub const MAX_OFFSET: u32 = 19_900;
-
-/// Maximum number of characters kept from a response body in errors.
-pub(crate) const SNIPPET_LEN: usize = 512;
 
 /// Everything that can go wrong when talking to Oneflow.
 #[derive(Debug, thiserror::Error)]
@@ -165,15 +164,39 @@ pub struct ApiError {
     info: Option<String>,
     raw_body: String,
     retry_after: Option<Duration>,
+    path_template: &'static str,
 }
 
 impl ApiError {
+    /// An API error as the client would build it from `status` and a raw response `body`,
+    /// for tests of code that handles errors (path template `test`, no `Retry-After`).
+    /// Needs the `test-util` feature.
+    ///
+    /// ```
+    /// use oneflow_client::{ApiError, Error};
+    /// use reqwest::StatusCode;
+    ///
+    /// let api = ApiError::for_test(StatusCode::NOT_FOUND, r#"{"error_code": 4040000, "title": "Not Found"}"#);
+    /// assert_eq!(api.error_code(), Some(4_040_000));
+    /// assert!(Error::Api(Box::new(api)).is_not_found());
+    /// ```
+    #[cfg(any(test, feature = "test-util"))]
+    #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+    pub fn for_test(status: StatusCode, body: &str) -> Self {
+        Self::from_parts(status, body.as_bytes(), None, "test")
+    }
+
     /// Builds an API error from a status and a raw response body (JSON problem or anything else).
     ///
     /// The problem body is read field by field: a field of an unexpected type (say an
     /// `error_code` sent as a string, or `parameter_problems` as an array) is dropped or
     /// kept as JSON without blanking the others.
-    pub fn from_response(status: StatusCode, body: &[u8], retry_after: Option<Duration>) -> Self {
+    pub(crate) fn from_parts(
+        status: StatusCode,
+        body: &[u8],
+        retry_after: Option<Duration>,
+        path_template: &'static str,
+    ) -> Self {
         let raw_body = String::from_utf8_lossy(body).into_owned();
         let object = match serde_json::from_slice::<serde_json::Value>(body) {
             Ok(serde_json::Value::Object(map)) => map,
@@ -203,12 +226,18 @@ impl ApiError {
             parameter_problems,
             raw_body,
             retry_after,
+            path_template,
         }
     }
 
     /// HTTP status code.
     pub fn status(&self) -> StatusCode {
         self.status
+    }
+
+    /// The path template of the failed call (`contracts/{id}`), never the concrete path.
+    pub fn path_template(&self) -> &str {
+        self.path_template
     }
 
     /// Oneflow's 7-digit error code (`4040000`); the first three digits are the HTTP status.
@@ -274,18 +303,11 @@ impl ApiError {
     }
 }
 
-pub(crate) fn snippet(body: &str) -> String {
-    let mut s: String = body.chars().take(SNIPPET_LEN).collect();
-    if body.chars().count() > SNIPPET_LEN {
-        s.push('…');
-    }
-    s
-}
-
 impl fmt::Debug for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ApiError")
             .field("status", &self.status.as_u16())
+            .field("path_template", &self.path_template)
             .field("error_code", &self.error_code)
             .field("title", &self.title)
             .field("detail", &self.detail)
@@ -498,7 +520,7 @@ mod tests {
             br#"{"error_code": 4040042, "detail": "Contract not found", "parameter_problems": {},
             "request_id": "abc==", "status": 404, "title": "Not Found",
             "type": "https://api.oneflow.com/v1/error_codes/4040042"}"#;
-        let e = ApiError::from_response(StatusCode::NOT_FOUND, body, None);
+        let e = ApiError::from_parts(StatusCode::NOT_FOUND, body, None, "test");
         assert_eq!(e.error_code(), Some(4_040_042));
         assert!(!e.is_generic());
         assert_eq!(e.request_id(), Some("abc=="));
@@ -515,7 +537,7 @@ mod tests {
     fn problem_fields_parse_one_by_one() {
         let body = br#"{"error_code": "4000123", "detail": "Bad name", "title": "Bad Request",
             "parameter_problems": [{"name": "too long"}], "request_id": 17, "status": "400"}"#;
-        let e = ApiError::from_response(StatusCode::BAD_REQUEST, body, None);
+        let e = ApiError::from_parts(StatusCode::BAD_REQUEST, body, None, "test");
         assert_eq!(e.error_code(), Some(4_000_123));
         assert_eq!(e.title(), Some("Bad Request"));
         assert_eq!(e.detail(), Some("Bad name"));
@@ -525,7 +547,7 @@ mod tests {
             Some(&serde_json::json!([{"name": "too long"}]))
         );
         let body = br#"{"error_code": {"x": 1}, "detail": "still here", "title": 5}"#;
-        let e = ApiError::from_response(StatusCode::BAD_REQUEST, body, None);
+        let e = ApiError::from_parts(StatusCode::BAD_REQUEST, body, None, "test");
         assert_eq!((e.error_code(), e.title()), (None, None));
         assert_eq!(e.detail(), Some("still here"));
     }
@@ -537,7 +559,7 @@ mod tests {
             br#"{"error_code": 4290000, "detail": "You have reached the 5 minute rate limit",
             "info": "https://developer.oneflow.com/docs/api-rate-limit", "status": 429,
             "title": "Too Many Requests"}"#;
-        let e = ApiError::from_response(StatusCode::TOO_MANY_REQUESTS, body, None);
+        let e = ApiError::from_parts(StatusCode::TOO_MANY_REQUESTS, body, None, "test");
         assert_eq!(
             e.info(),
             Some("https://developer.oneflow.com/docs/api-rate-limit")
@@ -547,20 +569,15 @@ mod tests {
 
     #[test]
     fn html_body_is_kept() {
-        let e = ApiError::from_response(
+        let e = ApiError::from_parts(
             StatusCode::BAD_GATEWAY,
             b"<html><body>502 Bad Gateway</body></html>",
             None,
+            "test",
         );
         assert_eq!(e.error_code(), None);
         assert!(e.is_generic());
         assert!(e.raw_body().contains("502 Bad Gateway"));
         assert!(Error::Api(Box::new(e)).is_retryable());
-    }
-
-    #[test]
-    fn snippet_is_bounded() {
-        let long = "x".repeat(2000);
-        assert_eq!(snippet(&long).chars().count(), SNIPPET_LEN + 1);
     }
 }

@@ -35,7 +35,7 @@
 //! use futures::TryStreamExt;
 //! use oneflow_client::models::draft::{CompanyPartyDraft, ContractDraft, ParticipantDraft, ParticipantRole};
 //! use oneflow_client::models::{DeliveryChannel, TemplateId, WorkspaceId};
-//! use oneflow_client::templates::ActiveFilter;
+//! use oneflow_client::api::templates::ActiveFilter;
 //! use oneflow_client::{Client, Error};
 //!
 //! # async fn run() -> Result<(), Error> {
@@ -85,27 +85,23 @@
 //! Comments, reminders, the tag and folder endpoints, contacts and the SCIM API are not
 //! wrapped (contracts can still carry tag ids and a folder id); [`Client::execute`] sends
 //! any [`request::ApiRequest`] for those.
-#![warn(missing_docs)]
+#![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-pub mod account;
+pub mod api;
 mod client;
-pub mod contracts;
-pub mod error;
-pub mod files;
-pub mod helpers;
+mod error;
 pub mod models;
-pub mod pagination;
-pub mod request;
-pub mod retry;
-pub mod template_types;
-pub mod templates;
-pub mod users;
+mod pagination;
+mod redact;
+mod request;
+mod retry;
 pub mod webhook;
-pub mod webhooks;
-pub mod workspaces;
 
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, TOKEN_HEADER, USER_EMAIL_HEADER};
 pub use error::{ApiError, ConfigError, Error, InvalidInput, Result, TemplateSection, MAX_OFFSET};
 pub use pagination::{Page, MAX_PAGE_SIZE};
-pub use retry::{RetryDecision, RetryPolicy};
+pub use request::{
+    encode_segment, ApiRequest, Idempotency, MultipartFile, RawResponse, RequestBody,
+};
+pub use retry::{parse_retry_after, RetryDecision, RetryPolicy};

@@ -8,12 +8,14 @@
 use std::fmt;
 
 use bytes::Bytes;
+use http::{HeaderMap, StatusCode};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::Method;
 use serde::Serialize;
 
 use crate::error::{Error, InvalidInput};
 use crate::models::UploadKind;
+use crate::redact::redact_secrets;
 
 /// Whether repeating a request is safe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -68,11 +70,37 @@ impl fmt::Debug for RequestBody {
             RequestBody::Empty => f.write_str("Empty"),
             RequestBody::Json(v) => {
                 let mut shown = v.clone();
-                crate::client::redact_secrets(&mut shown);
+                redact_secrets(&mut shown);
                 f.debug_tuple("Json").field(&shown).finish()
             }
             RequestBody::Multipart(file) => f.debug_tuple("Multipart").field(file).finish(),
         }
+    }
+}
+
+/// A success response as [`Client::send`](crate::Client::send) returns it: status, headers
+/// and the whole body. `Debug` shows the body's length, not its contents.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct RawResponse {
+    /// The HTTP status (always 2xx).
+    pub status: StatusCode,
+    /// The response headers.
+    pub headers: HeaderMap,
+    /// The response body.
+    pub body: Bytes,
+}
+
+impl fmt::Debug for RawResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawResponse")
+            .field("status", &self.status.as_u16())
+            .field(
+                "content_type",
+                &self.headers.get(http::header::CONTENT_TYPE),
+            )
+            .field("body_len", &self.body.len())
+            .finish()
     }
 }
 

@@ -192,10 +192,7 @@ impl RetryPolicy {
 }
 
 /// Parses a `Retry-After` value: delay in seconds or an HTTP date.
-pub(crate) fn parse_retry_after(
-    value: &str,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Option<Duration> {
+pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
     let value = value.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
@@ -222,20 +219,20 @@ mod tests {
     use reqwest::StatusCode;
 
     fn api(status: u16) -> Error {
-        Error::Api(Box::new(ApiError::from_response(
+        Error::Api(Box::new(ApiError::for_test(
             StatusCode::from_u16(status).unwrap(),
-            b"",
-            None,
+            "",
         )))
     }
 
     fn rate_limited(after: Option<Duration>) -> Error {
         Error::RateLimited {
             retry_after: after,
-            problem: Box::new(ApiError::from_response(
+            problem: Box::new(ApiError::from_parts(
                 StatusCode::TOO_MANY_REQUESTS,
                 b"",
                 after,
+                "test",
             )),
         }
     }

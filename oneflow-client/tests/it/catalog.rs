@@ -4,8 +4,8 @@ use crate::common;
 
 use common::*;
 use futures::TryStreamExt;
+use oneflow_client::api::templates::ActiveFilter;
 use oneflow_client::models::*;
-use oneflow_client::templates::ActiveFilter;
 use oneflow_client::{Error, InvalidInput};
 use serde_json::json;
 use wiremock::matchers::{

@@ -17,7 +17,9 @@ mod mocked;
 use backend::{ids, Backend, Sandboxed, Scenario, Seen};
 use futures::TryStreamExt;
 use mocked::{Mocked, CALLBACK_URL, SIGN_KEY, UNKNOWN_EMAIL};
-use oneflow_client::files::FileUpload;
+use oneflow_client::api::files::FileUpload;
+use oneflow_client::api::templates::ActiveFilter;
+use oneflow_client::api::webhooks::WebhookDraft;
 use oneflow_client::models::draft::{
     CompanyPartyDraft, ContractDraft, ParticipantDraft, ParticipantRole, PublishMessage,
 };
@@ -26,8 +28,6 @@ use oneflow_client::models::{
     EventType, FileId, FileType, PartyType, SignMethod, SignState, TemplateId, WebhookFilter,
     WebhookFilterRule,
 };
-use oneflow_client::templates::ActiveFilter;
-use oneflow_client::webhooks::WebhookDraft;
 use oneflow_client::{Error, InvalidInput, TemplateSection};
 use oneflow_sandbox::default_seed as seed;
 use reqwest::StatusCode;

@@ -3,7 +3,7 @@
 use crate::common;
 
 use common::*;
-use oneflow_client::files::FileUpload;
+use oneflow_client::api::files::FileUpload;
 use oneflow_client::models::*;
 use oneflow_client::{Error, InvalidInput, TemplateSection};
 use wiremock::matchers::{body_string_contains, header, header_regex, method, path, query_param};

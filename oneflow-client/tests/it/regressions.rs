@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use common::*;
 use futures::StreamExt;
-use oneflow_client::files::FileUpload;
+use oneflow_client::api::files::FileUpload;
+use oneflow_client::api::webhooks::WebhookDraft;
 use oneflow_client::models::*;
-use oneflow_client::request::ApiRequest;
-use oneflow_client::webhooks::WebhookDraft;
+use oneflow_client::ApiRequest;
 use oneflow_client::{Client, Error, InvalidInput, RetryPolicy};
 use wiremock::matchers::{header_regex, method, path, query_param};
 use wiremock::{Mock, ResponseTemplate};

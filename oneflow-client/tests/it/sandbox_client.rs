@@ -3,12 +3,12 @@
 use std::time::Duration;
 
 use futures::TryStreamExt;
-use oneflow_client::files::FileUpload;
+use oneflow_client::api::files::FileUpload;
+use oneflow_client::api::webhooks::WebhookDraft;
 use oneflow_client::models::draft::{
     CompanyPartyDraft, ContractDraft, ParticipantDraft, PublishMessage,
 };
 use oneflow_client::models::{ContractState, DeliveryChannel, EventType, TemplateId, WorkspaceId};
-use oneflow_client::webhooks::WebhookDraft;
 use oneflow_client::{webhook, Client, Error, RetryPolicy};
 use oneflow_sandbox::{default_seed as seed, DeliveryConfig, Fault, OneflowSandbox};
 use wiremock::matchers::method;

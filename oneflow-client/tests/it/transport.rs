@@ -710,7 +710,7 @@ async fn timeouts_are_transport_errors_retried_for_gets_only() {
     }
     assert!(err.is_retryable());
     assert!(err.to_string().contains("timeout"));
-    let draft = oneflow_client::webhooks::WebhookDraft::new("https://crm.ourco.example/hook")
+    let draft = oneflow_client::api::webhooks::WebhookDraft::new("https://crm.ourco.example/hook")
         .sign_key("s3cret-sign-key");
     let err = client.webhooks().create(&draft).await.unwrap_err();
     assert!(matches!(err, Error::Transport(_)));

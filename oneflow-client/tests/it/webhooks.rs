@@ -3,9 +3,9 @@
 use crate::common;
 
 use common::*;
+use oneflow_client::api::webhooks::WebhookDraft;
 use oneflow_client::models::*;
 use oneflow_client::webhook::{self, WebhookError};
-use oneflow_client::webhooks::WebhookDraft;
 use oneflow_client::{Error, InvalidInput};
 use secrecy::SecretString;
 use serde_json::json;

@@ -9,31 +9,31 @@ use oneflow_sandbox::{default_seed as seed, OneflowSandbox};
 /// Ids of the sandbox's default seed (deterministic, see `oneflow_sandbox`). The
 /// wiremock fixtures use the same ids and names, so one set of assertions fits both backends.
 /// [`Sandboxed::start`] checks that the seed still hands out these ids.
-pub mod ids {
+pub(crate) mod ids {
     use super::*;
 
     /// The account of the seeded token.
-    pub const ACCOUNT: i64 = 1001;
+    pub(crate) const ACCOUNT: i64 = 1001;
     /// Workspace "Sales" (everyone may create contracts).
-    pub const SALES: WorkspaceId = WorkspaceId(3001);
+    pub(crate) const SALES: WorkspaceId = WorkspaceId(3001);
     /// Template type "SuperOffice" (`extension_type: "superoffice"`).
-    pub const SUPEROFFICE_TYPE: TemplateTypeId = TemplateTypeId(4001);
+    pub(crate) const SUPEROFFICE_TYPE: TemplateTypeId = TemplateTypeId(4001);
     /// "SuperOffice - Agreement with PDF": PDF section only.
-    pub const TEMPLATE_PDF: TemplateId = TemplateId(5001);
+    pub(crate) const TEMPLATE_PDF: TemplateId = TemplateId(5001);
     /// "SuperOffice - Offer with attachments": attachments section only.
-    pub const TEMPLATE_ATTACHMENTS: TemplateId = TemplateId(5002);
+    pub(crate) const TEMPLATE_ATTACHMENTS: TemplateId = TemplateId(5002);
     /// "SuperOffice - Full agreement": both sections.
-    pub const TEMPLATE_PDF_AND_ATTACHMENTS: TemplateId = TemplateId(5003);
+    pub(crate) const TEMPLATE_PDF_AND_ATTACHMENTS: TemplateId = TemplateId(5003);
     /// "SuperOffice - Simple order": neither section.
-    pub const TEMPLATE_PLAIN: TemplateId = TemplateId(5004);
+    pub(crate) const TEMPLATE_PLAIN: TemplateId = TemplateId(5004);
     /// "SuperOffice - Retired offer": inactive.
-    pub const TEMPLATE_INACTIVE: TemplateId = TemplateId(5005);
+    pub(crate) const TEMPLATE_INACTIVE: TemplateId = TemplateId(5005);
 }
 
 /// What a scenario needs its backend to have ready. The sandbox keeps real state, so it needs
 /// nothing; wiremock mounts the mocks for exactly the requests the scenario makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scenario {
+pub(crate) enum Scenario {
     /// `GET /ping`, `GET /accounts/me`.
     PingAndAccount,
     /// `GET /templates?extension_type=superoffice&filter[active]=true`.
@@ -57,7 +57,7 @@ pub enum Scenario {
 
 /// A request as the backend saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Seen {
+pub(crate) struct Seen {
     /// HTTP method, e.g. `POST`.
     pub method: String,
     /// Path, e.g. `/v1/contracts/7001/files`.
@@ -66,13 +66,13 @@ pub struct Seen {
 
 impl Seen {
     /// `true` for a request with this method whose path ends with `suffix`.
-    pub fn is(&self, method: &str, suffix: &str) -> bool {
+    pub(crate) fn is(&self, method: &str, suffix: &str) -> bool {
         self.method == method && self.path.ends_with(suffix)
     }
 }
 
 /// One Oneflow API the scenarios talk to through the real client.
-pub trait Backend {
+pub(crate) trait Backend {
     /// `"wiremock"` or `"sandbox"`, for assertion messages.
     fn name(&self) -> &'static str;
 
@@ -91,7 +91,7 @@ pub trait Backend {
 }
 
 /// Builds the client both backends use.
-pub fn client_for(base_url: &str, token: &str) -> Client {
+pub(crate) fn client_for(base_url: &str, token: &str) -> Client {
     Client::builder()
         .base_url(base_url)
         .api_token(token.to_owned())
@@ -103,13 +103,13 @@ pub fn client_for(base_url: &str, token: &str) -> Client {
 }
 
 /// The in-process sandbox with its default seed.
-pub struct Sandboxed {
+pub(crate) struct Sandboxed {
     sandbox: OneflowSandbox,
 }
 
 impl Sandboxed {
     /// Starts a sandbox with the default seed and checks the seed still matches [`ids`].
-    pub async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let sandbox = OneflowSandbox::start().await.expect("sandbox starts");
         let seeded = sandbox.seeded();
         assert_eq!(seeded.account_id, ids::ACCOUNT, "seeded account id");

@@ -67,21 +67,21 @@ const WEBHOOKS_NONE: &str = include_str!(concat!(
 ));
 
 /// The e-mail the unknown-user scenario acts as (not a user of the seeded account).
-pub const UNKNOWN_EMAIL: &str = "nobody@acme.example";
+pub(crate) const UNKNOWN_EMAIL: &str = "nobody@acme.example";
 /// The callback URL of the webhook scenario.
-pub const CALLBACK_URL: &str = "https://crm.acme.example/oneflow/hook";
+pub(crate) const CALLBACK_URL: &str = "https://crm.acme.example/oneflow/hook";
 /// The sign key of the webhook scenario.
-pub const SIGN_KEY: &str = "conformance-sign-key";
+pub(crate) const SIGN_KEY: &str = "conformance-sign-key";
 
 /// A `MockServer` with a guard (every request carries the token) and a lowest-priority
 /// catch-all that fails the test on any request no scenario mock expects.
-pub struct Mocked {
+pub(crate) struct Mocked {
     server: MockServer,
 }
 
 impl Mocked {
     /// Starts an empty server (guard and catch-all only).
-    pub async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         Self {
             server: common::server().await,
         }

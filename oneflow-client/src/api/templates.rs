@@ -27,7 +27,7 @@ impl TemplatesHandler {
     /// ```no_run
     /// # async fn run(client: oneflow_client::Client) -> Result<(), oneflow_client::Error> {
     /// use futures::TryStreamExt;
-    /// use oneflow_client::templates::ActiveFilter;
+    /// use oneflow_client::api::templates::ActiveFilter;
     ///
     /// let templates: Vec<_> = client
     ///     .as_user("seller@ourco.example")

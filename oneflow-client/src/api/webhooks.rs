@@ -94,7 +94,7 @@ impl WebhookDraft {
     ///
     /// ```
     /// use secrecy::ExposeSecret;
-    /// let key = oneflow_client::webhooks::WebhookDraft::random_sign_key();
+    /// let key = oneflow_client::api::webhooks::WebhookDraft::random_sign_key();
     /// assert_eq!(key.expose_secret().len(), 64);
     /// ```
     pub fn random_sign_key() -> SecretString {
@@ -185,7 +185,7 @@ impl WebhooksHandler {
     /// ```no_run
     /// # async fn run(client: oneflow_client::Client) -> Result<(), oneflow_client::Error> {
     /// use oneflow_client::models::{EventType, TemplateTypeId, WebhookFilter, WebhookFilterRule};
-    /// use oneflow_client::webhooks::WebhookDraft;
+    /// use oneflow_client::api::webhooks::WebhookDraft;
     ///
     /// let draft = WebhookDraft::new("https://crm.ourco.example/oneflow/hook")
     ///     .sign_key(std::env::var("ONEFLOW_SIGN_KEY").unwrap_or_default())

@@ -233,7 +233,7 @@ impl FilesHandler {
     ///
     /// ```no_run
     /// # async fn run(client: oneflow_client::Client) -> Result<(), oneflow_client::Error> {
-    /// use oneflow_client::files::FileUpload;
+    /// use oneflow_client::api::files::FileUpload;
     /// use oneflow_client::models::ContractId;
     ///
     /// let contract = client.contracts().get(ContractId(101)).await?;
