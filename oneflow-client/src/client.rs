@@ -360,7 +360,16 @@ impl Client {
                 builder.multipart(form)
             }
         };
-        builder.send().await.map_err(Error::Transport)
+        let built = builder.build().map_err(Error::Transport)?;
+        let requested = built.url().clone();
+        let response = self
+            .inner
+            .http
+            .execute(built)
+            .await
+            .map_err(Error::Transport)?;
+        ensure_not_redirected(&requested, &response)?;
+        Ok(response)
     }
 
     /// Sends a GET and follows redirects by hand: credentials go only to the configured
@@ -403,10 +412,17 @@ impl Client {
                 }
                 // `Location` is often a pre-signed storage URL (a credential for the file):
                 // keep it out of the error.
-                response = builder
-                    .send()
+                let built = builder
+                    .build()
+                    .map_err(|e| Error::Transport(e.without_url()))?;
+                let requested = built.url().clone();
+                response = self
+                    .inner
+                    .http
+                    .execute(built)
                     .await
                     .map_err(|e| Error::Transport(e.without_url()))?;
+                ensure_not_redirected(&requested, &response)?;
                 if response.status().as_u16() >= 400 {
                     return Err(error_from_response(response, request.path_template()).await);
                 }
@@ -442,6 +458,15 @@ fn error_kind(error: &Error) -> &'static str {
         Error::InvalidInput(_) => "invalid_input",
         Error::OffsetCeilingReached { .. } => "offset_ceiling",
     }
+}
+
+/// A caller-supplied `reqwest::Client` that follows redirects answers from another URL than
+/// the one requested; it may have sent the token there. Refuse its answer.
+fn ensure_not_redirected(requested: &Url, response: &reqwest::Response) -> Result<()> {
+    if response.url() != requested {
+        return Err(ConfigError::RedirectingHttpClient.into());
+    }
+    Ok(())
 }
 
 fn same_origin(a: &Url, b: &Url) -> bool {
@@ -570,7 +595,12 @@ impl ClientBuilder {
     /// It **must be built with `redirect::Policy::none()`**: the client follows Oneflow's
     /// file-download redirects itself so that the token never reaches another host, and a
     /// reqwest client that follows redirects on its own would forward the token header.
-    /// Timeouts set with [`timeout`](Self::timeout) are applied per request.
+    /// Every response is checked: one that comes from another URL than requested fails with
+    /// [`ConfigError::RedirectingHttpClient`] (inside [`Error::Config`]).
+    ///
+    /// The [`timeout`](Self::timeout) and [`user_agent`](Self::user_agent) settings still
+    /// apply (they are set per request); only [`connect_timeout`](Self::connect_timeout)
+    /// needs the built-in client and is ignored here.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -627,9 +657,7 @@ impl ClientBuilder {
                     .timeout(timeout)
                     .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
                     .build()
-                    .map_err(|e| ConfigError::HttpClient {
-                        reason: e.to_string(),
-                    })?;
+                    .map_err(ConfigError::HttpClient)?;
                 (http, None)
             }
         };
@@ -699,16 +727,16 @@ mod tests {
     fn token_is_validated_and_never_shown() {
         assert_eq!(TOKEN.len(), 40);
         let err = Client::builder().api_token("short").build().unwrap_err();
-        assert_eq!(err, ConfigError::InvalidToken { length: 5 });
+        assert!(matches!(err, ConfigError::InvalidToken { length: 5 }));
         let bad = "abcdefghij abcdefghij 0123456789 abcdefg";
         assert!(matches!(
             Client::builder().api_token(bad).build(),
             Err(ConfigError::InvalidToken { .. })
         ));
-        assert_eq!(
+        assert!(matches!(
             Client::builder().build().unwrap_err(),
             ConfigError::MissingToken
-        );
+        ));
         let builder = Client::builder().api_token(TOKEN).user_email("a@b.example");
         assert!(!format!("{builder:?}").contains(TOKEN));
         let client = builder.build().unwrap();

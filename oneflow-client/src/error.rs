@@ -117,7 +117,7 @@ impl Error {
     }
 
     /// The API problem, for [`Error::Api`] and [`Error::RateLimited`].
-    pub fn as_api(&self) -> Option<&ApiError> {
+    pub fn api_error(&self) -> Option<&ApiError> {
         match self {
             Error::Api(api) => Some(api),
             Error::RateLimited { problem, .. } => Some(problem),
@@ -129,12 +129,12 @@ impl Error {
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Decode { status, .. } => StatusCode::from_u16(*status).ok(),
-            other => other.as_api().map(ApiError::status),
+            other => other.api_error().map(ApiError::status),
         }
     }
 
     /// The local validation failure, for [`Error::InvalidInput`].
-    pub fn as_invalid_input(&self) -> Option<&InvalidInput> {
+    pub fn invalid_input(&self) -> Option<&InvalidInput> {
         match self {
             Error::InvalidInput(reason) => Some(reason),
             _ => None,
@@ -144,6 +144,14 @@ impl Error {
     /// Whether this is a 404 from Oneflow.
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(StatusCode::NOT_FOUND)
+    }
+
+    /// Whether this is a 409 Conflict from Oneflow (the contract or party is in a state that
+    /// does not allow the change, e.g. editing a published contract). Re-read the resource
+    /// before deciding whether to try again. Oneflow uses no 412, so unlike SuperOffice only
+    /// 409 counts.
+    pub fn is_conflict(&self) -> bool {
+        self.status() == Some(StatusCode::CONFLICT)
     }
 }
 
@@ -346,36 +354,38 @@ impl fmt::Display for ApiError {
 impl std::error::Error for ApiError {}
 
 /// A problem with the client configuration.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
     /// No API token was given.
-    #[error("an API token is required")]
+    #[error("an API token is required; pass the account's token to `ClientBuilder::api_token`")]
     MissingToken,
     /// The API token is not 40 characters of `[A-Za-z0-9-]` (the token itself is not shown).
-    #[error("the API token must be exactly 40 characters of A-Z, a-z, 0-9 or '-' (got {length} characters)")]
+    #[error("the API token must be exactly 40 characters of A-Z, a-z, 0-9 or '-' (got {length} characters); copy the whole token from Oneflow's API token page")]
     InvalidToken {
         /// Length of the rejected token.
         length: usize,
     },
     /// The base URL could not be parsed or is not http(s).
-    #[error("invalid base URL: {reason}")]
+    #[error("invalid base URL: {reason}; use https://api.oneflow.com/v1 (the default) or a loopback http URL for tests")]
     InvalidBaseUrl {
         /// Why it was rejected.
         reason: String,
     },
     /// The acting user e-mail is not usable as a header value.
-    #[error("the acting user e-mail is empty or not a valid header value")]
+    #[error("the acting user e-mail is empty or not a valid header value; pass a plain address such as `integration@ourco.example`")]
     InvalidUserEmail,
     /// The user agent is not a valid header value.
-    #[error("the user agent is not a valid header value")]
+    #[error("the user agent is not a valid header value; use visible ASCII such as `my-sync/1.0`")]
     InvalidUserAgent,
-    /// Building the HTTP client failed.
-    #[error("could not build the HTTP client: {reason}")]
-    HttpClient {
-        /// Why.
-        reason: String,
-    },
+    /// Building the built-in HTTP client failed (usually no TLS backend could be set up).
+    #[error("could not build the HTTP client; check the TLS setup of this machine or pass your own with `ClientBuilder::http_client`")]
+    HttpClient(#[source] reqwest::Error),
+    /// A response came from another URL than the one requested: the `reqwest::Client` given
+    /// to [`ClientBuilder::http_client`](crate::ClientBuilder::http_client) follows
+    /// redirects, which could carry the API token to another host.
+    #[error("the HTTP client followed a redirect; build the reqwest::Client given to `ClientBuilder::http_client` with `redirect(reqwest::redirect::Policy::none())`")]
+    RedirectingHttpClient,
 }
 
 /// Why input was rejected locally (nothing was sent).

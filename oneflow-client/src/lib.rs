@@ -71,7 +71,7 @@
 //!     Err(Error::RateLimited { retry_after, .. }) => println!("slow down: {retry_after:?}"),
 //!     Err(Error::InvalidInput(reason)) => println!("fix the input: {reason}"),
 //!     Err(e) => {
-//!         if let Some(api) = e.as_api() {
+//!         if let Some(api) = e.api_error() {
 //!             eprintln!("Oneflow said {} (request id {:?})", api.status(), api.request_id());
 //!         }
 //!         return Err(e);

@@ -240,7 +240,7 @@ impl FilesHandler {
     /// let pdf = std::fs::read("offer.pdf").expect("file");
     /// match client.files().upload(&contract, FileUpload::expanded_pdf("offer.pdf", pdf)).await {
     ///     Ok(file) => println!("uploaded file {}", file.id),
-    ///     Err(e) if e.as_invalid_input().is_some() => eprintln!("refused locally: {e}"),
+    ///     Err(e) if e.invalid_input().is_some() => eprintln!("refused locally: {e}"),
     ///     Err(e) => return Err(e),
     /// }
     /// # Ok(()) }

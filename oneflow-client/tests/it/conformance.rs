@@ -261,7 +261,7 @@ async fn publish_twice<B: Backend>(backend: &B) {
         .expect_err("a pending contract cannot be published again");
     assert_eq!(err.status(), Some(StatusCode::CONFLICT));
     assert!(!err.is_retryable());
-    let api = err.as_api().expect("a typed API error");
+    let api = err.api_error().expect("a typed API error");
     assert_eq!(api.status(), StatusCode::CONFLICT);
     assert_eq!(api.error_code(), Some(4_090_000));
     assert!(api.is_generic());
@@ -362,7 +362,7 @@ async fn attachment_refused_locally<B: Backend>(backend: &B) {
         ),
         "{err:?}"
     );
-    assert!(err.as_api().is_none());
+    assert!(err.api_error().is_none());
 
     let seen = backend.seen().await;
     assert!(!seen.iter().any(|r| r.is("POST", "/files")), "{seen:?}");
@@ -387,7 +387,7 @@ async fn unknown_user<B: Backend>(backend: &B) {
         .expect_err("unknown users are rejected");
     assert_eq!(err.status(), Some(StatusCode::UNAUTHORIZED));
     assert!(!err.is_retryable());
-    let api = err.as_api().expect("a typed API error");
+    let api = err.api_error().expect("a typed API error");
     assert_eq!(api.error_code(), Some(4_010_000));
     assert_eq!(api.title(), Some("Unauthorized"));
     assert_eq!(

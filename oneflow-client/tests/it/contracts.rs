@@ -185,7 +185,7 @@ async fn invalid_draft_is_refused_before_sending() {
     let long_value = draft().data_field("notes", "x".repeat(1025));
     let err = client.contracts().create(&long_value).await.unwrap_err();
     assert!(matches!(
-        err.as_invalid_input(),
+        err.invalid_input(),
         Some(InvalidInput::TooLong {
             field: "data field value",
             length: 1025,
@@ -582,7 +582,7 @@ async fn data_fields_list_bulk_and_single_updates() {
         .await
         .unwrap_err();
     assert!(matches!(
-        err.as_invalid_input(),
+        err.invalid_input(),
         Some(InvalidInput::TooLong { .. })
     ));
 }

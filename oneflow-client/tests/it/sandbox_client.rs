@@ -263,7 +263,7 @@ async fn the_client_retries_a_get_after_a_500_not_a_bare_429_nor_a_create() {
         .create(&draft(&sandbox, seed::TEMPLATE_PLAIN))
         .await
         .unwrap_err();
-    assert_eq!(err.as_api().map(|a| a.status().as_u16()), Some(502));
+    assert_eq!(err.api_error().map(|a| a.status().as_u16()), Some(502));
     assert_eq!(
         sandbox.requests().len(),
         1,
@@ -279,7 +279,7 @@ async fn an_inactive_acting_user_gets_the_401_problem() {
         .ping()
         .await
         .unwrap_err();
-    let api = err.as_api().expect("an API error");
+    let api = err.api_error().expect("an API error");
     assert_eq!(api.status().as_u16(), 401);
     assert!(!format!("{err:?}").contains(sandbox.api_token()));
 }

@@ -58,7 +58,7 @@ async fn problem_body_becomes_a_typed_api_error() {
         .unwrap_err();
     assert!(err.is_not_found());
     assert!(!err.is_retryable());
-    let api = err.as_api().unwrap();
+    let api = err.api_error().unwrap();
     assert_eq!(api.error_code(), Some(4_040_000));
     assert!(api.is_generic());
     assert_eq!(api.title(), Some("Not Found"));
@@ -96,7 +96,7 @@ async fn parameter_problems_are_kept() {
         .create(&ContractDraft::new(WorkspaceId(1), TemplateId(2)))
         .await
         .unwrap_err();
-    let api = err.as_api().unwrap();
+    let api = err.api_error().unwrap();
     assert_eq!(api.error_code(), Some(4_000_012));
     assert!(!api.is_generic());
     assert_eq!(
@@ -132,7 +132,7 @@ async fn html_502_keeps_status_and_snippet() {
         .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(502));
     assert!(err.is_retryable());
-    let api = err.as_api().unwrap();
+    let api = err.api_error().unwrap();
     assert_eq!(api.error_code(), None);
     assert!(api
         .body_snippet()
@@ -150,7 +150,7 @@ async fn empty_error_body_is_fine() {
         .mount(&server)
         .await;
     let err = client(&server).ping().await.unwrap_err();
-    let api = err.as_api().unwrap();
+    let api = err.api_error().unwrap();
     assert_eq!(api.status().as_u16(), 401);
     assert_eq!(api.raw_body(), "");
     assert_eq!(err.to_string(), "Oneflow API error: HTTP 401");
@@ -618,7 +618,7 @@ async fn invalid_acting_user_is_refused_locally() {
     ));
     let err = client(&server).as_user("").ping().await.unwrap_err();
     assert!(matches!(
-        err.as_invalid_input(),
+        err.invalid_input(),
         Some(InvalidInput::InvalidHeaderValue { .. })
     ));
 }
@@ -665,6 +665,80 @@ async fn unexpected_redirect_on_an_api_call_is_an_error_not_followed() {
         .await
         .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(302));
+}
+
+/// A caller-supplied reqwest client that follows redirects would carry the token to the
+/// `Location` host; the client notices the changed final URL and refuses the answer.
+#[tokio::test]
+async fn a_redirect_following_http_client_is_refused() {
+    let server = server().await;
+    let other = wiremock::MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/contracts/3012345"))
+        .respond_with(
+            ResponseTemplate::new(302)
+                .insert_header("location", format!("{}/landing", other.uri()).as_str()),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/landing"))
+        .respond_with(json(200, CONTRACT))
+        .expect(1)
+        .mount(&other)
+        .await;
+    let following = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::limited(3))
+        .build()
+        .unwrap();
+    let client = Client::builder()
+        .base_url(base(&server))
+        .api_token(TOKEN)
+        .http_client(following)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = client
+        .contracts()
+        .get(ContractId(3012345))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Config(oneflow_client::ConfigError::RedirectingHttpClient)
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("Policy::none()"), "{err}");
+    assert!(!err.is_retryable());
+}
+
+#[tokio::test]
+async fn conflicts_are_recognised_and_name_the_path_template() {
+    let server = server().await;
+    Mock::given(method("DELETE"))
+        .and(path("/v1/contracts/3012345"))
+        .respond_with(json(
+            409,
+            r#"{"error_code": 4090000, "status": 409, "title": "Conflict",
+               "detail": "The contract is in a state that does not allow this operation",
+               "type": "https://api.oneflow.com/v1/error_codes/4090000",
+               "request_id": "Vh3qPm0Xc1LbR8sYdT5eNw=="}"#,
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .contracts()
+        .delete(ContractId(3012345))
+        .await
+        .unwrap_err();
+    assert!(err.is_conflict() && !err.is_not_found());
+    let api = err.api_error().expect("an API error");
+    assert_eq!(api.path_template(), "contracts/{id}");
+    assert!(!format!("{api:?}").contains("3012345"));
 }
 
 #[tokio::test]

@@ -80,7 +80,7 @@ async fn create_validates_callback_url_locally() {
     let long = format!("https://crm.ourco.example/{}", "a".repeat(1000));
     let err = webhooks.create(&WebhookDraft::new(long)).await.unwrap_err();
     assert!(matches!(
-        err.as_invalid_input(),
+        err.invalid_input(),
         Some(InvalidInput::TooLong {
             field: "callback_url",
             ..
@@ -95,7 +95,7 @@ async fn create_validates_callback_url_locally() {
         .await
         .unwrap_err();
     assert!(matches!(
-        err.as_invalid_input(),
+        err.invalid_input(),
         Some(InvalidInput::Invalid { .. })
     ));
 }
