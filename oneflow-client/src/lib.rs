@@ -9,7 +9,7 @@
 //!   [`Client::contracts`] (with parties, participants, data fields, events),
 //!   [`Client::files`] and [`Client::webhooks`].
 //! * Models in Oneflow's exact wire format ([`models`]), with Oneflow's timestamp format
-//!   ([`models::timestamp`]), `i64` id newtypes and an `Unknown(String)` fallback on every
+//!   ([`models::timestamp`]), `i64` id newtypes and an `Other(String)` fallback on every
 //!   server enum.
 //! * Lists return a [`Page`] from `.send()` or stream all items with `.stream()`; Oneflow's
 //!   offset ceiling (19 900) ends a stream with [`Error::OffsetCeilingReached`].

@@ -87,7 +87,7 @@ pub struct WebhookContract {
 pub struct WebhookEvent {
     /// Event id (details via `contracts().events(id).get(event_id)`).
     pub id: EventId,
-    /// Event type; unknown types are kept as [`EventType::Unknown`].
+    /// Event type; unknown types are kept as [`EventType::Other`].
     #[serde(rename = "type")]
     pub event_type: EventType,
     /// When it happened.

@@ -101,7 +101,7 @@ async fn users_are_paged_and_found_case_insensitively_among_active_ones() {
         .unwrap();
     assert_eq!(found.id, UserId(203));
     assert!(found.active);
-    assert_eq!(found.state, Some(UserState::Unknown("invited".into())));
+    assert_eq!(found.state, Some(UserState::Other("invited".into())));
 }
 
 #[tokio::test]

@@ -121,7 +121,7 @@ async fn create_sends_the_documented_body_and_decodes_the_contract() {
     assert!(contract.available_options.can_receive_expanded_pdf);
     assert_eq!(
         contract.available_options.delivery_channels[2].name,
-        DeliveryChannel::Unknown("carrier_pigeon".into())
+        DeliveryChannel::Other("carrier_pigeon".into())
     );
     let me = contract.my_party().unwrap();
     assert_eq!(
@@ -628,7 +628,7 @@ async fn events_list_and_get() {
     );
     assert_eq!(
         all[2].event_type,
-        EventType::Unknown("contract:teleported".into())
+        EventType::Other("contract:teleported".into())
     );
     assert!(all[2].actor.is_none());
     let one = events.get(EventId(2340)).await.unwrap();

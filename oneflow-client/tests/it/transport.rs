@@ -568,40 +568,37 @@ fn unknown_enum_values_decode() {
     p["sign_state"] = "pondering".into();
     p["two_step_authentication_method"] = "totp".into();
     let c: Contract = serde_json::from_value(v).unwrap();
-    assert_eq!(c.state, ContractState::Unknown("archived".into()));
-    assert!(c.state.is_unknown());
+    assert_eq!(c.state, ContractState::Other("archived".into()));
+    assert!(c.state.is_other());
     assert_eq!(
         c.lifecycle_state.unwrap().lifecycle_state,
-        Some(LifecycleStateKind::Unknown("hibernating".into()))
+        Some(LifecycleStateKind::Other("hibernating".into()))
     );
     let party = &c.parties[1];
     assert_eq!(
         party.party_type,
-        Some(PartyType::Unknown("government".into()))
+        Some(PartyType::Other("government".into()))
     );
     let p = &party.participants[0];
     assert_eq!(
         p.delivery_channel,
-        Some(DeliveryChannel::Unknown("fax".into()))
+        Some(DeliveryChannel::Other("fax".into()))
     );
     assert_eq!(
         p.delivery_status,
-        Some(DeliveryStatus::Unknown("lost".into()))
+        Some(DeliveryStatus::Other("lost".into()))
     );
     assert_eq!(
         p.sign_method,
-        Some(SignMethod::Unknown("estonian_mobile_id".into()))
+        Some(SignMethod::Other("estonian_mobile_id".into()))
     );
-    assert_eq!(p.sign_state, Some(SignState::Unknown("pondering".into())));
+    assert_eq!(p.sign_state, Some(SignState::Other("pondering".into())));
     assert_eq!(
         p.two_step_authentication_method,
-        Some(TwoStepAuthenticationMethod::Unknown("totp".into()))
+        Some(TwoStepAuthenticationMethod::Other("totp".into()))
     );
     let f: ContractFile = serde_json::from_str(r#"{"id": 9, "type": "signature_page"}"#).unwrap();
-    assert_eq!(
-        f.file_type,
-        Some(FileType::Unknown("signature_page".into()))
-    );
+    assert_eq!(f.file_type, Some(FileType::Other("signature_page".into())));
 }
 
 #[tokio::test]

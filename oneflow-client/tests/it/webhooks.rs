@@ -122,7 +122,7 @@ async fn list_accepts_envelope_and_bare_array() {
     assert_eq!(hooks[1].legacy_webhook, Some(true));
     assert_eq!(
         hooks[1].filters[0].filter_rules[0].rule_type,
-        WebhookFilterRuleType::Unknown("PARTY_TYPE".into())
+        WebhookFilterRuleType::Other("PARTY_TYPE".into())
     );
 
     let server2 = common::server().await;
@@ -283,7 +283,7 @@ fn verify_keeps_unknown_event_types() {
     let payload = webhook::verify(body.as_bytes(), SIGN_KEY).unwrap();
     assert_eq!(
         payload.events[0].event_type,
-        EventType::Unknown("contract:archive".into())
+        EventType::Other("contract:archive".into())
     );
     assert_eq!(payload.events[0].event_type.as_str(), "contract:archive");
 }
