@@ -259,11 +259,14 @@ impl Client {
                 Err(e) => e,
             };
             span.record("elapsed_ms", start.elapsed().as_millis() as u64);
-            match self
-                .inner
-                .retry
-                .decide(request.is_idempotent(), &error, attempt, start.elapsed())
-            {
+            let jitter = rand::random::<f64>();
+            match self.inner.retry.decide(
+                request.is_idempotent(),
+                &error,
+                attempt,
+                start.elapsed(),
+                jitter,
+            ) {
                 RetryDecision::Retry { after } => {
                     tracing::debug!(
                         delay_ms = after.as_millis() as u64,
@@ -618,7 +621,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Retry policy (default [`RetryPolicy::default`]; [`RetryPolicy::none`] disables retries).
+    /// Retry policy (default [`RetryPolicy::default`]; [`RetryPolicy::never`] disables retries).
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
         self

@@ -95,12 +95,16 @@ fn transport_kind(e: &reqwest::Error) -> &'static str {
 }
 
 impl Error {
-    /// Whether repeating the same request may succeed (rate limit, 500/502/503/504, connect
-    /// errors and timeouts). Whether it is *safe* to repeat is a separate question, answered
-    /// by the request's idempotency (see [`crate::retry`]).
+    /// Whether repeating the same request may succeed: a status in
+    /// [`RETRYABLE_STATUSES`](crate::RETRYABLE_STATUSES) (rate limit, 500/502/503/504),
+    /// connect errors and timeouts. Whether it is *safe* to repeat is a separate question,
+    /// answered by the request's idempotency ([`ApiRequest::is_idempotent`](crate::ApiRequest::is_idempotent)).
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::RateLimited { .. } => true,
+            // `RETRYABLE_STATUSES` without 429 (a 429 is `RateLimited`); a unit test in
+            // `retry` keeps the two in step (a `use` here would make `error` and `retry`
+            // import each other).
             Error::Api(api) => matches!(api.status().as_u16(), 500 | 502 | 503 | 504),
             Error::Transport(e) => e.is_connect() || e.is_timeout(),
             _ => false,

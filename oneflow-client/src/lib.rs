@@ -104,4 +104,4 @@ pub use pagination::{Page, MAX_PAGE_SIZE};
 pub use request::{
     encode_segment, ApiRequest, Idempotency, MultipartFile, RawResponse, RequestBody,
 };
-pub use retry::{parse_retry_after, RetryDecision, RetryPolicy};
+pub use retry::{parse_retry_after, RetryDecision, RetryPolicy, RETRYABLE_STATUSES};

@@ -187,10 +187,10 @@ async fn invalid_content_type_override_is_refused_before_sending() {
     );
 }
 
-/// `backoff`/`decide_with_unit` are public; a NaN unit must not panic.
+/// `backoff` and `decide` are public; a NaN unit must not panic.
 #[test]
 fn backoff_with_nan_unit_does_not_panic() {
-    let p = RetryPolicy::default().base_backoff(Duration::from_millis(100));
+    let p = RetryPolicy::default().initial_backoff(Duration::from_millis(100));
     let d = p.backoff(2, f64::NAN);
     assert!(d <= Duration::from_millis(200));
 }

@@ -30,7 +30,7 @@ fn client(sandbox: &OneflowSandbox) -> Client {
         .timeout(Duration::from_secs(5))
         .retry_policy(
             RetryPolicy::default()
-                .base_backoff(Duration::from_millis(1))
+                .initial_backoff(Duration::from_millis(1))
                 .max_backoff(Duration::from_millis(5))
                 .jitter(false),
         )

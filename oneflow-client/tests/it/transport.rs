@@ -28,7 +28,7 @@ fn instant_retries(server: &wiremock::MockServer, attempts: u32) -> Client {
         .retry_policy(
             RetryPolicy::default()
                 .jitter(false)
-                .base_backoff(Duration::ZERO)
+                .initial_backoff(Duration::ZERO)
                 .max_attempts(attempts),
         )
         .build()
@@ -398,7 +398,7 @@ async fn connection_errors_are_transport_errors_and_retried_for_gets() {
         .retry_policy(
             RetryPolicy::default()
                 .jitter(false)
-                .base_backoff(Duration::ZERO)
+                .initial_backoff(Duration::ZERO)
                 .max_attempts(2),
         )
         .build()
@@ -693,7 +693,7 @@ async fn a_redirect_following_http_client_is_refused() {
         .base_url(base(&server))
         .api_token(TOKEN)
         .http_client(following)
-        .retry_policy(RetryPolicy::none())
+        .retry_policy(RetryPolicy::never())
         .build()
         .unwrap();
     let err = client
@@ -769,7 +769,7 @@ async fn timeouts_are_transport_errors_retried_for_gets_only() {
         .retry_policy(
             RetryPolicy::default()
                 .jitter(false)
-                .base_backoff(Duration::ZERO)
+                .initial_backoff(Duration::ZERO)
                 .max_attempts(2),
         )
         .build()

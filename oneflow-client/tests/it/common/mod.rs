@@ -45,7 +45,7 @@ pub(crate) fn client(server: &MockServer) -> Client {
         .base_url(base(server))
         .api_token(TOKEN)
         .user_email(EMAIL)
-        .retry_policy(RetryPolicy::none())
+        .retry_policy(RetryPolicy::never())
         .build()
         .expect("client")
 }
@@ -59,7 +59,7 @@ pub(crate) fn retrying_client(server: &MockServer) -> Client {
         .retry_policy(
             RetryPolicy::default()
                 .jitter(false)
-                .base_backoff(std::time::Duration::from_millis(10))
+                .initial_backoff(std::time::Duration::from_millis(10))
                 .max_attempts(4),
         )
         .build()

@@ -97,7 +97,7 @@ pub(crate) fn client_for(base_url: &str, token: &str) -> Client {
         .api_token(token.to_owned())
         .user_email(seed::SELLER_EMAIL)
         .timeout(Duration::from_secs(10))
-        .retry_policy(RetryPolicy::none())
+        .retry_policy(RetryPolicy::never())
         .build()
         .expect("client builds")
 }
