@@ -271,7 +271,7 @@ impl Client {
                     tracing::debug!(
                         delay_ms = after.as_millis() as u64,
                         error_kind = error_kind(&error),
-                        "retrying oneflow request"
+                        "retrying"
                     );
                     tokio::time::sleep(after).await;
                     attempt += 1;
@@ -437,9 +437,12 @@ impl Client {
     }
 }
 
+/// The `oneflow.request` span (the family's `<crate>.request` scheme): the path template,
+/// never the concrete path (it holds ids) and never headers (token, e-mail). `attempt`,
+/// `status` and `elapsed_ms` are recorded as the attempts end.
 fn request_span(request: &ApiRequest) -> tracing::Span {
     tracing::info_span!(
-        "oneflow_request",
+        "oneflow.request",
         method = %request.method(),
         path_template = request.path_template(),
         status = tracing::field::Empty,

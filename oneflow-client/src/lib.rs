@@ -96,6 +96,7 @@ mod pagination;
 mod redact;
 mod request;
 mod retry;
+mod stream;
 pub mod webhook;
 
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, TOKEN_HEADER, USER_EMAIL_HEADER};
@@ -105,3 +106,4 @@ pub use request::{
     encode_segment, ApiRequest, Idempotency, MultipartFile, RawResponse, RequestBody,
 };
 pub use retry::{parse_retry_after, RetryDecision, RetryPolicy, RETRYABLE_STATUSES};
+pub use stream::ItemStream;

@@ -12,6 +12,7 @@ use crate::models::{
     Contract, ContractFile, ContractId, FileId, UploadKind, ATTACHMENT_EXTENSIONS,
 };
 use crate::request::{ApiRequest, MultipartFile};
+use crate::stream::ItemStream;
 
 /// File endpoints; from [`Client::files`].
 #[derive(Debug, Clone)]
@@ -205,8 +206,8 @@ impl FileDownload {
     }
 
     /// The body as a stream of chunks.
-    pub fn into_stream(self) -> BoxStream<'static, Result<Bytes>> {
-        self.body
+    pub fn into_stream(self) -> ItemStream<Bytes> {
+        ItemStream::new(self.body)
     }
 
     /// Reads the whole file into memory.
