@@ -179,7 +179,7 @@ pub async fn run_story(
         .account_name("Nordic Trading AS")
         .user(SeedUser::new("Ada Admin", so_seed::ADMIN_EMAIL).admin(true))
         .user(SeedUser::new("Sam Seller", so_seed::SELLER_EMAIL))
-        .delivery_config(DeliveryConfig::immediate().with_duplicates(options.duplicate_deliveries))
+        .delivery_config(DeliveryConfig::immediate().duplicate(options.duplicate_deliveries))
         .start()
         .await?;
     step(out, "Sandboxes")?;

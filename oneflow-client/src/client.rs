@@ -545,6 +545,7 @@ pub(crate) fn decode<T: DeserializeOwned>(status: StatusCode, body: &[u8]) -> Re
 /// # let _ = client;
 /// ```
 #[derive(Default)]
+#[must_use]
 pub struct ClientBuilder {
     base_url: Option<String>,
     token: Option<SecretString>,

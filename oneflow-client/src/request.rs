@@ -106,6 +106,7 @@ impl fmt::Debug for RawResponse {
 
 /// A transport-free description of one API call.
 #[derive(Debug, Clone, PartialEq)]
+#[must_use]
 pub struct ApiRequest {
     method: Method,
     path_template: &'static str,
@@ -187,8 +188,8 @@ impl ApiRequest {
         self
     }
 
-    /// Sets or replaces a query parameter.
-    pub fn set_query(mut self, key: &str, value: impl Into<String>) -> Self {
+    /// Sets or replaces a query parameter (paging uses it for `limit` and `offset`).
+    pub(crate) fn set_query(mut self, key: &str, value: impl Into<String>) -> Self {
         self.query.retain(|(k, _)| k != key);
         self.query.push((key.to_owned(), value.into()));
         self

@@ -7,6 +7,7 @@ use crate::request::ApiRequest;
 
 /// Account endpoints; from [`Client::account`].
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct AccountHandler {
     client: Client,
 }

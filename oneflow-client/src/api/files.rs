@@ -16,6 +16,7 @@ use crate::stream::ItemStream;
 
 /// File endpoints; from [`Client::files`].
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct FilesHandler {
     client: Client,
 }
@@ -34,6 +35,7 @@ const DOWNLOAD_ACCEPT: &str = "application/octet-stream, binary/octet-stream, */
 
 /// A file to upload to a contract.
 #[derive(Clone)]
+#[must_use]
 pub struct FileUpload {
     file_name: String,
     data: Bytes,

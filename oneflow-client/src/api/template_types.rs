@@ -12,6 +12,7 @@ use crate::request::ApiRequest;
 
 /// Template type endpoints; from [`Client::template_types`].
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct TemplateTypesHandler {
     client: Client,
 }
@@ -134,6 +135,7 @@ impl TemplateTypesHandler {
 
 /// Builder for `GET /template_types`.
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct ListTemplateTypes {
     client: Client,
     paging: Paging,

@@ -8,6 +8,7 @@ use crate::request::ApiRequest;
 
 /// Template endpoints; from [`Client::templates`].
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct TemplatesHandler {
     client: Client,
 }
@@ -74,6 +75,7 @@ pub enum ActiveFilter {
 
 /// Builder for `GET /templates`.
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct ListTemplates {
     client: Client,
     paging: Paging,

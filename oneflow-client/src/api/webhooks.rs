@@ -17,6 +17,7 @@ pub const MAX_CALLBACK_URL_LEN: usize = 1000;
 
 /// Webhook endpoints; from [`Client::webhooks`].
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct WebhooksHandler {
     client: Client,
 }
@@ -33,6 +34,7 @@ impl Client {
 /// Body for creating or updating a webhook. The sign key is a secret: it is sent to Oneflow
 /// but never shown by `Debug`.
 #[derive(Clone)]
+#[must_use]
 pub struct WebhookDraft {
     callback_url: String,
     sign_key: Option<SecretString>,

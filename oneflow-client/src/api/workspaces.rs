@@ -8,6 +8,7 @@ use crate::request::ApiRequest;
 
 /// Workspace endpoints; from [`Client::workspaces`].
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct WorkspacesHandler {
     client: Client,
 }
@@ -52,6 +53,7 @@ impl WorkspacesHandler {
 
 /// Builder for `GET /workspaces`.
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct ListWorkspaces {
     client: Client,
     paging: Paging,

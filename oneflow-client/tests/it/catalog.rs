@@ -366,7 +366,7 @@ async fn template_types_crud_and_data_fields() {
             TemplateTypeId(40210),
             &[
                 DataFieldDefinition::new("superoffice_sale_id", "SuperOffice sale id")
-                    .with_id(DataFieldId(901)),
+                    .id(DataFieldId(901)),
                 DataFieldDefinition::new("superoffice_stage", "Sale stage")
                     .description("Stage when created"),
             ],

@@ -130,7 +130,7 @@ async fn a_receiver_failing_twice_gets_one_event_in_three_attempts_with_one_call
         .mount(&receiver)
         .await;
     let api =
-        api_with(DeliveryConfig::immediate().with_retry_gaps(vec![Duration::from_millis(5)])).await;
+        api_with(DeliveryConfig::immediate().retry_gaps(vec![Duration::from_millis(5)])).await;
     let id = api.create(api.draft(seed::TEMPLATE_PLAIN)).await["id"]
         .as_i64()
         .unwrap();
@@ -170,7 +170,7 @@ async fn only_200_counts_so_204_is_retried_until_the_attempts_run_out() {
         .respond_with(ResponseTemplate::new(204))
         .mount(&receiver)
         .await;
-    let api = api_with(DeliveryConfig::immediate().with_max_attempts(4)).await;
+    let api = api_with(DeliveryConfig::immediate().max_attempts(4)).await;
     register(&api, &receiver, json!({})).await;
     create_and_publish(&api).await;
     let log = api
@@ -200,7 +200,7 @@ async fn an_unreachable_receiver_is_a_failed_attempt() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let uri = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
-    let api = api_with(DeliveryConfig::immediate().with_max_attempts(2)).await;
+    let api = api_with(DeliveryConfig::immediate().max_attempts(2)).await;
     let (status, _) = api
         .post(
             "/webhooks",
@@ -253,7 +253,7 @@ async fn the_reorder_switch_delivers_one_actions_events_in_reverse() {
         .respond_with(ResponseTemplate::new(200))
         .mount(&receiver)
         .await;
-    let api = api_with(DeliveryConfig::immediate().with_reorder(true)).await;
+    let api = api_with(DeliveryConfig::immediate().reorder(true)).await;
     let mut body = api.draft(seed::TEMPLATE_PLAIN);
     body["parties"][0]["participants"] = json!([{ "name": "Ann", "email": "ann@buyer.example", "signatory": true, "delivery_channel": "email" }]);
     let contract = api.create(body).await;
@@ -517,7 +517,7 @@ async fn the_delivery_log_keeps_only_the_newest_entries() {
         .await;
     let api = Api::with(
         OneflowSandbox::builder()
-            .delivery_config(DeliveryConfig::immediate().with_max_attempts(4))
+            .delivery_config(DeliveryConfig::immediate().max_attempts(4))
             .log_capacity(2)
             .start()
             .await

@@ -12,6 +12,7 @@ use crate::request::{encode_segment, ApiRequest};
 /// Data field endpoints of one contract; from
 /// [`ContractsHandler::data_fields`](super::ContractsHandler::data_fields).
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct DataFieldsHandler {
     client: Client,
     contract: ContractId,

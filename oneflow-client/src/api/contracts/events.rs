@@ -8,6 +8,7 @@ use crate::request::ApiRequest;
 
 /// Event endpoints of one contract; from [`ContractsHandler::events`](super::ContractsHandler::events).
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct EventsHandler {
     client: Client,
     contract: ContractId,
@@ -41,6 +42,7 @@ impl EventsHandler {
 
 /// Builder for `GET /contracts/{id}/events`.
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct ListEvents {
     client: Client,
     paging: Paging,

@@ -74,6 +74,7 @@ impl TimeRange {
 /// showing their names; send those with [`filter`](Self::filter) once you know the name.
 /// Oneflow does not accept the same filter twice, so a repeated name is refused locally.
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct ListContracts {
     client: Client,
     paging: Paging,

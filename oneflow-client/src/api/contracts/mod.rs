@@ -22,6 +22,7 @@ use crate::request::ApiRequest;
 
 /// Contract endpoints; from [`Client::contracts`].
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct ContractsHandler {
     client: Client,
 }

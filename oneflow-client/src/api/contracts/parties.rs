@@ -10,6 +10,7 @@ use crate::request::ApiRequest;
 
 /// Party endpoints of one contract; from [`ContractsHandler::parties`](super::ContractsHandler::parties).
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct PartiesHandler {
     client: Client,
     contract: ContractId,
@@ -88,6 +89,7 @@ impl PartiesHandler {
 /// Participant endpoints of one company party; from
 /// [`ContractsHandler::participants`](super::ContractsHandler::participants).
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct ParticipantsHandler {
     client: Client,
     contract: ContractId,

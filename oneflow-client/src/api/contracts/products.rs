@@ -15,6 +15,7 @@ use crate::request::ApiRequest;
 /// Product endpoints of one contract; from
 /// [`ContractsHandler::products`](super::ContractsHandler::products).
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct ProductsHandler {
     client: Client,
     contract: ContractId,
