@@ -233,7 +233,7 @@ async fn the_client_retries_a_get_after_a_500_not_a_bare_429_nor_a_create() {
         .unwrap();
     sandbox.clear_requests();
 
-    sandbox.fail_next(1, Fault::InternalServerError);
+    sandbox.inject_fault(Fault::InternalServerError, 1);
     let fetched = client.contracts().get(contract.id).await.unwrap();
     assert_eq!(fetched.id, contract.id);
     let statuses: Vec<u16> = sandbox.requests().iter().map(|r| r.status).collect();
@@ -241,7 +241,7 @@ async fn the_client_retries_a_get_after_a_500_not_a_bare_429_nor_a_create() {
 
     // Oneflow's 429 carries no Retry-After (5-minute window): surfaced at once, not retried.
     sandbox.clear_requests();
-    sandbox.rate_limit_next(1);
+    sandbox.inject_fault(Fault::RateLimited { retry_after: None }, 1);
     let err = client.contracts().get(contract.id).await.unwrap_err();
     assert!(
         matches!(
@@ -257,7 +257,7 @@ async fn the_client_retries_a_get_after_a_500_not_a_bare_429_nor_a_create() {
     assert_eq!(statuses, vec![429]);
 
     sandbox.clear_requests();
-    sandbox.fail_next(1, Fault::BadGatewayHtml);
+    sandbox.inject_fault(Fault::BadGatewayHtml, 1);
     let err = client
         .contracts()
         .create(&draft(&sandbox, seed::TEMPLATE_PLAIN))

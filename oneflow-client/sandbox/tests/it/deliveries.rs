@@ -400,9 +400,10 @@ async fn webhook_bodies_are_validated_and_admin_only() {
 #[tokio::test]
 async fn fault_knobs_answer_500_html_502_and_429_then_recover() {
     let api = Api::start().await;
-    api.sandbox.fail_next(1, Fault::InternalServerError);
-    api.sandbox.fail_next(1, Fault::BadGatewayHtml);
-    api.sandbox.rate_limit_next(2);
+    api.sandbox.inject_fault(Fault::InternalServerError, 1);
+    api.sandbox.inject_fault(Fault::BadGatewayHtml, 1);
+    api.sandbox
+        .inject_fault(Fault::RateLimited { retry_after: None }, 2);
 
     let (status, body) = api.get("/contracts").await;
     assert_problem(status, &body, 500);
@@ -425,7 +426,15 @@ async fn fault_knobs_answer_500_html_502_and_429_then_recover() {
         .contains("<h1>502 Bad Gateway</h1>"));
 
     for _ in 0..2 {
-        let (status, body) = api.get("/contracts").await;
+        let response = api
+            .request(Method::GET, "/contracts", Some(ADMIN))
+            .send()
+            .await
+            .unwrap();
+        // Oneflow documents no `Retry-After`; the default fault sends none.
+        assert!(response.headers().get("retry-after").is_none());
+        let status = response.status();
+        let body: serde_json::Value = response.json().await.unwrap();
         assert_problem(status, &body, 429);
         assert_eq!(body["error_code"], 4_290_000);
         assert_eq!(body["title"], "Too Many Requests");
@@ -435,19 +444,64 @@ async fn fault_knobs_answer_500_html_502_and_429_then_recover() {
     }
     let (status, _) = api.get("/contracts").await;
     assert_eq!(status, StatusCode::OK);
-    let statuses: Vec<u16> = api.sandbox.requests().iter().map(|r| r.status).collect();
-    assert_eq!(statuses, vec![500, 502, 429, 429, 200]);
+    let log: Vec<(u16, bool)> = api
+        .sandbox
+        .requests()
+        .iter()
+        .map(|r| (r.status, r.faulted))
+        .collect();
+    assert_eq!(
+        log,
+        vec![
+            (500, true),
+            (502, true),
+            (429, true),
+            (429, true),
+            (200, false)
+        ]
+    );
 
-    api.sandbox.fail_next(3, Fault::InternalServerError);
+    api.sandbox.inject_fault(Fault::InternalServerError, 3);
     api.sandbox.clear_faults();
     assert_eq!(api.get("/ping").await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn html_503_and_a_429_with_retry_after_when_asked_for() {
+    let api = Api::start().await;
+    api.sandbox.inject_fault(Fault::ServiceUnavailableHtml, 1);
+    api.sandbox.inject_fault(
+        Fault::RateLimited {
+            retry_after: Some(Duration::from_secs(7)),
+        },
+        1,
+    );
+    let response = api
+        .request(Method::GET, "/contracts", Some(ADMIN))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(response.text().await.unwrap().contains("503"));
+    let response = api
+        .request(Method::GET, "/contracts", Some(ADMIN))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(response.headers()["retry-after"], "7");
+    assert_eq!(api.get("/contracts").await.0, StatusCode::OK);
 }
 
 #[tokio::test]
 async fn the_timeout_fault_outlasts_the_client_timeout_but_still_takes_effect() {
     let api = Api::start().await;
     api.sandbox
-        .fail_next(1, Fault::Timeout(Duration::from_millis(600)));
+        .inject_fault(Fault::Timeout(Duration::from_millis(600)), 1);
     let err = api
         .request(Method::POST, "/contracts/create", Some(ADMIN))
         .json(&api.draft(seed::TEMPLATE_PLAIN))
