@@ -116,7 +116,7 @@
 //! each at most once; any other parameter is a 400 naming it. The
 //! request log only records requests whose response was sent (a client that gave up during
 //! a [`Fault::Timeout`] leaves no entry, although the request took effect).
-#![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 /// Default number of entries the request log and the delivery log each keep; when a log is
 /// full its oldest entry is dropped (see [`SandboxBuilder::log_capacity`]).
