@@ -142,14 +142,22 @@ pub fn encode_segment(segment: &str) -> String {
 impl ApiRequest {
     /// A request; `path` is relative to the base URL (no leading slash) and
     /// `path_template` is its low-cardinality form for logs (`contracts/{id}`).
-    /// GET, PUT and DELETE are idempotent, everything else is not.
+    /// GET, HEAD, PUT, DELETE and OPTIONS are idempotent; POST and PATCH are not unless
+    /// marked with [`idempotent`](Self::idempotent).
     pub fn new(method: Method, path_template: &'static str, path: impl Into<String>) -> Self {
-        let idempotency =
-            if method == Method::GET || method == Method::PUT || method == Method::DELETE {
-                Idempotency::Idempotent
-            } else {
-                Idempotency::NonIdempotent
-            };
+        let idempotent = [
+            Method::GET,
+            Method::HEAD,
+            Method::PUT,
+            Method::DELETE,
+            Method::OPTIONS,
+        ]
+        .contains(&method);
+        let idempotency = if idempotent {
+            Idempotency::Idempotent
+        } else {
+            Idempotency::NonIdempotent
+        };
         ApiRequest {
             method,
             path_template,
@@ -217,6 +225,16 @@ impl ApiRequest {
     pub fn idempotency(mut self, idempotency: Idempotency) -> Self {
         self.idempotency = idempotency;
         self
+    }
+
+    /// Marks the request as safe (or not) to repeat automatically, overriding the default
+    /// from its method. Mark a POST only when repeating it cannot create a second resource.
+    pub fn idempotent(self, idempotent: bool) -> Self {
+        self.idempotency(if idempotent {
+            Idempotency::Idempotent
+        } else {
+            Idempotency::NonIdempotent
+        })
     }
 
     /// Marks the call as one whose Oneflow reference marks `x-oneflow-user-email` required.
@@ -311,5 +329,10 @@ mod tests {
         assert!(ApiRequest::put("x", "x").is_idempotent());
         assert!(ApiRequest::delete("x", "x").is_idempotent());
         assert!(!ApiRequest::post("x", "x").is_idempotent());
+        assert!(ApiRequest::new(Method::HEAD, "x", "x").is_idempotent());
+        assert!(ApiRequest::new(Method::OPTIONS, "x", "x").is_idempotent());
+        assert!(!ApiRequest::new(Method::PATCH, "x", "x").is_idempotent());
+        assert!(ApiRequest::post("x", "x").idempotent(true).is_idempotent());
+        assert!(!ApiRequest::get("x", "x").idempotent(false).is_idempotent());
     }
 }
