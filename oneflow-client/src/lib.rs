@@ -4,20 +4,23 @@
 //!   default acting user (`x-oneflow-user-email`, overridable per call with
 //!   [`Client::as_user`]), timeouts, [`RetryPolicy`], user agent, optional own
 //!   `reqwest::Client`.
-//! * A handler per API area: [`Client::account`], [`Client::users`], [`Client::workspaces`],
+//! * A handler per API area, in [`api`] (one module per area, with its helper types):
+//!   [`Client::account`], [`Client::users`], [`Client::workspaces`],
 //!   [`Client::templates`], [`Client::template_types`], [`Client::helpers`],
-//!   [`Client::contracts`] (with parties, participants, data fields, events),
+//!   [`Client::contracts`] (with parties, participants, data fields, events, products),
 //!   [`Client::files`] and [`Client::webhooks`].
 //! * Models in Oneflow's exact wire format ([`models`]), with Oneflow's timestamp format
 //!   ([`models::timestamp`]), `i64` id newtypes and an `Other(String)` fallback on every
 //!   server enum.
-//! * Lists return a [`Page`] from `.send()` or stream all items with `.stream()`; Oneflow's
-//!   offset ceiling (19 900) ends a stream with [`Error::OffsetCeilingReached`].
+//! * Lists return a [`Page`] from `.send()` or stream all items with `.stream()` (an
+//!   [`ItemStream`], `Send + Unpin`); Oneflow's offset ceiling (19 900) ends a stream with
+//!   [`Error::OffsetCeilingReached`].
 //! * Input Oneflow would reject (too many parties, party names over 100 or contract names
 //!   over 130 characters, a counterparty participant without `delivery_channel`, a file the
 //!   template cannot take, a write whose reference requires `x-oneflow-user-email` without an
 //!   acting user, …) fails locally with [`Error::InvalidInput`] before anything is sent.
-//! * GET/PUT/DELETE are retried on 5xx/connect errors; creating POSTs never are. Oneflow
+//! * GET/PUT/DELETE are retried on [`RETRYABLE_STATUSES`] and connect errors; creating POSTs
+//!   never are. Each call is traced in an `oneflow.request` span. Oneflow
 //!   limits 2 000 requests per 5 minutes and sends no `Retry-After`, so a 429 without one is
 //!   returned at once as [`Error::RateLimited`] (see [`RetryPolicy::backoff_on_rate_limit`]).
 //! * The base URL must be `https` (plain `http` only for loopback test hosts).
@@ -80,11 +83,19 @@
 //! # Ok(()) }
 //! ```
 //!
-//! # Not covered
+//! # Calls this crate does not wrap
 //!
 //! Comments, reminders, the tag and folder endpoints, contacts and the SCIM API are not
-//! wrapped (contracts can still carry tag ids and a folder id); [`Client::execute`] sends
-//! any [`request::ApiRequest`] for those.
+//! wrapped (contracts can still carry tag ids and a folder id). Describe such a call as an
+//! [`ApiRequest`] and send it with [`Client::execute`] (JSON into any `T`),
+//! [`Client::execute_empty`] or [`Client::send`] (a [`RawResponse`] with status, headers and
+//! body). The token, the acting user, the redirect rule, retries of idempotent requests and
+//! the span apply as for every wrapped call.
+//!
+//! # Features
+//!
+//! * `test-util`: helpers for testing code that uses this crate:
+//!   `webhook::sign_for_test`, `webhook::signed_test_body` and `ApiError::for_test`.
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
