@@ -113,8 +113,6 @@ pub mod webhook;
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, TOKEN_HEADER, USER_EMAIL_HEADER};
 pub use error::{ApiError, ConfigError, Error, InvalidInput, Result, TemplateSection, MAX_OFFSET};
 pub use pagination::{Page, MAX_PAGE_SIZE};
-pub use request::{
-    encode_segment, ApiRequest, Idempotency, MultipartFile, RawResponse, RequestBody,
-};
+pub use request::{ApiRequest, Idempotency, MultipartFile, RawResponse, RequestBody};
 pub use retry::{parse_retry_after, RetryDecision, RetryPolicy, RETRYABLE_STATUSES};
 pub use stream::ItemStream;

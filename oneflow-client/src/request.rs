@@ -111,6 +111,7 @@ pub struct ApiRequest {
     method: Method,
     path_template: &'static str,
     path: String,
+    dot_segment: bool,
     query: Vec<(String, String)>,
     body: RequestBody,
     idempotency: Idempotency,
@@ -118,33 +119,59 @@ pub struct ApiRequest {
     acting_user_required: bool,
 }
 
+/// What a path segment keeps unencoded: RFC 3986 unreserved characters plus `:` and `@`
+/// (both allowed in a segment; Oneflow's `c::<custom id>` data-field keys use `:`).
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
     .remove(b'.')
-    .remove(b'~');
+    .remove(b'~')
+    .remove(b':')
+    .remove(b'@');
 
-/// Percent-encodes one path segment (so `/`, `?` and `#` cannot escape it).
-///
-/// A segment that is exactly `.` or `..` is encoded as `%2E` / `%2E%2E`, but URL parsers
-/// still treat those as dot-segments (`..` removes the previous segment), so do not use
-/// such values as a whole segment; put them after a prefix (as in `c::{custom_id}`).
-/// [`Client::execute`](crate::Client::execute) refuses paths that leave the base URL.
-pub fn encode_segment(segment: &str) -> String {
-    let encoded = utf8_percent_encode(segment, SEGMENT).to_string();
-    match encoded.as_str() {
-        "." => "%2E".to_owned(),
-        ".." => "%2E%2E".to_owned(),
-        _ => encoded,
-    }
+/// Percent-encodes one path segment, so `/`, `?`, `#` and `%` in a value cannot change the
+/// path. A whole segment `.` or `..` cannot be encoded away (URL parsers resolve `%2E%2E`
+/// as `..` too); [`ApiRequest`] marks such a request unusable instead.
+pub(crate) fn encode_segment(segment: &str) -> String {
+    utf8_percent_encode(segment, SEGMENT).to_string()
 }
 
 impl ApiRequest {
-    /// A request; `path` is relative to the base URL (no leading slash) and
-    /// `path_template` is its low-cardinality form for logs (`contracts/{id}`).
+    /// A request for `path_template` (its low-cardinality form for logs and errors,
+    /// `contracts/{id}`); the concrete path is `segments` joined with `/`, each
+    /// percent-encoded, relative to the base URL.
+    ///
+    /// A segment that is exactly `.` or `..` would move the path (URL parsers resolve dot
+    /// segments); sending such a request fails with [`InvalidInput::Invalid`] and nothing is
+    /// sent.
+    ///
     /// GET, HEAD, PUT, DELETE and OPTIONS are idempotent; POST and PATCH are not unless
     /// marked with [`idempotent`](Self::idempotent).
-    pub fn new(method: Method, path_template: &'static str, path: impl Into<String>) -> Self {
+    ///
+    /// ```
+    /// use oneflow_client::ApiRequest;
+    ///
+    /// let request = ApiRequest::get("contracts/{id}/comments", ["contracts", "4711", "comments"]);
+    /// assert_eq!(request.path(), "contracts/4711/comments");
+    /// // Values cannot escape their segment.
+    /// let request = ApiRequest::get("tags/{id}", ["tags", "a/b?c#d"]);
+    /// assert_eq!(request.path(), "tags/a%2Fb%3Fc%23d");
+    /// ```
+    pub fn new<S: AsRef<str>>(
+        method: Method,
+        path_template: &'static str,
+        segments: impl IntoIterator<Item = S>,
+    ) -> Self {
+        let mut dot_segment = false;
+        let path = segments
+            .into_iter()
+            .map(|s| {
+                let s = s.as_ref();
+                dot_segment |= s == "." || s == "..";
+                encode_segment(s)
+            })
+            .collect::<Vec<_>>()
+            .join("/");
         let idempotent = [
             Method::GET,
             Method::HEAD,
@@ -161,7 +188,8 @@ impl ApiRequest {
         ApiRequest {
             method,
             path_template,
-            path: path.into(),
+            path,
+            dot_segment,
             query: Vec::new(),
             body: RequestBody::Empty,
             idempotency,
@@ -170,24 +198,41 @@ impl ApiRequest {
         }
     }
 
-    /// `GET`.
-    pub fn get(path_template: &'static str, path: impl Into<String>) -> Self {
-        Self::new(Method::GET, path_template, path)
+    /// `GET` (idempotent); see [`new`](Self::new).
+    pub fn get<S: AsRef<str>>(
+        path_template: &'static str,
+        segments: impl IntoIterator<Item = S>,
+    ) -> Self {
+        Self::new(Method::GET, path_template, segments)
     }
 
-    /// `POST` (non-idempotent).
-    pub fn post(path_template: &'static str, path: impl Into<String>) -> Self {
-        Self::new(Method::POST, path_template, path)
+    /// `POST` (not idempotent unless marked); see [`new`](Self::new).
+    pub fn post<S: AsRef<str>>(
+        path_template: &'static str,
+        segments: impl IntoIterator<Item = S>,
+    ) -> Self {
+        Self::new(Method::POST, path_template, segments)
     }
 
-    /// `PUT`.
-    pub fn put(path_template: &'static str, path: impl Into<String>) -> Self {
-        Self::new(Method::PUT, path_template, path)
+    /// `PUT` (idempotent); see [`new`](Self::new).
+    pub fn put<S: AsRef<str>>(
+        path_template: &'static str,
+        segments: impl IntoIterator<Item = S>,
+    ) -> Self {
+        Self::new(Method::PUT, path_template, segments)
     }
 
-    /// `DELETE`.
-    pub fn delete(path_template: &'static str, path: impl Into<String>) -> Self {
-        Self::new(Method::DELETE, path_template, path)
+    /// `DELETE` (idempotent); see [`new`](Self::new).
+    pub fn delete<S: AsRef<str>>(
+        path_template: &'static str,
+        segments: impl IntoIterator<Item = S>,
+    ) -> Self {
+        Self::new(Method::DELETE, path_template, segments)
+    }
+
+    /// Whether a segment was `.` or `..` (such a request is never sent).
+    pub(crate) fn has_dot_segment(&self) -> bool {
+        self.dot_segment
     }
 
     /// Adds a query parameter.
@@ -316,23 +361,32 @@ mod tests {
     #[test]
     fn segments_cannot_escape() {
         assert_eq!(
-            encode_segment("c::sale id/1?x#y"),
-            "c%3A%3Asale%20id%2F1%3Fx%23y"
+            encode_segment("c::sale id/1?x#y%"),
+            "c::sale%20id%2F1%3Fx%23y%25"
         );
-        assert_eq!(encode_segment(".."), "%2E%2E");
         assert_eq!(encode_segment("superoffice_sale_id"), "superoffice_sale_id");
+        let r = ApiRequest::put("x/{key}", ["contracts", "5", "data_fields", "c::a/b"]);
+        assert_eq!(r.path(), "contracts/5/data_fields/c::a%2Fb");
+        assert!(!r.has_dot_segment());
+        assert!(ApiRequest::get("x", ["contracts", ".."]).has_dot_segment());
+        assert!(ApiRequest::get("x", [".", "x"]).has_dot_segment());
+        assert!(!ApiRequest::get("x", ["...", "x."]).has_dot_segment());
     }
 
     #[test]
     fn idempotency_follows_method() {
-        assert!(ApiRequest::get("ping", "ping").is_idempotent());
-        assert!(ApiRequest::put("x", "x").is_idempotent());
-        assert!(ApiRequest::delete("x", "x").is_idempotent());
-        assert!(!ApiRequest::post("x", "x").is_idempotent());
-        assert!(ApiRequest::new(Method::HEAD, "x", "x").is_idempotent());
-        assert!(ApiRequest::new(Method::OPTIONS, "x", "x").is_idempotent());
-        assert!(!ApiRequest::new(Method::PATCH, "x", "x").is_idempotent());
-        assert!(ApiRequest::post("x", "x").idempotent(true).is_idempotent());
-        assert!(!ApiRequest::get("x", "x").idempotent(false).is_idempotent());
+        assert!(ApiRequest::get("ping", ["ping"]).is_idempotent());
+        assert!(ApiRequest::put("x", ["x"]).is_idempotent());
+        assert!(ApiRequest::delete("x", ["x"]).is_idempotent());
+        assert!(!ApiRequest::post("x", ["x"]).is_idempotent());
+        assert!(ApiRequest::new(Method::HEAD, "x", ["x"]).is_idempotent());
+        assert!(ApiRequest::new(Method::OPTIONS, "x", ["x"]).is_idempotent());
+        assert!(!ApiRequest::new(Method::PATCH, "x", ["x"]).is_idempotent());
+        assert!(ApiRequest::post("x", ["x"])
+            .idempotent(true)
+            .is_idempotent());
+        assert!(!ApiRequest::get("x", ["x"])
+            .idempotent(false)
+            .is_idempotent());
     }
 }

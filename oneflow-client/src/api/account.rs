@@ -32,7 +32,7 @@ impl AccountHandler {
     /// ```
     pub async fn me(&self) -> Result<Account> {
         self.client
-            .execute(ApiRequest::get("accounts/me", "accounts/me"))
+            .execute(ApiRequest::get("accounts/me", ["accounts", "me"]))
             .await
     }
 }

@@ -162,16 +162,16 @@ impl FileUpload {
 pub(crate) fn upload_request(contract: &Contract, upload: &FileUpload) -> Result<ApiRequest> {
     upload.check_against(contract)?;
     let id = contract.id;
-    Ok(
-        ApiRequest::post("contracts/{id}/files", format!("contracts/{id}/files")).multipart(
-            MultipartFile {
-                file_name: upload.file_name.clone(),
-                content_type: upload.mime(),
-                upload_as: upload.kind,
-                data: upload.data.clone(),
-            },
-        ),
+    Ok(ApiRequest::post(
+        "contracts/{id}/files",
+        ["contracts", &id.to_string(), "files"],
     )
+    .multipart(MultipartFile {
+        file_name: upload.file_name.clone(),
+        content_type: upload.mime(),
+        upload_as: upload.kind,
+        data: upload.data.clone(),
+    }))
 }
 
 /// A file being downloaded: metadata plus a byte stream.
@@ -225,7 +225,7 @@ impl FilesHandler {
         self.client
             .collect_all(ApiRequest::get(
                 "contracts/{id}/files",
-                format!("contracts/{contract}/files"),
+                ["contracts", &contract.to_string(), "files"],
             ))
             .await
     }
@@ -283,7 +283,12 @@ impl FilesHandler {
     pub async fn download(&self, contract: ContractId, file: FileId) -> Result<FileDownload> {
         let req = ApiRequest::get(
             "contracts/{id}/files/{file_id}",
-            format!("contracts/{contract}/files/{file}"),
+            [
+                "contracts",
+                &contract.to_string(),
+                "files",
+                &file.to_string(),
+            ],
         )
         .query("download", "true")
         // Binary content, not JSON: Oneflow's own connector sends `binary/octet-stream`.

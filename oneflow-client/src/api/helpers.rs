@@ -75,7 +75,7 @@ impl ContractCreateData {
     pub fn to_request(&self) -> ApiRequest {
         let mut r = ApiRequest::get(
             "helpers/contract_create_data",
-            "helpers/contract_create_data",
+            ["helpers", "contract_create_data"],
         );
         if let Some(e) = &self.extension_type {
             r = r.query("extension_type", e.as_str());

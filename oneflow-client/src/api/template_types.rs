@@ -45,7 +45,7 @@ impl TemplateTypesHandler {
         self.client
             .execute(ApiRequest::get(
                 "template_types/{id}",
-                format!("template_types/{id}"),
+                ["template_types", &id.to_string()],
             ))
             .await
     }
@@ -66,7 +66,7 @@ impl TemplateTypesHandler {
             .into());
         }
         self.client
-            .execute(ApiRequest::post("template_types", "template_types").json(input)?)
+            .execute(ApiRequest::post("template_types", ["template_types"]).json(input)?)
             .await
     }
 
@@ -76,8 +76,8 @@ impl TemplateTypesHandler {
         id: TemplateTypeId,
         input: &TemplateTypeInput,
     ) -> Result<TemplateType> {
-        let req =
-            ApiRequest::put("template_types/{id}", format!("template_types/{id}")).json(input)?;
+        let req = ApiRequest::put("template_types/{id}", ["template_types", &id.to_string()])
+            .json(input)?;
         self.client.execute(req).await
     }
 
@@ -86,7 +86,7 @@ impl TemplateTypesHandler {
         self.client
             .execute_empty(ApiRequest::delete(
                 "template_types/{id}",
-                format!("template_types/{id}"),
+                ["template_types", &id.to_string()],
             ))
             .await
     }
@@ -95,7 +95,7 @@ impl TemplateTypesHandler {
     pub async fn data_fields(&self, id: TemplateTypeId) -> Result<Vec<DataField>> {
         let req = ApiRequest::get(
             "template_types/{id}/data_fields",
-            format!("template_types/{id}/data_fields"),
+            ["template_types", &id.to_string(), "data_fields"],
         );
         self.client.collect_all(req).await
     }
@@ -123,7 +123,7 @@ impl TemplateTypesHandler {
         }
         let req = ApiRequest::put(
             "template_types/{id}/data_fields",
-            format!("template_types/{id}/data_fields"),
+            ["template_types", &id.to_string(), "data_fields"],
         )
         .json(&DataFieldsBody {
             data_fields: fields,
@@ -143,7 +143,7 @@ pub struct ListTemplateTypes {
 
 impl ListTemplateTypes {
     fn base_request(&self) -> Result<ApiRequest> {
-        Ok(ApiRequest::get("template_types", "template_types"))
+        Ok(ApiRequest::get("template_types", ["template_types"]))
     }
 }
 

@@ -56,7 +56,10 @@ impl TemplatesHandler {
     /// One template.
     pub async fn get(&self, id: TemplateId) -> Result<Template> {
         self.client
-            .execute(ApiRequest::get("templates/{id}", format!("templates/{id}")))
+            .execute(ApiRequest::get(
+                "templates/{id}",
+                ["templates", &id.to_string()],
+            ))
             .await
     }
 }
@@ -119,7 +122,7 @@ impl ListTemplates {
     }
 
     fn base_request(&self) -> Result<ApiRequest> {
-        let mut r = ApiRequest::get("templates", "templates");
+        let mut r = ApiRequest::get("templates", ["templates"]);
         if let Some(e) = &self.extension_type {
             r = r.query("extension_type", e.as_str());
         }

@@ -81,7 +81,7 @@ pub struct ListUsers {
 
 impl ListUsers {
     fn base_request(&self) -> Result<ApiRequest> {
-        Ok(ApiRequest::get("users", "users"))
+        Ok(ApiRequest::get("users", ["users"]))
     }
 }
 

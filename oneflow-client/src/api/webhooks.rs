@@ -178,7 +178,7 @@ impl WebhookDraft {
 
 pub(crate) fn create_request(draft: &WebhookDraft) -> Result<ApiRequest> {
     draft.validate()?;
-    ApiRequest::post("webhooks", "webhooks").json(draft)
+    ApiRequest::post("webhooks", ["webhooks"]).json(draft)
 }
 
 impl WebhooksHandler {
@@ -207,14 +207,17 @@ impl WebhooksHandler {
     /// All webhooks (accepts both a `{count, data, _links}` page and a bare array).
     pub async fn list(&self) -> Result<Vec<Webhook>> {
         self.client
-            .collect_all(ApiRequest::get("webhooks", "webhooks"))
+            .collect_all(ApiRequest::get("webhooks", ["webhooks"]))
             .await
     }
 
     /// One webhook.
     pub async fn get(&self, id: WebhookId) -> Result<Webhook> {
         self.client
-            .execute(ApiRequest::get("webhooks/{id}", format!("webhooks/{id}")))
+            .execute(ApiRequest::get(
+                "webhooks/{id}",
+                ["webhooks", &id.to_string()],
+            ))
             .await
     }
 
@@ -222,7 +225,7 @@ impl WebhooksHandler {
     pub async fn update(&self, id: WebhookId, draft: &WebhookDraft) -> Result<Webhook> {
         draft.validate()?;
         self.client
-            .execute(ApiRequest::put("webhooks/{id}", format!("webhooks/{id}")).json(draft)?)
+            .execute(ApiRequest::put("webhooks/{id}", ["webhooks", &id.to_string()]).json(draft)?)
             .await
     }
 
@@ -231,7 +234,7 @@ impl WebhooksHandler {
         self.client
             .execute_empty(ApiRequest::delete(
                 "webhooks/{id}",
-                format!("webhooks/{id}"),
+                ["webhooks", &id.to_string()],
             ))
             .await
     }

@@ -45,7 +45,7 @@ impl WorkspacesHandler {
         self.client
             .execute(ApiRequest::get(
                 "workspaces/{id}",
-                format!("workspaces/{id}"),
+                ["workspaces", &id.to_string()],
             ))
             .await
     }
@@ -61,7 +61,7 @@ pub struct ListWorkspaces {
 
 impl ListWorkspaces {
     fn base_request(&self) -> Result<ApiRequest> {
-        Ok(ApiRequest::get("workspaces", "workspaces"))
+        Ok(ApiRequest::get("workspaces", ["workspaces"]))
     }
 }
 

@@ -160,7 +160,7 @@ async fn writes_that_need_an_acting_user_are_refused_locally() {
         Error::InvalidInput(InvalidInput::ActingUserRequired { .. })
     ));
     // A per-call user satisfies the requirement.
-    let request = oneflow_client::ApiRequest::get("ping", "ping").requires_acting_user();
+    let request = oneflow_client::ApiRequest::get("ping", ["ping"]).requires_acting_user();
     assert!(request.acting_user_required());
     Mock::given(method("GET"))
         .and(path("/v1/ping"))

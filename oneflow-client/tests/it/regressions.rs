@@ -84,7 +84,7 @@ async fn presigned_redirect_url_stays_out_of_transport_errors() {
 #[test]
 fn request_debug_hides_the_sign_key() {
     let draft = WebhookDraft::new("https://crm.ourco.example/hook").sign_key("s3cret-sign-key");
-    let req = ApiRequest::post("webhooks", "webhooks")
+    let req = ApiRequest::post("webhooks", ["webhooks"])
         .json(&draft)
         .unwrap();
     let shown = format!("{req:?} {:?}", req.body());

@@ -34,7 +34,7 @@ impl EventsHandler {
         self.client
             .execute(ApiRequest::get(
                 "contracts/{id}/events/{event_id}",
-                format!("contracts/{c}/events/{event}"),
+                ["contracts", &c.to_string(), "events", &event.to_string()],
             ))
             .await
     }
@@ -53,7 +53,7 @@ impl ListEvents {
     fn base_request(&self) -> Result<ApiRequest> {
         Ok(ApiRequest::get(
             "contracts/{id}/events",
-            format!("contracts/{}/events", self.contract),
+            ["contracts", &self.contract.to_string(), "events"],
         ))
     }
 }

@@ -144,7 +144,7 @@ impl ListContracts {
     }
 
     fn base_request(&self) -> Result<ApiRequest> {
-        let mut r = ApiRequest::get("contracts", "contracts");
+        let mut r = ApiRequest::get("contracts", ["contracts"]);
         if let Some((custom_id, value)) = &self.data_field_match {
             if custom_id.trim().is_empty() || custom_id.contains(':') {
                 return Err(InvalidInput::Invalid {
