@@ -786,3 +786,65 @@ async fn timeouts_are_transport_errors_retried_for_gets_only() {
     let err = client.webhooks().create(&draft).await.unwrap_err();
     assert!(matches!(err, Error::Transport(_)));
 }
+
+/// The escape hatches: `send` hands back status, headers and body of a call the crate does
+/// not wrap; a non-2xx answer is still a typed error naming the path template.
+#[tokio::test]
+async fn raw_calls_keep_the_client_rules() {
+    let server = server().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/contracts/3012345/comments"))
+        .and(wiremock::matchers::header("x-oneflow-user-email", EMAIL))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-request-id", "cmt-1")
+                .set_body_raw(r#"{"count": 0, "data": []}"#, "application/json"),
+        )
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/v1/tags/12"))
+        .respond_with(json(
+            404,
+            r#"{"error_code": 4040000, "status": 404, "title": "Not Found",
+               "detail": "The requested resource does not exist."}"#,
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let comments = || {
+        oneflow_client::ApiRequest::get(
+            "contracts/{id}/comments",
+            ["contracts", "3012345", "comments"],
+        )
+    };
+    let raw = client.send(comments()).await.unwrap();
+    assert_eq!(raw.status.as_u16(), 200);
+    assert_eq!(raw.headers["x-request-id"], "cmt-1");
+    assert_eq!(&raw.body[..], br#"{"count": 0, "data": []}"#);
+    assert!(format!("{raw:?}").contains("body_len"));
+    let decoded: serde_json::Value = client.execute(comments()).await.unwrap();
+    assert_eq!(decoded["count"], 0);
+
+    let err = client
+        .execute_empty(oneflow_client::ApiRequest::delete(
+            "tags/{id}",
+            ["tags", "12"],
+        ))
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found());
+    assert_eq!(err.api_error().unwrap().path_template(), "tags/{id}");
+
+    // A dot segment would move the path: refused before anything is sent.
+    let err = client
+        .execute_empty(oneflow_client::ApiRequest::delete(
+            "tags/{id}",
+            ["tags", ".."],
+        ))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+}
