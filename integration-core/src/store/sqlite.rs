@@ -70,11 +70,23 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(30))
             .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await
-            .map_err(StoreError::database("open the SQLite database"))?;
+        // Two processes creating the same file at once race to switch it to WAL, which needs
+        // an exclusive lock that SQLite's busy timeout does not wait for: retry briefly.
+        let mut attempt: u32 = 0;
+        let pool = loop {
+            match SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options.clone())
+                .await
+            {
+                Ok(pool) => break pool,
+                Err(err) if is_busy(&err) && attempt < OPEN_ATTEMPTS => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(10 * u64::from(attempt))).await;
+                }
+                Err(err) => return Err(StoreError::database("open the SQLite database")(err)),
+            }
+        };
         Self::from_pool(pool, key).await
     }
 
@@ -107,6 +119,19 @@ impl SqliteStore {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// How often `open` retries while another process holds the new file's lock (≈ 4 s in all).
+const OPEN_ATTEMPTS: u32 = 25;
+
+/// `SQLITE_BUSY` or `SQLITE_LOCKED`, also as extended result codes.
+fn is_busy(err: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(db) = err else {
+        return false;
+    };
+    db.code()
+        .and_then(|code| code.parse::<i32>().ok())
+        .is_some_and(|code| matches!(code & 0xff, 5 | 6))
 }
 
 async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {

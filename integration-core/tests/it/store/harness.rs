@@ -83,7 +83,7 @@ mod pg {
         std::env::var("CI").is_ok_and(|v| v == "true")
     }
 
-    fn unavailable(why: &str) -> Option<(PostgresStore, SchemaGuard)> {
+    fn unavailable(why: &str) {
         if under_ci() {
             panic!("PostgreSQL is required under CI=true, but {why}");
         }
@@ -97,7 +97,6 @@ mod pg {
                  (set DATABASE_URL, e.g. postgres://postgres@127.0.0.1:5432/test)"
             );
         });
-        None
     }
 
     /// Drops the test's schema, also when the test panicked.
@@ -130,13 +129,18 @@ mod pg {
         }
     }
 
-    pub(crate) async fn fresh_store() -> Option<(PostgresStore, SchemaGuard)> {
+    /// A new, empty schema and options whose `search_path` points at it.
+    pub(crate) async fn fresh_schema() -> Option<(PgConnectOptions, SchemaGuard)> {
         let Ok(url) = std::env::var("DATABASE_URL") else {
-            return unavailable("DATABASE_URL is not set");
+            unavailable("DATABASE_URL is not set");
+            return None;
         };
         let mut admin = match PgConnection::connect(&url).await {
             Ok(conn) => conn,
-            Err(err) => return unavailable(&format!("{url} is not reachable ({err})")),
+            Err(err) => {
+                unavailable(&format!("{url} is not reachable ({err})"));
+                return None;
+            }
         };
         let schema = format!("it_store_{:016x}", rand::random::<u64>());
         sqlx::raw_sql(&format!("CREATE SCHEMA {schema}"))
@@ -151,9 +155,83 @@ mod pg {
         let options = PgConnectOptions::from_str(&url)
             .expect("a valid DATABASE_URL")
             .options([("search_path", schema.as_str())]);
+        Some((options, guard))
+    }
+
+    pub(crate) async fn fresh_store() -> Option<(PostgresStore, SchemaGuard)> {
+        let (options, guard) = fresh_schema().await?;
         let store = PostgresStore::connect_with(options, SecretKey::generate())
             .await
             .expect("connect the PostgreSQL store");
         Some((store, guard))
     }
+}
+
+/// Two stores on one database, as two replicas (or two processes) of a host would have them.
+/// Both are opened at the same time, so their migrations race too.
+pub(crate) enum Replicas {
+    Sqlite(SqliteStore, SqliteStore, tempfile::TempDir),
+    #[cfg(feature = "postgres")]
+    Postgres(
+        integration_core::store::PostgresStore,
+        integration_core::store::PostgresStore,
+        pg::SchemaGuard,
+    ),
+}
+
+impl Replicas {
+    pub(crate) fn stores(&self) -> (Arc<dyn Store>, Arc<dyn Store>) {
+        match self {
+            Self::Sqlite(a, b, _) => (Arc::new(a.clone()), Arc::new(b.clone())),
+            #[cfg(feature = "postgres")]
+            Self::Postgres(a, b, _) => (Arc::new(a.clone()), Arc::new(b.clone())),
+        }
+    }
+
+    pub(crate) async fn finish(self) {
+        match self {
+            Self::Sqlite(a, b, dir) => {
+                a.close().await;
+                b.close().await;
+                drop(dir);
+            }
+            #[cfg(feature = "postgres")]
+            Self::Postgres(a, b, guard) => {
+                a.close().await;
+                b.close().await;
+                drop(guard);
+            }
+        }
+    }
+}
+
+pub(crate) async fn sqlite_replicas() -> Option<Replicas> {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("shared.db");
+    let key = SecretKey::generate();
+    let (a, b) = tokio::join!(
+        SqliteStore::open(&path, key.clone()),
+        SqliteStore::open(&path, key)
+    );
+    Some(Replicas::Sqlite(
+        a.expect("open replica a"),
+        b.expect("open replica b"),
+        dir,
+    ))
+}
+
+#[cfg(feature = "postgres")]
+pub(crate) async fn postgres_replicas() -> Option<Replicas> {
+    use integration_core::store::PostgresStore;
+    let (options, guard) = pg::fresh_schema().await?;
+    let key = SecretKey::generate();
+    let (a, b) = tokio::join!(
+        PostgresStore::connect_with(options.clone(), key.clone()),
+        PostgresStore::connect_with(options, key)
+    );
+    Some(Replicas::Postgres(
+        a.expect("connect replica a"),
+        b.expect("connect replica b"),
+        guard,
+    ))
 }

@@ -5,6 +5,7 @@
 //! pass, except under `CI=true`, where they fail.
 
 mod harness;
+mod replicas;
 mod suite;
 
 macro_rules! store_suite {
@@ -53,4 +54,37 @@ all_backends!(
     concurrent_takes_of_one_oauth_state_yield_one_login,
     rate_budgets_count_per_fixed_window,
     concurrent_rate_budget_takes_never_exceed_the_limit,
+);
+
+macro_rules! replica_suite {
+    ($backend:ident: $($name:ident),* $(,)?) => {
+        mod $backend {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(replicas) = super::harness::$backend().await else {
+                        return;
+                    };
+                    let (a, b) = replicas.stores();
+                    super::replicas::$name(a, b).await;
+                    replicas.finish().await;
+                }
+            )*
+        }
+    };
+}
+
+macro_rules! all_shared_backends {
+    ($($name:ident),* $(,)?) => {
+        replica_suite!(sqlite_replicas: $($name),*);
+        #[cfg(feature = "postgres")]
+        replica_suite!(postgres_replicas: $($name),*);
+    };
+}
+
+all_shared_backends!(
+    replicas_see_each_others_state,
+    replicas_lease_disjoint_jobs,
+    replicas_racing_one_delivery_record_it_once,
+    a_replica_takes_over_an_expired_lease,
 );
