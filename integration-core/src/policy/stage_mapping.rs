@@ -95,7 +95,7 @@ pub enum ContractState {
     Declined,
     /// Withdrawn or cancelled by the sender.
     Cancelled,
-    /// A state this crate does not know (kept verbatim).
+    /// A state this crate does not know (kept verbatim, and shown as it is).
     Other(String),
 }
 
@@ -115,7 +115,7 @@ impl fmt::Display for ContractState {
             Self::Signed => f.write_str("signed"),
             Self::Declined => f.write_str("declined"),
             Self::Cancelled => f.write_str("cancelled"),
-            Self::Other(raw) => write!(f, "in an unrecognised state (\"{raw}\")"),
+            Self::Other(raw) => f.write_str(raw),
         }
     }
 }

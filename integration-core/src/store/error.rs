@@ -103,3 +103,28 @@ impl StoreError {
         }
     }
 }
+
+pub(crate) fn settings_conflict(id: InstallationId, expected: i64, current: i64) -> StoreError {
+    StoreError::conflict(format!(
+        "settings of installation {id} are at version {current}, not {expected}; \
+         re-read them and apply the change again"
+    ))
+}
+
+pub(crate) fn request_key_conflict(claimed_sale: i64) -> StoreError {
+    StoreError::conflict(format!(
+        "the request key was already used for Sale {claimed_sale}; use a new key per request"
+    ))
+}
+
+pub(crate) fn recorded_conflict(recorded: i64) -> StoreError {
+    StoreError::conflict(format!(
+        "the request key already recorded contract {recorded}"
+    ))
+}
+
+pub(crate) fn link_conflict(contract_id: i64, sale_id: i64) -> StoreError {
+    StoreError::conflict(format!(
+        "contract {contract_id} is already linked to Sale {sale_id}"
+    ))
+}

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 use secrecy::SecretString;
 
+use super::error::{link_conflict, recorded_conflict, request_key_conflict, settings_conflict};
 use super::*;
 
 /// A [`Store`] in memory: nothing survives the process. Behaves like the SQL stores
@@ -529,29 +530,4 @@ impl Store for MemoryStore {
             .cloned()
             .collect())
     }
-}
-
-pub(crate) fn settings_conflict(id: InstallationId, expected: i64, current: i64) -> StoreError {
-    StoreError::conflict(format!(
-        "settings of installation {id} are at version {current}, not {expected}; \
-         re-read them and apply the change again"
-    ))
-}
-
-pub(crate) fn request_key_conflict(claimed_sale: i64) -> StoreError {
-    StoreError::conflict(format!(
-        "the request key was already used for Sale {claimed_sale}; use a new key per request"
-    ))
-}
-
-pub(crate) fn recorded_conflict(recorded: i64) -> StoreError {
-    StoreError::conflict(format!(
-        "the request key already recorded contract {recorded}"
-    ))
-}
-
-pub(crate) fn link_conflict(contract_id: i64, sale_id: i64) -> StoreError {
-    StoreError::conflict(format!(
-        "contract {contract_id} is already linked to Sale {sale_id}"
-    ))
 }

@@ -10,7 +10,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 use sqlx::Row;
 
 use super::crypto::SecretCipher;
-use super::memory::{link_conflict, recorded_conflict, request_key_conflict, settings_conflict};
+use super::error::{link_conflict, recorded_conflict, request_key_conflict, settings_conflict};
 use super::sql::{
     decode, held, impl_sql_store, INSTALLATION_COLUMNS, JOB_COLUMNS, OAUTH_PURPOSE, POSTGRES_LEASE,
 };

@@ -14,7 +14,7 @@ use sqlx::sqlite::{
 use sqlx::Row;
 
 use super::crypto::SecretCipher;
-use super::memory::{link_conflict, recorded_conflict, request_key_conflict, settings_conflict};
+use super::error::{link_conflict, recorded_conflict, request_key_conflict, settings_conflict};
 use super::sql::{
     decode, held, impl_sql_store, INSTALLATION_COLUMNS, JOB_COLUMNS, OAUTH_PURPOSE, SQLITE_LEASE,
 };

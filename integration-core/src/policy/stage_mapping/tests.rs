@@ -247,7 +247,7 @@ fn decisions_read_as_plain_words() {
         (no(R::SaleStatusUnknown), "no change: the Sale's status is unknown, so it is left as it is"),
         (no(R::StateNotMapped { state: Pending }), "no change: the contract is pending, which does not close a Sale"),
         (no(R::StateNotMapped { state: ContractState::Other("x".into()) }),
-            "no change: the contract is in an unrecognised state (\"x\"), which does not close a Sale"),
+            "no change: the contract is x, which does not close a Sale"),
         (no(R::SaleStalled), "no change: a declined contract leaves a stalled Sale stalled"),
         (no(R::NotTheLatestContract { latest_contract_id: 9 }),
             "no change: a newer contract (9) on the Sale decides it"),
