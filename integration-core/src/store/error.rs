@@ -51,6 +51,13 @@ pub enum StoreError {
         /// The job.
         job_id: i64,
     },
+    /// The named lock's holding expired and another holder took it (or it was released):
+    /// whatever the lock protected may have changed, so re-read before acting on it.
+    #[error("the lock {name} is no longer held by this holder")]
+    LockLost {
+        /// The lock.
+        name: String,
+    },
     /// A stored secret could not be decrypted: the store was opened with another key than the
     /// one it was written with, or the row was tampered with.
     #[error(

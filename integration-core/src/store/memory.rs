@@ -44,6 +44,7 @@ struct State {
     next_job: i64,
     audit: Vec<AuditEntry>,
     budgets: HashMap<String, (i64, u32)>,
+    locks: HashMap<String, NamedLock>,
 }
 
 struct MemJob {
@@ -499,6 +500,44 @@ impl Store for MemoryStore {
         Ok(RateDecision::Allowed {
             remaining: limit - entry.1,
         })
+    }
+
+    async fn try_lock(
+        &self,
+        name: &str,
+        _holder: &str,
+        hold_for: TimeDelta,
+        now: DateTime<Utc>,
+    ) -> Result<Option<NamedLock>, StoreError> {
+        let now = ms(now);
+        let mut state = self.lock();
+        if state
+            .locks
+            .get(name)
+            .is_some_and(|held| held.expires_at > now)
+        {
+            return Ok(None);
+        }
+        let lock = NamedLock {
+            name: name.to_owned(),
+            token: lease_token(),
+            expires_at: ms(now + hold_for),
+        };
+        state.locks.insert(name.to_owned(), lock.clone());
+        Ok(Some(lock))
+    }
+
+    async fn release_lock(&self, lock: &NamedLock) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        match state.locks.get(&lock.name) {
+            Some(held) if held.token == lock.token => {
+                state.locks.remove(&lock.name);
+                Ok(())
+            }
+            _ => Err(StoreError::LockLost {
+                name: lock.name.clone(),
+            }),
+        }
     }
 
     async fn append_audit(&self, entry: &NewAuditEntry) -> Result<i64, StoreError> {

@@ -1,6 +1,6 @@
 //! Durable state of the integration: installations, secrets, settings, pending OAuth logins,
 //! contract-creation idempotency, Sale ↔ contract links, the webhook inbox with its job queue,
-//! and the audit log.
+//! rate budgets and named locks shared across replicas, and the audit log.
 //!
 //! One trait, [`Store`], used as `Arc<dyn Store>`, with three implementations that pass one
 //! behavioural suite:
@@ -527,6 +527,18 @@ pub enum RateDecision {
     },
 }
 
+/// A named lock held until [`release_lock`](Store::release_lock) or its expiry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NamedLock {
+    /// The lock's name.
+    pub name: String,
+    /// The fencing token of this holding; a later holder gets another one.
+    pub token: i64,
+    /// When the lock frees itself if not released or renewed.
+    pub expires_at: DateTime<Utc>,
+}
+
 /// The integration's durable state. Object safe: hosts and the engine hold an `Arc<dyn Store>`.
 ///
 /// Every method is atomic on its own; where it matters (deliveries, claims, leases, OAuth
@@ -757,6 +769,23 @@ pub trait Store: Send + Sync + fmt::Debug {
         window: TimeDelta,
         now: DateTime<Utc>,
     ) -> Result<RateDecision, StoreError>;
+
+    // ----- named locks ---------------------------------------------------------------------
+
+    /// Takes the named lock for `hold_for` if nobody holds it (or the holding expired), e.g.
+    /// `superoffice-token-refresh:Cust12345` so that one replica refreshes a tenant's tokens
+    /// while the others wait and re-read. `None`: someone else holds it now.
+    async fn try_lock(
+        &self,
+        name: &str,
+        holder: &str,
+        hold_for: TimeDelta,
+        now: DateTime<Utc>,
+    ) -> Result<Option<NamedLock>, StoreError>;
+
+    /// Releases a lock taken by [`try_lock`](Self::try_lock). [`StoreError::LockLost`] if the
+    /// holding expired and someone else took the lock meanwhile (or it was released already).
+    async fn release_lock(&self, lock: &NamedLock) -> Result<(), StoreError>;
 
     // ----- audit log -----------------------------------------------------------------------
 

@@ -27,6 +27,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "rate_budgets",
         include_str!("../../migrations/postgres/0002_rate_budgets.sql"),
     ),
+    (
+        3,
+        "named_locks",
+        include_str!("../../migrations/postgres/0003_named_locks.sql"),
+    ),
 ];
 
 /// Advisory lock key held while migrating, so replicas starting together migrate once.

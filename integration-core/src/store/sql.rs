@@ -747,6 +747,54 @@ macro_rules! impl_sql_store {
                 }
             }
 
+            async fn try_lock(
+                &self,
+                name: &str,
+                holder: &str,
+                hold_for: TimeDelta,
+                now: DateTime<Utc>,
+            ) -> Result<Option<NamedLock>, StoreError> {
+                let token = lease_token();
+                let expires_at = from_millis(millis(now + hold_for))?;
+                // Taken when absent or expired; a live holding makes the WHERE fail.
+                let taken = sqlx::query(
+                    "INSERT INTO named_locks (name, holder, token, expires_at) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO UPDATE SET \
+                     holder = excluded.holder, token = excluded.token, \
+                     expires_at = excluded.expires_at \
+                     WHERE named_locks.expires_at <= $5 RETURNING token",
+                )
+                .bind(name)
+                .bind(holder)
+                .bind(token)
+                .bind(millis(expires_at))
+                .bind(millis(now))
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(StoreError::database("take a named lock"))?;
+                Ok(taken.map(|_| NamedLock {
+                    name: name.to_owned(),
+                    token,
+                    expires_at,
+                }))
+            }
+
+            async fn release_lock(&self, lock: &NamedLock) -> Result<(), StoreError> {
+                let done = sqlx::query("DELETE FROM named_locks WHERE name = $1 AND token = $2")
+                    .bind(&lock.name)
+                    .bind(lock.token)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(StoreError::database("release a named lock"))?;
+                if done.rows_affected() == 1 {
+                    Ok(())
+                } else {
+                    Err(StoreError::LockLost {
+                        name: lock.name.clone(),
+                    })
+                }
+            }
+
             async fn append_audit(&self, entry: &NewAuditEntry) -> Result<i64, StoreError> {
                 let row = sqlx::query(
                     "INSERT INTO audit_log (installation, at, action, detail, event) \

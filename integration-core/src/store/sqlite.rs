@@ -31,6 +31,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "rate_budgets",
         include_str!("../../migrations/sqlite/0002_rate_budgets.sql"),
     ),
+    (
+        3,
+        "named_locks",
+        include_str!("../../migrations/sqlite/0003_named_locks.sql"),
+    ),
 ];
 
 /// A [`Store`] in one SQLite file (WAL mode), safe for concurrent tasks of one process.

@@ -54,6 +54,8 @@ all_backends!(
     concurrent_takes_of_one_oauth_state_yield_one_login,
     rate_budgets_count_per_fixed_window,
     concurrent_rate_budget_takes_never_exceed_the_limit,
+    named_locks_are_exclusive_until_released_or_expired,
+    concurrent_lockers_get_one_holding,
 );
 
 macro_rules! replica_suite {

@@ -45,6 +45,27 @@ pub(crate) async fn replicas_see_each_others_state(a: Arc<dyn Store>, b: Arc<dyn
         .unwrap()
         .unwrap();
     assert_eq!(token.expose_secret(), "refresh-abc");
+    let lock = a
+        .try_lock(
+            "refresh:Cust12345",
+            "replica-a",
+            TimeDelta::seconds(30),
+            t(2),
+        )
+        .await
+        .unwrap()
+        .expect("a free lock");
+    let busy = b
+        .try_lock(
+            "refresh:Cust12345",
+            "replica-b",
+            TimeDelta::seconds(30),
+            t(3),
+        )
+        .await
+        .unwrap();
+    assert_eq!(busy, None);
+    a.release_lock(&lock).await.unwrap();
     let err = b.bind_tenant(ACCOUNT, "Cust99999", t(2)).await.unwrap_err();
     assert!(
         matches!(&err, StoreError::TenantAlreadyBound { bound, .. } if bound == "Cust12345"),

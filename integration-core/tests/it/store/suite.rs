@@ -941,3 +941,80 @@ pub(crate) async fn concurrent_takes_of_one_oauth_state_yield_one_login(store: A
     }
     assert_eq!(logins, 1);
 }
+
+pub(crate) async fn named_locks_are_exclusive_until_released_or_expired(store: Arc<dyn Store>) {
+    let name = "superoffice-token-refresh:Cust12345";
+    let hold = TimeDelta::seconds(20);
+    let first = store
+        .try_lock(name, "replica-a", hold, t(0))
+        .await
+        .unwrap()
+        .expect("a free lock is taken");
+    assert_eq!((first.name.as_str(), first.expires_at), (name, t(20)));
+    assert_eq!(
+        store
+            .try_lock(name, "replica-b", hold, t(19))
+            .await
+            .unwrap(),
+        None
+    );
+    // Other names are independent.
+    assert!(store
+        .try_lock("superoffice-token-refresh:Cust1", "replica-b", hold, t(1))
+        .await
+        .unwrap()
+        .is_some());
+
+    // Released: free at once.
+    store.release_lock(&first).await.unwrap();
+    let second = store
+        .try_lock(name, "replica-b", hold, t(5))
+        .await
+        .unwrap()
+        .expect("a released lock is free");
+    assert_ne!(second.token, first.token);
+    let twice = store.release_lock(&first).await.unwrap_err();
+    assert!(
+        matches!(&twice, StoreError::LockLost { name: lost } if lost == name),
+        "{twice:?}"
+    );
+
+    // Expired: another holder takes it, and the late one cannot release it.
+    let third = store
+        .try_lock(name, "replica-c", hold, t(25))
+        .await
+        .unwrap()
+        .expect("an expired lock is free");
+    let late = store.release_lock(&second).await.unwrap_err();
+    assert!(matches!(late, StoreError::LockLost { .. }), "{late:?}");
+    store.release_lock(&third).await.unwrap();
+}
+
+pub(crate) async fn concurrent_lockers_get_one_holding(store: Arc<dyn Store>) {
+    let racers = 6;
+    let barrier = Arc::new(Barrier::new(racers));
+    let mut tasks = Vec::new();
+    for i in 0..racers {
+        let store = store.clone();
+        let barrier = barrier.clone();
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            store
+                .try_lock(
+                    "refresh:Cust4242",
+                    &format!("r{i}"),
+                    TimeDelta::seconds(30),
+                    t(0),
+                )
+                .await
+                .unwrap()
+        }));
+    }
+    let mut holders = 0;
+    for task in tasks {
+        if task.await.unwrap().is_some() {
+            holders += 1;
+        }
+    }
+    assert_eq!(holders, 1);
+}
