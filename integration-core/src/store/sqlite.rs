@@ -189,6 +189,63 @@ mod tests {
     use super::*;
 
     #[tokio::test]
+    async fn a_file_from_an_older_version_is_migrated_forward_keeping_its_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        // A database as version 1 of this crate left it: schema 1 and one installation.
+        {
+            let options = SqliteConnectOptions::new()
+                .filename(&path)
+                .create_if_missing(true);
+            let pool = SqlitePool::connect_with(options).await.unwrap();
+            sqlx::raw_sql(
+                "CREATE TABLE integration_core_migrations (\
+                 version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);\
+                 INSERT INTO integration_core_migrations VALUES (1, 'initial', 0);",
+            )
+            .execute(&pool)
+            .await
+            .unwrap();
+            sqlx::raw_sql(MIGRATIONS[0].2).execute(&pool).await.unwrap();
+            sqlx::raw_sql("INSERT INTO installations VALUES (5, 'active', 'Cust5', 1000, 1000)")
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+        }
+        let store = SqliteStore::open(&path, SecretKey::generate())
+            .await
+            .unwrap();
+        let versions: Vec<i64> =
+            sqlx::query_scalar("SELECT version FROM integration_core_migrations ORDER BY version")
+                .fetch_all(&store.pool)
+                .await
+                .unwrap();
+        assert_eq!(versions, [1, 2, 3]);
+        let kept = store
+            .installation(InstallationId::new(5))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(kept.tenant.as_deref(), Some("Cust5"));
+        // The tables of the later migrations work.
+        let now = Utc::now();
+        assert!(matches!(
+            store
+                .take_rate_budget("k", 1, TimeDelta::seconds(60), now)
+                .await
+                .unwrap(),
+            RateDecision::Allowed { remaining: 0 }
+        ));
+        assert!(store
+            .try_lock("l", "me", TimeDelta::seconds(5), now)
+            .await
+            .unwrap()
+            .is_some());
+        store.close().await;
+    }
+
+    #[tokio::test]
     async fn secrets_are_encrypted_in_the_file_and_need_the_key() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("store.db");
