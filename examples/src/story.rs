@@ -28,8 +28,8 @@ use oneflow_client::webhook::WebhookPayload;
 use oneflow_client::webhooks::WebhookDraft;
 use oneflow_sandbox::{DeliveryConfig, OneflowSandbox, SeedUser};
 use superoffice_client::api::{PanelUrl, TemplateVariable};
+use superoffice_client::auth::RefreshingTokenProvider;
 use superoffice_client::auth::{AuthorizeOptions, OidcConfig, Session};
-use superoffice_client::credentials::RefreshingTokenProvider;
 use superoffice_client::models::{
     ContactId, JsonPatch, PersonId, SaleEntity, SaleId, SaleStatus, VisibleIn, WebPanelEntity,
 };
@@ -238,7 +238,7 @@ pub async fn run_story(
         .token_provider(Arc::new(provider))
         .api_base_resolver(Arc::new(TenantLocator::new(
             Environment::custom(superoffice.base_url())?,
-            superoffice_client::auth::default_http_client()?,
+            superoffice_client::default_http_client()?,
         )))
         .build()?;
     let principal = so.users().current_principal().await?;

@@ -9,7 +9,7 @@
 //!   environment's JWKS. The result is a [`Session`](auth::Session): tokens plus SuperOffice's
 //!   typed claims (tenant, administrator flag, `webapi_url`, `system_token`, …).
 //! * **Credentials**: a [`TokenProvider`] hands the REST client a credential for every request.
-//!   [`RefreshingTokenProvider`](credentials::RefreshingTokenProvider) renews a user's access
+//!   [`RefreshingTokenProvider`](auth::RefreshingTokenProvider) renews a user's access
 //!   token before it runs out (and once after a 401), and
 //!   [`SystemUserTokenProvider`](auth::SystemUserTokenProvider) issues back-channel
 //!   `SOTicket` credentials for the "system user".
@@ -27,7 +27,7 @@
 //! | Module | What is in it |
 //! |---|---|
 //! | [`auth`] | environments, [`OidcClient`] (authorize URL, code exchange, refresh), id_token validation and claims, the system user |
-//! | [`credentials`] | [`Credential`], the [`TokenProvider`] trait, static and refreshing providers, [`TokenSink`](credentials::TokenSink) for persisting tokens |
+//! | [`credentials`] | [`Credential`], the [`TokenProvider`] trait, static and refreshing providers, [`TokenSink`](auth::TokenSink) for persisting tokens |
 //! | [`tenant`] | [`CustomerId`], [`TenantLocator`] (tenant state API), [`ApiBaseResolver`], cache-flush URLs |
 //! | [`client`] | the REST [`Client`], its builder, and [`Request`](client::Request) for endpoints without a typed method |
 //! | [`api`] | the handlers (`client.sales()`, `.contacts()`, `.persons()`, `.users()`, `.lists()`, `.web_panels()`, `.webhooks()`) and the web panel URL builder |
@@ -49,7 +49,8 @@
 //! directly in that tenant, without the tenant picker.
 //!
 //! ```no_run
-//! use superoffice_client::auth::{AuthorizeOptions, Environment, OidcClient, OidcConfig};
+//! use superoffice_client::auth::{AuthorizeOptions, OidcClient, OidcConfig};
+//! use superoffice_client::Environment;
 //! use superoffice_client::CustomerId;
 //!
 //! # async fn sign_in(callback_query: &str) -> superoffice_client::Result<()> {
@@ -84,14 +85,15 @@
 //!
 //! The [`Client`] talks to one tenant. Give it the tenant's API base (the `webapi_url` claim),
 //! a [`TokenProvider`], and optionally an [`ApiBaseResolver`] to recover from tenant moves.
-//! The refreshing provider calls its [`TokenSink`](credentials::TokenSink) – any
+//! The refreshing provider calls its [`TokenSink`](auth::TokenSink) – any
 //! `Fn(&TokenSet)` closure – after every refresh, so the new tokens can be stored.
 //!
 //! ```no_run
 //! use std::sync::Arc;
 //!
-//! use superoffice_client::auth::{default_http_client, Environment, OidcClient, Session};
-//! use superoffice_client::credentials::{RefreshingTokenProvider, TokenSet};
+//! use superoffice_client::auth::{OidcClient, Session};
+//! use superoffice_client::{default_http_client, Environment};
+//! use superoffice_client::auth::{RefreshingTokenProvider, TokenSet};
 //! use superoffice_client::{Client, TenantLocator};
 //!
 //! # async fn connect(oidc: OidcClient, session: Session) -> superoffice_client::Result<Client> {
@@ -211,7 +213,8 @@
 //! ```no_run
 //! use std::sync::Arc;
 //!
-//! use superoffice_client::auth::{Environment, Session, SystemUserConfig, SystemUserKey, SystemUserTokenProvider};
+//! use superoffice_client::auth::{Session, SystemUserConfig, SystemUserKey, SystemUserTokenProvider};
+//! use superoffice_client::Environment;
 //! use superoffice_client::{Client, Error};
 //!
 //! # async fn system_user(session: Session, private_key: &str) -> superoffice_client::Result<()> {
@@ -244,8 +247,9 @@
 //! use std::sync::Arc;
 //!
 //! use futures::TryStreamExt as _;
-//! use superoffice_client::auth::{default_http_client, AuthorizeOptions, OidcConfig};
-//! use superoffice_client::credentials::RefreshingTokenProvider;
+//! use superoffice_client::auth::{AuthorizeOptions, OidcConfig};
+//! use superoffice_client::default_http_client;
+//! use superoffice_client::auth::RefreshingTokenProvider;
 //! use superoffice_client::models::{JsonPatch, ListRef, SaleId, SaleStatus};
 //! use superoffice_client::odata::Filter;
 //! use superoffice_client::{Client, Environment, OidcClient, TenantLocator};
@@ -370,7 +374,7 @@
 //! Access, refresh and id tokens, the client secret, the PKCE verifier and nonce, the
 //! `system_token`, system-user tickets, RSA private keys and webhook secrets are held as
 //! `secrecy::SecretString` or behind a hand-written `Debug` that prints `[redacted]`
-//! ([`Credential`], [`TokenSet`](credentials::TokenSet), [`OidcConfig`](auth::OidcConfig),
+//! ([`Credential`], [`TokenSet`](auth::TokenSet), [`OidcConfig`](auth::OidcConfig),
 //! [`PendingAuthorization`](auth::PendingAuthorization), [`SuperOfficeClaims`],
 //! [`SystemUserConfig`](auth::SystemUserConfig), [`SystemUserKey`](auth::SystemUserKey),
 //! [`WebhookSecret`](models::WebhookSecret), the providers). `Authorization` and `SO-AppToken`
@@ -393,8 +397,12 @@
 pub mod api;
 pub mod auth;
 pub mod client;
+mod clock;
 pub mod credentials;
+mod customer_id;
+mod environment;
 pub mod error;
+mod http;
 pub mod models;
 pub mod odata;
 pub mod rate_limit;
@@ -403,8 +411,15 @@ pub mod retry;
 pub mod tenant;
 pub mod webhook;
 
-pub use auth::{AuthError, Environment, OidcClient, SuperOfficeClaims};
+pub use auth::{OidcClient, SuperOfficeClaims};
 pub use client::{Client, ClientBuilder};
+#[cfg(any(test, feature = "test-util"))]
+pub use clock::ManualClock;
+pub use clock::{Clock, SystemClock};
 pub use credentials::{Credential, TokenProvider};
-pub use error::{Error, Result};
-pub use tenant::{ApiBaseResolver, CustomerId, TenantLocator};
+pub use customer_id::{CustomerId, CustomerIdError};
+pub use environment::Environment;
+pub use error::{ApiError, AuthError, Error, Result, TenantError};
+pub use http::default_http_client;
+pub use retry::{RetryDecision, RetryPolicy};
+pub use tenant::{ApiBaseResolver, TenantLocator};

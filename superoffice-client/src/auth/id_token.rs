@@ -12,7 +12,10 @@ use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
 
 use crate::auth::jwks::JwksCache;
-use crate::auth::{AuthError, Clock, Environment, IdTokenProblem, SuperOfficeClaims, SystemClock};
+use crate::auth::SuperOfficeClaims;
+use crate::clock::{Clock, SystemClock};
+use crate::environment::Environment;
+use crate::error::{AuthError, IdTokenProblem};
 
 /// The largest clock skew [`IdTokenValidator::with_leeway`] accepts.
 pub const MAX_LEEWAY: Duration = Duration::minutes(5);
@@ -72,7 +75,8 @@ impl fmt::Debug for JwtExpectations {
 /// [`MAX_TOKEN_LIFETIME`] and the nonce. `http` must not follow redirects. Cheap to clone (the key cache is shared).
 ///
 /// ```no_run
-/// use superoffice_client::auth::{default_http_client, Environment, IdTokenValidator, JwtExpectations};
+/// use superoffice_client::auth::{IdTokenValidator, JwtExpectations};
+/// use superoffice_client::{default_http_client, Environment};
 ///
 /// # async fn run(id_token: &str) -> superoffice_client::Result<()> {
 /// let env = Environment::Sod;

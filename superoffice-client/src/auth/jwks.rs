@@ -14,7 +14,9 @@ use tokio::sync::{Mutex, RwLock};
 use tracing::Instrument;
 use url::Url;
 
-use crate::auth::{clean_text, ensure_not_redirected, read_capped, AuthError, CappedError};
+use crate::error::AuthError;
+use crate::http::{ensure_not_redirected, read_capped, CappedError};
+use crate::redact::clean_text;
 
 #[derive(Deserialize)]
 struct JwkSetDocument {

@@ -19,25 +19,13 @@ use subtle::ConstantTimeEq;
 use tracing::Instrument;
 use url::Url;
 
-use crate::auth::environment::is_secure_or_loopback;
-use crate::auth::{
-    clean_text, ensure_not_redirected, read_capped, AuthError, CappedError, Clock, Environment,
-    IdTokenValidator, JwtExpectations, SuperOfficeClaims, SystemClock,
-};
-use crate::credentials::Credential;
-use crate::tenant::CustomerId;
-
-/// A reqwest client suitable for SuperOffice's auth endpoints: redirects off (a token endpoint
-/// must never be followed elsewhere), rustls, sensible timeouts.
-pub fn default_http_client() -> crate::Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(std::time::Duration::from_secs(10))
-        .timeout(std::time::Duration::from_secs(30))
-        .user_agent(concat!("superoffice-client/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(crate::Error::Transport)
-}
+use crate::auth::{IdTokenValidator, JwtExpectations, SuperOfficeClaims, TokenSet};
+use crate::clock::{Clock, SystemClock};
+use crate::customer_id::CustomerId;
+use crate::environment::{is_secure_or_loopback, Environment};
+use crate::error::AuthError;
+use crate::http::{default_http_client, ensure_not_redirected, read_capped, CappedError};
+use crate::redact::clean_text;
 
 /// The application's registration in the SuperOffice Developer Portal, per environment.
 ///
@@ -232,68 +220,6 @@ pub struct AuthorizeRequest {
     pub pending: PendingAuthorization,
 }
 
-/// Tokens from the token endpoint. `Debug` never shows a token.
-#[derive(Clone)]
-#[non_exhaustive]
-pub struct TokenSet {
-    /// The opaque access token (`8A:Cust12345.…`), sent as `Bearer`.
-    pub access_token: SecretString,
-    /// The long-lived refresh token. SuperOffice returns it only from the code exchange; a
-    /// refresh keeps the previous one.
-    pub refresh_token: Option<SecretString>,
-    /// When the access token expires.
-    pub expires_at: DateTime<Utc>,
-    /// The raw id_token, when the response had one.
-    pub id_token: Option<SecretString>,
-    /// The validated id_token claims, when the response had an id_token.
-    pub claims: Option<SuperOfficeClaims>,
-}
-
-impl TokenSet {
-    /// Tokens restored from storage (no id_token).
-    pub fn new(
-        access_token: impl Into<String>,
-        refresh_token: Option<String>,
-        expires_at: DateTime<Utc>,
-    ) -> Self {
-        TokenSet {
-            access_token: SecretString::from(access_token.into()),
-            refresh_token: refresh_token.map(SecretString::from),
-            expires_at,
-            id_token: None,
-            claims: None,
-        }
-    }
-
-    /// The bearer credential for the REST client.
-    pub fn credential(&self) -> Credential {
-        Credential::Bearer {
-            access_token: self.access_token.clone(),
-            app_token: None,
-        }
-    }
-
-    /// True when the access token expires before `now + margin`.
-    pub fn expires_within(&self, now: DateTime<Utc>, margin: Duration) -> bool {
-        self.expires_at <= now + margin
-    }
-}
-
-impl fmt::Debug for TokenSet {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TokenSet")
-            .field("access_token", &"[redacted]")
-            .field(
-                "refresh_token",
-                &self.refresh_token.as_ref().map(|_| "[redacted]"),
-            )
-            .field("expires_at", &self.expires_at)
-            .field("id_token", &self.id_token.as_ref().map(|_| "[redacted]"))
-            .field("claims", &self.claims)
-            .finish()
-    }
-}
-
 /// A completed sign-in: the tokens and the validated id_token claims.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -461,7 +387,8 @@ struct Inner {
 /// Cheap to clone. Its token calls go through the crate's reqwest client with redirects off.
 ///
 /// ```no_run
-/// use superoffice_client::auth::{AuthorizeOptions, Environment, OidcClient, OidcConfig};
+/// use superoffice_client::auth::{AuthorizeOptions, OidcClient, OidcConfig};
+/// use superoffice_client::Environment;
 ///
 /// # async fn run() -> superoffice_client::Result<()> {
 /// let config = OidcConfig::new(

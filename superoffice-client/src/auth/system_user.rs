@@ -23,13 +23,14 @@ use sha2::Sha256;
 use tokio::sync::Mutex;
 use tracing::Instrument;
 
-use crate::auth::oidc::default_http_client;
-use crate::auth::{
-    clean_text, ensure_not_redirected, read_capped, rsa_xml, AuthError, CappedError, Clock,
-    Environment, IdTokenProblem, IdTokenValidator, JwtExpectations, SuperOfficeClaims, SystemClock,
-};
+use crate::auth::{rsa_xml, IdTokenValidator, JwtExpectations, SuperOfficeClaims};
+use crate::clock::{Clock, SystemClock};
 use crate::credentials::{Credential, TokenProvider};
-use crate::tenant::CustomerId;
+use crate::customer_id::CustomerId;
+use crate::environment::Environment;
+use crate::error::{AuthError, IdTokenProblem};
+use crate::http::{default_http_client, ensure_not_redirected, read_capped, CappedError};
+use crate::redact::clean_text;
 
 /// The application's RSA private key, used to sign system tokens.
 ///
@@ -305,7 +306,8 @@ struct CachedTicket {
 /// request.
 ///
 /// ```no_run
-/// use superoffice_client::auth::{Environment, SystemUserConfig, SystemUserKey, SystemUserTokenProvider};
+/// use superoffice_client::auth::{SystemUserConfig, SystemUserKey, SystemUserTokenProvider};
+/// use superoffice_client::Environment;
 /// use superoffice_client::tenant::CustomerId;
 /// use superoffice_client::TokenProvider;
 ///

@@ -14,14 +14,15 @@ use chrono::{Duration, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 use superoffice_client::auth::{
-    AuthError, AuthorizeOptions, Environment, IdTokenProblem, IdTokenValidator, JwtExpectations,
-    PendingAuthorization, Prompt, SuperOfficeClaims,
+    AuthorizeOptions, IdTokenProblem, IdTokenValidator, JwtExpectations, PendingAuthorization,
+    Prompt, SuperOfficeClaims,
 };
-use superoffice_client::credentials::{RefreshingTokenProvider, TokenRefresher, TokenSet};
+use superoffice_client::auth::{RefreshingTokenProvider, TokenRefresher, TokenSet};
 use superoffice_client::tenant::{
     ApiBaseResolver, CustomerId, TenantError, TenantLocator, TenantState, TenantStatus,
 };
 use superoffice_client::Error;
+use superoffice_client::{AuthError, Environment};
 use support::*;
 use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -1034,7 +1035,7 @@ mod sandbox {
             .expect("state");
         let locator = TenantLocator::new(
             Environment::custom(sb.base_url()).expect("env"),
-            superoffice_client::auth::default_http_client().expect("http"),
+            superoffice_client::default_http_client().expect("http"),
         );
         let tenant = CustomerId::parse(default_seed::MAIN_TENANT).expect("id");
         let status = locator.status(&tenant).await.expect("typed state");

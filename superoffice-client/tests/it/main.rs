@@ -8,6 +8,7 @@ mod auth_support;
 mod auth_system_user;
 mod conformance;
 mod credentials_refresh;
+mod layout;
 mod odata;
 mod regressions;
 mod rest_crm_calls;

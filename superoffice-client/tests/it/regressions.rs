@@ -11,11 +11,10 @@ use chrono::{TimeZone, Utc};
 use futures::TryStreamExt;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
-use superoffice_client::auth::{
-    AuthError, IdTokenProblem, IdTokenValidator, JwtExpectations, ManualClock,
-};
+use superoffice_client::auth::{IdTokenProblem, IdTokenValidator, JwtExpectations};
+use superoffice_client::auth::{RefreshingTokenProvider, TokenRefresher, TokenSet};
 use superoffice_client::client::Request;
-use superoffice_client::credentials::{RefreshingTokenProvider, TokenRefresher, TokenSet};
+use superoffice_client::{AuthError, ManualClock};
 use superoffice_client::{Credential, Error, TokenProvider};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -318,9 +317,9 @@ async fn extreme_exp_and_nbf_do_not_panic() {
 /// `api_base` would hand it out instead of reporting the tenant as not available.
 #[tokio::test]
 async fn status_of_an_unusable_tenant_does_not_feed_the_api_base_cache() {
-    use superoffice_client::auth::Environment;
     use superoffice_client::tenant::{TenantError, TenantLocator};
     use superoffice_client::CustomerId;
+    use superoffice_client::Environment;
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/state/Cust26759"))

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeZone, Utc};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::Value;
-use superoffice_client::auth::{Environment, ManualClock, OidcClient, OidcConfig};
+use superoffice_client::auth::{OidcClient, OidcConfig};
+use superoffice_client::{Environment, ManualClock};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
