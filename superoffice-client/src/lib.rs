@@ -29,14 +29,24 @@
 //! | [`auth`] | environments, [`OidcClient`] (authorize URL, code exchange, refresh), id_token validation and claims, the system user |
 //! | [`credentials`] | [`Credential`], the [`TokenProvider`] trait, static and refreshing providers, [`TokenSink`](auth::TokenSink) for persisting tokens |
 //! | [`tenant`] | [`CustomerId`], [`TenantLocator`] (tenant state API), [`ApiBaseResolver`], cache-flush URLs |
-//! | [`client`] | the REST [`Client`], its builder, and [`Request`](client::Request) for endpoints without a typed method |
 //! | [`api`] | the handlers (`client.sales()`, `.contacts()`, `.persons()`, `.users()`, `.lists()`, `.web_panels()`, `.webhooks()`) and the web panel URL builder |
 //! | [`models`] | entities in SuperOffice's PascalCase format, id newtypes, list references, [`JsonPatch`](models::JsonPatch) |
 //! | [`odata`] | [`Filter`](odata::Filter), [`quote`](odata::quote), one page or a stream of rows |
 //! | [`webhook`] | [`verify`](webhook::verify) a delivery, the `X-SuperOffice-*` header names, [`sign_for_test`](webhook::sign_for_test) |
-//! | [`error`] | [`Error`], [`ApiError`](error::ApiError) with SuperOffice's error document |
-//! | [`retry`] | [`RetryPolicy`](retry::RetryPolicy): which failures are sent again, and when |
-//! | [`rate_limit`] | [`RateLimit`](rate_limit::RateLimit) and the shared [`RateLimiter`](rate_limit::RateLimiter) |
+//!
+//! The plumbing lives in private modules; its public types are at the crate root: the REST
+//! [`Client`] and [`ClientBuilder`], [`ApiRequest`] and [`RawResponse`] for endpoints without a
+//! typed method, [`Error`], [`ApiError`] (SuperOffice's error document), [`AuthError`],
+//! [`TenantError`], [`RetryPolicy`] (which failures are sent again, and when), [`RateLimit`] and
+//! the shared [`RateLimiter`], [`Clock`], [`CustomerId`], [`Environment`] and
+//! [`default_http_client`].
+//!
+//! # Calls this crate does not wrap
+//!
+//! Build an [`ApiRequest`] and send it with [`Client::execute`] (JSON answer),
+//! [`Client::execute_empty`] (no body) or [`Client::send`] (a [`RawResponse`], e.g. document
+//! content). Credentials, the redirect check, the rate limit, retries and the request span
+//! apply exactly as for the typed calls, and an error status still becomes an [`Error`].
 //!
 //! # Quick start
 //!
@@ -326,7 +336,7 @@
 //!   (409, a failed patch `test`), [`PreconditionFailed`](Error::PreconditionFailed) (412),
 //!   [`MisdirectedRequest`](Error::MisdirectedRequest) (421 after re-resolving once),
 //!   [`RateLimited`](Error::RateLimited) (429); every other status is [`Api`](Error::Api).
-//!   All carry an [`ApiError`](error::ApiError): status, endpoint template (`v1/Sale/{id}`),
+//!   All carry an [`ApiError`]: status, endpoint template (`v1/Sale/{id}`),
 //!   SuperOffice's `ErrorType`/`ErrorMessage`/`ErrorSource` when the body was an error document,
 //!   and the raw body (also an HTML page from a proxy). [`Error::status`] and
 //!   [`Error::api_error`] reach them from any variant.
@@ -347,9 +357,9 @@
 //!
 //! Only idempotent requests (`GET`, `HEAD`, `PUT`, `DELETE`, `OPTIONS`) are sent again, and only
 //! for retryable errors; `POST` and `PATCH` never are. The default
-//! [`RetryPolicy`](retry::RetryPolicy) makes at most 4 attempts, waits 500 ms doubling up to
+//! [`RetryPolicy`] makes at most 4 attempts, waits 500 ms doubling up to
 //! 8 s (with jitter) unless the server's `Retry-After` says otherwise, and gives up when
-//! 30 s would be exceeded; [`RetryPolicy::never`](retry::RetryPolicy::never) turns it off.
+//! 30 s would be exceeded; [`RetryPolicy::never`] turns it off.
 //! Independently, a 401 leads to one credential refresh and one resend.
 //!
 //! Every attempt first takes a slot from a token bucket shared by all clones of a client:
@@ -367,7 +377,7 @@
 //! a client with an [`ApiBaseResolver`] asks it once for the current base, switches to it
 //! (see [`Client::api_base`]) and resends the request; without a resolver, or if the second
 //! host answers 421 too, the call fails with [`Error::MisdirectedRequest`]. A tenant that is
-//! suspended or in maintenance gives a [`TenantError::NotAvailable`](tenant::TenantError::NotAvailable).
+//! suspended or in maintenance gives a [`TenantError::NotAvailable`].
 //!
 //! # Secrets
 //!
@@ -396,30 +406,33 @@
 
 pub mod api;
 pub mod auth;
-pub mod client;
+mod client;
 mod clock;
 pub mod credentials;
 mod customer_id;
 mod environment;
-pub mod error;
+mod error;
 mod http;
 pub mod models;
 pub mod odata;
-pub mod rate_limit;
+mod rate_limit;
 mod redact;
-pub mod retry;
+mod request;
+mod retry;
 pub mod tenant;
 pub mod webhook;
 
 pub use auth::{OidcClient, SuperOfficeClaims};
-pub use client::{Client, ClientBuilder};
+pub use client::{Client, ClientBuilder, DEFAULT_LANGUAGE};
 #[cfg(any(test, feature = "test-util"))]
 pub use clock::ManualClock;
 pub use clock::{Clock, SystemClock};
 pub use credentials::{Credential, TokenProvider};
 pub use customer_id::{CustomerId, CustomerIdError};
 pub use environment::Environment;
-pub use error::{ApiError, AuthError, Error, Result, TenantError};
+pub use error::{ApiError, AuthError, Error, IdTokenProblem, Result, TenantError};
 pub use http::default_http_client;
+pub use rate_limit::{RateLimit, RateLimiter};
+pub use request::{ApiRequest, RawResponse, JSON_PATCH, MERGE_PATCH};
 pub use retry::{RetryDecision, RetryPolicy};
 pub use tenant::{ApiBaseResolver, TenantLocator};

@@ -18,8 +18,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::client::{Client, Request};
+use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::request::ApiRequest;
 
 /// Page size used by [`ODataList::stream`] when no `$top` was set.
 pub const DEFAULT_PAGE_SIZE: u32 = 200;
@@ -379,15 +380,15 @@ impl<T: DeserializeOwned + Send + 'static> ODataList<T> {
     }
 
     /// The request for one page at `skip`, checked locally.
-    pub fn to_request(&self) -> Result<Request> {
+    pub fn to_request(&self) -> Result<ApiRequest> {
         self.request_at(self.skip, self.top)
     }
 
-    fn request_at(&self, skip: Option<u32>, top: Option<u32>) -> Result<Request> {
+    fn request_at(&self, skip: Option<u32>, top: Option<u32>) -> Result<ApiRequest> {
         if let Some(reason) = &self.invalid {
             return Err(Error::invalid_input(reason.clone()));
         }
-        let mut req = Request::get(self.template, &self.segments);
+        let mut req = ApiRequest::get(self.template, &self.segments);
         if !self.select.is_empty() {
             if let Some(bad) = self.select.iter().find(|c| !valid_column(c)) {
                 return Err(Error::invalid_input(format!(
@@ -426,7 +427,7 @@ impl<T: DeserializeOwned + Send + 'static> ODataList<T> {
     /// Fetch one page.
     ///
     /// ```no_run
-    /// # async fn run(client: superoffice_client::client::Client) -> superoffice_client::Result<()> {
+    /// # async fn run(client: superoffice_client::Client) -> superoffice_client::Result<()> {
     /// use superoffice_client::odata::{Filter, Order};
     ///
     /// let page = client
@@ -457,7 +458,7 @@ impl<T: DeserializeOwned + Send + 'static> ODataList<T> {
     /// `$top` rows ([`DEFAULT_PAGE_SIZE`] when unset).
     ///
     /// ```no_run
-    /// # async fn run(client: superoffice_client::client::Client) -> superoffice_client::Result<()> {
+    /// # async fn run(client: superoffice_client::Client) -> superoffice_client::Result<()> {
     /// use futures::TryStreamExt;
     ///
     /// let rows: Vec<_> = client.sales().list().select(["saleId"]).stream().try_collect().await?;
@@ -512,7 +513,7 @@ impl<T: DeserializeOwned + Send + 'static> ODataList<T> {
 
 struct StreamState<T> {
     list: ODataList<T>,
-    next: Option<Result<Request>>,
+    next: Option<Result<ApiRequest>>,
     skip: u32,
     page_size: u32,
     pages: u32,
@@ -524,7 +525,7 @@ struct StreamState<T> {
 }
 
 impl<T: DeserializeOwned + Send + 'static> StreamState<T> {
-    fn advance(&mut self, request: &Request, page: ODataPage<Value>) -> Result<()> {
+    fn advance(&mut self, request: &ApiRequest, page: ODataPage<Value>) -> Result<()> {
         let count = u32::try_from(page.value.len()).unwrap_or(u32::MAX);
         if count == 0 {
             return Ok(());

@@ -61,7 +61,7 @@ impl RateLimit {
 ///
 /// ```
 /// # async fn demo() {
-/// use superoffice_client::rate_limit::{RateLimit, RateLimiter};
+/// use superoffice_client::{RateLimit, RateLimiter};
 ///
 /// let limiter = RateLimiter::new(RateLimit::per_second(10));
 /// limiter.acquire().await; // returns at once for the first 10 calls in a second

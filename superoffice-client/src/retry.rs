@@ -25,7 +25,7 @@ pub enum RetryDecision {
 ///
 /// ```
 /// use std::time::Duration;
-/// use superoffice_client::retry::RetryPolicy;
+/// use superoffice_client::RetryPolicy;
 ///
 /// let policy = RetryPolicy::default()
 ///     .max_attempts(5)

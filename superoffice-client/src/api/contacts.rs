@@ -2,10 +2,11 @@
 //! `GET /api/v1/Contact/{id}/Persons`.
 
 use crate::api::require_id;
-use crate::client::{Client, Request};
+use crate::client::Client;
 use crate::error::Result;
 use crate::models::{ContactEntity, ContactId};
 use crate::odata::{ODataList, ODataRow};
+use crate::request::ApiRequest;
 
 /// Handler for companies (contacts); see [`Client::contacts`].
 #[derive(Debug, Clone)]
@@ -26,7 +27,7 @@ impl Contacts {
     /// `GET /api/v1/Contact/{id}`.
     ///
     /// ```no_run
-    /// # async fn run(client: superoffice_client::client::Client) -> superoffice_client::Result<()> {
+    /// # async fn run(client: superoffice_client::Client) -> superoffice_client::Result<()> {
     /// use superoffice_client::models::ContactId;
     /// let company = client.contacts().get(ContactId(7)).await?;
     /// println!("{:?} {:?} {:?}", company.name, company.org_nr, company.country_code());
@@ -34,7 +35,7 @@ impl Contacts {
     /// # }
     /// ```
     pub async fn get(&self, id: ContactId) -> Result<ContactEntity> {
-        let request = Request::get(
+        let request = ApiRequest::get(
             "v1/Contact/{id}",
             ["v1", "Contact", &require_id("ContactId", id.0)?],
         );

@@ -5,10 +5,11 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::api::require_id;
-use crate::client::{Client, Request};
+use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::models::{JsonPatch, SaleEntity, SaleId, ValidationErrors};
 use crate::odata::{ODataList, ODataRow};
+use crate::request::ApiRequest;
 
 /// Handler for Sales; see [`Client::sales`].
 #[derive(Debug, Clone)]
@@ -29,7 +30,7 @@ impl Sales {
     /// `GET /api/v1/Sale/{id}`.
     ///
     /// ```no_run
-    /// # async fn run(client: superoffice_client::client::Client) -> superoffice_client::Result<()> {
+    /// # async fn run(client: superoffice_client::Client) -> superoffice_client::Result<()> {
     /// use superoffice_client::models::SaleId;
     /// let sale = client.sales().get(SaleId(42)).await?;
     /// println!("{:?} at stage {:?}", sale.status, sale.rating.and_then(|r| r.value));
@@ -50,7 +51,7 @@ impl Sales {
     /// [`Error::Conflict`] (HTTP 409) and changes nothing. Never retried automatically.
     ///
     /// ```no_run
-    /// # async fn run(client: superoffice_client::client::Client) -> superoffice_client::Result<()> {
+    /// # async fn run(client: superoffice_client::Client) -> superoffice_client::Result<()> {
     /// use superoffice_client::models::{JsonPatch, ListRef, SaleId, SaleStatus};
     /// use superoffice_client::Error;
     ///
@@ -97,7 +98,7 @@ impl Sales {
 
     /// `GET /api/v1/Sale/default`: a new Sale with the tenant's defaults filled in.
     pub async fn default_sale(&self) -> Result<SaleEntity> {
-        let request = Request::get("v1/Sale/default", ["v1", "Sale", "default"]);
+        let request = ApiRequest::get("v1/Sale/default", ["v1", "Sale", "default"]);
         self.client.execute(request).await
     }
 
@@ -106,7 +107,7 @@ impl Sales {
     /// stored.
     ///
     /// ```no_run
-    /// # async fn run(client: superoffice_client::client::Client) -> superoffice_client::Result<()> {
+    /// # async fn run(client: superoffice_client::Client) -> superoffice_client::Result<()> {
     /// use superoffice_client::models::{SaleId, SaleStatus};
     ///
     /// let mut sale = client.sales().get(SaleId(42)).await?;
@@ -145,16 +146,16 @@ impl Sales {
 }
 
 /// The request of [`Sales::get`].
-pub fn get_request(id: SaleId) -> Result<Request> {
-    Ok(Request::get(
+pub fn get_request(id: SaleId) -> Result<ApiRequest> {
+    Ok(ApiRequest::get(
         "v1/Sale/{id}",
         ["v1", "Sale", &require_id("SaleId", id.0)?],
     ))
 }
 
 /// The request of [`Sales::put`].
-pub fn put_request(sale: &SaleEntity) -> Result<Request> {
-    Request::new(
+pub fn put_request(sale: &SaleEntity) -> Result<ApiRequest> {
+    ApiRequest::new(
         Method::PUT,
         "v1/Sale/{id}",
         ["v1", "Sale", &require_id("SaleId", sale.sale_id.0)?],
@@ -163,15 +164,15 @@ pub fn put_request(sale: &SaleEntity) -> Result<Request> {
 }
 
 /// The request of [`Sales::validate`].
-pub fn validate_request(sale: &SaleEntity) -> Result<Request> {
-    Request::new(Method::POST, "v1/Sale/Validate", ["v1", "Sale", "Validate"]).json(sale)
+pub fn validate_request(sale: &SaleEntity) -> Result<ApiRequest> {
+    ApiRequest::new(Method::POST, "v1/Sale/Validate", ["v1", "Sale", "Validate"]).json(sale)
 }
 
 /// The request of [`Sales::patch`]: the JSON Patch array as `Content-Type: application/json`,
 /// as the sample request of the PATCH Sale reference (`v1SaleEntity_PatchSaleEntity`) sends it.
-pub fn patch_request(id: SaleId, patch: &JsonPatch) -> Result<Request> {
+pub fn patch_request(id: SaleId, patch: &JsonPatch) -> Result<ApiRequest> {
     patch.validate()?;
-    Request::new(
+    ApiRequest::new(
         Method::PATCH,
         "v1/Sale/{id}",
         ["v1", "Sale", &require_id("SaleId", id.0)?],
@@ -181,7 +182,7 @@ pub fn patch_request(id: SaleId, patch: &JsonPatch) -> Result<Request> {
 
 /// The request of [`Sales::merge_patch`]: the object as `Content-Type: application/json` (the
 /// PATCH Sale reference tells the two formats apart by the body: an array or an object).
-pub fn merge_patch_request(id: SaleId, changes: &Value) -> Result<Request> {
+pub fn merge_patch_request(id: SaleId, changes: &Value) -> Result<ApiRequest> {
     match changes.as_object() {
         Some(map) if !map.is_empty() => {}
         _ => {
@@ -190,7 +191,7 @@ pub fn merge_patch_request(id: SaleId, changes: &Value) -> Result<Request> {
             ))
         }
     }
-    Request::new(
+    ApiRequest::new(
         Method::PATCH,
         "v1/Sale/{id}",
         ["v1", "Sale", &require_id("SaleId", id.0)?],

@@ -360,7 +360,7 @@ impl SystemUserTokenProvider {
     }
 
     /// Uses `http` for the authenticate call and the JWKS. It must not follow redirects (see
-    /// [`default_http_client`](crate::auth::default_http_client)): an answer from another URL
+    /// [`default_http_client`](crate::default_http_client)): an answer from another URL
     /// is refused with [`AuthError::RedirectFollowed`].
     pub fn with_http_client(mut self, http: reqwest::Client) -> Self {
         self.validator = IdTokenValidator::new(&self.config.environment, http.clone())

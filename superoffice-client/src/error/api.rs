@@ -45,9 +45,24 @@ struct ErrorDocument {
 }
 
 impl ApiError {
+    /// An error answer with `status` and `body` for path template `test`, as the client would
+    /// build it (for tests of code that handles errors). Only with the `test-util` feature.
+    ///
+    /// ```
+    /// use http::StatusCode;
+    /// use superoffice_client::ApiError;
+    ///
+    /// let error = ApiError::for_test(StatusCode::NOT_FOUND, r#"{"Error":true,"ErrorType":"SoNotFoundException"}"#);
+    /// assert_eq!(error.error_type(), Some("SoNotFoundException"));
+    /// ```
+    #[cfg(any(test, feature = "test-util"))]
+    pub fn for_test(status: StatusCode, body: &str) -> Self {
+        ApiError::from_parts(status, "test", None, body.as_bytes())
+    }
+
     /// Parse an error response. `endpoint` is the path template (`v1/Sale/{id}`), never the
     /// concrete URL.
-    pub fn from_parts(
+    pub(crate) fn from_parts(
         status: StatusCode,
         endpoint: impl Into<String>,
         retry_after: Option<Duration>,

@@ -6,11 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rest_support::{api_base, client, CountingTokens, FixedResolver, API, BEARER_1, BEARER_2};
-use superoffice_client::client::Client;
 use superoffice_client::credentials::StaticToken;
 use superoffice_client::models::{SaleId, Webhook, WebhookSecret};
-use superoffice_client::rate_limit::RateLimit;
-use superoffice_client::retry::RetryPolicy;
+use superoffice_client::Client;
+use superoffice_client::RateLimit;
+use superoffice_client::RetryPolicy;
 use superoffice_client::{Credential, Error};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -5,13 +5,13 @@ use crate::rest_support;
 use futures::{StreamExt, TryStreamExt};
 use rest_support::{api_base, client, API, BEARER_1};
 use serde_json::{json, Value};
-use superoffice_client::client::Client;
 use superoffice_client::models::{
     AssociateType, JsonPatch, ListRef, SaleCompleted, SaleEntity, SaleId, SaleStatus, SoDateTime,
 };
 use superoffice_client::odata::{Filter, Order};
-use superoffice_client::rate_limit::RateLimit;
+use superoffice_client::Client;
 use superoffice_client::Error;
+use superoffice_client::RateLimit;
 use wiremock::matchers::{body_json, body_string, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

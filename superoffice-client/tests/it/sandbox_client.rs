@@ -7,9 +7,9 @@ use superoffice_client::auth::RefreshingTokenProvider;
 use superoffice_client::auth::{
     AuthorizeOptions, OidcConfig, SystemUserConfig, SystemUserKey, SystemUserTokenProvider,
 };
-use superoffice_client::client::Client;
 use superoffice_client::credentials::StaticToken;
 use superoffice_client::models::{JsonPatch, SaleId, SaleStatus};
+use superoffice_client::Client;
 use superoffice_client::{CustomerId, Environment, OidcClient, TenantLocator};
 use superoffice_sandbox::{default_seed, SuperOfficeSandbox};
 

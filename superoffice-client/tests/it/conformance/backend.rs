@@ -16,11 +16,11 @@
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
-use superoffice_client::client::Client;
 use superoffice_client::credentials::StaticToken;
-use superoffice_client::rate_limit::RateLimit;
-use superoffice_client::retry::RetryPolicy;
+use superoffice_client::Client;
 use superoffice_client::Credential;
+use superoffice_client::RateLimit;
+use superoffice_client::RetryPolicy;
 use superoffice_sandbox::{default_seed, AuthKind, SuperOfficeSandbox};
 use url::Url;
 use wiremock::matchers::{any, body_json, header, method, path};

@@ -6,10 +6,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use superoffice_client::client::Client;
-use superoffice_client::rate_limit::RateLimit;
-use superoffice_client::retry::RetryPolicy;
 use superoffice_client::tenant::{ApiBaseResolver, CustomerId};
+use superoffice_client::Client;
+use superoffice_client::RateLimit;
+use superoffice_client::RetryPolicy;
 use superoffice_client::{Credential, TokenProvider};
 use url::Url;
 use wiremock::MockServer;
