@@ -12,7 +12,7 @@ use tracing::Instrument;
 use url::Url;
 
 use crate::credentials::{Credential, TokenProvider};
-use crate::error::{snippet, ApiError, Error, Result};
+use crate::error::{snippet, ApiError, ConfigError, Error, Result};
 use crate::rate_limit::{RateLimit, RateLimiter};
 use crate::request::{flush_request, same_origin, ApiRequest, RawResponse};
 use crate::retry::{RetryDecision, RetryPolicy};
@@ -23,6 +23,10 @@ use crate::tenant::{ApiBaseResolver, CustomerId};
 /// multi-language strings (`NO:"Leverandør";US:"Supplier"`) and resource ids
 /// (`[SR_MANDATORY_FIELD_1281]`) unresolved.
 pub const DEFAULT_LANGUAGE: &str = "en";
+
+/// Whole-request timeout of the built-in HTTP client unless [`ClientBuilder::timeout`] says
+/// otherwise.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 const DEFAULT_USER_AGENT: &str = concat!("superoffice-client-rust/", env!("CARGO_PKG_VERSION"));
 
@@ -62,6 +66,9 @@ struct Inner {
     resolver: Option<Arc<dyn ApiBaseResolver>>,
     language: Option<HeaderValue>,
     time_zone: Option<HeaderValue>,
+    user_agent: HeaderValue,
+    /// Set on every request when the caller chose a timeout.
+    timeout: Option<Duration>,
     retry: RetryPolicy,
     limiter: RateLimiter,
 }
@@ -89,7 +96,7 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     language: Option<String>,
     time_zone: Option<String>,
-    timeout: Duration,
+    timeout: Option<Duration>,
     connect_timeout: Duration,
     user_agent: String,
     retry: RetryPolicy,
@@ -120,7 +127,7 @@ impl Client {
             http: None,
             language: Some(DEFAULT_LANGUAGE.to_owned()),
             time_zone: None,
-            timeout: Duration::from_secs(30),
+            timeout: None,
             connect_timeout: Duration::from_secs(10),
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             retry: RetryPolicy::default(),
@@ -321,7 +328,9 @@ impl Client {
         let mut builder = self
             .inner
             .http
-            .request(request.method.clone(), url)
+            .request(request.method.clone(), url.clone())
+            // Per request, so it also applies to a caller-supplied HTTP client.
+            .header(http::header::USER_AGENT, self.inner.user_agent.clone())
             .header(http::header::ACCEPT, "application/json")
             .header(
                 http::header::AUTHORIZATION,
@@ -329,6 +338,9 @@ impl Client {
             );
         if let Some(app_token) = credential.app_token_header() {
             builder = builder.header("SO-AppToken", app_token);
+        }
+        if let Some(timeout) = self.inner.timeout {
+            builder = builder.timeout(timeout);
         }
         if let Some(language) = &self.inner.language {
             builder = builder.header(http::header::ACCEPT_LANGUAGE, language.clone());
@@ -345,6 +357,11 @@ impl Client {
                 .body(body.bytes.clone());
         }
         let response = builder.send().await.map_err(Error::Transport)?;
+        if response.url() != &url {
+            // A caller-supplied client followed a redirect (the built-in one never does): the
+            // answer is not from the tenant's API, and the credential may have gone elsewhere.
+            return Err(ConfigError::RedirectingHttpClient.into());
+        }
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.bytes().await.map_err(Error::Transport)?;
@@ -438,8 +455,14 @@ impl ClientBuilder {
         self
     }
 
-    /// Use this HTTP client instead of the built-in one (which has redirects off). Timeouts
-    /// and the user agent set on this builder then do not apply.
+    /// Use this HTTP client instead of the built-in one, e.g. to share a connection pool.
+    ///
+    /// It **must not follow redirects** (`reqwest::redirect::Policy::none()`): an answer from
+    /// another URL than the one asked fails with [`ConfigError::RedirectingHttpClient`]. The
+    /// builder's [`timeout`](Self::timeout) (when set) and [`user_agent`](Self::user_agent)
+    /// are set on every request and still apply; only
+    /// [`connect_timeout`](Self::connect_timeout) needs the built-in client. Without a
+    /// `timeout` call, the given client's own timeouts apply.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self
@@ -466,19 +489,20 @@ impl ClientBuilder {
         self
     }
 
-    /// Whole-request timeout of the built-in HTTP client (default 30 s).
+    /// Whole-request timeout, set on every request (default 30 s, the built-in client's).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.timeout = Some(timeout);
         self
     }
 
-    /// Connect timeout of the built-in HTTP client (default 10 s).
+    /// Connect timeout of the built-in HTTP client (default 10 s); not applied to a client
+    /// given with [`http_client`](Self::http_client).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
     }
 
-    /// `User-Agent` of the built-in HTTP client.
+    /// `User-Agent`, sent with every request (default `superoffice-client-rust/<version>`).
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = user_agent.into();
         self
@@ -503,43 +527,35 @@ impl ClientBuilder {
         self
     }
 
-    /// Build the client.
-    pub fn build(self) -> Result<Client> {
-        let base = self
-            .api_base
-            .ok_or_else(|| Error::Config("api_base is required".to_owned()))?;
+    /// Build the client. Fails with a [`ConfigError`] that names the setting to fix.
+    pub fn build(self) -> Result<Client, ConfigError> {
+        let base = self.api_base.ok_or(ConfigError::MissingApiBase)?;
         let base = normalise_base(base)?;
-        let tokens = self
-            .tokens
-            .ok_or_else(|| Error::Config("token_provider is required".to_owned()))?;
+        let tokens = self.tokens.ok_or(ConfigError::MissingTokenProvider)?;
         let customer = match self.customer {
             Some(c) => Some(c),
             None => CustomerId::from_url(base.as_str()).ok(),
         };
         if self.resolver.is_some() && customer.is_none() {
-            return Err(Error::Config(
-                "an api_base_resolver needs a customer id (none in the base URL)".to_owned(),
-            ));
+            return Err(ConfigError::ResolverNeedsCustomerId);
         }
-        let header = |name: &str, value: Option<String>| -> Result<Option<HeaderValue>> {
-            value
-                .map(|v| {
-                    HeaderValue::from_str(&v)
-                        .map_err(|_| Error::Config(format!("{name} is not a valid header value")))
-                })
-                .transpose()
+        let header = |setting: &'static str, value: &str| {
+            HeaderValue::from_str(value).map_err(|_| ConfigError::InvalidHeaderValue { setting })
         };
-        let language = header("language", self.language)?;
-        let time_zone = header("time_zone", self.time_zone)?;
+        let language = self.language.map(|v| header("language", &v)).transpose()?;
+        let time_zone = self
+            .time_zone
+            .map(|v| header("time_zone", &v))
+            .transpose()?;
+        let user_agent = header("user_agent", &self.user_agent)?;
         let http = match self.http {
             Some(http) => http,
             None => reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
-                .timeout(self.timeout)
+                .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
                 .connect_timeout(self.connect_timeout)
-                .user_agent(self.user_agent)
                 .build()
-                .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
+                .map_err(ConfigError::HttpClient)?,
         };
         Ok(Client {
             inner: Arc::new(Inner {
@@ -550,6 +566,8 @@ impl ClientBuilder {
                 resolver: self.resolver,
                 language,
                 time_zone,
+                user_agent,
+                timeout: self.timeout,
                 retry: self.retry,
                 limiter: self
                     .limiter
@@ -560,20 +578,20 @@ impl ClientBuilder {
 }
 
 /// Check a base URL and give it exactly one trailing slash.
-fn normalise_base(mut base: Url) -> Result<Url> {
+fn normalise_base(mut base: Url) -> Result<Url, ConfigError> {
+    let invalid = |reason: String| ConfigError::InvalidBaseUrl { reason };
     if !matches!(base.scheme(), "https" | "http") || base.cannot_be_a_base() {
-        return Err(Error::Config(format!(
-            "the API base must be an http(s) URL, got scheme `{}`",
+        return Err(invalid(format!(
+            "it must be an http(s) URL, got scheme `{}`",
             base.scheme()
         )));
     }
     if base.host_str().is_none() {
-        return Err(Error::Config("the API base has no host".to_owned()));
+        return Err(invalid("it has no host".to_owned()));
     }
     if base.scheme() == "http" && !is_loopback(&base) {
-        return Err(Error::Config(
-            "the API base must use https (plain http is accepted for loopback hosts only)"
-                .to_owned(),
+        return Err(invalid(
+            "it must use https (plain http is accepted for loopback hosts only)".to_owned(),
         ));
     }
     if base.query().is_some() || base.fragment().is_some() {

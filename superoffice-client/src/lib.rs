@@ -225,14 +225,14 @@
 //!
 //! use superoffice_client::auth::{Session, SystemUserConfig, SystemUserKey, SystemUserTokenProvider};
 //! use superoffice_client::Environment;
-//! use superoffice_client::{Client, Error};
+//! use superoffice_client::{Client, ConfigError, Error};
 //!
 //! # async fn system_user(session: Session, private_key: &str) -> superoffice_client::Result<()> {
 //! let key = SystemUserKey::parse(private_key)?; // PEM, or the portal's <RSAKeyValue> XML
 //! let config = SystemUserConfig::from_claims(Environment::Production, &session.claims, "my-client-secret", key)?;
 //! let api_base = session
 //!     .api_base()
-//!     .ok_or_else(|| Error::Config("the id_token has no webapi_url claim".into()))?;
+//!     .ok_or(Error::Config(ConfigError::MissingApiBase))?; // no webapi_url claim
 //! let client = Client::builder()
 //!     .api_base(api_base)
 //!     .token_provider(Arc::new(SystemUserTokenProvider::new(config)?))
@@ -339,7 +339,9 @@
 //!   All carry an [`ApiError`]: status, endpoint template (`v1/Sale/{id}`),
 //!   SuperOffice's `ErrorType`/`ErrorMessage`/`ErrorSource` when the body was an error document,
 //!   and the raw body (also an HTML page from a proxy). [`Error::status`] and
-//!   [`Error::api_error`] reach them from any variant.
+//!   [`Error::api_error`] reach them from any variant; [`Error::is_not_found`] and
+//!   [`Error::is_conflict`] (409 or 412: someone changed the entity first) ask without a
+//!   `match`.
 //! * [`Auth`](Error::Auth): sign-in, token, id_token, system-user and tenant lookup failures
 //!   ([`AuthError`]); [`AuthError::requires_sign_in`] says when the user has to sign in again
 //!   (refresh token refused or missing).
@@ -347,7 +349,8 @@
 //!   of the wrong shape, with the JSON path and the start of the body),
 //!   [`Protocol`](Error::Protocol) (e.g. a next-page link to another host),
 //!   [`InvalidInput`](Error::InvalidInput) (refused locally, nothing was sent) and
-//!   [`Config`](Error::Config).
+//!   [`Config`](Error::Config) (a [`ConfigError`]; [`ClientBuilder::build`] returns one
+//!   directly).
 //!
 //! [`Error::is_retryable`] is true for 429, 502, 503, 504 and connect or timeout errors;
 //! [`Error::retry_after`] is the server's `Retry-After`, when it sent one. Webhook
@@ -430,7 +433,7 @@ pub use clock::{Clock, SystemClock};
 pub use credentials::{Credential, TokenProvider};
 pub use customer_id::{CustomerId, CustomerIdError};
 pub use environment::Environment;
-pub use error::{ApiError, AuthError, Error, IdTokenProblem, Result, TenantError};
+pub use error::{ApiError, AuthError, ConfigError, Error, IdTokenProblem, Result, TenantError};
 pub use http::default_http_client;
 pub use rate_limit::{RateLimit, RateLimiter};
 pub use request::{ApiRequest, RawResponse, JSON_PATCH, MERGE_PATCH};

@@ -5,13 +5,13 @@ use std::time::Duration;
 
 use http::StatusCode;
 
-/// How many characters of a body are kept in [`ApiError::snippet`] and decode errors.
+/// How many characters of a body are kept in [`ApiError::body_snippet`] and decode errors.
 const SNIPPET_CHARS: usize = 300;
 
 /// How many characters of `ErrorType`, `ErrorMessage` and `ErrorSource` are kept.
 const FIELD_CHARS: usize = 500;
 
-/// How many bytes of an error body [`ApiError::body`] keeps.
+/// How many bytes of an error body [`ApiError::raw_body`] keeps.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// Details of an HTTP error response from SuperOffice.
@@ -96,8 +96,9 @@ impl ApiError {
         self.0.status
     }
 
-    /// The endpoint (path template, e.g. `v1/Sale/{id}`) that failed.
-    pub fn endpoint(&self) -> &str {
+    /// The path template of the endpoint that failed (e.g. `v1/Sale/{id}`), never the
+    /// concrete path.
+    pub fn path_template(&self) -> &str {
         &self.0.endpoint
     }
 
@@ -122,13 +123,13 @@ impl ApiError {
     }
 
     /// The raw response body (its first 64 KiB), unredacted: never log it.
-    pub fn body(&self) -> &str {
+    pub fn raw_body(&self) -> &str {
         &self.0.body
     }
 
     /// The first few hundred characters of the body, whitespace collapsed, secrets (token
     /// fields, `Bearer …`, SuperOffice tickets) masked.
-    pub fn snippet(&self) -> String {
+    pub fn body_snippet(&self) -> String {
         snippet(self.0.body.as_bytes())
     }
 }
@@ -137,12 +138,12 @@ impl fmt::Debug for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ApiError")
             .field("status", &self.0.status)
-            .field("endpoint", &self.0.endpoint)
+            .field("path_template", &self.0.endpoint)
             .field("error_type", &self.0.error_type)
             .field("message", &self.0.message)
             .field("error_source", &self.0.source)
             .field("retry_after", &self.0.retry_after)
-            .field("snippet", &self.snippet())
+            .field("snippet", &self.body_snippet())
             .finish()
     }
 }
@@ -155,7 +156,7 @@ impl fmt::Display for ApiError {
             (Some(t), None) => write!(f, " ({t})"),
             (None, Some(m)) => write!(f, ": {m}"),
             (None, None) if self.0.body.trim().is_empty() => Ok(()),
-            (None, None) => write!(f, "; body starts: {}", self.snippet()),
+            (None, None) => write!(f, "; body starts: {}", self.body_snippet()),
         }
     }
 }
@@ -195,7 +196,7 @@ mod tests {
         assert!(!format!("{decode} {decode:?}").contains("r3fresh"));
         let huge = vec![b'a'; 10 * MAX_ERROR_BODY];
         let e = ApiError::from_parts(StatusCode::BAD_GATEWAY, "v1/Sale", None, &huge);
-        assert_eq!(e.body().len(), MAX_ERROR_BODY);
+        assert_eq!(e.raw_body().len(), MAX_ERROR_BODY);
     }
 
     #[test]
@@ -220,7 +221,7 @@ mod tests {
         let body = b"<html>\n<head><title>502 Bad Gateway</title></head></html>";
         let e = ApiError::from_parts(StatusCode::BAD_GATEWAY, "v1/Sale/{id}", None, body);
         assert_eq!(e.error_type(), None);
-        assert!(e.snippet().contains("502 Bad Gateway"));
+        assert!(e.body_snippet().contains("502 Bad Gateway"));
         let err = Error::from_response(e);
         assert!(err.is_retryable());
         assert!(err.to_string().contains("502 Bad Gateway"));
@@ -231,5 +232,25 @@ mod tests {
         let body = "x".repeat(5000);
         let s = snippet(body.as_bytes());
         assert_eq!(s.chars().count(), SNIPPET_CHARS + 1);
+    }
+
+    #[test]
+    fn predicates_name_not_found_and_both_lost_update_statuses() {
+        let error = |status: u16| {
+            Error::from_response(ApiError::for_test(
+                StatusCode::from_u16(status).unwrap(),
+                r#"{"Error":true,"ErrorType":"SoException"}"#,
+            ))
+        };
+        assert!(error(404).is_not_found());
+        assert!(!error(410).is_not_found());
+        for status in [409, 412] {
+            assert!(error(status).is_conflict(), "{status}");
+            assert!(!error(status).is_not_found(), "{status}");
+        }
+        assert!(!error(400).is_conflict());
+        let api = ApiError::for_test(StatusCode::CONFLICT, "{}");
+        assert_eq!(api.path_template(), "test");
+        assert_eq!(api.raw_body(), "{}");
     }
 }

@@ -13,11 +13,13 @@ use http::StatusCode;
 
 mod api;
 mod auth;
+mod config;
 mod tenant;
 
 pub(crate) use api::snippet;
 pub use api::ApiError;
 pub use auth::{AuthError, IdTokenProblem};
+pub use config::ConfigError;
 pub use tenant::{TenantError, TenantState};
 
 /// Result alias used throughout the crate.
@@ -38,9 +40,9 @@ pub enum Error {
     /// The input was rejected locally, before anything was sent.
     #[error("invalid input: {0}")]
     InvalidInput(String),
-    /// The client was configured wrongly.
-    #[error("configuration error: {0}")]
-    Config(String),
+    /// The client was configured wrongly (see [`ConfigError`]).
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     /// SuperOffice answered with an error status not covered by a more specific variant
     /// (400, 403, 500, 502, 503, …).
     #[error("{0}")]
@@ -90,6 +92,18 @@ impl Error {
     /// The HTTP status, when the error came from an HTTP response.
     pub fn status(&self) -> Option<StatusCode> {
         self.api_error().map(ApiError::status)
+    }
+
+    /// True for 404: the entity does not exist or is not visible to this user.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::NotFound(_))
+    }
+
+    /// True for 409 (a JSON Patch `test` operation did not match) and 412 (the entity changed
+    /// since `If-Unmodified-Since`): someone else changed the entity; read it again and
+    /// decide. SuperOffice reports both kinds of lost update, so both count.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Error::Conflict(_) | Error::PreconditionFailed(_))
     }
 
     /// The API error details, when the error came from an HTTP response.

@@ -11,7 +11,7 @@ use superoffice_client::models::{SaleId, Webhook, WebhookSecret};
 use superoffice_client::Client;
 use superoffice_client::RateLimit;
 use superoffice_client::RetryPolicy;
-use superoffice_client::{Credential, Error};
+use superoffice_client::{ConfigError, Credential, Error};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -283,8 +283,8 @@ async fn html_bad_gateway_keeps_status_and_snippet() {
     let api = err.api_error().unwrap();
     assert_eq!(api.status().as_u16(), 502);
     assert_eq!(api.error_type(), None);
-    assert!(api.snippet().contains("502 Bad Gateway"));
-    assert!(api.body().contains("nginx"));
+    assert!(api.body_snippet().contains("502 Bad Gateway"));
+    assert!(api.raw_body().contains("nginx"));
     assert!(err.to_string().contains("502"));
 }
 
@@ -412,7 +412,12 @@ async fn secrets_are_absent_from_debug_output() {
 
 #[tokio::test]
 async fn builder_requires_base_and_tokens() {
-    assert!(matches!(Client::builder().build(), Err(Error::Config(_))));
+    let missing = Client::builder().build().unwrap_err();
+    assert!(
+        matches!(missing, ConfigError::MissingApiBase),
+        "{missing:?}"
+    );
+    assert!(missing.to_string().contains("webapi_url"), "{missing}");
     let no_tokens = Client::builder()
         .api_base(
             "https://sod2.superoffice.com/Cust12345/api/"
@@ -420,14 +425,137 @@ async fn builder_requires_base_and_tokens() {
                 .unwrap(),
         )
         .build();
-    assert!(matches!(no_tokens, Err(Error::Config(_))));
+    assert!(matches!(no_tokens, Err(ConfigError::MissingTokenProvider)));
     let resolver = FixedResolver::new("https://x.example/api/".parse().unwrap());
     let no_customer = Client::builder()
         .api_base("https://x.example/api/".parse().unwrap())
         .token_provider(CountingTokens::new())
         .api_base_resolver(resolver)
         .build();
-    assert!(matches!(no_customer, Err(Error::Config(_))));
+    assert!(matches!(
+        no_customer,
+        Err(ConfigError::ResolverNeedsCustomerId)
+    ));
+}
+
+#[tokio::test]
+async fn builder_settings_are_checked_with_typed_errors() {
+    let base = |url: &str| {
+        Client::builder()
+            .api_base(url.parse().unwrap())
+            .token_provider(CountingTokens::new())
+            .build()
+    };
+    for url in [
+        "http://sod2.superoffice.com/Cust12345/api/",
+        "ftp://sod2.superoffice.com/Cust12345/api/",
+    ] {
+        let err = base(url).unwrap_err();
+        assert!(
+            matches!(err, ConfigError::InvalidBaseUrl { .. }),
+            "{url}: {err:?}"
+        );
+    }
+    assert!(base("http://127.0.0.1:9/Cust12345/api/").is_ok());
+    let err = Client::builder()
+        .api_base(
+            "https://sod2.superoffice.com/Cust12345/api/"
+                .parse()
+                .unwrap(),
+        )
+        .token_provider(CountingTokens::new())
+        .time_zone("UTC\r\nX-Injected: 1")
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ConfigError::InvalidHeaderValue {
+                setting: "time_zone"
+            }
+        ),
+        "{err:?}"
+    );
+    // Inside `Error`, through `?`.
+    let as_error: Error = err.into();
+    assert!(matches!(
+        as_error,
+        Error::Config(ConfigError::InvalidHeaderValue { .. })
+    ));
+}
+
+#[tokio::test]
+async fn a_redirect_following_http_client_is_refused() {
+    let server = MockServer::start().await;
+    let elsewhere = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(sale_path()))
+        .respond_with(
+            ResponseTemplate::new(302)
+                .insert_header("Location", format!("{}/collect", elsewhere.uri()).as_str()),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/collect"))
+        .respond_with(sale_ok())
+        .expect(1)
+        .mount(&elsewhere)
+        .await;
+    let following = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::limited(3))
+        .build()
+        .unwrap();
+    let redirecting = Client::builder()
+        .api_base(api_base(&server))
+        .token_provider(CountingTokens::new())
+        .http_client(following)
+        .rate_limit(RateLimit::unlimited())
+        .build()
+        .unwrap();
+    let err = redirecting.sales().get(SaleId(42)).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Config(ConfigError::RedirectingHttpClient)),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("redirect"), "{err}");
+    // The built-in client does not follow: the 302 itself is the answer.
+    let (builtin, _) = client(&server);
+    let err = builtin.sales().get(SaleId(42)).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(302));
+}
+
+#[tokio::test]
+async fn user_agent_and_timeout_apply_to_a_caller_supplied_client() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(sale_path()))
+        .and(header("User-Agent", "integration/1.0"))
+        .respond_with(sale_ok())
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{API}/v1/Sale/43")))
+        .respond_with(sale_ok().set_delay(Duration::from_secs(5)))
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .api_base(api_base(&server))
+        .token_provider(CountingTokens::new())
+        .http_client(reqwest::Client::new())
+        .user_agent("integration/1.0")
+        .timeout(Duration::from_millis(200))
+        .retry_policy(RetryPolicy::never())
+        .rate_limit(RateLimit::unlimited())
+        .build()
+        .unwrap();
+    client.sales().get(SaleId(42)).await.unwrap();
+    let err = client.sales().get(SaleId(43)).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Transport(ref e) if e.is_timeout()),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]

@@ -225,7 +225,7 @@ async fn failed_test_op_is_a_conflict_and_is_not_retried() {
             assert_eq!(api.status().as_u16(), 409);
             assert_eq!(api.error_type(), Some("JsonPatchTestFailedException"));
             assert!(api.message().unwrap().contains("Status"));
-            assert_eq!(api.endpoint(), "v1/Sale/{id}");
+            assert_eq!(api.path_template(), "v1/Sale/{id}");
         }
         other => panic!("expected Conflict, got {other:?}"),
     }
