@@ -15,7 +15,7 @@ use crate::credentials::{Credential, TokenProvider};
 use crate::error::{snippet, ApiError, ConfigError, Error, Result};
 use crate::rate_limit::{RateLimit, RateLimiter};
 use crate::request::{flush_request, same_origin, ApiRequest, RawResponse};
-use crate::retry::{RetryDecision, RetryPolicy};
+use crate::retry::{parse_retry_after, RetryDecision, RetryPolicy};
 use crate::tenant::{ApiBaseResolver, CustomerId};
 
 /// `Accept-Language` sent unless [`ClientBuilder::language`] or
@@ -264,7 +264,7 @@ impl Client {
                     let api = ApiError::from_parts(
                         response.status,
                         request.template.clone(),
-                        retry_after(&response.headers),
+                        retry_after(&response.headers, chrono::Utc::now()),
                         &response.body,
                     );
                     match response.status {
@@ -296,16 +296,16 @@ impl Client {
             };
             transient_failures += 1;
             let decision = self.inner.retry.decide(
-                &request.method,
+                request.idempotent,
+                &error,
                 transient_failures,
                 started.elapsed(),
-                &error,
                 rand::random::<f64>(),
             );
             match decision {
-                RetryDecision::RetryAfter(wait) => {
-                    tracing::debug!(wait_ms = wait.as_millis() as u64, "retrying");
-                    tokio::time::sleep(wait).await;
+                RetryDecision::Retry { after } => {
+                    tracing::debug!(delay_ms = after.as_millis() as u64, "retrying");
+                    tokio::time::sleep(after).await;
                     credential = Some(cred);
                 }
                 _ => return Err(error),
@@ -614,19 +614,10 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
-/// Parse `Retry-After` (seconds or an HTTP date).
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let raw = headers
-        .get(http::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim();
-    if let Ok(seconds) = raw.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let at = chrono::DateTime::parse_from_rfc2822(raw).ok()?;
-    let wait = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
-    Some(wait.to_std().unwrap_or(Duration::ZERO))
+/// The `Retry-After` header, when present and readable (see [`parse_retry_after`]).
+fn retry_after(headers: &HeaderMap, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+    let raw = headers.get(http::header::RETRY_AFTER)?.to_str().ok()?;
+    parse_retry_after(raw, now)
 }
 
 /// Decode a JSON body, reporting the JSON path and a snippet on failure.
@@ -667,15 +658,26 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_parses_seconds() {
+    fn retry_after_reads_the_header_with_every_date_form() {
+        let now = chrono::DateTime::parse_from_rfc3339("2015-10-21T07:27:00Z")
+            .unwrap()
+            .to_utc();
         let mut h = HeaderMap::new();
-        h.insert(http::header::RETRY_AFTER, HeaderValue::from_static("7"));
-        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
-        h.insert(
-            http::header::RETRY_AFTER,
-            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
-        );
-        assert_eq!(retry_after(&h), Some(Duration::ZERO));
+        assert_eq!(retry_after(&h, now), None);
+        for (value, expected) in [
+            ("7", 7),
+            ("Wed, 21 Oct 2015 07:28:00 GMT", 60),
+            ("Wednesday, 21-Oct-15 07:28:00 GMT", 60),
+            ("Wed Oct 21 07:28:00 2015", 60),
+            ("Wed, 21 Oct 2015 07:00:00 GMT", 0),
+        ] {
+            h.insert(http::header::RETRY_AFTER, HeaderValue::from_static(value));
+            assert_eq!(
+                retry_after(&h, now),
+                Some(Duration::from_secs(expected)),
+                "{value}"
+            );
+        }
     }
 
     #[test]

@@ -358,11 +358,15 @@
 //!
 //! # Retries and rate limit
 //!
-//! Only idempotent requests (`GET`, `HEAD`, `PUT`, `DELETE`, `OPTIONS`) are sent again, and only
-//! for retryable errors; `POST` and `PATCH` never are. The default
-//! [`RetryPolicy`] makes at most 4 attempts, waits 500 ms doubling up to
-//! 8 s (with jitter) unless the server's `Retry-After` says otherwise, and gives up when
-//! 30 s would be exceeded; [`RetryPolicy::never`] turns it off.
+//! Only idempotent requests are sent again ([`ApiRequest::is_idempotent`]: `GET`, `HEAD`,
+//! `PUT`, `DELETE`, `OPTIONS`; a `POST` only when marked with [`ApiRequest::idempotent`];
+//! `PATCH` never, even behind a `test` operation), and only for the statuses in
+//! [`RETRYABLE_STATUSES`] (429, 502, 503, 504; not 500, which NetServer uses for its
+//! deterministic exceptions) and connect or timeout errors. The default [`RetryPolicy`] makes
+//! at most 4 attempts, waits 500 ms doubling up to 8 s (with jitter) unless the server's
+//! `Retry-After` (seconds or any HTTP date form, see [`parse_retry_after`]) says otherwise,
+//! never waits longer than 8 s at once, and gives up when 30 s would be exceeded;
+//! [`RetryPolicy::never`] turns it off.
 //! Independently, a 401 leads to one credential refresh and one resend.
 //!
 //! Every attempt first takes a slot from a token bucket shared by all clones of a client:
@@ -437,5 +441,5 @@ pub use error::{ApiError, AuthError, ConfigError, Error, IdTokenProblem, Result,
 pub use http::default_http_client;
 pub use rate_limit::{RateLimit, RateLimiter};
 pub use request::{ApiRequest, RawResponse, JSON_PATCH, MERGE_PATCH};
-pub use retry::{RetryDecision, RetryPolicy};
+pub use retry::{parse_retry_after, RetryDecision, RetryPolicy, RETRYABLE_STATUSES};
 pub use tenant::{ApiBaseResolver, TenantLocator};

@@ -22,6 +22,15 @@ pub use auth::{AuthError, IdTokenProblem};
 pub use config::ConfigError;
 pub use tenant::{TenantError, TenantState};
 
+/// HTTP statuses worth retrying for an idempotent request: 429, 502, 503 and 504.
+///
+/// 502/503/504 come from gateways, load balancers and maintenance, and pass. **500 is left
+/// out**: SuperOffice NetServer reports its own exceptions as 500 with an error document
+/// (`ErrorType` such as `SoServerException`); those are deterministic, so a retry repeats the
+/// failure and spends the 10 requests/s budget. (Oneflow's client retries 500.) Recorded as
+/// *inferred* in `FIDELITY.md`.
+pub const RETRYABLE_STATUSES: &[u16] = &[429, 502, 503, 504];
+
 /// Result alias used throughout the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -131,7 +140,7 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::RateLimited(_) => true,
-            Error::Api(e) => matches!(e.status().as_u16(), 429 | 502 | 503 | 504),
+            Error::Api(e) => RETRYABLE_STATUSES.contains(&e.status().as_u16()),
             Error::Transport(e) => e.is_connect() || e.is_timeout(),
             _ => false,
         }

@@ -11,7 +11,7 @@ use superoffice_client::models::{SaleId, Webhook, WebhookSecret};
 use superoffice_client::Client;
 use superoffice_client::RateLimit;
 use superoffice_client::RetryPolicy;
-use superoffice_client::{ConfigError, Credential, Error};
+use superoffice_client::{ApiRequest, ConfigError, Credential, Error};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -256,6 +256,61 @@ async fn post_is_never_retried() {
     let err = client.webhooks().create(&hook).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
     assert_eq!(err.retry_after(), Some(Duration::ZERO));
+}
+
+/// Idempotency is a property of the request, not of its method: a POST marked idempotent is
+/// sent again after a 503, and an unmarked one is not.
+#[tokio::test]
+async fn a_post_marked_idempotent_is_retried() {
+    let server = MockServer::start().await;
+    let agent = format!("{API}/v1/Agents/List/GetAppWebPanels");
+    Mock::given(method("POST"))
+        .and(path(agent.as_str()))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(agent.as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_string("[]"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (client, _) = client(&server);
+    let request = || {
+        ApiRequest::post(
+            "v1/Agents/List/GetAppWebPanels",
+            ["v1", "Agents", "List", "GetAppWebPanels"],
+        )
+    };
+    assert!(!request().is_idempotent());
+    let panels: Vec<serde_json::Value> = client.execute(request().idempotent(true)).await.unwrap();
+    assert!(panels.is_empty());
+}
+
+/// NetServer reports its exceptions as 500 with an error document; repeating the request
+/// would repeat the exception, so a 500 is returned after one attempt, also for a GET.
+#[tokio::test]
+async fn a_server_exception_is_not_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(sale_path()))
+        .respond_with(ResponseTemplate::new(500).set_body_raw(
+            r#"{"Error":true,"ErrorType":"SoServerException","ErrorMessage":"Object reference not set to an instance of an object.","ErrorSource":"SuperOffice.Services"}"#,
+            "application/json",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (client, _) = client(&server);
+    let err = client.sales().get(SaleId(42)).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
+    assert!(!err.is_retryable());
+    assert_eq!(
+        err.api_error().and_then(|e| e.error_type()),
+        Some("SoServerException")
+    );
 }
 
 #[tokio::test]
