@@ -212,12 +212,16 @@ impl Client {
     /// # }
     /// ```
     pub async fn send(&self, request: ApiRequest) -> Result<RawResponse> {
+        // The family's `<crate>.request` scheme: the path template, never the concrete path
+        // (ids, names) or headers (credentials). `attempt`, `status` and `elapsed_ms` are
+        // recorded as the attempts end.
         let span = tracing::info_span!(
             "superoffice.request",
             method = %request.method,
-            path = %request.template,
-            status = tracing::field::Empty,
+            path_template = %request.template,
             attempt = tracing::field::Empty,
+            status = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty,
         );
         self.send_inner(&request).instrument(span).await
     }
@@ -249,6 +253,7 @@ impl Client {
             }
             let base = self.api_base();
             let outcome = self.send_once(request, &base, &cred).await;
+            tracing::Span::current().record("elapsed_ms", started.elapsed().as_millis() as u64);
             let error = match outcome {
                 Ok(response) => {
                     tracing::Span::current().record("status", response.status.as_u16());
@@ -304,7 +309,11 @@ impl Client {
             );
             match decision {
                 RetryDecision::Retry { after } => {
-                    tracing::debug!(delay_ms = after.as_millis() as u64, "retrying");
+                    tracing::debug!(
+                        delay_ms = after.as_millis() as u64,
+                        error_kind = error_kind(&error),
+                        "retrying"
+                    );
                     tokio::time::sleep(after).await;
                     credential = Some(cred);
                 }
@@ -611,6 +620,26 @@ fn is_loopback(url: &Url) -> bool {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => false,
+    }
+}
+
+/// A log-safe label for an error (no bodies or messages: they may hold personal data).
+fn error_kind(error: &Error) -> &'static str {
+    match error {
+        Error::RateLimited(_) => "rate_limited",
+        Error::Api(_) => "api",
+        Error::Unauthorized(_) => "unauthorized",
+        Error::NotFound(_) => "not_found",
+        Error::Conflict(_) | Error::PreconditionFailed(_) => "conflict",
+        Error::MisdirectedRequest(_) => "misdirected",
+        Error::Transport(e) if e.is_timeout() => "timeout",
+        Error::Transport(e) if e.is_connect() => "connect",
+        Error::Transport(_) => "transport",
+        Error::Decode { .. } => "decode",
+        Error::Protocol(_) => "protocol",
+        Error::Auth(_) => "auth",
+        Error::Config(_) => "config",
+        Error::InvalidInput(_) => "invalid_input",
     }
 }
 

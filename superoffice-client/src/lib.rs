@@ -169,14 +169,14 @@
 //! use superoffice_client::odata::{Filter, Order};
 //!
 //! # async fn list(client: superoffice_client::Client, typed_by_user: &str) -> superoffice_client::Result<()> {
-//! let mut rows = std::pin::pin!(client
+//! let mut rows = client
 //!     .contacts()
 //!     .list()
 //!     .select(["contactId", "name"])
 //!     .filter(Filter::begins("name", typed_by_user)) // e.g. "O'Brien"
 //!     .order_by("name", Order::Asc)
 //!     .top(100) // page size
-//!     .stream());
+//!     .stream(); // an ItemStream: Send + Unpin, no pinning needed
 //! while let Some(row) = rows.try_next().await? {
 //!     println!("{:?} {:?}", row.int("contactId"), row.text("name"));
 //! }
@@ -426,6 +426,7 @@ mod rate_limit;
 mod redact;
 mod request;
 mod retry;
+mod stream;
 pub mod tenant;
 pub mod webhook;
 
@@ -442,4 +443,5 @@ pub use http::default_http_client;
 pub use rate_limit::{RateLimit, RateLimiter};
 pub use request::{ApiRequest, RawResponse, JSON_PATCH, MERGE_PATCH};
 pub use retry::{parse_retry_after, RetryDecision, RetryPolicy, RETRYABLE_STATUSES};
+pub use stream::ItemStream;
 pub use tenant::{ApiBaseResolver, TenantLocator};

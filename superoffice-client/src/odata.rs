@@ -13,7 +13,7 @@
 use std::collections::{HashSet, VecDeque};
 use std::marker::PhantomData;
 
-use futures::stream::{self, Stream};
+use futures::stream;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -21,6 +21,7 @@ use serde_json::{Map, Value};
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::request::ApiRequest;
+use crate::stream::ItemStream;
 
 /// Page size used by [`ODataList::stream`] when no `$top` was set.
 pub const DEFAULT_PAGE_SIZE: u32 = 200;
@@ -217,6 +218,16 @@ pub struct ODataPage<T> {
     /// The rows.
     #[serde(default = "Vec::new")]
     pub value: Vec<T>,
+}
+
+impl<T> ODataPage<T> {
+    /// True when the server linked a next page (`odata.nextLink`). Without a link, more rows
+    /// may still follow at the next `$skip`; [`ODataList::stream`] handles both.
+    pub fn has_next(&self) -> bool {
+        self.next_link
+            .as_deref()
+            .is_some_and(|link| !link.trim().is_empty())
+    }
 }
 
 /// A flat archive row keyed by column name (plus `PrimaryKey`, `EntityName`), with lenient
@@ -465,7 +476,7 @@ impl<T: DeserializeOwned + Send + 'static> ODataList<T> {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn stream(self) -> impl Stream<Item = Result<T>> + Send + 'static {
+    pub fn stream(self) -> ItemStream<T> {
         let page_size = self.top.unwrap_or(DEFAULT_PAGE_SIZE);
         let first = self.request_at(self.skip, Some(page_size));
         let skip = self.skip.unwrap_or(0);
@@ -480,7 +491,7 @@ impl<T: DeserializeOwned + Send + 'static> ODataList<T> {
             seen_pages: HashSet::new(),
             buffer: VecDeque::new(),
         };
-        stream::unfold(state, |mut state| async move {
+        ItemStream::new(stream::unfold(state, |mut state| async move {
             loop {
                 if let Some(row) = state.buffer.pop_front() {
                     return Some((Ok(row), state));
@@ -507,7 +518,7 @@ impl<T: DeserializeOwned + Send + 'static> ODataList<T> {
                     return Some((Err(e), state));
                 }
             }
-        })
+        }))
     }
 }
 
@@ -591,6 +602,18 @@ pub enum Order {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn has_next_needs_a_non_empty_next_link() {
+        let page = |link: Option<&str>| ODataPage::<Value> {
+            next_link: link.map(str::to_owned),
+            metadata: None,
+            value: Vec::new(),
+        };
+        assert!(page(Some("v1/Sale?$skip=200")).has_next());
+        assert!(!page(None).has_next());
+        assert!(!page(Some(" ")).has_next());
+    }
 
     #[test]
     fn quotes_with_backslash_escapes() {

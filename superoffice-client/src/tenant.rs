@@ -253,7 +253,7 @@ impl TenantLocator {
         let span = tracing::debug_span!(
             "superoffice.tenant_state",
             method = "GET",
-            path = "/api/state/{customer}",
+            path_template = "/api/state/{customer}",
             status = tracing::field::Empty
         );
         let response = self

@@ -61,12 +61,42 @@ async fn tracing_output_has_templates_but_no_tokens() {
         .respond_with(sale_ok())
         .mount(&server)
         .await;
+    // A retried request: 503 first, then the Sale.
+    Mock::given(method("GET"))
+        .and(path(format!("{API}/v1/Sale/43")))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{API}/v1/Sale/43")))
+        .respond_with(sale_ok())
+        .mount(&server)
+        .await;
     let (client, _) = client(&server);
     client.sales().get(SaleId(42)).await.unwrap();
+    client.sales().get(SaleId(43)).await.unwrap();
 
     let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
-    assert!(logs.contains("v1/Sale/{id}"), "{logs}");
-    assert!(logs.contains("attempt"), "{logs}");
+    // The family's span scheme: `superoffice.request` with the path template, attempt,
+    // status and elapsed time; never the concrete path.
+    assert!(logs.contains("superoffice.request"), "{logs}");
+    assert!(logs.contains("path_template=v1/Sale/{id}"), "{logs}");
+    assert!(logs.contains("method=GET"), "{logs}");
+    assert!(logs.contains("attempt=2"), "{logs}");
+    assert!(logs.contains("status=200"), "{logs}");
+    assert!(logs.contains("elapsed_ms="), "{logs}");
+    assert!(
+        !logs.contains("v1/Sale/42") && !logs.contains("v1/Sale/43"),
+        "{logs}"
+    );
+    // The retry event names the delay and the kind of failure.
+    let retry = logs
+        .lines()
+        .find(|line| line.contains("retrying"))
+        .unwrap_or_else(|| panic!("no retry event: {logs}"));
+    assert!(retry.contains("delay_ms="), "{retry}");
+    assert!(retry.contains("error_kind=\"api\""), "{retry}");
     assert!(
         !logs.contains("token-1") && !logs.contains("token-2"),
         "{logs}"

@@ -205,7 +205,7 @@ impl JwksCache {
         let span = tracing::debug_span!(
             "superoffice.jwks",
             method = "GET",
-            path = self.url.path(),
+            path_template = self.url.path(),
             status = tracing::field::Empty
         );
         let response = self

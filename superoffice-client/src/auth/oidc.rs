@@ -736,7 +736,7 @@ impl OidcClient {
         let span = tracing::debug_span!(
             "superoffice.oidc_discovery",
             method = "GET",
-            path = url.path(),
+            path_template = url.path(),
             status = tracing::field::Empty
         );
         let response = self
@@ -818,7 +818,7 @@ impl OidcClient {
         let span = tracing::debug_span!(
             "superoffice.oauth_revoke",
             method = "POST",
-            path = url.path(),
+            path_template = url.path(),
             status = tracing::field::Empty
         );
         let response = self
@@ -926,7 +926,7 @@ impl OidcClient {
         tracing::debug_span!(
             "superoffice.oauth_token",
             method = "POST",
-            path = self.inner.config.environment.token_url().path(),
+            path_template = self.inner.config.environment.token_url().path(),
             grant,
             status = tracing::field::Empty
         )

@@ -424,7 +424,7 @@ impl SystemUserTokenProvider {
         let span = tracing::debug_span!(
             "superoffice.system_user",
             method = "POST",
-            path = url.path(),
+            path_template = url.path(),
             status = tracing::field::Empty
         );
         async {
