@@ -74,6 +74,7 @@ fn valid_column(column: &str) -> bool {
 /// );
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[must_use]
 pub struct Filter {
     expr: String,
     invalid: Option<String>,

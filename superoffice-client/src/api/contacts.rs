@@ -10,20 +10,21 @@ use crate::request::ApiRequest;
 
 /// Handler for companies (contacts); see [`Client::contacts`].
 #[derive(Debug, Clone)]
-pub struct Contacts {
+#[must_use]
+pub struct ContactsHandler {
     client: Client,
 }
 
 impl Client {
     /// Companies (SuperOffice "contacts").
-    pub fn contacts(&self) -> Contacts {
-        Contacts {
+    pub fn contacts(&self) -> ContactsHandler {
+        ContactsHandler {
             client: self.clone(),
         }
     }
 }
 
-impl Contacts {
+impl ContactsHandler {
     /// `GET /api/v1/Contact/{id}`.
     ///
     /// ```no_run

@@ -16,20 +16,21 @@ pub const OCTET_STREAM: &str = "application/octet-stream";
 
 /// Handler for documents; see [`Client::documents`].
 #[derive(Debug, Clone)]
-pub struct Documents {
+#[must_use]
+pub struct DocumentsHandler {
     client: Client,
 }
 
 impl Client {
     /// Document records and their content.
-    pub fn documents(&self) -> Documents {
-        Documents {
+    pub fn documents(&self) -> DocumentsHandler {
+        DocumentsHandler {
             client: self.clone(),
         }
     }
 }
 
-impl Documents {
+impl DocumentsHandler {
     /// `GET /api/v1/Document/default`: a new document with the tenant's defaults.
     pub async fn default_document(&self) -> Result<DocumentEntity> {
         let request = ApiRequest::get("v1/Document/default", ["v1", "Document", "default"]);
@@ -90,7 +91,7 @@ fn content_request(method: Method, id: DocumentId) -> Result<ApiRequest> {
     ))
 }
 
-/// The request of [`Documents::upload_content`]; refuses empty content.
+/// The request of [`DocumentsHandler::upload_content`]; refuses empty content.
 pub fn upload_content_request(id: DocumentId, content: impl Into<Bytes>) -> Result<ApiRequest> {
     let content = content.into();
     if content.is_empty() {
@@ -99,7 +100,7 @@ pub fn upload_content_request(id: DocumentId, content: impl Into<Bytes>) -> Resu
     Ok(content_request(Method::PUT, id)?.bytes(OCTET_STREAM, content))
 }
 
-/// The request of [`Documents::create`], checked locally: no id yet, a `Header`, a plain
+/// The request of [`DocumentsHandler::create`], checked locally: no id yet, a `Header`, a plain
 /// file `Name` and a document template.
 pub fn create_request(document: &DocumentEntity) -> Result<ApiRequest> {
     if document.document_id.0 != 0 {

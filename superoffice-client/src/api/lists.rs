@@ -9,20 +9,21 @@ use crate::request::ApiRequest;
 
 /// Handler for list items; see [`Client::lists`].
 #[derive(Debug, Clone)]
-pub struct Lists {
+#[must_use]
+pub struct ListsHandler {
     client: Client,
 }
 
 impl Client {
     /// List items (stages, sale types, reasons).
-    pub fn lists(&self) -> Lists {
-        Lists {
+    pub fn lists(&self) -> ListsHandler {
+        ListsHandler {
             client: self.clone(),
         }
     }
 }
 
-impl Lists {
+impl ListsHandler {
     /// Sale stages, `GET /api/v1/List/Rating/Items` (`includeDeleted=true` when asked).
     ///
     /// ```no_run

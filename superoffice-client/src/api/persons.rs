@@ -9,20 +9,21 @@ use crate::request::ApiRequest;
 
 /// Handler for persons; see [`Client::persons`].
 #[derive(Debug, Clone)]
-pub struct Persons {
+#[must_use]
+pub struct PersonsHandler {
     client: Client,
 }
 
 impl Client {
     /// Persons (people at companies).
-    pub fn persons(&self) -> Persons {
-        Persons {
+    pub fn persons(&self) -> PersonsHandler {
+        PersonsHandler {
             client: self.clone(),
         }
     }
 }
 
-impl Persons {
+impl PersonsHandler {
     /// `GET /api/v1/Person/{id}`.
     ///
     /// ```no_run

@@ -11,22 +11,23 @@ use crate::models::{JsonPatch, SaleEntity, SaleId, ValidationErrors};
 use crate::odata::{ODataList, ODataRow};
 use crate::request::ApiRequest;
 
-/// Handler for Sales; see [`Client::sales`].
+/// Handler for SalesHandler; see [`Client::sales`].
 #[derive(Debug, Clone)]
-pub struct Sales {
+#[must_use]
+pub struct SalesHandler {
     client: Client,
 }
 
 impl Client {
     /// Sales (opportunities).
-    pub fn sales(&self) -> Sales {
-        Sales {
+    pub fn sales(&self) -> SalesHandler {
+        SalesHandler {
             client: self.clone(),
         }
     }
 }
 
-impl Sales {
+impl SalesHandler {
     /// `GET /api/v1/Sale/{id}`.
     ///
     /// ```no_run
@@ -145,7 +146,7 @@ impl Sales {
     }
 }
 
-/// The request of [`Sales::get`].
+/// The request of [`SalesHandler::get`].
 pub fn get_request(id: SaleId) -> Result<ApiRequest> {
     Ok(ApiRequest::get(
         "v1/Sale/{id}",
@@ -153,7 +154,7 @@ pub fn get_request(id: SaleId) -> Result<ApiRequest> {
     ))
 }
 
-/// The request of [`Sales::put`].
+/// The request of [`SalesHandler::put`].
 pub fn put_request(sale: &SaleEntity) -> Result<ApiRequest> {
     ApiRequest::new(
         Method::PUT,
@@ -163,12 +164,12 @@ pub fn put_request(sale: &SaleEntity) -> Result<ApiRequest> {
     .json(sale)
 }
 
-/// The request of [`Sales::validate`].
+/// The request of [`SalesHandler::validate`].
 pub fn validate_request(sale: &SaleEntity) -> Result<ApiRequest> {
     ApiRequest::new(Method::POST, "v1/Sale/Validate", ["v1", "Sale", "Validate"]).json(sale)
 }
 
-/// The request of [`Sales::patch`]: the JSON Patch array as `Content-Type: application/json`,
+/// The request of [`SalesHandler::patch`]: the JSON Patch array as `Content-Type: application/json`,
 /// as the sample request of the PATCH Sale reference (`v1SaleEntity_PatchSaleEntity`) sends it.
 pub fn patch_request(id: SaleId, patch: &JsonPatch) -> Result<ApiRequest> {
     patch.validate()?;
@@ -180,7 +181,7 @@ pub fn patch_request(id: SaleId, patch: &JsonPatch) -> Result<ApiRequest> {
     .json(patch)
 }
 
-/// The request of [`Sales::merge_patch`]: the object as `Content-Type: application/json` (the
+/// The request of [`SalesHandler::merge_patch`]: the object as `Content-Type: application/json` (the
 /// PATCH Sale reference tells the two formats apart by the body: an array or an object).
 pub fn merge_patch_request(id: SaleId, changes: &Value) -> Result<ApiRequest> {
     match changes.as_object() {

@@ -8,7 +8,7 @@ use crate::models::{Associate, AssociateId, Principal};
 use crate::odata::{Filter, ODataList, ODataRow};
 use crate::request::ApiRequest;
 
-/// Columns requested by [`Users::find_by_email`] and [`Users::list`].
+/// Columns requested by [`UsersHandler::find_by_email`] and [`UsersHandler::list`].
 pub const USER_COLUMNS: [&str; 6] = [
     "associateDbId",
     "fullName",
@@ -20,14 +20,15 @@ pub const USER_COLUMNS: [&str; 6] = [
 
 /// Handler for users; see [`Client::users`].
 #[derive(Debug, Clone)]
-pub struct Users {
+#[must_use]
+pub struct UsersHandler {
     client: Client,
 }
 
 impl Client {
     /// Users (associates) and the signed-in principal.
-    pub fn users(&self) -> Users {
-        Users {
+    pub fn users(&self) -> UsersHandler {
+        UsersHandler {
             client: self.clone(),
         }
     }
@@ -80,7 +81,7 @@ impl From<UserRow> for ODataRow {
     }
 }
 
-impl Users {
+impl UsersHandler {
     /// `GET /api/v1/User/currentPrincipal`: who is signed in, with `FunctionRights`.
     ///
     /// ```no_run
@@ -176,7 +177,7 @@ impl Users {
     }
 }
 
-/// The request of [`Users::has_function_right`]; the right's name must be a non-empty token
+/// The request of [`UsersHandler::has_function_right`]; the right's name must be a non-empty token
 /// without whitespace.
 pub fn has_function_right_request(function_right: &str) -> Result<ApiRequest> {
     let name = function_right.trim();

@@ -21,14 +21,15 @@ pub const WEB_PANEL_LIST: &str = "WebPanel";
 
 /// Handler for web panels; see [`Client::web_panels`].
 #[derive(Debug, Clone)]
-pub struct WebPanels {
+#[must_use]
+pub struct WebPanelsHandler {
     client: Client,
 }
 
 impl Client {
     /// Web panels (tabs and menu entries that show a web page inside SuperOffice).
-    pub fn web_panels(&self) -> WebPanels {
-        WebPanels {
+    pub fn web_panels(&self) -> WebPanelsHandler {
+        WebPanelsHandler {
             client: self.clone(),
         }
     }
@@ -46,7 +47,7 @@ struct IdRequest {
     id: i32,
 }
 
-impl WebPanels {
+impl WebPanelsHandler {
     /// All panels, `GET /api/v1/List/WebPanel/Items`.
     pub async fn list(&self) -> Result<Vec<WebPanelEntity>> {
         let request = ApiRequest::get(

@@ -11,20 +11,21 @@ use crate::request::ApiRequest;
 
 /// Handler for webhooks; see [`Client::webhooks`].
 #[derive(Debug, Clone)]
-pub struct Webhooks {
+#[must_use]
+pub struct WebhooksHandler {
     client: Client,
 }
 
 impl Client {
     /// Webhook registrations (Online: only the calling app's own webhooks are visible).
-    pub fn webhooks(&self) -> Webhooks {
-        Webhooks {
+    pub fn webhooks(&self) -> WebhooksHandler {
+        WebhooksHandler {
             client: self.clone(),
         }
     }
 }
 
-impl Webhooks {
+impl WebhooksHandler {
     /// Register a webhook, `POST /api/v1/Webhook`. SuperOffice first POSTs a `test` event to
     /// `TargetUrl` and refuses the webhook unless it answers 200. Never retried automatically.
     ///
@@ -55,9 +56,9 @@ impl Webhooks {
         self.client.execute(request).await
     }
 
-    /// Webhooks, optionally filtered; finish with [`WebhookList::send`].
-    pub fn list(&self) -> WebhookList {
-        WebhookList {
+    /// Webhooks, optionally filtered; finish with [`ListWebhooks::send`].
+    pub fn list(&self) -> ListWebhooks {
+        ListWebhooks {
             client: self.client.clone(),
             name: None,
             event: None,
@@ -118,14 +119,14 @@ impl Webhooks {
 /// Builder for `GET /api/v1/Webhook?nameFilter=&eventFilter=&statusFilter=`.
 #[derive(Debug)]
 #[must_use]
-pub struct WebhookList {
+pub struct ListWebhooks {
     client: Client,
     name: Option<String>,
     event: Option<String>,
     status: Option<WebhookState>,
 }
 
-impl WebhookList {
+impl ListWebhooks {
     /// Only webhooks with this name (`nameFilter`).
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
@@ -167,7 +168,7 @@ impl WebhookList {
     }
 }
 
-/// The request of [`Webhooks::update`]; refuses a webhook without its secret.
+/// The request of [`WebhooksHandler::update`]; refuses a webhook without its secret.
 pub fn update_request(webhook: &Webhook) -> Result<ApiRequest> {
     validate(webhook)?;
     if webhook.secret.is_none() {

@@ -27,6 +27,7 @@ pub const MAX_TOKEN_LIFETIME: Duration = Duration::hours(24);
 /// What a JWT must satisfy besides a valid signature.
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
+#[must_use]
 pub struct JwtExpectations {
     /// The exact `iss` (`https://sod.superoffice.com` for id_tokens, `SuperOffice AS` for
     /// system-user tokens).

@@ -130,6 +130,7 @@ impl Prompt {
 /// Options for one authorization request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
+#[must_use]
 pub struct AuthorizeOptions {
     /// Sign in straight into this tenant: adds `acr_values=tenant:Cust…` and uses the
     /// tenant-specific authorize path `/login/{Cust}/oauth/authorize` (no tenant picker;
@@ -430,6 +431,7 @@ impl fmt::Debug for OidcClient {
 
 /// Builds an [`OidcClient`] with non-default parts.
 #[derive(Debug)]
+#[must_use]
 pub struct OidcClientBuilder {
     config: OidcConfig,
     http: Option<reqwest::Client>,

@@ -139,6 +139,7 @@ pub fn sign_system_token(
 /// Everything the system user needs for one tenant. `Debug` redacts the secrets.
 #[derive(Clone)]
 #[non_exhaustive]
+#[must_use]
 pub struct SystemUserConfig {
     /// Where to authenticate (its JWKS validates the returned token).
     pub environment: Environment,

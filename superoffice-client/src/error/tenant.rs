@@ -147,6 +147,11 @@ impl TenantState {
         }
     }
 
+    /// True for a state this crate does not know ([`TenantState::Other`]).
+    pub fn is_other(&self) -> bool {
+        matches!(self, TenantState::Other(_))
+    }
+
     /// True when the tenant's API may be called (`Running` or `OnlineMaintenance`).
     pub fn is_usable(&self) -> bool {
         matches!(self, TenantState::Running | TenantState::OnlineMaintenance)

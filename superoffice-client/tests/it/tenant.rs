@@ -281,6 +281,7 @@ fn tenant_state_decodes_including_unknown_values() {
     raw["State"] = "Hibernating".into();
     let unseen: TenantStatus = serde_json::from_value(raw.clone()).expect("decodes");
     assert_eq!(unseen.state, TenantState::Other("Hibernating".to_owned()));
+    assert!(unseen.state.is_other() && !TenantState::Running.is_other());
     assert!(!unseen.is_usable());
     raw["State"] = 2.into();
     let numeric: TenantStatus = serde_json::from_value(raw.clone()).expect("decodes");
