@@ -274,15 +274,10 @@
 //!     default_seed::REDIRECT_URI,
 //! )?)?;
 //!
-//! // The browser step: with a `login_hint` naming a seeded user, the sandbox skips its login
-//! // page and redirects straight to the callback.
-//! let request = oidc.authorize_url(AuthorizeOptions::new().login_hint(default_seed::ADMIN_EMAIL))?;
-//! let browser = reqwest::Client::builder()
-//!     .redirect(reqwest::redirect::Policy::none())
-//!     .build()?;
-//! let redirect = browser.get(request.url.clone()).send().await?;
-//! let location = redirect.headers().get("location").ok_or("no redirect")?.to_str()?;
-//! let callback = url::Url::parse(location)?;
+//! // The browser step, done by the sandbox: the user picks their account and the sandbox
+//! // answers with the callback URL (`code` and `state`); the client exchanges the code.
+//! let request = oidc.authorize_url(AuthorizeOptions::new())?;
+//! let callback = sandbox.sign_in(&request.url, default_seed::ADMIN_EMAIL).await?;
 //! let session = oidc
 //!     .exchange_callback(&request.pending, callback.query().unwrap_or_default())
 //!     .await?;

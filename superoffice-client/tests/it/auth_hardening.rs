@@ -883,15 +883,15 @@ mod sandbox {
 
     async fn sign_in(sb: &SuperOfficeSandbox) -> (OidcClient, Session) {
         let oidc = oidc(sb);
-        let request = oidc
-            .authorize_url(AuthorizeOptions::new().login_hint(default_seed::ADMIN_EMAIL))
-            .expect("url");
-        let redirect = browser()
-            .get(request.url.clone())
-            .send()
+        let request = oidc.authorize_url(AuthorizeOptions::new()).expect("url");
+        let callback = sb
+            .sign_in(&request.url, default_seed::ADMIN_EMAIL)
             .await
-            .expect("authorize");
-        let session = finish(&oidc, &request.pending, redirect).await;
+            .expect("sandbox sign-in");
+        let session = oidc
+            .exchange_callback(&request.pending, callback.query().unwrap_or_default())
+            .await
+            .expect("signed in");
         (oidc, session)
     }
 

@@ -46,7 +46,7 @@ pub async fn authorize(sb: &SuperOfficeSandbox, extra: &[(&str, &str)]) -> reqwe
         query.push((k, v));
     }
     http()
-        .get(format!("{}/login/common/oauth/authorize", sb.base_url()))
+        .get(format!("{}/login/common/oauth/authorize", sb.issuer()))
         .query(&query)
         .send()
         .await
@@ -72,16 +72,33 @@ pub fn param(pairs: &[(String, String)], name: &str) -> Option<String> {
         .map(|(_, v)| v.clone())
 }
 
-/// An authorization code for `email` (PKCE S256 with [`VERIFIER`]).
+/// An authorization code for `email` (PKCE S256 with [`VERIFIER`]), through the sandbox's
+/// browser-less [`SuperOfficeSandbox::sign_in`].
 pub async fn code_for(sb: &SuperOfficeSandbox, email: &str) -> String {
-    let response = authorize(sb, &[("login_hint", email)]).await;
-    assert_eq!(response.status(), 302);
-    param(&location_params(&response), "code").expect("code")
+    let challenge = s256(VERIFIER);
+    let mut url = sb
+        .base_url()
+        .join("login/common/oauth/authorize")
+        .expect("url");
+    url.query_pairs_mut().extend_pairs([
+        ("client_id", default_seed::CLIENT_ID),
+        ("redirect_uri", default_seed::REDIRECT_URI),
+        ("response_type", "code"),
+        ("scope", "openid"),
+        ("state", "sale-101"),
+        ("nonce", "n-0S6_WzA2Mj"),
+        ("code_challenge", challenge.as_str()),
+        ("code_challenge_method", "S256"),
+    ]);
+    let callback = sb.sign_in(&url, email).await.expect("sign-in");
+    let pairs: Vec<(String, String)> = callback.query_pairs().into_owned().collect();
+    assert_eq!(param(&pairs, "state").as_deref(), Some("sale-101"));
+    param(&pairs, "code").expect("code")
 }
 
 pub async fn exchange(sb: &SuperOfficeSandbox, code: &str, verifier: &str) -> reqwest::Response {
     http()
-        .post(format!("{}/login/common/oauth/tokens", sb.base_url()))
+        .post(format!("{}/login/common/oauth/tokens", sb.issuer()))
         .form(&[
             ("grant_type", "authorization_code"),
             ("client_id", default_seed::CLIENT_ID),
