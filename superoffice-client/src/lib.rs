@@ -403,7 +403,7 @@
 //! The former `sandbox` feature is gone: the sandbox is the separate crate
 //! `superoffice-sandbox` (`superoffice_sandbox::SuperOfficeSandbox`), which does not depend on
 //! this client.
-#![warn(missing_docs)]
+#![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod api;

@@ -129,7 +129,7 @@ fn with_trailing_slash(mut url: Url) -> Url {
 mod lenient_datetime {
     use super::*;
 
-    pub fn serialize<S: Serializer>(
+    pub(super) fn serialize<S: Serializer>(
         value: &Option<DateTime<Utc>>,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
@@ -139,7 +139,7 @@ mod lenient_datetime {
         }
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Option<DateTime<Utc>>, D::Error> {
         let raw = Option::<String>::deserialize(deserializer)?;

@@ -148,7 +148,7 @@
 //!   shared by all sandboxes in that process (generated on first start).
 //! * 429s and 5xx only come from [`Fault`] knobs; there is no built-in rate limiter.
 
-#![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod entities;
 mod jsonpatch;
