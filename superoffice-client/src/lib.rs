@@ -318,7 +318,7 @@
 //!
 //! In tests, `SuperOfficeSandbox::issue_access_token` skips the browser step: wrap the token in
 //! a [`StaticToken`](credentials::StaticToken). The sandbox also moves tenants, expires and
-//! revokes tokens, injects faults (500, HTML 502, timeouts, 429 with `Retry-After`), records
+//! revokes tokens, injects faults (500, HTML 502/503, timeouts, 429 with or without `Retry-After`), records
 //! requests and delivers webhooks – see its crate docs and `tests/it/sandbox_client.rs`.
 //!
 //! # Errors
@@ -399,6 +399,9 @@
 //!
 //! * default: the client, authentication, tenants and webhooks (reqwest with rustls; no
 //!   OpenSSL).
+//! * `test-util`: helpers for tests of code that uses this crate: `ManualClock`,
+//!   `webhook::sign_for_test` and `ApiError::for_test`. This crate's own tests enable it
+//!   through a dev-dependency on itself.
 //!
 //! The former `sandbox` feature is gone: the sandbox is the separate crate
 //! `superoffice-sandbox` (`superoffice_sandbox::SuperOfficeSandbox`), which does not depend on
