@@ -1,7 +1,7 @@
 //! Client-side request rate limit per tenant.
 //!
 //! SuperOffice asks apps to stay at or below 10 API calls per second. Every HTTP attempt the
-//! [`Client`](crate::client::Client) sends (retries included) first takes a slot from a
+//! [`Client`](crate::Client) sends (retries included) first takes a slot from a
 //! [`RateLimiter`] shared by all clones of that client. Waiting uses `tokio::time`, so tests can
 //! run with paused time.
 

@@ -1,4 +1,4 @@
-//! REST handlers, one per API area. Get them from the [`Client`](crate::client::Client):
+//! REST handlers, one per API area. Get them from the [`Client`](crate::Client):
 //! `client.sales()`, `client.contacts()`, `client.persons()`, `client.users()`,
 //! `client.lists()`, `client.web_panels()`, `client.webhooks()`, `client.documents()`.
 
