@@ -44,7 +44,7 @@ const DEFAULT_USER_AGENT: &str = concat!("superoffice-client-rust/", env!("CARGO
 ///
 /// # async fn run() -> superoffice_client::Result<()> {
 /// let client = Client::builder()
-///     .api_base("https://sod2.superoffice.com/Cust12345/api/".parse().unwrap())
+///     .api_base("https://sod2.superoffice.com/Cust12345/api/")
 ///     .token_provider(Arc::new(StaticToken::new(Credential::bearer("8A:Cust12345.token"))))
 ///     .language("en")
 ///     .build()?;
@@ -89,7 +89,7 @@ impl fmt::Debug for Client {
 /// Builder for [`Client`]; see [`Client::builder`].
 #[must_use]
 pub struct ClientBuilder {
-    api_base: Option<Url>,
+    api_base: Option<String>,
     customer: Option<CustomerId>,
     tokens: Option<Arc<dyn TokenProvider>>,
     resolver: Option<Arc<dyn ApiBaseResolver>>,
@@ -107,7 +107,7 @@ pub struct ClientBuilder {
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("api_base", &self.api_base.as_ref().map(Url::as_str))
+            .field("api_base", &self.api_base.as_deref().map(base_for_debug))
             .field("customer", &self.customer)
             .field("tokens", &self.tokens)
             .field("language", &self.language)
@@ -440,8 +440,11 @@ impl ClientBuilder {
     /// The tenant's REST base, from the id_token's `webapi_url` claim
     /// (`https://sod2.superoffice.com/Cust12345/api/`); with or without the trailing slash.
     /// The customer id is taken from it unless set with [`customer_id`](Self::customer_id).
-    pub fn api_base(mut self, base: Url) -> Self {
-        self.api_base = Some(base);
+    ///
+    /// Takes text or a [`Url`]; [`build`](Self::build) checks it: `https` (plain `http` only
+    /// for loopback hosts such as a sandbox), no user name or password, no query or fragment.
+    pub fn api_base(mut self, base: impl Into<String>) -> Self {
+        self.api_base = Some(base.into());
         self
     }
 
@@ -538,7 +541,10 @@ impl ClientBuilder {
 
     /// Build the client. Fails with a [`ConfigError`] that names the setting to fix.
     pub fn build(self) -> Result<Client, ConfigError> {
-        let base = self.api_base.ok_or(ConfigError::MissingApiBase)?;
+        let raw = self.api_base.ok_or(ConfigError::MissingApiBase)?;
+        let base = Url::parse(raw.trim()).map_err(|e| ConfigError::InvalidBaseUrl {
+            reason: format!("it is not an absolute URL ({e})"),
+        })?;
         let base = normalise_base(base)?;
         let tokens = self.tokens.ok_or(ConfigError::MissingTokenProvider)?;
         let customer = match self.customer {
@@ -603,15 +609,37 @@ fn normalise_base(mut base: Url) -> Result<Url, ConfigError> {
             "it must use https (plain http is accepted for loopback hosts only)".to_owned(),
         ));
     }
+    if !base.username().is_empty() || base.password().is_some() {
+        return Err(invalid(
+            "it must not carry a user name or password; credentials come from the token provider"
+                .to_owned(),
+        ));
+    }
     if base.query().is_some() || base.fragment().is_some() {
-        base.set_query(None);
-        base.set_fragment(None);
+        return Err(invalid(
+            "it must not have a query or fragment; pass the tenant's webapi_url as it is"
+                .to_owned(),
+        ));
     }
     if !base.path().ends_with('/') {
         let path = format!("{}/", base.path());
         base.set_path(&path);
     }
     Ok(base)
+}
+
+/// An API base as `Debug` may show it: without user name, password, query or fragment.
+fn base_for_debug(raw: &str) -> String {
+    match Url::parse(raw.trim()) {
+        Ok(mut url) => {
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.set_query(None);
+            url.set_fragment(None);
+            url.to_string()
+        }
+        Err(_) => "[not a URL]".to_owned(),
+    }
 }
 
 fn is_loopback(url: &Url) -> bool {
@@ -684,6 +712,22 @@ mod tests {
         assert!(normalise_base("ftp://x/api/".parse().unwrap()).is_err());
         assert!(normalise_base("http://sod2.superoffice.com/Cust1/api/".parse().unwrap()).is_err());
         assert!(normalise_base("http://127.0.0.1:8080/Cust1/api/".parse().unwrap()).is_ok());
+        for refused in [
+            "https://user:secret@sod2.superoffice.com/Cust1/api/",
+            "https://sod2.superoffice.com/Cust1/api/?x=1",
+            "https://sod2.superoffice.com/Cust1/api/#top",
+        ] {
+            let err = normalise_base(refused.parse().unwrap()).unwrap_err();
+            assert!(
+                matches!(err, ConfigError::InvalidBaseUrl { .. }),
+                "{refused}"
+            );
+            assert!(!err.to_string().contains("secret"), "{err}");
+        }
+        assert_eq!(
+            base_for_debug("https://user:secret@sod2.superoffice.com/Cust1/api/?t=x"),
+            "https://sod2.superoffice.com/Cust1/api/"
+        );
     }
 
     #[test]

@@ -91,11 +91,7 @@ fn streams_are_send_unpin_and_static() {
         stream
     }
     let client = Client::builder()
-        .api_base(
-            "https://sod2.superoffice.com/Cust12345/api/"
-                .parse()
-                .unwrap(),
-        )
+        .api_base("https://sod2.superoffice.com/Cust12345/api/")
         .token_provider(Arc::new(StaticToken::new(Credential::bearer(
             "8A:Cust12345.t",
         ))))

@@ -474,16 +474,12 @@ async fn builder_requires_base_and_tokens() {
     );
     assert!(missing.to_string().contains("webapi_url"), "{missing}");
     let no_tokens = Client::builder()
-        .api_base(
-            "https://sod2.superoffice.com/Cust12345/api/"
-                .parse()
-                .unwrap(),
-        )
+        .api_base("https://sod2.superoffice.com/Cust12345/api/")
         .build();
     assert!(matches!(no_tokens, Err(ConfigError::MissingTokenProvider)));
     let resolver = FixedResolver::new("https://x.example/api/".parse().unwrap());
     let no_customer = Client::builder()
-        .api_base("https://x.example/api/".parse().unwrap())
+        .api_base("https://x.example/api/")
         .token_provider(CountingTokens::new())
         .api_base_resolver(resolver)
         .build();
@@ -497,27 +493,40 @@ async fn builder_requires_base_and_tokens() {
 async fn builder_settings_are_checked_with_typed_errors() {
     let base = |url: &str| {
         Client::builder()
-            .api_base(url.parse().unwrap())
+            .api_base(url)
             .token_provider(CountingTokens::new())
             .build()
     };
     for url in [
         "http://sod2.superoffice.com/Cust12345/api/",
         "ftp://sod2.superoffice.com/Cust12345/api/",
+        "sod2.superoffice.com/Cust12345/api/",
+        "https://admin:hunter2@sod2.superoffice.com/Cust12345/api/",
+        "https://sod2.superoffice.com/Cust12345/api/?lang=en",
     ] {
         let err = base(url).unwrap_err();
         assert!(
             matches!(err, ConfigError::InvalidBaseUrl { .. }),
             "{url}: {err:?}"
         );
+        assert!(!err.to_string().contains("hunter2"), "{err}");
     }
+    // Text and `Url` both work.
+    let parsed: url::Url = "https://sod2.superoffice.com/Cust12345/api"
+        .parse()
+        .unwrap();
+    let client = Client::builder()
+        .api_base(parsed)
+        .token_provider(CountingTokens::new())
+        .build()
+        .unwrap();
+    assert_eq!(
+        client.api_base().as_str(),
+        "https://sod2.superoffice.com/Cust12345/api/"
+    );
     assert!(base("http://127.0.0.1:9/Cust12345/api/").is_ok());
     let err = Client::builder()
-        .api_base(
-            "https://sod2.superoffice.com/Cust12345/api/"
-                .parse()
-                .unwrap(),
-        )
+        .api_base("https://sod2.superoffice.com/Cust12345/api/")
         .token_provider(CountingTokens::new())
         .time_zone("UTC\r\nX-Injected: 1")
         .build()

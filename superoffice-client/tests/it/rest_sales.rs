@@ -60,7 +60,7 @@ async fn get_sends_headers_and_decodes_the_sale() {
         .mount(&server)
         .await;
     let client = Client::builder()
-        .api_base(format!("{}{API}", server.uri()).parse().unwrap()) // no trailing slash
+        .api_base(format!("{}{API}", server.uri())) // no trailing slash
         .token_provider(rest_support::CountingTokens::new())
         .language("en")
         .time_zone("UTC")

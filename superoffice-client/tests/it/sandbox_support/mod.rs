@@ -220,7 +220,7 @@ pub(crate) fn rest_client_with(
     credential: superoffice_client::Credential,
 ) -> superoffice_client::Client {
     superoffice_client::Client::builder()
-        .api_base(sb.api_base("Cust12345").unwrap().parse().unwrap())
+        .api_base(sb.api_base("Cust12345").unwrap())
         .token_provider(Arc::new(superoffice_client::credentials::StaticToken::new(
             credential,
         )))
