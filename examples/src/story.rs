@@ -16,7 +16,8 @@ use axum::http::StatusCode;
 use axum::routing::post;
 use axum::Router;
 use futures::TryStreamExt;
-use oneflow_client::files::FileUpload;
+use oneflow_client::api::files::FileUpload;
+use oneflow_client::api::webhooks::WebhookDraft;
 use oneflow_client::models::draft::{
     CompanyPartyDraft, ContractDraft, MyPartyDraft, ParticipantDraft, PublishMessage,
 };
@@ -25,7 +26,6 @@ use oneflow_client::models::{
     WebhookFilterRule,
 };
 use oneflow_client::webhook::WebhookPayload;
-use oneflow_client::webhooks::WebhookDraft;
 use oneflow_sandbox::{DeliveryConfig, OneflowSandbox, SeedUser};
 use superoffice_client::api::{PanelUrl, TemplateVariable};
 use superoffice_client::auth::RefreshingTokenProvider;
@@ -179,7 +179,7 @@ pub async fn run_story(
         .account_name("Nordic Trading AS")
         .user(SeedUser::new("Ada Admin", so_seed::ADMIN_EMAIL).admin(true))
         .user(SeedUser::new("Sam Seller", so_seed::SELLER_EMAIL))
-        .delivery_config(DeliveryConfig::immediate().with_duplicates(options.duplicate_deliveries))
+        .delivery_config(DeliveryConfig::immediate().duplicate(options.duplicate_deliveries))
         .start()
         .await?;
     step(out, "Sandboxes")?;

@@ -14,8 +14,9 @@ use serde::de::DeserializeOwned;
 use tracing::Instrument;
 use url::Url;
 
-use crate::error::{snippet, ApiError, ConfigError, Error, InvalidInput, Result};
-use crate::request::{ApiRequest, RequestBody};
+use crate::error::{ApiError, ConfigError, Error, InvalidInput, Result};
+use crate::redact::{base_url_for_debug, redacted_snippet};
+use crate::request::{ApiRequest, RawResponse, RequestBody};
 use crate::retry::{parse_retry_after, RetryDecision, RetryPolicy};
 
 /// Default base URL of the Oneflow public API.
@@ -145,39 +146,93 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn ping(&self) -> Result<()> {
-        self.execute_empty(ApiRequest::get("ping", "ping")).await
+        self.execute_empty(ApiRequest::get("ping", ["ping"])).await
     }
 
-    /// Sends a request and decodes the JSON response. Endpoint methods use this; it is
-    /// public for calls this crate does not wrap yet.
+    /// Sends a request and decodes the JSON response into `T`.
+    ///
+    /// Every endpoint method goes through this (or [`execute_empty`](Self::execute_empty) /
+    /// [`send`](Self::send)). It is public for calls this crate does not wrap: the token,
+    /// the acting user, the redirect rule, retries of idempotent requests and the
+    /// `oneflow.request` span all apply, and a non-2xx answer becomes [`Error::Api`] or
+    /// [`Error::RateLimited`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: oneflow_client::Client) -> Result<(), oneflow_client::Error> {
+    /// use oneflow_client::ApiRequest;
+    ///
+    /// // Comments are not wrapped by this crate; read them as raw JSON.
+    /// let comments: serde_json::Value = client
+    ///     .execute(ApiRequest::get("contracts/{id}/comments", ["contracts", "4711", "comments"]))
+    ///     .await?;
+    /// # let _ = comments; Ok(()) }
+    /// ```
     pub async fn execute<T: DeserializeOwned>(&self, request: ApiRequest) -> Result<T> {
-        let (status, body) = self.execute_bytes(&request).await?;
-        decode(status, &body)
+        let response = self.send(request).await?;
+        decode(response.status, &response.body)
     }
 
-    /// Sends a request and ignores the response body.
-    pub(crate) async fn execute_empty(&self, request: ApiRequest) -> Result<()> {
-        self.execute_bytes(&request).await.map(|_| ())
+    /// Sends a request and ignores the response body (for `DELETE` and other calls whose
+    /// answer carries nothing you need). Same rules as [`execute`](Self::execute).
+    ///
+    /// ```no_run
+    /// # async fn run(client: oneflow_client::Client) -> Result<(), oneflow_client::Error> {
+    /// use oneflow_client::ApiRequest;
+    ///
+    /// client.execute_empty(ApiRequest::delete("tags/{id}", ["tags", "12"])).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn execute_empty(&self, request: ApiRequest) -> Result<()> {
+        self.send(request).await.map(|_| ())
     }
 
-    /// Sends a request and returns the status and the raw body of a success response.
-    pub(crate) async fn execute_bytes(&self, request: &ApiRequest) -> Result<(StatusCode, Bytes)> {
+    /// Sends a request and returns the raw success response (status, headers and body),
+    /// for answers that are not JSON. Same rules as [`execute`](Self::execute): a non-2xx
+    /// answer (a redirect included) is an error, never a [`RawResponse`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: oneflow_client::Client) -> Result<(), oneflow_client::Error> {
+    /// use oneflow_client::ApiRequest;
+    ///
+    /// let raw = client
+    ///     .send(ApiRequest::get("contracts/{id}/files/{id}", ["contracts", "4711", "files", "1"]).accept("application/pdf"))
+    ///     .await?;
+    /// println!("{} bytes of {:?}", raw.body.len(), raw.headers.get("content-type"));
+    /// # Ok(()) }
+    /// ```
+    pub async fn send(&self, request: ApiRequest) -> Result<RawResponse> {
+        self.send_raw(&request).await
+    }
+
+    /// [`send`](Self::send) by reference, for callers that keep the request.
+    pub(crate) async fn send_raw(&self, request: &ApiRequest) -> Result<RawResponse> {
         let span = request_span(request);
         async {
-            let response = self.send(request).await?;
+            let response = self.send_with_retries(request).await?;
             if response.status().is_redirection() {
-                return Err(error_from_response(response).await);
+                return Err(error_from_response(response, request.path_template()).await);
             }
             let status = response.status();
+            let headers = response.headers().clone();
             let body = response.bytes().await.map_err(Error::Transport)?;
-            Ok((status, body))
+            Ok(RawResponse {
+                status,
+                headers,
+                body,
+            })
         }
         .instrument(span)
         .await
     }
 
+    /// Sends a request and returns the status and the raw body of a success response.
+    pub(crate) async fn execute_bytes(&self, request: &ApiRequest) -> Result<(StatusCode, Bytes)> {
+        let response = self.send_raw(request).await?;
+        Ok((response.status, response.body))
+    }
+
     /// Sends with retries; returns the first response with a status below 400.
-    pub(crate) async fn send(&self, request: &ApiRequest) -> Result<reqwest::Response> {
+    async fn send_with_retries(&self, request: &ApiRequest) -> Result<reqwest::Response> {
         if request.acting_user_required() && !self.has_acting_user() {
             return Err(InvalidInput::ActingUserRequired {
                 call: request.path_template(),
@@ -198,21 +253,24 @@ impl Client {
                 }
                 Ok(response) => {
                     span.record("status", response.status().as_u16());
-                    error_from_response(response).await
+                    error_from_response(response, request.path_template()).await
                 }
                 Err(e) => e,
             };
             span.record("elapsed_ms", start.elapsed().as_millis() as u64);
-            match self
-                .inner
-                .retry
-                .decide(request.is_idempotent(), &error, attempt, start.elapsed())
-            {
+            let jitter = rand::random::<f64>();
+            match self.inner.retry.decide(
+                request.is_idempotent(),
+                &error,
+                attempt,
+                start.elapsed(),
+                jitter,
+            ) {
                 RetryDecision::Retry { after } => {
                     tracing::debug!(
                         delay_ms = after.as_millis() as u64,
                         error_kind = error_kind(&error),
-                        "retrying oneflow request"
+                        "retrying"
                     );
                     tokio::time::sleep(after).await;
                     attempt += 1;
@@ -226,8 +284,15 @@ impl Client {
     }
 
     fn url_for(&self, request: &ApiRequest) -> Result<Url> {
+        if request.has_dot_segment() {
+            return Err(Error::InvalidInput(InvalidInput::Invalid {
+                field: "request path",
+                reason: "a path segment is `.` or `..`",
+            }));
+        }
         let base = &self.inner.base_url;
-        let url = base.join(request.path()).map_err(|_| {
+        // `./` keeps a first segment with a `:` from reading as a URL scheme.
+        let url = base.join(&format!("./{}", request.path())).map_err(|_| {
             Error::InvalidInput(InvalidInput::Invalid {
                 field: "request path",
                 reason: "not a relative path",
@@ -304,7 +369,16 @@ impl Client {
                 builder.multipart(form)
             }
         };
-        builder.send().await.map_err(Error::Transport)
+        let built = builder.build().map_err(Error::Transport)?;
+        let requested = built.url().clone();
+        let response = self
+            .inner
+            .http
+            .execute(built)
+            .await
+            .map_err(Error::Transport)?;
+        ensure_not_redirected(&requested, &response)?;
+        Ok(response)
     }
 
     /// Sends a GET and follows redirects by hand: credentials go only to the configured
@@ -316,7 +390,7 @@ impl Client {
     ) -> Result<reqwest::Response> {
         let span = request_span(request);
         async {
-            let mut response = self.send(request).await?;
+            let mut response = self.send_with_retries(request).await?;
             let mut hops = 0;
             // Once the chain has left the API origin, no later hop gets credentials, even
             // one that points back at the API host (the Location came from a third party).
@@ -329,7 +403,7 @@ impl Client {
                     .and_then(|v| v.to_str().ok())
                     .and_then(|l| response.url().join(l).ok());
                 let Some(target) = location.filter(|_| hops <= MAX_REDIRECTS) else {
-                    return Err(error_from_response(response).await);
+                    return Err(error_from_response(response, request.path_template()).await);
                 };
                 let trusted = !left_origin && same_origin(&target, &self.inner.base_url);
                 left_origin |= !trusted;
@@ -347,12 +421,19 @@ impl Client {
                 }
                 // `Location` is often a pre-signed storage URL (a credential for the file):
                 // keep it out of the error.
-                response = builder
-                    .send()
+                let built = builder
+                    .build()
+                    .map_err(|e| Error::Transport(e.without_url()))?;
+                let requested = built.url().clone();
+                response = self
+                    .inner
+                    .http
+                    .execute(built)
                     .await
                     .map_err(|e| Error::Transport(e.without_url()))?;
+                ensure_not_redirected(&requested, &response)?;
                 if response.status().as_u16() >= 400 {
-                    return Err(error_from_response(response).await);
+                    return Err(error_from_response(response, request.path_template()).await);
                 }
             }
             Ok(response)
@@ -362,9 +443,12 @@ impl Client {
     }
 }
 
+/// The `oneflow.request` span (the family's `<crate>.request` scheme): the path template,
+/// never the concrete path (it holds ids) and never headers (token, e-mail). `attempt`,
+/// `status` and `elapsed_ms` are recorded as the attempts end.
 fn request_span(request: &ApiRequest) -> tracing::Span {
     tracing::info_span!(
-        "oneflow_request",
+        "oneflow.request",
         method = %request.method(),
         path_template = request.path_template(),
         status = tracing::field::Empty,
@@ -388,6 +472,15 @@ fn error_kind(error: &Error) -> &'static str {
     }
 }
 
+/// A caller-supplied `reqwest::Client` that follows redirects answers from another URL than
+/// the one requested; it may have sent the token there. Refuse its answer.
+fn ensure_not_redirected(requested: &Url, response: &reqwest::Response) -> Result<()> {
+    if response.url() != requested {
+        return Err(ConfigError::RedirectingHttpClient.into());
+    }
+    Ok(())
+}
+
 fn same_origin(a: &Url, b: &Url) -> bool {
     a.scheme() == b.scheme()
         && a.host_str() == b.host_str()
@@ -404,7 +497,7 @@ fn sensitive_value(s: &str) -> Option<HeaderValue> {
 }
 
 /// Turns an error response into an [`Error`] (reads the body).
-pub(crate) async fn error_from_response(response: reqwest::Response) -> Error {
+async fn error_from_response(response: reqwest::Response, path_template: &'static str) -> Error {
     let status = response.status();
     let retry_after = response
         .headers()
@@ -415,7 +508,7 @@ pub(crate) async fn error_from_response(response: reqwest::Response) -> Error {
         Ok(b) => b,
         Err(e) => return Error::Transport(e),
     };
-    let problem = ApiError::from_response(status, &body, retry_after);
+    let problem = ApiError::from_parts(status, &body, retry_after, path_template);
     if problem.is_rate_limit() {
         Error::RateLimited {
             retry_after,
@@ -440,43 +533,6 @@ pub(crate) fn decode<T: DeserializeOwned>(status: StatusCode, body: &[u8]) -> Re
     })
 }
 
-/// Keys whose values are replaced in decode-error snippets.
-const SECRET_KEYS: &[&str] = &[
-    "sign_key",
-    "api_token",
-    "token",
-    "access_token",
-    "refresh_token",
-];
-
-/// Replaces the values of secret-looking keys (`sign_key`, tokens) in a JSON document.
-pub(crate) fn redact_secrets(v: &mut serde_json::Value) {
-    match v {
-        serde_json::Value::Object(map) => {
-            for (k, val) in map.iter_mut() {
-                if SECRET_KEYS.contains(&k.as_str()) && !val.is_null() {
-                    *val = serde_json::Value::String("[REDACTED]".into());
-                } else {
-                    redact_secrets(val);
-                }
-            }
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_secrets),
-        _ => {}
-    }
-}
-
-/// The start of a body for error reports, with secret-looking JSON values redacted.
-fn redacted_snippet(body: &[u8]) -> String {
-    match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(mut v) => {
-            redact_secrets(&mut v);
-            snippet(&v.to_string())
-        }
-        Err(_) => snippet(&String::from_utf8_lossy(body)),
-    }
-}
-
 /// Configures a [`Client`].
 ///
 /// ```no_run
@@ -495,6 +551,7 @@ fn redacted_snippet(body: &[u8]) -> String {
 /// # let _ = client;
 /// ```
 #[derive(Default)]
+#[must_use]
 pub struct ClientBuilder {
     base_url: Option<String>,
     token: Option<SecretString>,
@@ -551,7 +608,12 @@ impl ClientBuilder {
     /// It **must be built with `redirect::Policy::none()`**: the client follows Oneflow's
     /// file-download redirects itself so that the token never reaches another host, and a
     /// reqwest client that follows redirects on its own would forward the token header.
-    /// Timeouts set with [`timeout`](Self::timeout) are applied per request.
+    /// Every response is checked: one that comes from another URL than requested fails with
+    /// [`ConfigError::RedirectingHttpClient`] (inside [`Error::Config`]).
+    ///
+    /// The [`timeout`](Self::timeout) and [`user_agent`](Self::user_agent) settings still
+    /// apply (they are set per request); only [`connect_timeout`](Self::connect_timeout)
+    /// needs the built-in client and is ignored here.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -569,7 +631,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Retry policy (default [`RetryPolicy::default`]; [`RetryPolicy::none`] disables retries).
+    /// Retry policy (default [`RetryPolicy::default`]; [`RetryPolicy::never`] disables retries).
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
         self
@@ -608,9 +670,7 @@ impl ClientBuilder {
                     .timeout(timeout)
                     .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
                     .build()
-                    .map_err(|e| ConfigError::HttpClient {
-                        reason: e.to_string(),
-                    })?;
+                    .map_err(ConfigError::HttpClient)?;
                 (http, None)
             }
         };
@@ -626,20 +686,6 @@ impl ClientBuilder {
             }),
             acting_user: ActingUser::Default,
         })
-    }
-}
-
-/// A not yet validated base URL for `Debug`: without credentials, query or fragment.
-fn base_url_for_debug(s: &str) -> String {
-    match Url::parse(s.trim()) {
-        Ok(mut url) => {
-            let _ = url.set_username("");
-            let _ = url.set_password(None);
-            url.set_query(None);
-            url.set_fragment(None);
-            url.to_string()
-        }
-        Err(_) => "[not a URL]".to_owned(),
     }
 }
 
@@ -694,16 +740,16 @@ mod tests {
     fn token_is_validated_and_never_shown() {
         assert_eq!(TOKEN.len(), 40);
         let err = Client::builder().api_token("short").build().unwrap_err();
-        assert_eq!(err, ConfigError::InvalidToken { length: 5 });
+        assert!(matches!(err, ConfigError::InvalidToken { length: 5 }));
         let bad = "abcdefghij abcdefghij 0123456789 abcdefg";
         assert!(matches!(
             Client::builder().api_token(bad).build(),
             Err(ConfigError::InvalidToken { .. })
         ));
-        assert_eq!(
+        assert!(matches!(
             Client::builder().build().unwrap_err(),
             ConfigError::MissingToken
-        );
+        ));
         let builder = Client::builder().api_token(TOKEN).user_email("a@b.example");
         assert!(!format!("{builder:?}").contains(TOKEN));
         let client = builder.build().unwrap();
@@ -720,7 +766,7 @@ mod tests {
             .unwrap();
         assert_eq!(c.base_url().as_str(), "http://127.0.0.1:9000/v1/");
         let url = c
-            .url_for(&ApiRequest::get("contracts/{id}", "contracts/5"))
+            .url_for(&ApiRequest::get("contracts/{id}", ["contracts", "5"]))
             .unwrap();
         assert_eq!(url.as_str(), "http://127.0.0.1:9000/v1/contracts/5");
         let c = Client::builder().api_token(TOKEN).build().unwrap();
@@ -802,12 +848,27 @@ mod tests {
             .base_url("http://127.0.0.1:9000/v1")
             .build()
             .unwrap();
+        // Values stay inside their segment.
+        let url = c
+            .url_for(&ApiRequest::get("x", ["//evil.example", "x"]))
+            .unwrap();
+        assert_eq!(
+            url.as_str(),
+            "http://127.0.0.1:9000/v1/%2F%2Fevil.example/x"
+        );
+        let url = c
+            .url_for(&ApiRequest::get("x", ["http://evil.example", "x"]))
+            .unwrap();
+        assert_eq!(
+            url.as_str(),
+            "http://127.0.0.1:9000/v1/http:%2F%2Fevil.example/x"
+        );
+        let url = c.url_for(&ApiRequest::get("x", ["c::x"])).unwrap();
+        assert_eq!(url.as_str(), "http://127.0.0.1:9000/v1/c::x");
+        // Dot segments would move the path: refused.
+        assert!(c.url_for(&ApiRequest::get("x", ["..", "x"])).is_err());
         assert!(c
-            .url_for(&ApiRequest::get("x", "//evil.example/x"))
+            .url_for(&ApiRequest::get("x", ["contracts", "."]))
             .is_err());
-        assert!(c
-            .url_for(&ApiRequest::get("x", "http://evil.example/x"))
-            .is_err());
-        assert!(c.url_for(&ApiRequest::get("x", "../x")).is_err());
     }
 }

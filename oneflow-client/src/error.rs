@@ -9,14 +9,13 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
+use crate::redact::snippet;
+
 /// Result alias used throughout the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Oneflow's offset ceiling: list endpoints reject `offset` above this value.
 pub const MAX_OFFSET: u32 = 19_900;
-
-/// Maximum number of characters kept from a response body in errors.
-pub(crate) const SNIPPET_LEN: usize = 512;
 
 /// Everything that can go wrong when talking to Oneflow.
 #[derive(Debug, thiserror::Error)]
@@ -96,12 +95,16 @@ fn transport_kind(e: &reqwest::Error) -> &'static str {
 }
 
 impl Error {
-    /// Whether repeating the same request may succeed (rate limit, 500/502/503/504, connect
-    /// errors and timeouts). Whether it is *safe* to repeat is a separate question, answered
-    /// by the request's idempotency (see [`crate::retry`]).
+    /// Whether repeating the same request may succeed: a status in
+    /// [`RETRYABLE_STATUSES`](crate::RETRYABLE_STATUSES) (rate limit, 500/502/503/504),
+    /// connect errors and timeouts. Whether it is *safe* to repeat is a separate question,
+    /// answered by the request's idempotency ([`ApiRequest::is_idempotent`](crate::ApiRequest::is_idempotent)).
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::RateLimited { .. } => true,
+            // `RETRYABLE_STATUSES` without 429 (a 429 is `RateLimited`); a unit test in
+            // `retry` keeps the two in step (a `use` here would make `error` and `retry`
+            // import each other).
             Error::Api(api) => matches!(api.status().as_u16(), 500 | 502 | 503 | 504),
             Error::Transport(e) => e.is_connect() || e.is_timeout(),
             _ => false,
@@ -118,7 +121,7 @@ impl Error {
     }
 
     /// The API problem, for [`Error::Api`] and [`Error::RateLimited`].
-    pub fn as_api(&self) -> Option<&ApiError> {
+    pub fn api_error(&self) -> Option<&ApiError> {
         match self {
             Error::Api(api) => Some(api),
             Error::RateLimited { problem, .. } => Some(problem),
@@ -130,12 +133,12 @@ impl Error {
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Decode { status, .. } => StatusCode::from_u16(*status).ok(),
-            other => other.as_api().map(ApiError::status),
+            other => other.api_error().map(ApiError::status),
         }
     }
 
     /// The local validation failure, for [`Error::InvalidInput`].
-    pub fn as_invalid_input(&self) -> Option<&InvalidInput> {
+    pub fn invalid_input(&self) -> Option<&InvalidInput> {
         match self {
             Error::InvalidInput(reason) => Some(reason),
             _ => None,
@@ -145,6 +148,14 @@ impl Error {
     /// Whether this is a 404 from Oneflow.
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(StatusCode::NOT_FOUND)
+    }
+
+    /// Whether this is a 409 Conflict from Oneflow (the contract or party is in a state that
+    /// does not allow the change, e.g. editing a published contract). Re-read the resource
+    /// before deciding whether to try again. Oneflow uses no 412, so unlike SuperOffice only
+    /// 409 counts.
+    pub fn is_conflict(&self) -> bool {
+        self.status() == Some(StatusCode::CONFLICT)
     }
 }
 
@@ -165,15 +176,39 @@ pub struct ApiError {
     info: Option<String>,
     raw_body: String,
     retry_after: Option<Duration>,
+    path_template: &'static str,
 }
 
 impl ApiError {
+    /// An API error as the client would build it from `status` and a raw response `body`,
+    /// for tests of code that handles errors (path template `test`, no `Retry-After`).
+    /// Needs the `test-util` feature.
+    ///
+    /// ```
+    /// use oneflow_client::{ApiError, Error};
+    /// use reqwest::StatusCode;
+    ///
+    /// let api = ApiError::for_test(StatusCode::NOT_FOUND, r#"{"error_code": 4040000, "title": "Not Found"}"#);
+    /// assert_eq!(api.error_code(), Some(4_040_000));
+    /// assert!(Error::Api(Box::new(api)).is_not_found());
+    /// ```
+    #[cfg(any(test, feature = "test-util"))]
+    #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+    pub fn for_test(status: StatusCode, body: &str) -> Self {
+        Self::from_parts(status, body.as_bytes(), None, "test")
+    }
+
     /// Builds an API error from a status and a raw response body (JSON problem or anything else).
     ///
     /// The problem body is read field by field: a field of an unexpected type (say an
     /// `error_code` sent as a string, or `parameter_problems` as an array) is dropped or
     /// kept as JSON without blanking the others.
-    pub fn from_response(status: StatusCode, body: &[u8], retry_after: Option<Duration>) -> Self {
+    pub(crate) fn from_parts(
+        status: StatusCode,
+        body: &[u8],
+        retry_after: Option<Duration>,
+        path_template: &'static str,
+    ) -> Self {
         let raw_body = String::from_utf8_lossy(body).into_owned();
         let object = match serde_json::from_slice::<serde_json::Value>(body) {
             Ok(serde_json::Value::Object(map)) => map,
@@ -203,12 +238,18 @@ impl ApiError {
             parameter_problems,
             raw_body,
             retry_after,
+            path_template,
         }
     }
 
     /// HTTP status code.
     pub fn status(&self) -> StatusCode {
         self.status
+    }
+
+    /// The path template of the failed call (`contracts/{id}`), never the concrete path.
+    pub fn path_template(&self) -> &str {
+        self.path_template
     }
 
     /// Oneflow's 7-digit error code (`4040000`); the first three digits are the HTTP status.
@@ -274,18 +315,11 @@ impl ApiError {
     }
 }
 
-pub(crate) fn snippet(body: &str) -> String {
-    let mut s: String = body.chars().take(SNIPPET_LEN).collect();
-    if body.chars().count() > SNIPPET_LEN {
-        s.push('…');
-    }
-    s
-}
-
 impl fmt::Debug for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ApiError")
             .field("status", &self.status.as_u16())
+            .field("path_template", &self.path_template)
             .field("error_code", &self.error_code)
             .field("title", &self.title)
             .field("detail", &self.detail)
@@ -324,36 +358,38 @@ impl fmt::Display for ApiError {
 impl std::error::Error for ApiError {}
 
 /// A problem with the client configuration.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
     /// No API token was given.
-    #[error("an API token is required")]
+    #[error("an API token is required; pass the account's token to `ClientBuilder::api_token`")]
     MissingToken,
     /// The API token is not 40 characters of `[A-Za-z0-9-]` (the token itself is not shown).
-    #[error("the API token must be exactly 40 characters of A-Z, a-z, 0-9 or '-' (got {length} characters)")]
+    #[error("the API token must be exactly 40 characters of A-Z, a-z, 0-9 or '-' (got {length} characters); copy the whole token from Oneflow's API token page")]
     InvalidToken {
         /// Length of the rejected token.
         length: usize,
     },
     /// The base URL could not be parsed or is not http(s).
-    #[error("invalid base URL: {reason}")]
+    #[error("invalid base URL: {reason}; use https://api.oneflow.com/v1 (the default) or a loopback http URL for tests")]
     InvalidBaseUrl {
         /// Why it was rejected.
         reason: String,
     },
     /// The acting user e-mail is not usable as a header value.
-    #[error("the acting user e-mail is empty or not a valid header value")]
+    #[error("the acting user e-mail is empty or not a valid header value; pass a plain address such as `integration@ourco.example`")]
     InvalidUserEmail,
     /// The user agent is not a valid header value.
-    #[error("the user agent is not a valid header value")]
+    #[error("the user agent is not a valid header value; use visible ASCII such as `my-sync/1.0`")]
     InvalidUserAgent,
-    /// Building the HTTP client failed.
-    #[error("could not build the HTTP client: {reason}")]
-    HttpClient {
-        /// Why.
-        reason: String,
-    },
+    /// Building the built-in HTTP client failed (usually no TLS backend could be set up).
+    #[error("could not build the HTTP client; check the TLS setup of this machine or pass your own with `ClientBuilder::http_client`")]
+    HttpClient(#[source] reqwest::Error),
+    /// A response came from another URL than the one requested: the `reqwest::Client` given
+    /// to [`ClientBuilder::http_client`](crate::ClientBuilder::http_client) follows
+    /// redirects, which could carry the API token to another host.
+    #[error("the HTTP client followed a redirect; build the reqwest::Client given to `ClientBuilder::http_client` with `redirect(reqwest::redirect::Policy::none())`")]
+    RedirectingHttpClient,
 }
 
 /// Why input was rejected locally (nothing was sent).
@@ -498,7 +534,7 @@ mod tests {
             br#"{"error_code": 4040042, "detail": "Contract not found", "parameter_problems": {},
             "request_id": "abc==", "status": 404, "title": "Not Found",
             "type": "https://api.oneflow.com/v1/error_codes/4040042"}"#;
-        let e = ApiError::from_response(StatusCode::NOT_FOUND, body, None);
+        let e = ApiError::from_parts(StatusCode::NOT_FOUND, body, None, "test");
         assert_eq!(e.error_code(), Some(4_040_042));
         assert!(!e.is_generic());
         assert_eq!(e.request_id(), Some("abc=="));
@@ -515,7 +551,7 @@ mod tests {
     fn problem_fields_parse_one_by_one() {
         let body = br#"{"error_code": "4000123", "detail": "Bad name", "title": "Bad Request",
             "parameter_problems": [{"name": "too long"}], "request_id": 17, "status": "400"}"#;
-        let e = ApiError::from_response(StatusCode::BAD_REQUEST, body, None);
+        let e = ApiError::from_parts(StatusCode::BAD_REQUEST, body, None, "test");
         assert_eq!(e.error_code(), Some(4_000_123));
         assert_eq!(e.title(), Some("Bad Request"));
         assert_eq!(e.detail(), Some("Bad name"));
@@ -525,7 +561,7 @@ mod tests {
             Some(&serde_json::json!([{"name": "too long"}]))
         );
         let body = br#"{"error_code": {"x": 1}, "detail": "still here", "title": 5}"#;
-        let e = ApiError::from_response(StatusCode::BAD_REQUEST, body, None);
+        let e = ApiError::from_parts(StatusCode::BAD_REQUEST, body, None, "test");
         assert_eq!((e.error_code(), e.title()), (None, None));
         assert_eq!(e.detail(), Some("still here"));
     }
@@ -537,7 +573,7 @@ mod tests {
             br#"{"error_code": 4290000, "detail": "You have reached the 5 minute rate limit",
             "info": "https://developer.oneflow.com/docs/api-rate-limit", "status": 429,
             "title": "Too Many Requests"}"#;
-        let e = ApiError::from_response(StatusCode::TOO_MANY_REQUESTS, body, None);
+        let e = ApiError::from_parts(StatusCode::TOO_MANY_REQUESTS, body, None, "test");
         assert_eq!(
             e.info(),
             Some("https://developer.oneflow.com/docs/api-rate-limit")
@@ -547,20 +583,15 @@ mod tests {
 
     #[test]
     fn html_body_is_kept() {
-        let e = ApiError::from_response(
+        let e = ApiError::from_parts(
             StatusCode::BAD_GATEWAY,
             b"<html><body>502 Bad Gateway</body></html>",
             None,
+            "test",
         );
         assert_eq!(e.error_code(), None);
         assert!(e.is_generic());
         assert!(e.raw_body().contains("502 Bad Gateway"));
         assert!(Error::Api(Box::new(e)).is_retryable());
-    }
-
-    #[test]
-    fn snippet_is_bounded() {
-        let long = "x".repeat(2000);
-        assert_eq!(snippet(&long).chars().count(), SNIPPET_LEN + 1);
     }
 }

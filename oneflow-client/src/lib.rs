@@ -4,20 +4,23 @@
 //!   default acting user (`x-oneflow-user-email`, overridable per call with
 //!   [`Client::as_user`]), timeouts, [`RetryPolicy`], user agent, optional own
 //!   `reqwest::Client`.
-//! * A handler per API area: [`Client::account`], [`Client::users`], [`Client::workspaces`],
+//! * A handler per API area, in [`api`] (one module per area, with its helper types):
+//!   [`Client::account`], [`Client::users`], [`Client::workspaces`],
 //!   [`Client::templates`], [`Client::template_types`], [`Client::helpers`],
-//!   [`Client::contracts`] (with parties, participants, data fields, events),
+//!   [`Client::contracts`] (with parties, participants, data fields, events, products),
 //!   [`Client::files`] and [`Client::webhooks`].
 //! * Models in Oneflow's exact wire format ([`models`]), with Oneflow's timestamp format
-//!   ([`models::timestamp`]), `i64` id newtypes and an `Unknown(String)` fallback on every
+//!   ([`models::timestamp`]), `i64` id newtypes and an `Other(String)` fallback on every
 //!   server enum.
-//! * Lists return a [`Page`] from `.send()` or stream all items with `.stream()`; Oneflow's
-//!   offset ceiling (19 900) ends a stream with [`Error::OffsetCeilingReached`].
+//! * Lists return a [`Page`] from `.send()` or stream all items with `.stream()` (an
+//!   [`ItemStream`], `Send + Unpin`); Oneflow's offset ceiling (19 900) ends a stream with
+//!   [`Error::OffsetCeilingReached`].
 //! * Input Oneflow would reject (too many parties, party names over 100 or contract names
 //!   over 130 characters, a counterparty participant without `delivery_channel`, a file the
 //!   template cannot take, a write whose reference requires `x-oneflow-user-email` without an
 //!   acting user, …) fails locally with [`Error::InvalidInput`] before anything is sent.
-//! * GET/PUT/DELETE are retried on 5xx/connect errors; creating POSTs never are. Oneflow
+//! * GET/PUT/DELETE are retried on [`RETRYABLE_STATUSES`] and connect errors; creating POSTs
+//!   never are. Each call is traced in an `oneflow.request` span. Oneflow
 //!   limits 2 000 requests per 5 minutes and sends no `Retry-After`, so a 429 without one is
 //!   returned at once as [`Error::RateLimited`] (see [`RetryPolicy::backoff_on_rate_limit`]).
 //! * The base URL must be `https` (plain `http` only for loopback test hosts).
@@ -35,7 +38,7 @@
 //! use futures::TryStreamExt;
 //! use oneflow_client::models::draft::{CompanyPartyDraft, ContractDraft, ParticipantDraft, ParticipantRole};
 //! use oneflow_client::models::{DeliveryChannel, TemplateId, WorkspaceId};
-//! use oneflow_client::templates::ActiveFilter;
+//! use oneflow_client::api::templates::ActiveFilter;
 //! use oneflow_client::{Client, Error};
 //!
 //! # async fn run() -> Result<(), Error> {
@@ -71,7 +74,7 @@
 //!     Err(Error::RateLimited { retry_after, .. }) => println!("slow down: {retry_after:?}"),
 //!     Err(Error::InvalidInput(reason)) => println!("fix the input: {reason}"),
 //!     Err(e) => {
-//!         if let Some(api) = e.as_api() {
+//!         if let Some(api) = e.api_error() {
 //!             eprintln!("Oneflow said {} (request id {:?})", api.status(), api.request_id());
 //!         }
 //!         return Err(e);
@@ -80,32 +83,36 @@
 //! # Ok(()) }
 //! ```
 //!
-//! # Not covered
+//! # Calls this crate does not wrap
 //!
 //! Comments, reminders, the tag and folder endpoints, contacts and the SCIM API are not
-//! wrapped (contracts can still carry tag ids and a folder id); [`Client::execute`] sends
-//! any [`request::ApiRequest`] for those.
-#![warn(missing_docs)]
+//! wrapped (contracts can still carry tag ids and a folder id). Describe such a call as an
+//! [`ApiRequest`] and send it with [`Client::execute`] (JSON into any `T`),
+//! [`Client::execute_empty`] or [`Client::send`] (a [`RawResponse`] with status, headers and
+//! body). The token, the acting user, the redirect rule, retries of idempotent requests and
+//! the span apply as for every wrapped call.
+//!
+//! # Features
+//!
+//! * `test-util`: helpers for testing code that uses this crate:
+//!   `webhook::sign_for_test`, `webhook::signed_test_body` and `ApiError::for_test`.
+#![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-pub mod account;
+pub mod api;
 mod client;
-pub mod contracts;
-pub mod error;
-pub mod files;
-pub mod helpers;
+mod error;
 pub mod models;
-pub mod pagination;
-pub mod request;
-pub mod retry;
-pub mod template_types;
-pub mod templates;
-pub mod users;
+mod pagination;
+mod redact;
+mod request;
+mod retry;
+mod stream;
 pub mod webhook;
-pub mod webhooks;
-pub mod workspaces;
 
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, TOKEN_HEADER, USER_EMAIL_HEADER};
 pub use error::{ApiError, ConfigError, Error, InvalidInput, Result, TemplateSection, MAX_OFFSET};
 pub use pagination::{Page, MAX_PAGE_SIZE};
-pub use retry::{RetryDecision, RetryPolicy};
+pub use request::{ApiRequest, Idempotency, MultipartFile, RawResponse, RequestBody};
+pub use retry::{parse_retry_after, RetryDecision, RetryPolicy, RETRYABLE_STATUSES};
+pub use stream::ItemStream;

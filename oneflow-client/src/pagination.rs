@@ -5,7 +5,7 @@
 //! `.stream()` for all items. Oneflow cannot page past offset 19 900; when more items match,
 //! the stream ends with [`Error::OffsetCeilingReached`] instead of silently stopping.
 
-use futures::stream::{self, BoxStream, StreamExt};
+use futures::stream::{self, StreamExt};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +13,7 @@ use crate::client::{decode, Client};
 use crate::error::{Error, InvalidInput, Result, MAX_OFFSET};
 use crate::models::{null_as_default, Links};
 use crate::request::ApiRequest;
+use crate::stream::ItemStream;
 
 /// Largest page Oneflow serves.
 pub const MAX_PAGE_SIZE: u32 = 100;
@@ -100,11 +101,7 @@ impl Client {
     }
 
     /// Streams all items from `paging.offset` on.
-    pub(crate) fn stream_items<T>(
-        &self,
-        request: ApiRequest,
-        paging: Paging,
-    ) -> BoxStream<'static, Result<T>>
+    pub(crate) fn stream_items<T>(&self, request: ApiRequest, paging: Paging) -> ItemStream<T>
     where
         T: DeserializeOwned + Send + 'static,
     {
@@ -124,7 +121,7 @@ impl Client {
             skip: 0,
             done: false,
         };
-        stream::unfold(state, |mut st| async move {
+        let items = stream::unfold(state, |mut st| async move {
             if st.done {
                 return None;
             }
@@ -171,7 +168,8 @@ impl Client {
             Some((items, st))
         })
         .flat_map(stream::iter)
-        .boxed()
+        .boxed();
+        ItemStream::new(items)
     }
 
     /// Collects every item of a (possibly paginated) child collection.
@@ -207,7 +205,7 @@ macro_rules! list_methods {
             }
 
             /// The request `send()` would make, for inspection.
-            pub fn to_request(&self) -> $crate::Result<$crate::request::ApiRequest> {
+            pub fn to_request(&self) -> $crate::Result<$crate::ApiRequest> {
                 self.paging.check()?;
                 Ok(self.paging.apply(self.base_request()?))
             }
@@ -221,13 +219,13 @@ macro_rules! list_methods {
             /// Streams all items, page by page (page size = `limit`, default 100). Ends with
             /// [`Error::OffsetCeilingReached`](crate::Error::OffsetCeilingReached) if more
             /// items match than Oneflow lets a client page through.
-            pub fn stream(self) -> futures::stream::BoxStream<'static, $crate::Result<$item>> {
+            pub fn stream(self) -> $crate::ItemStream<$item> {
                 let checked = self.paging.check().and_then(|()| self.base_request());
                 match checked {
                     Ok(request) => self.client.stream_items(request, self.paging),
-                    Err(e) => {
-                        futures::StreamExt::boxed(futures::stream::once(async move { Err(e) }))
-                    }
+                    Err(e) => $crate::ItemStream::new(futures::StreamExt::boxed(
+                        futures::stream::once(async move { Err(e) }),
+                    )),
                 }
             }
         }

@@ -8,12 +8,14 @@
 use std::fmt;
 
 use bytes::Bytes;
+use http::{HeaderMap, StatusCode};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::Method;
 use serde::Serialize;
 
 use crate::error::{Error, InvalidInput};
 use crate::models::UploadKind;
+use crate::redact::redact_secrets;
 
 /// Whether repeating a request is safe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -68,7 +70,7 @@ impl fmt::Debug for RequestBody {
             RequestBody::Empty => f.write_str("Empty"),
             RequestBody::Json(v) => {
                 let mut shown = v.clone();
-                crate::client::redact_secrets(&mut shown);
+                redact_secrets(&mut shown);
                 f.debug_tuple("Json").field(&shown).finish()
             }
             RequestBody::Multipart(file) => f.debug_tuple("Multipart").field(file).finish(),
@@ -76,12 +78,40 @@ impl fmt::Debug for RequestBody {
     }
 }
 
+/// A success response as [`Client::send`](crate::Client::send) returns it: status, headers
+/// and the whole body. `Debug` shows the body's length, not its contents.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct RawResponse {
+    /// The HTTP status (always 2xx).
+    pub status: StatusCode,
+    /// The response headers.
+    pub headers: HeaderMap,
+    /// The response body.
+    pub body: Bytes,
+}
+
+impl fmt::Debug for RawResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawResponse")
+            .field("status", &self.status.as_u16())
+            .field(
+                "content_type",
+                &self.headers.get(http::header::CONTENT_TYPE),
+            )
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
 /// A transport-free description of one API call.
 #[derive(Debug, Clone, PartialEq)]
+#[must_use]
 pub struct ApiRequest {
     method: Method,
     path_template: &'static str,
     path: String,
+    dot_segment: bool,
     query: Vec<(String, String)>,
     body: RequestBody,
     idempotency: Idempotency,
@@ -89,42 +119,77 @@ pub struct ApiRequest {
     acting_user_required: bool,
 }
 
+/// What a path segment keeps unencoded: RFC 3986 unreserved characters plus `:` and `@`
+/// (both allowed in a segment; Oneflow's `c::<custom id>` data-field keys use `:`).
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
     .remove(b'.')
-    .remove(b'~');
+    .remove(b'~')
+    .remove(b':')
+    .remove(b'@');
 
-/// Percent-encodes one path segment (so `/`, `?` and `#` cannot escape it).
-///
-/// A segment that is exactly `.` or `..` is encoded as `%2E` / `%2E%2E`, but URL parsers
-/// still treat those as dot-segments (`..` removes the previous segment), so do not use
-/// such values as a whole segment; put them after a prefix (as in `c::{custom_id}`).
-/// [`Client::execute`](crate::Client::execute) refuses paths that leave the base URL.
-pub fn encode_segment(segment: &str) -> String {
-    let encoded = utf8_percent_encode(segment, SEGMENT).to_string();
-    match encoded.as_str() {
-        "." => "%2E".to_owned(),
-        ".." => "%2E%2E".to_owned(),
-        _ => encoded,
-    }
+/// Percent-encodes one path segment, so `/`, `?`, `#` and `%` in a value cannot change the
+/// path. A whole segment `.` or `..` cannot be encoded away (URL parsers resolve `%2E%2E`
+/// as `..` too); [`ApiRequest`] marks such a request unusable instead.
+pub(crate) fn encode_segment(segment: &str) -> String {
+    utf8_percent_encode(segment, SEGMENT).to_string()
 }
 
 impl ApiRequest {
-    /// A request; `path` is relative to the base URL (no leading slash) and
-    /// `path_template` is its low-cardinality form for logs (`contracts/{id}`).
-    /// GET, PUT and DELETE are idempotent, everything else is not.
-    pub fn new(method: Method, path_template: &'static str, path: impl Into<String>) -> Self {
-        let idempotency =
-            if method == Method::GET || method == Method::PUT || method == Method::DELETE {
-                Idempotency::Idempotent
-            } else {
-                Idempotency::NonIdempotent
-            };
+    /// A request for `path_template` (its low-cardinality form for logs and errors,
+    /// `contracts/{id}`); the concrete path is `segments` joined with `/`, each
+    /// percent-encoded, relative to the base URL.
+    ///
+    /// A segment that is exactly `.` or `..` would move the path (URL parsers resolve dot
+    /// segments); sending such a request fails with [`InvalidInput::Invalid`] and nothing is
+    /// sent.
+    ///
+    /// GET, HEAD, PUT, DELETE and OPTIONS are idempotent; POST and PATCH are not unless
+    /// marked with [`idempotent`](Self::idempotent).
+    ///
+    /// ```
+    /// use oneflow_client::ApiRequest;
+    ///
+    /// let request = ApiRequest::get("contracts/{id}/comments", ["contracts", "4711", "comments"]);
+    /// assert_eq!(request.path(), "contracts/4711/comments");
+    /// // Values cannot escape their segment.
+    /// let request = ApiRequest::get("tags/{id}", ["tags", "a/b?c#d"]);
+    /// assert_eq!(request.path(), "tags/a%2Fb%3Fc%23d");
+    /// ```
+    pub fn new<S: AsRef<str>>(
+        method: Method,
+        path_template: &'static str,
+        segments: impl IntoIterator<Item = S>,
+    ) -> Self {
+        let mut dot_segment = false;
+        let path = segments
+            .into_iter()
+            .map(|s| {
+                let s = s.as_ref();
+                dot_segment |= s == "." || s == "..";
+                encode_segment(s)
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        let idempotent = [
+            Method::GET,
+            Method::HEAD,
+            Method::PUT,
+            Method::DELETE,
+            Method::OPTIONS,
+        ]
+        .contains(&method);
+        let idempotency = if idempotent {
+            Idempotency::Idempotent
+        } else {
+            Idempotency::NonIdempotent
+        };
         ApiRequest {
             method,
             path_template,
-            path: path.into(),
+            path,
+            dot_segment,
             query: Vec::new(),
             body: RequestBody::Empty,
             idempotency,
@@ -133,24 +198,41 @@ impl ApiRequest {
         }
     }
 
-    /// `GET`.
-    pub fn get(path_template: &'static str, path: impl Into<String>) -> Self {
-        Self::new(Method::GET, path_template, path)
+    /// `GET` (idempotent); see [`new`](Self::new).
+    pub fn get<S: AsRef<str>>(
+        path_template: &'static str,
+        segments: impl IntoIterator<Item = S>,
+    ) -> Self {
+        Self::new(Method::GET, path_template, segments)
     }
 
-    /// `POST` (non-idempotent).
-    pub fn post(path_template: &'static str, path: impl Into<String>) -> Self {
-        Self::new(Method::POST, path_template, path)
+    /// `POST` (not idempotent unless marked); see [`new`](Self::new).
+    pub fn post<S: AsRef<str>>(
+        path_template: &'static str,
+        segments: impl IntoIterator<Item = S>,
+    ) -> Self {
+        Self::new(Method::POST, path_template, segments)
     }
 
-    /// `PUT`.
-    pub fn put(path_template: &'static str, path: impl Into<String>) -> Self {
-        Self::new(Method::PUT, path_template, path)
+    /// `PUT` (idempotent); see [`new`](Self::new).
+    pub fn put<S: AsRef<str>>(
+        path_template: &'static str,
+        segments: impl IntoIterator<Item = S>,
+    ) -> Self {
+        Self::new(Method::PUT, path_template, segments)
     }
 
-    /// `DELETE`.
-    pub fn delete(path_template: &'static str, path: impl Into<String>) -> Self {
-        Self::new(Method::DELETE, path_template, path)
+    /// `DELETE` (idempotent); see [`new`](Self::new).
+    pub fn delete<S: AsRef<str>>(
+        path_template: &'static str,
+        segments: impl IntoIterator<Item = S>,
+    ) -> Self {
+        Self::new(Method::DELETE, path_template, segments)
+    }
+
+    /// Whether a segment was `.` or `..` (such a request is never sent).
+    pub(crate) fn has_dot_segment(&self) -> bool {
+        self.dot_segment
     }
 
     /// Adds a query parameter.
@@ -159,8 +241,8 @@ impl ApiRequest {
         self
     }
 
-    /// Sets or replaces a query parameter.
-    pub fn set_query(mut self, key: &str, value: impl Into<String>) -> Self {
+    /// Sets or replaces a query parameter (paging uses it for `limit` and `offset`).
+    pub(crate) fn set_query(mut self, key: &str, value: impl Into<String>) -> Self {
         self.query.retain(|(k, _)| k != key);
         self.query.push((key.to_owned(), value.into()));
         self
@@ -188,6 +270,16 @@ impl ApiRequest {
     pub fn idempotency(mut self, idempotency: Idempotency) -> Self {
         self.idempotency = idempotency;
         self
+    }
+
+    /// Marks the request as safe (or not) to repeat automatically, overriding the default
+    /// from its method. Mark a POST only when repeating it cannot create a second resource.
+    pub fn idempotent(self, idempotent: bool) -> Self {
+        self.idempotency(if idempotent {
+            Idempotency::Idempotent
+        } else {
+            Idempotency::NonIdempotent
+        })
     }
 
     /// Marks the call as one whose Oneflow reference marks `x-oneflow-user-email` required.
@@ -269,18 +361,32 @@ mod tests {
     #[test]
     fn segments_cannot_escape() {
         assert_eq!(
-            encode_segment("c::sale id/1?x#y"),
-            "c%3A%3Asale%20id%2F1%3Fx%23y"
+            encode_segment("c::sale id/1?x#y%"),
+            "c::sale%20id%2F1%3Fx%23y%25"
         );
-        assert_eq!(encode_segment(".."), "%2E%2E");
         assert_eq!(encode_segment("superoffice_sale_id"), "superoffice_sale_id");
+        let r = ApiRequest::put("x/{key}", ["contracts", "5", "data_fields", "c::a/b"]);
+        assert_eq!(r.path(), "contracts/5/data_fields/c::a%2Fb");
+        assert!(!r.has_dot_segment());
+        assert!(ApiRequest::get("x", ["contracts", ".."]).has_dot_segment());
+        assert!(ApiRequest::get("x", [".", "x"]).has_dot_segment());
+        assert!(!ApiRequest::get("x", ["...", "x."]).has_dot_segment());
     }
 
     #[test]
     fn idempotency_follows_method() {
-        assert!(ApiRequest::get("ping", "ping").is_idempotent());
-        assert!(ApiRequest::put("x", "x").is_idempotent());
-        assert!(ApiRequest::delete("x", "x").is_idempotent());
-        assert!(!ApiRequest::post("x", "x").is_idempotent());
+        assert!(ApiRequest::get("ping", ["ping"]).is_idempotent());
+        assert!(ApiRequest::put("x", ["x"]).is_idempotent());
+        assert!(ApiRequest::delete("x", ["x"]).is_idempotent());
+        assert!(!ApiRequest::post("x", ["x"]).is_idempotent());
+        assert!(ApiRequest::new(Method::HEAD, "x", ["x"]).is_idempotent());
+        assert!(ApiRequest::new(Method::OPTIONS, "x", ["x"]).is_idempotent());
+        assert!(!ApiRequest::new(Method::PATCH, "x", ["x"]).is_idempotent());
+        assert!(ApiRequest::post("x", ["x"])
+            .idempotent(true)
+            .is_idempotent());
+        assert!(!ApiRequest::get("x", ["x"])
+            .idempotent(false)
+            .is_idempotent());
     }
 }

@@ -28,6 +28,15 @@ pub enum RetryDecision {
     GiveUp,
 }
 
+/// HTTP statuses worth retrying for an idempotent request: 429, 500, 502, 503 and 504.
+///
+/// 502/503/504 come from gateways and overload and pass. Oneflow documents 500 only as a
+/// generic "internal server error" with no deterministic cause a client could fix, so it is
+/// treated as transient too (SuperOffice leaves 500 out: its 500s are deterministic
+/// exceptions). 429 is retried only with a `Retry-After` unless
+/// [`RetryPolicy::backoff_on_rate_limit`] is on. Recorded as *inferred* in `FIDELITY.md`.
+pub const RETRYABLE_STATUSES: &[u16] = &[429, 500, 502, 503, 504];
+
 /// Exponential backoff with jitter, capped by attempts and total elapsed time.
 ///
 /// ```
@@ -37,28 +46,29 @@ pub enum RetryDecision {
 /// let policy = RetryPolicy::default()
 ///     .max_attempts(5)
 ///     .max_elapsed(Duration::from_secs(120))
-///     .base_backoff(Duration::from_millis(250));
+///     .initial_backoff(Duration::from_millis(250));
 /// # let _ = policy;
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[must_use]
 pub struct RetryPolicy {
     max_attempts: u32,
-    max_elapsed: Duration,
-    base_backoff: Duration,
+    initial_backoff: Duration,
     max_backoff: Duration,
+    max_elapsed: Duration,
     jitter: bool,
     backoff_on_rate_limit: bool,
 }
 
 impl Default for RetryPolicy {
-    /// 4 attempts, at most 60 s in total, backoff 500 ms doubling up to 30 s, with jitter;
-    /// a 429 without `Retry-After` is not retried.
+    /// 4 attempts, backoff 500 ms doubling up to 8 s, at most 30 s in total, with jitter;
+    /// a 429 without `Retry-After` is not retried (Oneflow's window is 5 minutes).
     fn default() -> Self {
         RetryPolicy {
             max_attempts: 4,
-            max_elapsed: Duration::from_secs(60),
-            base_backoff: Duration::from_millis(500),
-            max_backoff: Duration::from_secs(30),
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(8),
+            max_elapsed: Duration::from_secs(30),
             jitter: true,
             backoff_on_rate_limit: false,
         }
@@ -66,8 +76,8 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// Never retry.
-    pub fn none() -> Self {
+    /// One attempt, no retries.
+    pub fn never() -> Self {
         RetryPolicy {
             max_attempts: 1,
             ..Self::default()
@@ -75,26 +85,27 @@ impl RetryPolicy {
     }
 
     /// Total attempts including the first one (minimum 1).
-    pub fn max_attempts(mut self, n: u32) -> Self {
-        self.max_attempts = n.max(1);
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// Delay before the second attempt; doubles for each further attempt.
+    pub fn initial_backoff(mut self, d: Duration) -> Self {
+        self.initial_backoff = d;
+        self
+    }
+
+    /// Upper bound for one delay. A `Retry-After` longer than this is not waited for: the
+    /// error is returned instead.
+    pub fn max_backoff(mut self, d: Duration) -> Self {
+        self.max_backoff = d;
         self
     }
 
     /// Upper bound for the time from the first attempt to the start of the last one.
     pub fn max_elapsed(mut self, d: Duration) -> Self {
         self.max_elapsed = d;
-        self
-    }
-
-    /// Delay before the second attempt; doubles for each further attempt.
-    pub fn base_backoff(mut self, d: Duration) -> Self {
-        self.base_backoff = d;
-        self
-    }
-
-    /// Upper bound for one backoff delay.
-    pub fn max_backoff(mut self, d: Duration) -> Self {
-        self.max_backoff = d;
         self
     }
 
@@ -105,36 +116,32 @@ impl RetryPolicy {
     }
 
     /// Whether a rate-limit answer without `Retry-After` is retried with the ordinary backoff
-    /// (off by default: Oneflow's window is 5 minutes, so quick retries only burn quota and
-    /// [`Error::RateLimited`] is returned at once). A `Retry-After` is always honoured
-    /// within [`max_elapsed`](Self::max_elapsed).
+    /// (off by default: Oneflow allows 2 000 requests per 5-minute window and sends no
+    /// `Retry-After`, so quick retries only burn quota and [`Error::RateLimited`] is returned
+    /// at once). A `Retry-After` is always honoured within the caps.
     pub fn backoff_on_rate_limit(mut self, on: bool) -> Self {
         self.backoff_on_rate_limit = on;
         self
     }
 
-    /// The configured maximum number of attempts.
-    pub fn attempts_limit(&self) -> u32 {
-        self.max_attempts
-    }
-
-    /// The backoff after failed attempt `attempt` (1-based), for a random `unit` in `[0, 1)`.
+    /// The backoff after failed attempt `attempt` (1-based), for a random `jitter` in
+    /// `[0, 1)` (ignored when jitter is off).
     ///
-    /// Without jitter this is `min(base · 2^(attempt-1), max)`; with jitter it lies in the
-    /// upper half of that value: `d/2 + unit · d/2`.
-    pub fn backoff(&self, attempt: u32, unit: f64) -> Duration {
+    /// Without jitter this is `min(initial · 2^(attempt-1), max)`; with jitter it lies in
+    /// the upper half of that value: `d/2 + jitter · d/2`.
+    pub fn backoff(&self, attempt: u32, jitter: f64) -> Duration {
         let exp = attempt.saturating_sub(1).min(30);
         let full = self
-            .base_backoff
+            .initial_backoff
             .saturating_mul(1u32 << exp)
             .min(self.max_backoff);
         if self.jitter {
             let half = full / 2;
             // `clamp` keeps NaN, and `mul_f64` panics on it.
-            let unit = if unit.is_nan() {
+            let unit = if jitter.is_nan() {
                 0.0
             } else {
-                unit.clamp(0.0, 1.0)
+                jitter.clamp(0.0, 1.0)
             };
             half + half.mul_f64(unit)
         } else {
@@ -142,31 +149,34 @@ impl RetryPolicy {
         }
     }
 
-    /// Decides about the next step after attempt `attempt` (1-based) failed with `error`,
-    /// `elapsed` after the first attempt started.
+    /// Decides about the next step after attempt `attempt` (1-based) of a request failed
+    /// with `error`, `elapsed` after the first attempt started. Pure: the caller draws
+    /// `jitter` (a random number in `[0, 1)`).
+    ///
+    /// Retries only idempotent requests, only errors that
+    /// [`Error::is_retryable`] accepts, and never waits past `max_backoff` or the time left
+    /// in `max_elapsed`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use oneflow_client::{ApiError, Error, RetryDecision, RetryPolicy};
+    /// use reqwest::StatusCode;
+    ///
+    /// let policy = RetryPolicy::default().jitter(false);
+    /// let error = Error::Api(Box::new(ApiError::for_test(StatusCode::SERVICE_UNAVAILABLE, "")));
+    /// assert_eq!(
+    ///     policy.decide(true, &error, 1, Duration::ZERO, 0.0),
+    ///     RetryDecision::Retry { after: Duration::from_millis(500) }
+    /// );
+    /// assert_eq!(policy.decide(false, &error, 1, Duration::ZERO, 0.0), RetryDecision::GiveUp);
+    /// ```
     pub fn decide(
         &self,
         idempotent: bool,
         error: &Error,
         attempt: u32,
         elapsed: Duration,
-    ) -> RetryDecision {
-        let unit = if self.jitter {
-            rand::random::<f64>()
-        } else {
-            0.0
-        };
-        self.decide_with_unit(idempotent, error, attempt, elapsed, unit)
-    }
-
-    /// [`decide`](Self::decide) with the jitter's random number given, for tests.
-    pub fn decide_with_unit(
-        &self,
-        idempotent: bool,
-        error: &Error,
-        attempt: u32,
-        elapsed: Duration,
-        unit: f64,
+        jitter: f64,
     ) -> RetryDecision {
         if !idempotent || !error.is_retryable() || attempt >= self.max_attempts {
             return RetryDecision::GiveUp;
@@ -181,9 +191,11 @@ impl RetryPolicy {
         {
             return RetryDecision::GiveUp;
         }
-        let after = error
-            .retry_after()
-            .unwrap_or_else(|| self.backoff(attempt, unit));
+        let after = match error.retry_after() {
+            Some(after) if after > self.max_backoff => return RetryDecision::GiveUp,
+            Some(after) => after,
+            None => self.backoff(attempt, jitter),
+        };
         if elapsed.saturating_add(after) > self.max_elapsed {
             return RetryDecision::GiveUp;
         }
@@ -191,28 +203,43 @@ impl RetryPolicy {
     }
 }
 
-/// Parses a `Retry-After` value: delay in seconds or an HTTP date.
-pub(crate) fn parse_retry_after(
-    value: &str,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Option<Duration> {
+/// Parses a `Retry-After` value (RFC 9110 §10.2.3): delta-seconds, or an HTTP date in any of
+/// the three forms recipients must accept (§5.6.7): IMF-fixdate
+/// (`Thu, 01 Jan 2026 12:00:30 GMT`), RFC 850 (`Thursday, 01-Jan-26 12:00:30 GMT`) and
+/// asctime (`Thu Jan  1 12:00:30 2026`).
+///
+/// Pure: `now` is given. A date in the past gives [`Duration::ZERO`]; anything unreadable
+/// (negative or fractional seconds, a number too large for `u64`, text) gives `None`. The
+/// day name of a date is not checked against the date (it is redundant).
+///
+/// ```
+/// use std::time::Duration;
+/// use oneflow_client::parse_retry_after;
+///
+/// let now = chrono::Utc::now();
+/// assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
+/// assert_eq!(parse_retry_after("soon", now), None);
+/// ```
+pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+    if value.bytes().all(|b| b.is_ascii_digit()) {
+        return value.parse::<u64>().ok().map(Duration::from_secs);
     }
-    // An HTTP-date: IMF-fixdate (RFC 2822 style), or the obsolete RFC 850 and asctime forms
-    // that recipients must still accept (RFC 9110, 5.6.7).
-    let when = chrono::DateTime::parse_from_rfc2822(value)
+    // Every date form starts with a day name; drop it (`Thu, `, `Thursday, `, `Thu `).
+    let rest = match value.split_once(',') {
+        Some((_, rest)) => rest.trim(),
+        None => value.split_once(' ').map(|(_, rest)| rest.trim_start())?,
+    };
+    let when = chrono::DateTime::parse_from_rfc2822(rest)
         .map(|d| d.with_timezone(&chrono::Utc))
         .ok()
         .or_else(|| {
-            ["%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"]
+            ["%d-%b-%y %H:%M:%S GMT", "%b %e %H:%M:%S %Y"]
                 .iter()
-                .find_map(|f| chrono::NaiveDateTime::parse_from_str(value, f).ok())
+                .find_map(|f| chrono::NaiveDateTime::parse_from_str(rest, f).ok())
                 .map(|d| d.and_utc())
         })?;
-    let delta = when - now;
-    Some(delta.to_std().unwrap_or(Duration::ZERO))
+    Some((when - now).to_std().unwrap_or(Duration::ZERO))
 }
 
 #[cfg(test)]
@@ -222,20 +249,20 @@ mod tests {
     use reqwest::StatusCode;
 
     fn api(status: u16) -> Error {
-        Error::Api(Box::new(ApiError::from_response(
+        Error::Api(Box::new(ApiError::for_test(
             StatusCode::from_u16(status).unwrap(),
-            b"",
-            None,
+            "",
         )))
     }
 
     fn rate_limited(after: Option<Duration>) -> Error {
         Error::RateLimited {
             retry_after: after,
-            problem: Box::new(ApiError::from_response(
+            problem: Box::new(ApiError::from_parts(
                 StatusCode::TOO_MANY_REQUESTS,
                 b"",
                 after,
+                "test",
             )),
         }
     }
@@ -243,7 +270,7 @@ mod tests {
     fn policy() -> RetryPolicy {
         RetryPolicy::default()
             .jitter(false)
-            .base_backoff(Duration::from_millis(100))
+            .initial_backoff(Duration::from_millis(100))
             .max_backoff(Duration::from_secs(1))
     }
 
@@ -252,7 +279,7 @@ mod tests {
         let p = policy();
         for status in [500, 502, 503, 504] {
             assert_eq!(
-                p.decide(true, &api(status), 1, Duration::ZERO),
+                p.decide(true, &api(status), 1, Duration::ZERO, 0.0),
                 RetryDecision::Retry {
                     after: Duration::from_millis(100)
                 },
@@ -261,7 +288,7 @@ mod tests {
         }
         for status in [400, 401, 403, 404, 409, 501] {
             assert_eq!(
-                p.decide(true, &api(status), 1, Duration::ZERO),
+                p.decide(true, &api(status), 1, Duration::ZERO, 0.0),
                 RetryDecision::GiveUp,
                 "status {status}"
             );
@@ -272,11 +299,11 @@ mod tests {
     fn never_retries_non_idempotent() {
         let p = policy();
         assert_eq!(
-            p.decide(false, &api(503), 1, Duration::ZERO),
+            p.decide(false, &api(503), 1, Duration::ZERO, 0.0),
             RetryDecision::GiveUp
         );
         assert_eq!(
-            p.decide(false, &rate_limited(None), 1, Duration::ZERO),
+            p.decide(false, &rate_limited(None), 1, Duration::ZERO, 0.0),
             RetryDecision::GiveUp
         );
     }
@@ -306,32 +333,33 @@ mod tests {
     fn attempt_and_time_caps() {
         let p = policy().max_attempts(3).max_elapsed(Duration::from_secs(5));
         assert!(matches!(
-            p.decide(true, &api(503), 2, Duration::ZERO),
+            p.decide(true, &api(503), 2, Duration::ZERO, 0.0),
             RetryDecision::Retry { .. }
         ));
         assert_eq!(
-            p.decide(true, &api(503), 3, Duration::ZERO),
+            p.decide(true, &api(503), 3, Duration::ZERO, 0.0),
             RetryDecision::GiveUp
         );
         assert_eq!(
-            p.decide(true, &api(503), 1, Duration::from_millis(4950)),
+            p.decide(true, &api(503), 1, Duration::from_millis(4950), 0.0),
             RetryDecision::GiveUp
         );
         assert_eq!(
-            RetryPolicy::none().decide(true, &api(503), 1, Duration::ZERO),
+            RetryPolicy::never().decide(true, &api(503), 1, Duration::ZERO, 0.0),
             RetryDecision::GiveUp
         );
     }
 
     #[test]
     fn retry_after_is_honoured() {
-        let p = policy();
+        let p = policy().max_backoff(Duration::from_secs(10));
         assert_eq!(
             p.decide(
                 true,
                 &rate_limited(Some(Duration::from_secs(3))),
                 1,
-                Duration::ZERO
+                Duration::ZERO,
+                0.0
             ),
             RetryDecision::Retry {
                 after: Duration::from_secs(3)
@@ -342,7 +370,8 @@ mod tests {
                 true,
                 &rate_limited(Some(Duration::from_secs(120))),
                 1,
-                Duration::ZERO
+                Duration::ZERO,
+                0.0
             ),
             RetryDecision::GiveUp
         );
@@ -354,7 +383,7 @@ mod tests {
     fn rate_limit_without_retry_after_is_not_retried_by_default() {
         let p = policy();
         assert_eq!(
-            p.decide(true, &rate_limited(None), 1, Duration::ZERO),
+            p.decide(true, &rate_limited(None), 1, Duration::ZERO, 0.0),
             RetryDecision::GiveUp
         );
         assert_eq!(
@@ -362,49 +391,99 @@ mod tests {
                 true,
                 &rate_limited(None),
                 1,
-                Duration::ZERO
+                Duration::ZERO,
+                0.0
             ),
             RetryDecision::Retry {
                 after: Duration::from_millis(100)
             }
         );
         assert_eq!(
-            p.decide(true, &api(503), 1, Duration::ZERO),
+            p.decide(true, &api(503), 1, Duration::ZERO, 0.0),
             RetryDecision::Retry {
                 after: Duration::from_millis(100)
             }
         );
     }
 
+    /// The `Retry-After` case table shared with `superoffice-client`. `now` is
+    /// 2026-01-01T12:00:00Z (a Thursday; the spec table's "Wed" shows the day name is not
+    /// checked).
     #[test]
-    fn retry_after_formats() {
+    fn retry_after_case_table() {
         let now = chrono::DateTime::parse_from_rfc3339("2026-01-01T12:00:00Z")
             .unwrap()
             .to_utc();
-        assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
-        assert_eq!(
-            parse_retry_after("Thu, 01 Jan 2026 12:00:30 GMT", now),
-            Some(Duration::from_secs(30))
-        );
-        assert_eq!(
-            parse_retry_after("Thu, 01 Jan 2026 11:00:00 GMT", now),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(parse_retry_after("soon", now), None);
+        let secs = |s| Some(Duration::from_secs(s));
+        let cases: &[(&str, Option<Duration>)] = &[
+            ("0", secs(0)),
+            ("120", secs(120)),
+            (" 7 ", secs(7)),
+            ("-1", None),
+            ("1.5", None),
+            ("Wed, 01 Jan 2026 12:00:30 GMT", secs(30)),
+            ("Thu, 01 Jan 2026 12:00:30 GMT", secs(30)),
+            ("Wednesday, 01-Jan-26 12:00:30 GMT", secs(30)),
+            ("Wed Jan  1 12:00:30 2026", secs(30)),
+            ("Thu Jan  1 12:00:45 2026", secs(45)),
+            ("Thu, 01 Jan 2026 11:00:00 GMT", secs(0)),
+            ("soon", None),
+            ("", None),
+            // Too large for u64: unreadable, not capped.
+            ("99999999999999999999", None),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(parse_retry_after(value, now), *expected, "{value:?}");
+        }
     }
 
     #[test]
-    fn retry_after_obsolete_http_date_formats() {
-        let now = chrono::DateTime::parse_from_rfc3339("2026-01-01T12:00:00Z")
-            .unwrap()
-            .to_utc();
+    fn retryable_statuses_match_is_retryable() {
+        for status in 400..600u16 {
+            let expected = RETRYABLE_STATUSES.contains(&status);
+            let error = if status == 429 {
+                rate_limited(None)
+            } else {
+                api(status)
+            };
+            assert_eq!(error.is_retryable(), expected, "status {status}");
+        }
+    }
+
+    #[test]
+    fn defaults_are_the_family_defaults() {
+        let p = RetryPolicy::default();
+        assert_eq!(p.max_attempts, 4);
+        assert_eq!(p.initial_backoff, Duration::from_millis(500));
+        assert_eq!(p.max_backoff, Duration::from_secs(8));
+        assert_eq!(p.max_elapsed, Duration::from_secs(30));
+        assert!(p.jitter && !p.backoff_on_rate_limit);
+    }
+
+    #[test]
+    fn retry_after_longer_than_max_backoff_gives_up() {
+        let p = policy().max_elapsed(Duration::from_secs(600));
         assert_eq!(
-            parse_retry_after("Thursday, 01-Jan-26 12:00:30 GMT", now),
-            Some(Duration::from_secs(30))
+            p.decide(
+                true,
+                &rate_limited(Some(Duration::from_secs(2))),
+                1,
+                Duration::ZERO,
+                0.0
+            ),
+            RetryDecision::GiveUp
         );
         assert_eq!(
-            parse_retry_after("Thu Jan  1 12:00:45 2026", now),
-            Some(Duration::from_secs(45))
+            p.decide(
+                true,
+                &rate_limited(Some(Duration::from_millis(900))),
+                1,
+                Duration::ZERO,
+                0.0
+            ),
+            RetryDecision::Retry {
+                after: Duration::from_millis(900)
+            }
         );
     }
 }

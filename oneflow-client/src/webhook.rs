@@ -87,7 +87,7 @@ pub struct WebhookContract {
 pub struct WebhookEvent {
     /// Event id (details via `contracts().events(id).get(event_id)`).
     pub id: EventId,
-    /// Event type; unknown types are kept as [`EventType::Unknown`].
+    /// Event type; unknown types are kept as [`EventType::Other`].
     #[serde(rename = "type")]
     pub event_type: EventType,
     /// When it happened.
@@ -138,7 +138,9 @@ struct RawEnvelope {
 }
 
 /// Computes the signature Oneflow sends for `callback_id` (lower-case hex SHA-1 of
-/// `callback_id + sign_key`). For tests and local tools.
+/// `callback_id + sign_key`). For tests and local tools; needs the `test-util` feature.
+#[cfg(any(test, feature = "test-util"))]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub fn sign_for_test(callback_id: &str, sign_key: &str) -> String {
     signature_bytes(callback_id, sign_key)
 }
@@ -158,7 +160,9 @@ fn signature_bytes(callback_id: &str, sign_key: &str) -> String {
 }
 
 /// Builds a signed delivery body for tests: `events` are `(event id, event type)` pairs,
-/// all created "now".
+/// all created "now". Needs the `test-util` feature.
+#[cfg(any(test, feature = "test-util"))]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub fn signed_test_body(
     contract_id: i64,
     callback_id: &str,

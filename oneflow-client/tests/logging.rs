@@ -45,6 +45,58 @@ async fn secrets_and_e_mails_stay_out_of_debug_errors_and_logs() {
         .expect(1)
         .mount(&server)
         .await;
+    // A 503 then success on an idempotent GET: one `retrying` event between two attempts.
+    Mock::given(method("GET"))
+        .and(path("/v1/contracts/3012346"))
+        .respond_with(json(
+            503,
+            r#"{"error_code": 5030000, "status": 503, "title": "Service Unavailable"}"#,
+        ))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/contracts/3012346"))
+        .respond_with(json(
+            200,
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/contract.json"
+            )),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    retrying_client(&server)
+        .contracts()
+        .get(ContractId(3012346))
+        .await
+        .expect("retried to success");
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let retry_line = logs
+        .lines()
+        .find(|l| l.contains("retrying"))
+        .unwrap_or_else(|| panic!("a retrying event: {logs}"));
+    for field in [
+        "oneflow.request",
+        "method=GET",
+        "path_template=\"contracts/{id}\"",
+        "attempt=1",
+        "status=503",
+        "delay_ms=",
+        "error_kind=\"api\"",
+    ] {
+        assert!(retry_line.contains(field), "{field} in {retry_line}");
+    }
+    assert!(!retry_line.contains("3012346"), "{retry_line}");
+    assert!(
+        logs.lines().any(|l| l.contains("attempt=2")
+            && l.contains("status=200")
+            && l.contains("elapsed_ms=")),
+        "{logs}"
+    );
+
     let client = client(&server).as_user("private.person@ourco.example");
     let err = client
         .contracts()

@@ -60,8 +60,8 @@
 //!   link to a minimal HTML page with "Sign" and "Decline" buttons (same effect as the
 //!   controls; the first visit emits `participant:first_visit`), so a browser can walk the
 //!   flow in a demo.
-//! * Faults: [`fail_next`](OneflowSandbox::fail_next) (500, HTML 502, slow answer) and
-//!   [`rate_limit_next`](OneflowSandbox::rate_limit_next) (429, `error_code` 4290000).
+//! * Faults: [`inject_fault`](OneflowSandbox::inject_fault) with a [`Fault`] (500, HTML 502
+//!   or 503, slow answer, 429 with `error_code` 4290000 and by default no `Retry-After`).
 //! * Logs: [`requests`](OneflowSandbox::requests) (method, path, query, acting e-mail,
 //!   status; never the token) and [`deliveries`](OneflowSandbox::deliveries) (every webhook
 //!   attempt), plus [`wait_for_deliveries`](OneflowSandbox::wait_for_deliveries) to await
@@ -98,7 +98,8 @@
 //! ([`SeedTemplate::product_table`]) and products are stored as sent; permissions are reduced to "admins may
 //! manage template types and webhooks" and "workspaces may restrict who creates contracts";
 //! every user can read every contract. Error codes are the generic `<status>0000` ones.
-//! Rate limiting only happens through [`rate_limit_next`](OneflowSandbox::rate_limit_next).
+//! Rate limiting only happens through [`inject_fault`](OneflowSandbox::inject_fault) with
+//! [`Fault::RateLimited`].
 //! `callback_url`s may be plain `http` (loopback receivers). `sign_key` is write-only: it is
 //! never echoed by the webhook endpoints. A hook without sign key is signed with an empty key.
 //! Each notification carries exactly one event. Timestamps of the seed are fixed
@@ -115,7 +116,7 @@
 //! each at most once; any other parameter is a 400 naming it. The
 //! request log only records requests whose response was sent (a client that gave up during
 //! a [`Fault::Timeout`] leaves no entry, although the request took effect).
-#![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 /// Default number of entries the request log and the delivery log each keep; when a log is
 /// full its oldest entry is dropped (see [`SandboxBuilder::log_capacity`]).
@@ -167,6 +168,8 @@ pub struct RequestRecord {
     pub user_email: Option<String>,
     /// The status answered.
     pub status: u16,
+    /// Whether an injected [`Fault`] produced the answer (the request was not handled).
+    pub faulted: bool,
 }
 
 /// State shared by the HTTP handlers and the control API.
@@ -523,15 +526,21 @@ impl OneflowSandbox {
             .read(|w| w.contracts.get(&contract_id).map(|c| c.state.clone()))
     }
 
-    /// Answer the next `n` API requests (under `/v1`) with `fault` instead of handling them.
-    /// Faults queue up in call order.
-    pub fn fail_next(&self, n: usize, fault: Fault) {
-        lock(&self.shared.faults).push(fault, n);
-    }
-
-    /// Answer the next `n` API requests with `429 Too Many Requests` (`error_code` 4290000).
-    pub fn rate_limit_next(&self, n: usize) {
-        self.fail_next(n, Fault::RateLimited);
+    /// Answer the next `times` API requests (under `/v1`) with `fault` instead of handling
+    /// them (a [`Fault::Timeout`] handles the request, then holds the answer back). Faults
+    /// queue up in call order; [`clear_faults`](Self::clear_faults) drops them.
+    ///
+    /// ```no_run
+    /// # async fn demo(sandbox: &oneflow_sandbox::OneflowSandbox) {
+    /// use oneflow_sandbox::Fault;
+    ///
+    /// // Oneflow's 429 carries no `Retry-After`.
+    /// sandbox.inject_fault(Fault::RateLimited { retry_after: None }, 1);
+    /// sandbox.inject_fault(Fault::ServiceUnavailableHtml, 2);
+    /// # }
+    /// ```
+    pub fn inject_fault(&self, fault: Fault, times: usize) {
+        lock(&self.shared.faults).push(fault, times);
     }
 
     /// Drop all queued faults.

@@ -15,9 +15,10 @@ use super::state::{fmt_time, Emitted, Time, Webhook, World};
 ///
 /// The default follows Oneflow: 10 attempts in total with gaps of 1, 5, 10, 30, 60, 300, 600,
 /// 1800 and 3600 seconds, a 10 s request timeout, no duplicates, no reordering. Tests compress
-/// the schedule with [`DeliveryConfig::immediate`] or [`with_retry_gaps`](Self::with_retry_gaps).
+/// the schedule with [`DeliveryConfig::immediate`] or [`retry_gaps`](Self::retry_gaps).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
+#[must_use]
 pub struct DeliveryConfig {
     /// Gap before attempt 2, 3, …; the last gap repeats if there are fewer gaps than retries.
     pub retry_gaps: Vec<Duration>,
@@ -61,31 +62,31 @@ impl DeliveryConfig {
     }
 
     /// Replace the retry gaps.
-    pub fn with_retry_gaps(mut self, gaps: Vec<Duration>) -> Self {
+    pub fn retry_gaps(mut self, gaps: Vec<Duration>) -> Self {
         self.retry_gaps = gaps;
         self
     }
 
     /// Replace the total number of attempts (at least 1).
-    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts.max(1);
         self
     }
 
     /// Replace the per-attempt timeout.
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+    pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
     /// Switch duplicate delivery on or off.
-    pub fn with_duplicates(mut self, on: bool) -> Self {
+    pub fn duplicate(mut self, on: bool) -> Self {
         self.duplicate = on;
         self
     }
 
     /// Switch reordering on or off.
-    pub fn with_reorder(mut self, on: bool) -> Self {
+    pub fn reorder(mut self, on: bool) -> Self {
         self.reorder = on;
         self
     }
@@ -484,11 +485,8 @@ mod tests {
         let cfg = DeliveryConfig::default();
         assert_eq!(cfg.gap_before(2), Duration::from_secs(1));
         assert_eq!(cfg.gap_before(10), Duration::from_secs(3600));
-        let short = DeliveryConfig::immediate().with_retry_gaps(vec![Duration::from_millis(3)]);
+        let short = DeliveryConfig::immediate().retry_gaps(vec![Duration::from_millis(3)]);
         assert_eq!(short.gap_before(7), Duration::from_millis(3));
-        assert_eq!(
-            DeliveryConfig::default().with_max_attempts(0).max_attempts,
-            1
-        );
+        assert_eq!(DeliveryConfig::default().max_attempts(0).max_attempts, 1);
     }
 }

@@ -84,6 +84,7 @@ impl DataField {
 /// A data field definition for `PUT /template_types/{id}/data_fields` (replaces the whole set).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
+#[must_use]
 pub struct DataFieldDefinition {
     /// Existing field id (omit to create a new field).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -117,7 +118,7 @@ impl DataFieldDefinition {
     }
 
     /// Targets an existing field by id.
-    pub fn with_id(mut self, id: DataFieldId) -> Self {
+    pub fn id(mut self, id: DataFieldId) -> Self {
         self.id = Some(id);
         self
     }

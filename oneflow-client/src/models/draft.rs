@@ -86,6 +86,7 @@ pub enum ParticipantRole {
 /// The `_private_ownerside` part of a participant draft.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
+#[must_use]
 pub struct ParticipantOwnersideDraft {
     /// A custom id (e.g. your CRM person id).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -95,6 +96,7 @@ pub struct ParticipantOwnersideDraft {
 /// A participant to add (on create, via `POST …/participants`, or inside a party).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
+#[must_use]
 pub struct ParticipantDraft {
     /// Full name (1–100 characters; required for counterparties).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -302,6 +304,7 @@ impl ParticipantDraft {
 /// A company party with its participants.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
+#[must_use]
 pub struct CompanyPartyDraft {
     /// Company name (required, 1–100 characters).
     pub name: String,
@@ -371,6 +374,7 @@ impl CompanyPartyDraft {
 /// A private person as a party; Oneflow models the person as the party's single participant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
+#[must_use]
 pub struct IndividualPartyDraft {
     /// The person.
     pub participant: ParticipantDraft,
@@ -447,6 +451,7 @@ impl From<IndividualPartyDraft> for PartyDraft {
 /// The owner side (`my_party`): participants must be active users of the account.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
+#[must_use]
 pub struct MyPartyDraft {
     /// Owner-side participants (≤ 29), each with an e-mail.
     pub participants: Vec<ParticipantDraft>,
@@ -530,6 +535,7 @@ impl DataFieldValue {
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
+#[must_use]
 pub struct ContractDraft {
     /// Workspace to create the contract in (the template must belong to it).
     pub workspace_id: WorkspaceId,
@@ -700,6 +706,7 @@ pub enum SigningPeriod {
 /// The `_private` part of a contract update.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
+#[must_use]
 pub struct ContractPrivateUpdate {
     /// New name (`""` clears it).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -715,6 +722,7 @@ pub struct ContractPrivateUpdate {
 /// Body of `PUT /contracts/{id}`. Only what you set is sent.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
+#[must_use]
 pub struct ContractUpdate {
     /// Name, value, signing period.
     #[serde(rename = "_private")]
@@ -784,6 +792,7 @@ impl ContractUpdate {
 /// Body of `POST /contracts/{id}/publish`: the invitation every participant receives.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
+#[must_use]
 pub struct PublishMessage {
     /// Subject line.
     pub subject: String,
@@ -804,6 +813,7 @@ impl PublishMessage {
 /// Body of `PUT /contracts/{id}/parties/{party_id}`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
+#[must_use]
 pub struct PartyUpdate {
     /// New name.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -887,6 +897,7 @@ impl From<String> for DataFieldKey {
 /// One item of a bulk data field update (`PUT /contracts/{id}/data_fields`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
+#[must_use]
 pub struct DataFieldUpdate {
     /// The numeric id, when addressing by id.
     #[serde(skip_serializing_if = "Option::is_none")]

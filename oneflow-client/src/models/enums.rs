@@ -1,5 +1,9 @@
 //! Enumerations sent by the server. Every enum keeps values it does not know in an
-//! `Unknown(String)` variant, so a value Oneflow adds later never breaks decoding.
+//! `Other(String)` variant, so a value Oneflow adds later never breaks decoding.
+//!
+//! Each enum has the same surface (shared with `superoffice-client`): `as_str()`,
+//! `from_wire(&str)`, `KNOWN` (every named variant), `is_other()`, `Display`, `From<&str>`
+//! and serde both ways as the wire string.
 
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal,)* }) => {
@@ -9,7 +13,7 @@ macro_rules! string_enum {
         pub enum $name {
             $($(#[$vmeta])* $variant,)*
             /// A value this version of the crate does not know (kept verbatim).
-            Unknown(String),
+            Other(String),
         }
 
         impl $name {
@@ -17,21 +21,24 @@ macro_rules! string_enum {
             pub fn as_str(&self) -> &str {
                 match self {
                     $($name::$variant => $wire,)*
-                    $name::Unknown(s) => s.as_str(),
+                    $name::Other(s) => s.as_str(),
                 }
             }
 
-            /// Parses a wire value; unseen values become `Unknown`.
+            /// Parses a wire value; unseen values become `Other`.
             pub fn from_wire(s: &str) -> Self {
                 match s {
                     $($wire => $name::$variant,)*
-                    other => $name::Unknown(other.to_owned()),
+                    other => $name::Other(other.to_owned()),
                 }
             }
 
-            /// Whether this is a value the crate does not know.
-            pub fn is_unknown(&self) -> bool {
-                matches!(self, $name::Unknown(_))
+            /// Every value this version of the crate knows, in declaration order.
+            pub const KNOWN: &'static [$name] = &[$($name::$variant,)*];
+
+            /// Whether this is a value the crate does not know (`Other`).
+            pub fn is_other(&self) -> bool {
+                matches!(self, $name::Other(_))
             }
         }
 
@@ -300,9 +307,62 @@ mod tests {
         let s: ContractState = serde_json::from_str("\"signed\"").unwrap();
         assert_eq!(s, ContractState::Signed);
         let s: ContractState = serde_json::from_str("\"archived\"").unwrap();
-        assert_eq!(s, ContractState::Unknown("archived".into()));
+        assert_eq!(s, ContractState::Other("archived".into()));
         assert_eq!(serde_json::to_string(&s).unwrap(), "\"archived\"");
         let e: EventType = serde_json::from_str("\"contract:lifecycle_state:end\"").unwrap();
         assert_eq!(e, EventType::ContractLifecycleEnd);
+    }
+
+    /// For every server enum: an unseen wire value decodes into `Other` and encodes back
+    /// unchanged, and every `KNOWN` value round-trips through its wire string.
+    macro_rules! check_enum {
+        ($($name:ident),* $(,)?) => {$({
+            let unseen: $name = serde_json::from_str("\"added_by_oneflow_later\"").unwrap();
+            assert_eq!(unseen, $name::Other("added_by_oneflow_later".into()), stringify!($name));
+            assert!(unseen.is_other());
+            assert_eq!(serde_json::to_string(&unseen).unwrap(), "\"added_by_oneflow_later\"");
+            assert!(!$name::KNOWN.is_empty(), stringify!($name));
+            for known in $name::KNOWN {
+                assert!(!known.is_other());
+                assert_eq!(&$name::from_wire(known.as_str()), known);
+                assert_eq!(&$name::from(known.to_string().as_str()), known);
+                let json = serde_json::to_string(known).unwrap();
+                assert_eq!(&serde_json::from_str::<$name>(&json).unwrap(), known);
+            }
+        })*};
+    }
+
+    #[test]
+    fn every_enum_keeps_unseen_values() {
+        check_enum!(
+            ContractState,
+            DeliveryChannel,
+            DeliveryStatus,
+            SignMethod,
+            SignState,
+            TwoStepAuthenticationMethod,
+            LifecycleStateKind,
+            LifecycleType,
+            PartyType,
+            FileType,
+            UserState,
+            DataFieldSource,
+            WebhookFilterRuleType,
+            EventType,
+        );
+    }
+
+    #[test]
+    fn known_lists_every_named_variant() {
+        assert_eq!(
+            ContractState::KNOWN,
+            &[
+                ContractState::Draft,
+                ContractState::Pending,
+                ContractState::Overdue,
+                ContractState::Signed,
+                ContractState::Declined,
+            ]
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! Serde models in Oneflow's exact wire format.
 //!
 //! Responses are `#[non_exhaustive]` structs with `Option` for anything the API may omit or
-//! null; enums from the server keep unseen values in `Unknown(String)`. Timestamps use the
+//! null; enums from the server keep unseen values in `Other(String)`. Timestamps use the
 //! [`timestamp`] module. Request bodies live in [`draft`].
 
 mod access_link;

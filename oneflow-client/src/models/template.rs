@@ -105,6 +105,7 @@ pub struct TemplateType {
 /// Body for creating or updating a template type.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
+#[must_use]
 pub struct TemplateTypeInput {
     /// Name (required on create).
     #[serde(skip_serializing_if = "Option::is_none")]

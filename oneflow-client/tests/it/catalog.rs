@@ -4,8 +4,8 @@ use crate::common;
 
 use common::*;
 use futures::TryStreamExt;
+use oneflow_client::api::templates::ActiveFilter;
 use oneflow_client::models::*;
-use oneflow_client::templates::ActiveFilter;
 use oneflow_client::{Error, InvalidInput};
 use serde_json::json;
 use wiremock::matchers::{
@@ -101,7 +101,7 @@ async fn users_are_paged_and_found_case_insensitively_among_active_ones() {
         .unwrap();
     assert_eq!(found.id, UserId(203));
     assert!(found.active);
-    assert_eq!(found.state, Some(UserState::Unknown("invited".into())));
+    assert_eq!(found.state, Some(UserState::Other("invited".into())));
 }
 
 #[tokio::test]
@@ -366,7 +366,7 @@ async fn template_types_crud_and_data_fields() {
             TemplateTypeId(40210),
             &[
                 DataFieldDefinition::new("superoffice_sale_id", "SuperOffice sale id")
-                    .with_id(DataFieldId(901)),
+                    .id(DataFieldId(901)),
                 DataFieldDefinition::new("superoffice_stage", "Sale stage")
                     .description("Stage when created"),
             ],

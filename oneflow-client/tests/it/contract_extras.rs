@@ -5,7 +5,7 @@
 use crate::common;
 
 use common::*;
-use oneflow_client::contracts::TimeRange;
+use oneflow_client::api::contracts::TimeRange;
 use oneflow_client::models::draft::*;
 use oneflow_client::models::*;
 use oneflow_client::{Error, InvalidInput};

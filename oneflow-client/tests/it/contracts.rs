@@ -121,7 +121,7 @@ async fn create_sends_the_documented_body_and_decodes_the_contract() {
     assert!(contract.available_options.can_receive_expanded_pdf);
     assert_eq!(
         contract.available_options.delivery_channels[2].name,
-        DeliveryChannel::Unknown("carrier_pigeon".into())
+        DeliveryChannel::Other("carrier_pigeon".into())
     );
     let me = contract.my_party().unwrap();
     assert_eq!(
@@ -185,7 +185,7 @@ async fn invalid_draft_is_refused_before_sending() {
     let long_value = draft().data_field("notes", "x".repeat(1025));
     let err = client.contracts().create(&long_value).await.unwrap_err();
     assert!(matches!(
-        err.as_invalid_input(),
+        err.invalid_input(),
         Some(InvalidInput::TooLong {
             field: "data field value",
             length: 1025,
@@ -582,7 +582,7 @@ async fn data_fields_list_bulk_and_single_updates() {
         .await
         .unwrap_err();
     assert!(matches!(
-        err.as_invalid_input(),
+        err.invalid_input(),
         Some(InvalidInput::TooLong { .. })
     ));
 }
@@ -628,7 +628,7 @@ async fn events_list_and_get() {
     );
     assert_eq!(
         all[2].event_type,
-        EventType::Unknown("contract:teleported".into())
+        EventType::Other("contract:teleported".into())
     );
     assert!(all[2].actor.is_none());
     let one = events.get(EventId(2340)).await.unwrap();

@@ -160,7 +160,7 @@ async fn writes_that_need_an_acting_user_are_refused_locally() {
         Error::InvalidInput(InvalidInput::ActingUserRequired { .. })
     ));
     // A per-call user satisfies the requirement.
-    let request = oneflow_client::request::ApiRequest::get("ping", "ping").requires_acting_user();
+    let request = oneflow_client::ApiRequest::get("ping", ["ping"]).requires_acting_user();
     assert!(request.acting_user_required());
     Mock::given(method("GET"))
         .and(path("/v1/ping"))
@@ -258,7 +258,7 @@ fn webhook_filters_read_in_both_public_forms() {
 /// locally; the generated key is strong and different each time.
 #[test]
 fn webhook_drafts_need_https_and_a_sign_key() {
-    use oneflow_client::webhooks::WebhookDraft;
+    use oneflow_client::api::webhooks::WebhookDraft;
     use oneflow_client::InvalidInput;
     use secrecy::ExposeSecret;
     let key = WebhookDraft::random_sign_key();

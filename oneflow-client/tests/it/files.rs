@@ -3,7 +3,7 @@
 use crate::common;
 
 use common::*;
-use oneflow_client::files::FileUpload;
+use oneflow_client::api::files::FileUpload;
 use oneflow_client::models::*;
 use oneflow_client::{Error, InvalidInput, TemplateSection};
 use wiremock::matchers::{body_string_contains, header, header_regex, method, path, query_param};
@@ -150,7 +150,7 @@ async fn upload_is_refused_locally_when_the_template_lacks_the_section() {
         .await
         .unwrap_err();
     assert!(matches!(
-        err.as_invalid_input(),
+        err.invalid_input(),
         Some(InvalidInput::TemplateLacksSection {
             section: TemplateSection::Attachments
         })
@@ -166,7 +166,7 @@ async fn upload_is_refused_locally_when_the_template_lacks_the_section() {
         .await
         .unwrap_err();
     assert!(matches!(
-        err.as_invalid_input(),
+        err.invalid_input(),
         Some(InvalidInput::UnsupportedFileExtension { .. })
     ));
     let err = files
@@ -177,7 +177,7 @@ async fn upload_is_refused_locally_when_the_template_lacks_the_section() {
         .await
         .unwrap_err();
     assert!(matches!(
-        err.as_invalid_input(),
+        err.invalid_input(),
         Some(InvalidInput::UnsupportedFileExtension { extension, upload_as: "attachment" }) if extension == "exe"
     ));
     let err = files
@@ -188,7 +188,7 @@ async fn upload_is_refused_locally_when_the_template_lacks_the_section() {
         .await
         .unwrap_err();
     assert!(matches!(
-        err.as_invalid_input(),
+        err.invalid_input(),
         Some(InvalidInput::UnsupportedFileExtension { .. })
     ));
 }
@@ -218,7 +218,7 @@ async fn upload_to_fetches_the_contract_first_and_refuses_without_uploading() {
         .await
         .unwrap_err();
     assert!(matches!(
-        err.as_invalid_input(),
+        err.invalid_input(),
         Some(InvalidInput::TemplateLacksSection { .. })
     ));
 }
@@ -336,7 +336,7 @@ async fn download_direct_body_and_error_after_redirect() {
         .await
         .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(403));
-    assert!(err.as_api().unwrap().raw_body().contains("AccessDenied"));
+    assert!(err.api_error().unwrap().raw_body().contains("AccessDenied"));
 }
 
 #[tokio::test]

@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use common::*;
 use futures::StreamExt;
-use oneflow_client::files::FileUpload;
+use oneflow_client::api::files::FileUpload;
+use oneflow_client::api::webhooks::WebhookDraft;
 use oneflow_client::models::*;
-use oneflow_client::request::ApiRequest;
-use oneflow_client::webhooks::WebhookDraft;
+use oneflow_client::ApiRequest;
 use oneflow_client::{Client, Error, InvalidInput, RetryPolicy};
 use wiremock::matchers::{header_regex, method, path, query_param};
 use wiremock::{Mock, ResponseTemplate};
@@ -84,7 +84,7 @@ async fn presigned_redirect_url_stays_out_of_transport_errors() {
 #[test]
 fn request_debug_hides_the_sign_key() {
     let draft = WebhookDraft::new("https://crm.ourco.example/hook").sign_key("s3cret-sign-key");
-    let req = ApiRequest::post("webhooks", "webhooks")
+    let req = ApiRequest::post("webhooks", ["webhooks"])
         .json(&draft)
         .unwrap();
     let shown = format!("{req:?} {:?}", req.body());
@@ -187,10 +187,10 @@ async fn invalid_content_type_override_is_refused_before_sending() {
     );
 }
 
-/// `backoff`/`decide_with_unit` are public; a NaN unit must not panic.
+/// `backoff` and `decide` are public; a NaN unit must not panic.
 #[test]
 fn backoff_with_nan_unit_does_not_panic() {
-    let p = RetryPolicy::default().base_backoff(Duration::from_millis(100));
+    let p = RetryPolicy::default().initial_backoff(Duration::from_millis(100));
     let d = p.backoff(2, f64::NAN);
     assert!(d <= Duration::from_millis(200));
 }

@@ -3,12 +3,12 @@
 use std::time::Duration;
 
 use futures::TryStreamExt;
-use oneflow_client::files::FileUpload;
+use oneflow_client::api::files::FileUpload;
+use oneflow_client::api::webhooks::WebhookDraft;
 use oneflow_client::models::draft::{
     CompanyPartyDraft, ContractDraft, ParticipantDraft, PublishMessage,
 };
 use oneflow_client::models::{ContractState, DeliveryChannel, EventType, TemplateId, WorkspaceId};
-use oneflow_client::webhooks::WebhookDraft;
 use oneflow_client::{webhook, Client, Error, RetryPolicy};
 use oneflow_sandbox::{default_seed as seed, DeliveryConfig, Fault, OneflowSandbox};
 use wiremock::matchers::method;
@@ -30,7 +30,7 @@ fn client(sandbox: &OneflowSandbox) -> Client {
         .timeout(Duration::from_secs(5))
         .retry_policy(
             RetryPolicy::default()
-                .base_backoff(Duration::from_millis(1))
+                .initial_backoff(Duration::from_millis(1))
                 .max_backoff(Duration::from_millis(5))
                 .jitter(false),
         )
@@ -233,7 +233,7 @@ async fn the_client_retries_a_get_after_a_500_not_a_bare_429_nor_a_create() {
         .unwrap();
     sandbox.clear_requests();
 
-    sandbox.fail_next(1, Fault::InternalServerError);
+    sandbox.inject_fault(Fault::InternalServerError, 1);
     let fetched = client.contracts().get(contract.id).await.unwrap();
     assert_eq!(fetched.id, contract.id);
     let statuses: Vec<u16> = sandbox.requests().iter().map(|r| r.status).collect();
@@ -241,7 +241,7 @@ async fn the_client_retries_a_get_after_a_500_not_a_bare_429_nor_a_create() {
 
     // Oneflow's 429 carries no Retry-After (5-minute window): surfaced at once, not retried.
     sandbox.clear_requests();
-    sandbox.rate_limit_next(1);
+    sandbox.inject_fault(Fault::RateLimited { retry_after: None }, 1);
     let err = client.contracts().get(contract.id).await.unwrap_err();
     assert!(
         matches!(
@@ -257,13 +257,13 @@ async fn the_client_retries_a_get_after_a_500_not_a_bare_429_nor_a_create() {
     assert_eq!(statuses, vec![429]);
 
     sandbox.clear_requests();
-    sandbox.fail_next(1, Fault::BadGatewayHtml);
+    sandbox.inject_fault(Fault::BadGatewayHtml, 1);
     let err = client
         .contracts()
         .create(&draft(&sandbox, seed::TEMPLATE_PLAIN))
         .await
         .unwrap_err();
-    assert_eq!(err.as_api().map(|a| a.status().as_u16()), Some(502));
+    assert_eq!(err.api_error().map(|a| a.status().as_u16()), Some(502));
     assert_eq!(
         sandbox.requests().len(),
         1,
@@ -279,7 +279,7 @@ async fn an_inactive_acting_user_gets_the_401_problem() {
         .ping()
         .await
         .unwrap_err();
-    let api = err.as_api().expect("an API error");
+    let api = err.api_error().expect("an API error");
     assert_eq!(api.status().as_u16(), 401);
     assert!(!format!("{err:?}").contains(sandbox.api_token()));
 }

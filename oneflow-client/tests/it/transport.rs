@@ -28,7 +28,7 @@ fn instant_retries(server: &wiremock::MockServer, attempts: u32) -> Client {
         .retry_policy(
             RetryPolicy::default()
                 .jitter(false)
-                .base_backoff(Duration::ZERO)
+                .initial_backoff(Duration::ZERO)
                 .max_attempts(attempts),
         )
         .build()
@@ -58,7 +58,7 @@ async fn problem_body_becomes_a_typed_api_error() {
         .unwrap_err();
     assert!(err.is_not_found());
     assert!(!err.is_retryable());
-    let api = err.as_api().unwrap();
+    let api = err.api_error().unwrap();
     assert_eq!(api.error_code(), Some(4_040_000));
     assert!(api.is_generic());
     assert_eq!(api.title(), Some("Not Found"));
@@ -96,7 +96,7 @@ async fn parameter_problems_are_kept() {
         .create(&ContractDraft::new(WorkspaceId(1), TemplateId(2)))
         .await
         .unwrap_err();
-    let api = err.as_api().unwrap();
+    let api = err.api_error().unwrap();
     assert_eq!(api.error_code(), Some(4_000_012));
     assert!(!api.is_generic());
     assert_eq!(
@@ -132,7 +132,7 @@ async fn html_502_keeps_status_and_snippet() {
         .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(502));
     assert!(err.is_retryable());
-    let api = err.as_api().unwrap();
+    let api = err.api_error().unwrap();
     assert_eq!(api.error_code(), None);
     assert!(api
         .body_snippet()
@@ -150,7 +150,7 @@ async fn empty_error_body_is_fine() {
         .mount(&server)
         .await;
     let err = client(&server).ping().await.unwrap_err();
-    let api = err.as_api().unwrap();
+    let api = err.api_error().unwrap();
     assert_eq!(api.status().as_u16(), 401);
     assert_eq!(api.raw_body(), "");
     assert_eq!(err.to_string(), "Oneflow API error: HTTP 401");
@@ -398,7 +398,7 @@ async fn connection_errors_are_transport_errors_and_retried_for_gets() {
         .retry_policy(
             RetryPolicy::default()
                 .jitter(false)
-                .base_backoff(Duration::ZERO)
+                .initial_backoff(Duration::ZERO)
                 .max_attempts(2),
         )
         .build()
@@ -568,40 +568,37 @@ fn unknown_enum_values_decode() {
     p["sign_state"] = "pondering".into();
     p["two_step_authentication_method"] = "totp".into();
     let c: Contract = serde_json::from_value(v).unwrap();
-    assert_eq!(c.state, ContractState::Unknown("archived".into()));
-    assert!(c.state.is_unknown());
+    assert_eq!(c.state, ContractState::Other("archived".into()));
+    assert!(c.state.is_other());
     assert_eq!(
         c.lifecycle_state.unwrap().lifecycle_state,
-        Some(LifecycleStateKind::Unknown("hibernating".into()))
+        Some(LifecycleStateKind::Other("hibernating".into()))
     );
     let party = &c.parties[1];
     assert_eq!(
         party.party_type,
-        Some(PartyType::Unknown("government".into()))
+        Some(PartyType::Other("government".into()))
     );
     let p = &party.participants[0];
     assert_eq!(
         p.delivery_channel,
-        Some(DeliveryChannel::Unknown("fax".into()))
+        Some(DeliveryChannel::Other("fax".into()))
     );
     assert_eq!(
         p.delivery_status,
-        Some(DeliveryStatus::Unknown("lost".into()))
+        Some(DeliveryStatus::Other("lost".into()))
     );
     assert_eq!(
         p.sign_method,
-        Some(SignMethod::Unknown("estonian_mobile_id".into()))
+        Some(SignMethod::Other("estonian_mobile_id".into()))
     );
-    assert_eq!(p.sign_state, Some(SignState::Unknown("pondering".into())));
+    assert_eq!(p.sign_state, Some(SignState::Other("pondering".into())));
     assert_eq!(
         p.two_step_authentication_method,
-        Some(TwoStepAuthenticationMethod::Unknown("totp".into()))
+        Some(TwoStepAuthenticationMethod::Other("totp".into()))
     );
     let f: ContractFile = serde_json::from_str(r#"{"id": 9, "type": "signature_page"}"#).unwrap();
-    assert_eq!(
-        f.file_type,
-        Some(FileType::Unknown("signature_page".into()))
-    );
+    assert_eq!(f.file_type, Some(FileType::Other("signature_page".into())));
 }
 
 #[tokio::test]
@@ -618,7 +615,7 @@ async fn invalid_acting_user_is_refused_locally() {
     ));
     let err = client(&server).as_user("").ping().await.unwrap_err();
     assert!(matches!(
-        err.as_invalid_input(),
+        err.invalid_input(),
         Some(InvalidInput::InvalidHeaderValue { .. })
     ));
 }
@@ -667,6 +664,80 @@ async fn unexpected_redirect_on_an_api_call_is_an_error_not_followed() {
     assert_eq!(err.status().map(|s| s.as_u16()), Some(302));
 }
 
+/// A caller-supplied reqwest client that follows redirects would carry the token to the
+/// `Location` host; the client notices the changed final URL and refuses the answer.
+#[tokio::test]
+async fn a_redirect_following_http_client_is_refused() {
+    let server = server().await;
+    let other = wiremock::MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/contracts/3012345"))
+        .respond_with(
+            ResponseTemplate::new(302)
+                .insert_header("location", format!("{}/landing", other.uri()).as_str()),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/landing"))
+        .respond_with(json(200, CONTRACT))
+        .expect(1)
+        .mount(&other)
+        .await;
+    let following = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::limited(3))
+        .build()
+        .unwrap();
+    let client = Client::builder()
+        .base_url(base(&server))
+        .api_token(TOKEN)
+        .http_client(following)
+        .retry_policy(RetryPolicy::never())
+        .build()
+        .unwrap();
+    let err = client
+        .contracts()
+        .get(ContractId(3012345))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Config(oneflow_client::ConfigError::RedirectingHttpClient)
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("Policy::none()"), "{err}");
+    assert!(!err.is_retryable());
+}
+
+#[tokio::test]
+async fn conflicts_are_recognised_and_name_the_path_template() {
+    let server = server().await;
+    Mock::given(method("DELETE"))
+        .and(path("/v1/contracts/3012345"))
+        .respond_with(json(
+            409,
+            r#"{"error_code": 4090000, "status": 409, "title": "Conflict",
+               "detail": "The contract is in a state that does not allow this operation",
+               "type": "https://api.oneflow.com/v1/error_codes/4090000",
+               "request_id": "Vh3qPm0Xc1LbR8sYdT5eNw=="}"#,
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .contracts()
+        .delete(ContractId(3012345))
+        .await
+        .unwrap_err();
+    assert!(err.is_conflict() && !err.is_not_found());
+    let api = err.api_error().expect("an API error");
+    assert_eq!(api.path_template(), "contracts/{id}");
+    assert!(!format!("{api:?}").contains("3012345"));
+}
+
 #[tokio::test]
 async fn timeouts_are_transport_errors_retried_for_gets_only() {
     let server = server().await;
@@ -698,7 +769,7 @@ async fn timeouts_are_transport_errors_retried_for_gets_only() {
         .retry_policy(
             RetryPolicy::default()
                 .jitter(false)
-                .base_backoff(Duration::ZERO)
+                .initial_backoff(Duration::ZERO)
                 .max_attempts(2),
         )
         .build()
@@ -710,8 +781,70 @@ async fn timeouts_are_transport_errors_retried_for_gets_only() {
     }
     assert!(err.is_retryable());
     assert!(err.to_string().contains("timeout"));
-    let draft = oneflow_client::webhooks::WebhookDraft::new("https://crm.ourco.example/hook")
+    let draft = oneflow_client::api::webhooks::WebhookDraft::new("https://crm.ourco.example/hook")
         .sign_key("s3cret-sign-key");
     let err = client.webhooks().create(&draft).await.unwrap_err();
     assert!(matches!(err, Error::Transport(_)));
+}
+
+/// The escape hatches: `send` hands back status, headers and body of a call the crate does
+/// not wrap; a non-2xx answer is still a typed error naming the path template.
+#[tokio::test]
+async fn raw_calls_keep_the_client_rules() {
+    let server = server().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/contracts/3012345/comments"))
+        .and(wiremock::matchers::header("x-oneflow-user-email", EMAIL))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-request-id", "cmt-1")
+                .set_body_raw(r#"{"count": 0, "data": []}"#, "application/json"),
+        )
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/v1/tags/12"))
+        .respond_with(json(
+            404,
+            r#"{"error_code": 4040000, "status": 404, "title": "Not Found",
+               "detail": "The requested resource does not exist."}"#,
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let comments = || {
+        oneflow_client::ApiRequest::get(
+            "contracts/{id}/comments",
+            ["contracts", "3012345", "comments"],
+        )
+    };
+    let raw = client.send(comments()).await.unwrap();
+    assert_eq!(raw.status.as_u16(), 200);
+    assert_eq!(raw.headers["x-request-id"], "cmt-1");
+    assert_eq!(&raw.body[..], br#"{"count": 0, "data": []}"#);
+    assert!(format!("{raw:?}").contains("body_len"));
+    let decoded: serde_json::Value = client.execute(comments()).await.unwrap();
+    assert_eq!(decoded["count"], 0);
+
+    let err = client
+        .execute_empty(oneflow_client::ApiRequest::delete(
+            "tags/{id}",
+            ["tags", "12"],
+        ))
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found());
+    assert_eq!(err.api_error().unwrap().path_template(), "tags/{id}");
+
+    // A dot segment would move the path: refused before anything is sent.
+    let err = client
+        .execute_empty(oneflow_client::ApiRequest::delete(
+            "tags/{id}",
+            ["tags", ".."],
+        ))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
 }

@@ -3,9 +3,9 @@
 use crate::common;
 
 use common::*;
+use oneflow_client::api::webhooks::WebhookDraft;
 use oneflow_client::models::*;
 use oneflow_client::webhook::{self, WebhookError};
-use oneflow_client::webhooks::WebhookDraft;
 use oneflow_client::{Error, InvalidInput};
 use secrecy::SecretString;
 use serde_json::json;
@@ -80,7 +80,7 @@ async fn create_validates_callback_url_locally() {
     let long = format!("https://crm.ourco.example/{}", "a".repeat(1000));
     let err = webhooks.create(&WebhookDraft::new(long)).await.unwrap_err();
     assert!(matches!(
-        err.as_invalid_input(),
+        err.invalid_input(),
         Some(InvalidInput::TooLong {
             field: "callback_url",
             ..
@@ -95,7 +95,7 @@ async fn create_validates_callback_url_locally() {
         .await
         .unwrap_err();
     assert!(matches!(
-        err.as_invalid_input(),
+        err.invalid_input(),
         Some(InvalidInput::Invalid { .. })
     ));
 }
@@ -122,7 +122,7 @@ async fn list_accepts_envelope_and_bare_array() {
     assert_eq!(hooks[1].legacy_webhook, Some(true));
     assert_eq!(
         hooks[1].filters[0].filter_rules[0].rule_type,
-        WebhookFilterRuleType::Unknown("PARTY_TYPE".into())
+        WebhookFilterRuleType::Other("PARTY_TYPE".into())
     );
 
     let server2 = common::server().await;
@@ -283,7 +283,7 @@ fn verify_keeps_unknown_event_types() {
     let payload = webhook::verify(body.as_bytes(), SIGN_KEY).unwrap();
     assert_eq!(
         payload.events[0].event_type,
-        EventType::Unknown("contract:archive".into())
+        EventType::Other("contract:archive".into())
     );
     assert_eq!(payload.events[0].event_type.as_str(), "contract:archive");
 }

@@ -188,6 +188,7 @@ async fn front(State(shared): State<Arc<Shared>>, mut req: Request, next: Next) 
     );
     let response = next.run(req).instrument(span.clone()).await;
     let status = response.status().as_u16();
+    let faulted = response.extensions().get::<Faulted>().is_some();
     span.record("status", status);
     span.in_scope(|| tracing::debug!("handled"));
     let mut requests = lock(&shared.requests);
@@ -200,14 +201,20 @@ async fn front(State(shared): State<Arc<Shared>>, mut req: Request, next: Next) 
         query,
         user_email,
         status,
+        faulted,
     });
     drop(requests);
     response
 }
 
+/// Marks a response that an injected fault produced (read by the request log).
+#[derive(Debug, Clone, Copy)]
+struct Faulted;
+
 async fn inject_faults(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
     let fault = lock(&shared.faults).next();
-    match fault {
+    let faulted = fault.is_some();
+    let mut response = match fault {
         None => next.run(req).await,
         Some(Fault::Timeout(hold)) => {
             // Handle the request in its own task so it takes effect even when the client
@@ -226,7 +233,11 @@ async fn inject_faults(State(shared): State<Arc<Shared>>, req: Request, next: Ne
             Some(response) => response,
             None => next.run(req).await,
         },
+    };
+    if faulted {
+        response.extensions_mut().insert(Faulted);
     }
+    response
 }
 
 async fn authenticate(State(shared): State<Arc<Shared>>, mut req: Request, next: Next) -> Response {

@@ -130,7 +130,7 @@ async fn a_receiver_failing_twice_gets_one_event_in_three_attempts_with_one_call
         .mount(&receiver)
         .await;
     let api =
-        api_with(DeliveryConfig::immediate().with_retry_gaps(vec![Duration::from_millis(5)])).await;
+        api_with(DeliveryConfig::immediate().retry_gaps(vec![Duration::from_millis(5)])).await;
     let id = api.create(api.draft(seed::TEMPLATE_PLAIN)).await["id"]
         .as_i64()
         .unwrap();
@@ -170,7 +170,7 @@ async fn only_200_counts_so_204_is_retried_until_the_attempts_run_out() {
         .respond_with(ResponseTemplate::new(204))
         .mount(&receiver)
         .await;
-    let api = api_with(DeliveryConfig::immediate().with_max_attempts(4)).await;
+    let api = api_with(DeliveryConfig::immediate().max_attempts(4)).await;
     register(&api, &receiver, json!({})).await;
     create_and_publish(&api).await;
     let log = api
@@ -200,7 +200,7 @@ async fn an_unreachable_receiver_is_a_failed_attempt() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let uri = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
-    let api = api_with(DeliveryConfig::immediate().with_max_attempts(2)).await;
+    let api = api_with(DeliveryConfig::immediate().max_attempts(2)).await;
     let (status, _) = api
         .post(
             "/webhooks",
@@ -253,7 +253,7 @@ async fn the_reorder_switch_delivers_one_actions_events_in_reverse() {
         .respond_with(ResponseTemplate::new(200))
         .mount(&receiver)
         .await;
-    let api = api_with(DeliveryConfig::immediate().with_reorder(true)).await;
+    let api = api_with(DeliveryConfig::immediate().reorder(true)).await;
     let mut body = api.draft(seed::TEMPLATE_PLAIN);
     body["parties"][0]["participants"] = json!([{ "name": "Ann", "email": "ann@buyer.example", "signatory": true, "delivery_channel": "email" }]);
     let contract = api.create(body).await;
@@ -400,9 +400,10 @@ async fn webhook_bodies_are_validated_and_admin_only() {
 #[tokio::test]
 async fn fault_knobs_answer_500_html_502_and_429_then_recover() {
     let api = Api::start().await;
-    api.sandbox.fail_next(1, Fault::InternalServerError);
-    api.sandbox.fail_next(1, Fault::BadGatewayHtml);
-    api.sandbox.rate_limit_next(2);
+    api.sandbox.inject_fault(Fault::InternalServerError, 1);
+    api.sandbox.inject_fault(Fault::BadGatewayHtml, 1);
+    api.sandbox
+        .inject_fault(Fault::RateLimited { retry_after: None }, 2);
 
     let (status, body) = api.get("/contracts").await;
     assert_problem(status, &body, 500);
@@ -425,7 +426,15 @@ async fn fault_knobs_answer_500_html_502_and_429_then_recover() {
         .contains("<h1>502 Bad Gateway</h1>"));
 
     for _ in 0..2 {
-        let (status, body) = api.get("/contracts").await;
+        let response = api
+            .request(Method::GET, "/contracts", Some(ADMIN))
+            .send()
+            .await
+            .unwrap();
+        // Oneflow documents no `Retry-After`; the default fault sends none.
+        assert!(response.headers().get("retry-after").is_none());
+        let status = response.status();
+        let body: serde_json::Value = response.json().await.unwrap();
         assert_problem(status, &body, 429);
         assert_eq!(body["error_code"], 4_290_000);
         assert_eq!(body["title"], "Too Many Requests");
@@ -435,19 +444,64 @@ async fn fault_knobs_answer_500_html_502_and_429_then_recover() {
     }
     let (status, _) = api.get("/contracts").await;
     assert_eq!(status, StatusCode::OK);
-    let statuses: Vec<u16> = api.sandbox.requests().iter().map(|r| r.status).collect();
-    assert_eq!(statuses, vec![500, 502, 429, 429, 200]);
+    let log: Vec<(u16, bool)> = api
+        .sandbox
+        .requests()
+        .iter()
+        .map(|r| (r.status, r.faulted))
+        .collect();
+    assert_eq!(
+        log,
+        vec![
+            (500, true),
+            (502, true),
+            (429, true),
+            (429, true),
+            (200, false)
+        ]
+    );
 
-    api.sandbox.fail_next(3, Fault::InternalServerError);
+    api.sandbox.inject_fault(Fault::InternalServerError, 3);
     api.sandbox.clear_faults();
     assert_eq!(api.get("/ping").await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn html_503_and_a_429_with_retry_after_when_asked_for() {
+    let api = Api::start().await;
+    api.sandbox.inject_fault(Fault::ServiceUnavailableHtml, 1);
+    api.sandbox.inject_fault(
+        Fault::RateLimited {
+            retry_after: Some(Duration::from_secs(7)),
+        },
+        1,
+    );
+    let response = api
+        .request(Method::GET, "/contracts", Some(ADMIN))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(response.text().await.unwrap().contains("503"));
+    let response = api
+        .request(Method::GET, "/contracts", Some(ADMIN))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(response.headers()["retry-after"], "7");
+    assert_eq!(api.get("/contracts").await.0, StatusCode::OK);
 }
 
 #[tokio::test]
 async fn the_timeout_fault_outlasts_the_client_timeout_but_still_takes_effect() {
     let api = Api::start().await;
     api.sandbox
-        .fail_next(1, Fault::Timeout(Duration::from_millis(600)));
+        .inject_fault(Fault::Timeout(Duration::from_millis(600)), 1);
     let err = api
         .request(Method::POST, "/contracts/create", Some(ADMIN))
         .json(&api.draft(seed::TEMPLATE_PLAIN))
@@ -517,7 +571,7 @@ async fn the_delivery_log_keeps_only_the_newest_entries() {
         .await;
     let api = Api::with(
         OneflowSandbox::builder()
-            .delivery_config(DeliveryConfig::immediate().with_max_attempts(4))
+            .delivery_config(DeliveryConfig::immediate().max_attempts(4))
             .log_capacity(2)
             .start()
             .await

@@ -5,21 +5,21 @@ use oneflow_sandbox::{default_seed, OneflowSandbox};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-pub const ADMIN: &str = default_seed::ADMIN_EMAIL;
-pub const SELLER: &str = default_seed::SELLER_EMAIL;
+pub(crate) const ADMIN: &str = default_seed::ADMIN_EMAIL;
+pub(crate) const SELLER: &str = default_seed::SELLER_EMAIL;
 
 /// A sandbox plus a plain HTTP client that sends the seeded token.
-pub struct Api {
+pub(crate) struct Api {
     pub sandbox: OneflowSandbox,
     pub http: reqwest::Client,
 }
 
 impl Api {
-    pub async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         Self::with(OneflowSandbox::start().await.expect("sandbox starts")).await
     }
 
-    pub async fn with(sandbox: OneflowSandbox) -> Self {
+    pub(crate) async fn with(sandbox: OneflowSandbox) -> Self {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -27,7 +27,7 @@ impl Api {
         Self { sandbox, http }
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!(
             "{}{}",
             self.sandbox.base_url(),
@@ -35,7 +35,7 @@ impl Api {
         )
     }
 
-    pub fn request(
+    pub(crate) fn request(
         &self,
         method: Method,
         path: &str,
@@ -51,7 +51,7 @@ impl Api {
         rb
     }
 
-    pub async fn call(
+    pub(crate) async fn call(
         &self,
         method: Method,
         path: &str,
@@ -66,26 +66,26 @@ impl Api {
         decode(response).await
     }
 
-    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+    pub(crate) async fn get(&self, path: &str) -> (StatusCode, Value) {
         self.call(Method::GET, path, Some(ADMIN), None).await
     }
 
-    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+    pub(crate) async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
         self.call(Method::POST, path, Some(ADMIN), Some(body)).await
     }
 
-    pub async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
+    pub(crate) async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
         self.call(Method::PUT, path, Some(ADMIN), Some(body)).await
     }
 
-    pub fn template(&self, name: &str) -> i64 {
+    pub(crate) fn template(&self, name: &str) -> i64 {
         self.sandbox
             .seeded()
             .template_id(name)
             .expect("seeded template")
     }
 
-    pub fn workspace(&self, name: &str) -> i64 {
+    pub(crate) fn workspace(&self, name: &str) -> i64 {
         self.sandbox
             .seeded()
             .workspace_id(name)
@@ -93,7 +93,7 @@ impl Api {
     }
 
     /// A valid create body for `template` in "Sales": one company with two signatories.
-    pub fn draft(&self, template: &str) -> Value {
+    pub(crate) fn draft(&self, template: &str) -> Value {
         json!({
             "workspace_id": self.workspace(default_seed::SALES_WORKSPACE),
             "template_id": self.template(template),
@@ -114,13 +114,13 @@ impl Api {
     }
 
     /// Create a contract from a body; panics unless 200.
-    pub async fn create(&self, body: Value) -> Value {
+    pub(crate) async fn create(&self, body: Value) -> Value {
         let (status, contract) = self.post("/contracts/create", body).await;
         assert_eq!(status, StatusCode::OK, "create failed: {contract}");
         contract
     }
 
-    pub async fn publish(&self, id: i64) -> (StatusCode, Value) {
+    pub(crate) async fn publish(&self, id: i64) -> (StatusCode, Value) {
         self.post(
             &format!("/contracts/{id}/publish"),
             json!({ "subject": "Please sign", "message": "Hi" }),
@@ -129,7 +129,7 @@ impl Api {
     }
 }
 
-pub async fn decode(response: reqwest::Response) -> (StatusCode, Value) {
+pub(crate) async fn decode(response: reqwest::Response) -> (StatusCode, Value) {
     let status = response.status();
     let bytes = response.bytes().await.expect("body");
     let value = if bytes.is_empty() {
@@ -142,7 +142,7 @@ pub async fn decode(response: reqwest::Response) -> (StatusCode, Value) {
 }
 
 /// Ids of the counterparty signatories of a contract JSON.
-pub fn counterparty_signatories(contract: &Value) -> Vec<i64> {
+pub(crate) fn counterparty_signatories(contract: &Value) -> Vec<i64> {
     contract["parties"]
         .as_array()
         .expect("parties")
@@ -155,7 +155,7 @@ pub fn counterparty_signatories(contract: &Value) -> Vec<i64> {
 }
 
 /// Assert Oneflow's problem body for `status`.
-pub fn assert_problem(status: StatusCode, body: &Value, expected: u16) {
+pub(crate) fn assert_problem(status: StatusCode, body: &Value, expected: u16) {
     assert_eq!(status.as_u16(), expected, "unexpected status, body: {body}");
     let code = u64::from(expected) * 10_000;
     assert_eq!(body["status"], json!(expected));
@@ -183,7 +183,7 @@ pub fn assert_problem(status: StatusCode, body: &Value, expected: u16) {
 }
 
 /// `true` if `s` looks like `2020-06-30T07:15:23+0000`.
-pub fn is_oneflow_time(s: &str) -> bool {
+pub(crate) fn is_oneflow_time(s: &str) -> bool {
     chrono::DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%z").is_ok()
         && s.len() == 24
         && !s.contains("+00:00")

@@ -6,14 +6,14 @@ use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// A syntactically valid 40-character token.
-pub const TOKEN: &str = "oF-4Tkn-7Qx9Lm2Pz8Rv5Wc1Yd6Hb3Nj0Ks7Ge4A";
+pub(crate) const TOKEN: &str = "oF-4Tkn-7Qx9Lm2Pz8Rv5Wc1Yd6Hb3Nj0Ks7Ge4A";
 /// The default acting user.
-pub const EMAIL: &str = "integration@ourco.example";
+pub(crate) const EMAIL: &str = "integration@ourco.example";
 
 /// Starts a server with a lowest-priority catch-all that fails the test (on drop) if any
 /// request reaches it, and a highest-priority guard that fails it if any request arrives
 /// without the API token.
-pub async fn server() -> MockServer {
+pub(crate) async fn server() -> MockServer {
     let server = MockServer::start().await;
     Mock::given(NoHeader("x-oneflow-api-token"))
         .respond_with(ResponseTemplate::new(599).set_body_string("request without API token"))
@@ -35,23 +35,23 @@ pub async fn server() -> MockServer {
 }
 
 /// Base URL of the fake API on this server.
-pub fn base(server: &MockServer) -> String {
+pub(crate) fn base(server: &MockServer) -> String {
     format!("{}/v1", server.uri())
 }
 
 /// A client with no retries, acting as [`EMAIL`].
-pub fn client(server: &MockServer) -> Client {
+pub(crate) fn client(server: &MockServer) -> Client {
     Client::builder()
         .base_url(base(server))
         .api_token(TOKEN)
         .user_email(EMAIL)
-        .retry_policy(RetryPolicy::none())
+        .retry_policy(RetryPolicy::never())
         .build()
         .expect("client")
 }
 
 /// A client that retries quickly (no jitter, 10 ms base backoff).
-pub fn retrying_client(server: &MockServer) -> Client {
+pub(crate) fn retrying_client(server: &MockServer) -> Client {
     Client::builder()
         .base_url(base(server))
         .api_token(TOKEN)
@@ -59,7 +59,7 @@ pub fn retrying_client(server: &MockServer) -> Client {
         .retry_policy(
             RetryPolicy::default()
                 .jitter(false)
-                .base_backoff(std::time::Duration::from_millis(10))
+                .initial_backoff(std::time::Duration::from_millis(10))
                 .max_attempts(4),
         )
         .build()
@@ -67,12 +67,12 @@ pub fn retrying_client(server: &MockServer) -> Client {
 }
 
 /// JSON response from a fixture text.
-pub fn json(status: u16, body: &str) -> ResponseTemplate {
+pub(crate) fn json(status: u16, body: &str) -> ResponseTemplate {
     ResponseTemplate::new(status).set_body_raw(body.as_bytes().to_vec(), "application/json")
 }
 
 /// Matches requests that do **not** carry the header.
-pub struct NoHeader(pub &'static str);
+pub(crate) struct NoHeader(pub &'static str);
 
 impl wiremock::Match for NoHeader {
     fn matches(&self, request: &wiremock::Request) -> bool {

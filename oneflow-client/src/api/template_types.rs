@@ -12,6 +12,7 @@ use crate::request::ApiRequest;
 
 /// Template type endpoints; from [`Client::template_types`].
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct TemplateTypesHandler {
     client: Client,
 }
@@ -44,7 +45,7 @@ impl TemplateTypesHandler {
         self.client
             .execute(ApiRequest::get(
                 "template_types/{id}",
-                format!("template_types/{id}"),
+                ["template_types", &id.to_string()],
             ))
             .await
     }
@@ -65,7 +66,7 @@ impl TemplateTypesHandler {
             .into());
         }
         self.client
-            .execute(ApiRequest::post("template_types", "template_types").json(input)?)
+            .execute(ApiRequest::post("template_types", ["template_types"]).json(input)?)
             .await
     }
 
@@ -75,8 +76,8 @@ impl TemplateTypesHandler {
         id: TemplateTypeId,
         input: &TemplateTypeInput,
     ) -> Result<TemplateType> {
-        let req =
-            ApiRequest::put("template_types/{id}", format!("template_types/{id}")).json(input)?;
+        let req = ApiRequest::put("template_types/{id}", ["template_types", &id.to_string()])
+            .json(input)?;
         self.client.execute(req).await
     }
 
@@ -85,7 +86,7 @@ impl TemplateTypesHandler {
         self.client
             .execute_empty(ApiRequest::delete(
                 "template_types/{id}",
-                format!("template_types/{id}"),
+                ["template_types", &id.to_string()],
             ))
             .await
     }
@@ -94,7 +95,7 @@ impl TemplateTypesHandler {
     pub async fn data_fields(&self, id: TemplateTypeId) -> Result<Vec<DataField>> {
         let req = ApiRequest::get(
             "template_types/{id}/data_fields",
-            format!("template_types/{id}/data_fields"),
+            ["template_types", &id.to_string(), "data_fields"],
         );
         self.client.collect_all(req).await
     }
@@ -122,7 +123,7 @@ impl TemplateTypesHandler {
         }
         let req = ApiRequest::put(
             "template_types/{id}/data_fields",
-            format!("template_types/{id}/data_fields"),
+            ["template_types", &id.to_string(), "data_fields"],
         )
         .json(&DataFieldsBody {
             data_fields: fields,
@@ -134,6 +135,7 @@ impl TemplateTypesHandler {
 
 /// Builder for `GET /template_types`.
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct ListTemplateTypes {
     client: Client,
     paging: Paging,
@@ -141,7 +143,7 @@ pub struct ListTemplateTypes {
 
 impl ListTemplateTypes {
     fn base_request(&self) -> Result<ApiRequest> {
-        Ok(ApiRequest::get("template_types", "template_types"))
+        Ok(ApiRequest::get("template_types", ["template_types"]))
     }
 }
 

@@ -7,6 +7,7 @@ use crate::request::ApiRequest;
 
 /// Helper endpoints; from [`Client::helpers`].
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct HelpersHandler {
     client: Client,
 }
@@ -50,6 +51,7 @@ impl HelpersHandler {
 
 /// Builder for `GET /helpers/contract_create_data`.
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct ContractCreateData {
     client: Client,
     extension_type: Option<String>,
@@ -73,7 +75,7 @@ impl ContractCreateData {
     pub fn to_request(&self) -> ApiRequest {
         let mut r = ApiRequest::get(
             "helpers/contract_create_data",
-            "helpers/contract_create_data",
+            ["helpers", "contract_create_data"],
         );
         if let Some(e) = &self.extension_type {
             r = r.query("extension_type", e.as_str());

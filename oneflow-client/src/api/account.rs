@@ -7,6 +7,7 @@ use crate::request::ApiRequest;
 
 /// Account endpoints; from [`Client::account`].
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct AccountHandler {
     client: Client,
 }
@@ -31,7 +32,7 @@ impl AccountHandler {
     /// ```
     pub async fn me(&self) -> Result<Account> {
         self.client
-            .execute(ApiRequest::get("accounts/me", "accounts/me"))
+            .execute(ApiRequest::get("accounts/me", ["accounts", "me"]))
             .await
     }
 }

@@ -8,6 +8,7 @@ use crate::request::ApiRequest;
 
 /// Workspace endpoints; from [`Client::workspaces`].
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct WorkspacesHandler {
     client: Client,
 }
@@ -44,7 +45,7 @@ impl WorkspacesHandler {
         self.client
             .execute(ApiRequest::get(
                 "workspaces/{id}",
-                format!("workspaces/{id}"),
+                ["workspaces", &id.to_string()],
             ))
             .await
     }
@@ -52,6 +53,7 @@ impl WorkspacesHandler {
 
 /// Builder for `GET /workspaces`.
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct ListWorkspaces {
     client: Client,
     paging: Paging,
@@ -59,7 +61,7 @@ pub struct ListWorkspaces {
 
 impl ListWorkspaces {
     fn base_request(&self) -> Result<ApiRequest> {
-        Ok(ApiRequest::get("workspaces", "workspaces"))
+        Ok(ApiRequest::get("workspaces", ["workspaces"]))
     }
 }
 

@@ -8,6 +8,7 @@ use crate::request::ApiRequest;
 
 /// Template endpoints; from [`Client::templates`].
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct TemplatesHandler {
     client: Client,
 }
@@ -27,7 +28,7 @@ impl TemplatesHandler {
     /// ```no_run
     /// # async fn run(client: oneflow_client::Client) -> Result<(), oneflow_client::Error> {
     /// use futures::TryStreamExt;
-    /// use oneflow_client::templates::ActiveFilter;
+    /// use oneflow_client::api::templates::ActiveFilter;
     ///
     /// let templates: Vec<_> = client
     ///     .as_user("seller@ourco.example")
@@ -55,7 +56,10 @@ impl TemplatesHandler {
     /// One template.
     pub async fn get(&self, id: TemplateId) -> Result<Template> {
         self.client
-            .execute(ApiRequest::get("templates/{id}", format!("templates/{id}")))
+            .execute(ApiRequest::get(
+                "templates/{id}",
+                ["templates", &id.to_string()],
+            ))
             .await
     }
 }
@@ -74,6 +78,7 @@ pub enum ActiveFilter {
 
 /// Builder for `GET /templates`.
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct ListTemplates {
     client: Client,
     paging: Paging,
@@ -117,7 +122,7 @@ impl ListTemplates {
     }
 
     fn base_request(&self) -> Result<ApiRequest> {
-        let mut r = ApiRequest::get("templates", "templates");
+        let mut r = ApiRequest::get("templates", ["templates"]);
         if let Some(e) = &self.extension_type {
             r = r.query("extension_type", e.as_str());
         }

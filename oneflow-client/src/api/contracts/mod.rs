@@ -22,6 +22,7 @@ use crate::request::ApiRequest;
 
 /// Contract endpoints; from [`Client::contracts`].
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct ContractsHandler {
     client: Client,
 }
@@ -37,20 +38,28 @@ impl Client {
 
 pub(crate) fn create_request(draft: &ContractDraft) -> Result<ApiRequest> {
     draft.validate()?;
-    Ok(ApiRequest::post("contracts/create", "contracts/create")
-        .json(draft)?
-        .requires_acting_user())
+    Ok(
+        ApiRequest::post("contracts/create", ["contracts", "create"])
+            .json(draft)?
+            .requires_acting_user(),
+    )
 }
 
 pub(crate) fn update_request(id: ContractId, update: &ContractUpdate) -> Result<ApiRequest> {
     update.validate()?;
-    Ok(ApiRequest::put("contracts/{id}", format!("contracts/{id}"))
-        .json(update)?
-        .requires_acting_user())
+    Ok(
+        ApiRequest::put("contracts/{id}", ["contracts", &id.to_string()])
+            .json(update)?
+            .requires_acting_user(),
+    )
 }
 
 pub(crate) fn publish_request(id: ContractId, message: &PublishMessage) -> Result<ApiRequest> {
-    ApiRequest::post("contracts/{id}/publish", format!("contracts/{id}/publish")).json(message)
+    ApiRequest::post(
+        "contracts/{id}/publish",
+        ["contracts", &id.to_string(), "publish"],
+    )
+    .json(message)
 }
 
 impl ContractsHandler {
@@ -90,7 +99,10 @@ impl ContractsHandler {
     /// ```
     pub async fn get(&self, id: ContractId) -> Result<Contract> {
         self.client
-            .execute(ApiRequest::get("contracts/{id}", format!("contracts/{id}")))
+            .execute(ApiRequest::get(
+                "contracts/{id}",
+                ["contracts", &id.to_string()],
+            ))
             .await
     }
 
@@ -131,7 +143,7 @@ impl ContractsHandler {
         self.client
             .execute_empty(ApiRequest::delete(
                 "contracts/{id}",
-                format!("contracts/{id}"),
+                ["contracts", &id.to_string()],
             ))
             .await
     }
@@ -182,7 +194,13 @@ impl ContractsHandler {
         self.client
             .execute(ApiRequest::post(
                 "contracts/{id}/participants/{participant_id}/access_link",
-                format!("contracts/{contract}/participants/{participant}/access_link"),
+                [
+                    "contracts",
+                    &contract.to_string(),
+                    "participants",
+                    &participant.to_string(),
+                    "access_link",
+                ],
             ))
             .await
     }

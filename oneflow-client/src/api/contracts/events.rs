@@ -8,6 +8,7 @@ use crate::request::ApiRequest;
 
 /// Event endpoints of one contract; from [`ContractsHandler::events`](super::ContractsHandler::events).
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct EventsHandler {
     client: Client,
     contract: ContractId,
@@ -33,7 +34,7 @@ impl EventsHandler {
         self.client
             .execute(ApiRequest::get(
                 "contracts/{id}/events/{event_id}",
-                format!("contracts/{c}/events/{event}"),
+                ["contracts", &c.to_string(), "events", &event.to_string()],
             ))
             .await
     }
@@ -41,6 +42,7 @@ impl EventsHandler {
 
 /// Builder for `GET /contracts/{id}/events`.
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct ListEvents {
     client: Client,
     paging: Paging,
@@ -51,7 +53,7 @@ impl ListEvents {
     fn base_request(&self) -> Result<ApiRequest> {
         Ok(ApiRequest::get(
             "contracts/{id}/events",
-            format!("contracts/{}/events", self.contract),
+            ["contracts", &self.contract.to_string(), "events"],
         ))
     }
 }

@@ -74,6 +74,7 @@ impl TimeRange {
 /// showing their names; send those with [`filter`](Self::filter) once you know the name.
 /// Oneflow does not accept the same filter twice, so a repeated name is refused locally.
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct ListContracts {
     client: Client,
     paging: Paging,
@@ -143,7 +144,7 @@ impl ListContracts {
     }
 
     fn base_request(&self) -> Result<ApiRequest> {
-        let mut r = ApiRequest::get("contracts", "contracts");
+        let mut r = ApiRequest::get("contracts", ["contracts"]);
         if let Some((custom_id, value)) = &self.data_field_match {
             if custom_id.trim().is_empty() || custom_id.contains(':') {
                 return Err(InvalidInput::Invalid {

@@ -7,11 +7,12 @@ use crate::error::{InvalidInput, Result};
 use crate::models::draft::{DataFieldKey, DataFieldUpdate, MAX_DATA_FIELD_VALUE_LEN};
 use crate::models::{ContractId, DataField};
 use crate::pagination::decode_page;
-use crate::request::{encode_segment, ApiRequest};
+use crate::request::ApiRequest;
 
 /// Data field endpoints of one contract; from
 /// [`ContractsHandler::data_fields`](super::ContractsHandler::data_fields).
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct DataFieldsHandler {
     client: Client,
     contract: ContractId,
@@ -27,7 +28,8 @@ struct ValueBody<'a> {
     value: Option<&'a str>,
 }
 
-/// The path segment for one data field: the numeric id or `c::<custom id>` (percent-encoded).
+/// The path segment for one data field: the numeric id or `c::<custom id>` (the request
+/// percent-encodes it).
 pub(crate) fn key_segment(key: &DataFieldKey) -> Result<String> {
     match key {
         DataFieldKey::Id(id) => Ok(id.to_string()),
@@ -35,7 +37,7 @@ pub(crate) fn key_segment(key: &DataFieldKey) -> Result<String> {
             field: "data field custom_id",
         }
         .into()),
-        DataFieldKey::CustomId(c) => Ok(format!("c::{}", encode_segment(c))),
+        DataFieldKey::CustomId(c) => Ok(format!("c::{c}")),
     }
 }
 
@@ -58,7 +60,7 @@ pub(crate) fn update_one_request(
     let segment = key_segment(key)?;
     ApiRequest::put(
         "contracts/{id}/data_fields/{data_field}",
-        format!("contracts/{contract}/data_fields/{segment}"),
+        ["contracts", &contract.to_string(), "data_fields", &segment],
     )
     .json(&ValueBody { value })
     .map(ApiRequest::requires_acting_user)
@@ -75,7 +77,7 @@ impl DataFieldsHandler {
         self.client
             .collect_all(ApiRequest::get(
                 "contracts/{id}/data_fields",
-                format!("contracts/{c}/data_fields"),
+                ["contracts", &c.to_string(), "data_fields"],
             ))
             .await
     }
@@ -89,7 +91,7 @@ impl DataFieldsHandler {
         let c = self.contract;
         let req = ApiRequest::put(
             "contracts/{id}/data_fields",
-            format!("contracts/{c}/data_fields"),
+            ["contracts", &c.to_string(), "data_fields"],
         )
         .json(&BulkBody {
             data_fields: updates,

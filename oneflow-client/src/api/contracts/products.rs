@@ -15,6 +15,7 @@ use crate::request::ApiRequest;
 /// Product endpoints of one contract; from
 /// [`ContractsHandler::products`](super::ContractsHandler::products).
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct ProductsHandler {
     client: Client,
     contract: ContractId,
@@ -80,7 +81,7 @@ impl ProductsHandler {
         self.client
             .collect_all(ApiRequest::get(
                 "contracts/{id}/product_groups",
-                format!("contracts/{c}/product_groups"),
+                ["contracts", &c.to_string(), "product_groups"],
             ))
             .await
     }
@@ -91,7 +92,13 @@ impl ProductsHandler {
         let c = self.contract;
         let req = ApiRequest::post(
             "contracts/{id}/product_groups/{product_group_id}/products",
-            format!("contracts/{c}/product_groups/{group}/products"),
+            [
+                "contracts",
+                &c.to_string(),
+                "product_groups",
+                &group.to_string(),
+                "products",
+            ],
         )
         .json(product)?;
         self.client.execute(req).await
@@ -109,7 +116,14 @@ impl ProductsHandler {
         let c = self.contract;
         let req = ApiRequest::put(
             "contracts/{id}/product_groups/{product_group_id}/products/{product_id}",
-            format!("contracts/{c}/product_groups/{group}/products/{product_id}"),
+            [
+                "contracts",
+                &c.to_string(),
+                "product_groups",
+                &group.to_string(),
+                "products",
+                &product_id.to_string(),
+            ],
         )
         .json(product)?;
         self.client.execute(req).await
@@ -120,7 +134,14 @@ impl ProductsHandler {
         let c = self.contract;
         let req = ApiRequest::delete(
             "contracts/{id}/product_groups/{product_group_id}/products/{product_id}",
-            format!("contracts/{c}/product_groups/{group}/products/{product_id}"),
+            [
+                "contracts",
+                &c.to_string(),
+                "product_groups",
+                &group.to_string(),
+                "products",
+                &product_id.to_string(),
+            ],
         );
         self.client.execute_empty(req).await
     }

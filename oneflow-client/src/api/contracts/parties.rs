@@ -10,6 +10,7 @@ use crate::request::ApiRequest;
 
 /// Party endpoints of one contract; from [`ContractsHandler::parties`](super::ContractsHandler::parties).
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct PartiesHandler {
     client: Client,
     contract: ContractId,
@@ -26,7 +27,7 @@ impl PartiesHandler {
         self.client
             .collect_all(ApiRequest::get(
                 "contracts/{id}/parties",
-                format!("contracts/{c}/parties"),
+                ["contracts", &c.to_string(), "parties"],
             ))
             .await
     }
@@ -38,7 +39,7 @@ impl PartiesHandler {
         self.client
             .execute(ApiRequest::get(
                 "contracts/{id}/parties/{party_id}",
-                format!("contracts/{c}/parties/{party}"),
+                ["contracts", &c.to_string(), "parties", &party.to_string()],
             ))
             .await
     }
@@ -57,8 +58,11 @@ impl PartiesHandler {
     pub async fn add(&self, party: &PartyDraft) -> Result<Party> {
         party.validate()?;
         let c = self.contract;
-        let req = ApiRequest::post("contracts/{id}/parties", format!("contracts/{c}/parties"))
-            .json(party)?;
+        let req = ApiRequest::post(
+            "contracts/{id}/parties",
+            ["contracts", &c.to_string(), "parties"],
+        )
+        .json(party)?;
         self.client.execute(req).await
     }
 
@@ -68,7 +72,7 @@ impl PartiesHandler {
         let c = self.contract;
         let req = ApiRequest::put(
             "contracts/{id}/parties/{party_id}",
-            format!("contracts/{c}/parties/{party}"),
+            ["contracts", &c.to_string(), "parties", &party.to_string()],
         )
         .json(update)?;
         self.client.execute(req).await
@@ -79,7 +83,7 @@ impl PartiesHandler {
         let c = self.contract;
         let req = ApiRequest::delete(
             "contracts/{id}/parties/{party_id}",
-            format!("contracts/{c}/parties/{party}"),
+            ["contracts", &c.to_string(), "parties", &party.to_string()],
         );
         self.client.execute_empty(req).await
     }
@@ -88,6 +92,7 @@ impl PartiesHandler {
 /// Participant endpoints of one company party; from
 /// [`ContractsHandler::participants`](super::ContractsHandler::participants).
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct ParticipantsHandler {
     client: Client,
     contract: ContractId,
@@ -124,11 +129,17 @@ impl ParticipantsHandler {
         }
     }
 
-    fn base(&self) -> String {
-        format!(
-            "contracts/{}/parties/{}/participants",
-            self.contract, self.party
-        )
+    /// `contracts/{id}/parties/{party_id}/participants[/{participant_id}]` as segments.
+    fn segments(&self, participant: Option<ParticipantId>) -> Vec<String> {
+        let mut segments = vec![
+            "contracts".to_owned(),
+            self.contract.to_string(),
+            "parties".to_owned(),
+            self.party.to_string(),
+            "participants".to_owned(),
+        ];
+        segments.extend(participant.map(|p| p.to_string()));
+        segments
     }
 
     /// Adds a participant (validated locally, never retried).
@@ -136,7 +147,7 @@ impl ParticipantsHandler {
         participant.validate(0, false)?;
         let req = ApiRequest::post(
             "contracts/{id}/parties/{party_id}/participants",
-            self.base(),
+            self.segments(None),
         )
         .json(participant)?
         .requires_acting_user();
@@ -152,7 +163,7 @@ impl ParticipantsHandler {
         check_patch(changes)?;
         let req = ApiRequest::put(
             "contracts/{id}/parties/{party_id}/participants/{participant_id}",
-            format!("{}/{participant}", self.base()),
+            self.segments(Some(participant)),
         )
         .json(changes)?
         .requires_acting_user();
@@ -163,7 +174,7 @@ impl ParticipantsHandler {
     pub async fn remove(&self, participant: ParticipantId) -> Result<()> {
         let req = ApiRequest::delete(
             "contracts/{id}/parties/{party_id}/participants/{participant_id}",
-            format!("{}/{participant}", self.base()),
+            self.segments(Some(participant)),
         );
         self.client.execute_empty(req).await
     }

@@ -12,9 +12,11 @@ use crate::models::{
     Contract, ContractFile, ContractId, FileId, UploadKind, ATTACHMENT_EXTENSIONS,
 };
 use crate::request::{ApiRequest, MultipartFile};
+use crate::stream::ItemStream;
 
 /// File endpoints; from [`Client::files`].
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct FilesHandler {
     client: Client,
 }
@@ -33,6 +35,7 @@ const DOWNLOAD_ACCEPT: &str = "application/octet-stream, binary/octet-stream, */
 
 /// A file to upload to a contract.
 #[derive(Clone)]
+#[must_use]
 pub struct FileUpload {
     file_name: String,
     data: Bytes,
@@ -159,16 +162,16 @@ impl FileUpload {
 pub(crate) fn upload_request(contract: &Contract, upload: &FileUpload) -> Result<ApiRequest> {
     upload.check_against(contract)?;
     let id = contract.id;
-    Ok(
-        ApiRequest::post("contracts/{id}/files", format!("contracts/{id}/files")).multipart(
-            MultipartFile {
-                file_name: upload.file_name.clone(),
-                content_type: upload.mime(),
-                upload_as: upload.kind,
-                data: upload.data.clone(),
-            },
-        ),
+    Ok(ApiRequest::post(
+        "contracts/{id}/files",
+        ["contracts", &id.to_string(), "files"],
     )
+    .multipart(MultipartFile {
+        file_name: upload.file_name.clone(),
+        content_type: upload.mime(),
+        upload_as: upload.kind,
+        data: upload.data.clone(),
+    }))
 }
 
 /// A file being downloaded: metadata plus a byte stream.
@@ -205,8 +208,8 @@ impl FileDownload {
     }
 
     /// The body as a stream of chunks.
-    pub fn into_stream(self) -> BoxStream<'static, Result<Bytes>> {
-        self.body
+    pub fn into_stream(self) -> ItemStream<Bytes> {
+        ItemStream::new(self.body)
     }
 
     /// Reads the whole file into memory.
@@ -222,7 +225,7 @@ impl FilesHandler {
         self.client
             .collect_all(ApiRequest::get(
                 "contracts/{id}/files",
-                format!("contracts/{contract}/files"),
+                ["contracts", &contract.to_string(), "files"],
             ))
             .await
     }
@@ -233,14 +236,14 @@ impl FilesHandler {
     ///
     /// ```no_run
     /// # async fn run(client: oneflow_client::Client) -> Result<(), oneflow_client::Error> {
-    /// use oneflow_client::files::FileUpload;
+    /// use oneflow_client::api::files::FileUpload;
     /// use oneflow_client::models::ContractId;
     ///
     /// let contract = client.contracts().get(ContractId(101)).await?;
     /// let pdf = std::fs::read("offer.pdf").expect("file");
     /// match client.files().upload(&contract, FileUpload::expanded_pdf("offer.pdf", pdf)).await {
     ///     Ok(file) => println!("uploaded file {}", file.id),
-    ///     Err(e) if e.as_invalid_input().is_some() => eprintln!("refused locally: {e}"),
+    ///     Err(e) if e.invalid_input().is_some() => eprintln!("refused locally: {e}"),
     ///     Err(e) => return Err(e),
     /// }
     /// # Ok(()) }
@@ -280,7 +283,12 @@ impl FilesHandler {
     pub async fn download(&self, contract: ContractId, file: FileId) -> Result<FileDownload> {
         let req = ApiRequest::get(
             "contracts/{id}/files/{file_id}",
-            format!("contracts/{contract}/files/{file}"),
+            [
+                "contracts",
+                &contract.to_string(),
+                "files",
+                &file.to_string(),
+            ],
         )
         .query("download", "true")
         // Binary content, not JSON: Oneflow's own connector sends `binary/octet-stream`.

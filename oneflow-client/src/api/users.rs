@@ -10,6 +10,7 @@ use crate::request::ApiRequest;
 
 /// User endpoints; from [`Client::users`].
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct UsersHandler {
     client: Client,
 }
@@ -72,6 +73,7 @@ impl UsersHandler {
 
 /// Builder for `GET /users`.
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct ListUsers {
     client: Client,
     paging: Paging,
@@ -79,7 +81,7 @@ pub struct ListUsers {
 
 impl ListUsers {
     fn base_request(&self) -> Result<ApiRequest> {
-        Ok(ApiRequest::get("users", "users"))
+        Ok(ApiRequest::get("users", ["users"]))
     }
 }
 

@@ -17,6 +17,7 @@ pub const MAX_CALLBACK_URL_LEN: usize = 1000;
 
 /// Webhook endpoints; from [`Client::webhooks`].
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct WebhooksHandler {
     client: Client,
 }
@@ -33,6 +34,7 @@ impl Client {
 /// Body for creating or updating a webhook. The sign key is a secret: it is sent to Oneflow
 /// but never shown by `Debug`.
 #[derive(Clone)]
+#[must_use]
 pub struct WebhookDraft {
     callback_url: String,
     sign_key: Option<SecretString>,
@@ -94,7 +96,7 @@ impl WebhookDraft {
     ///
     /// ```
     /// use secrecy::ExposeSecret;
-    /// let key = oneflow_client::webhooks::WebhookDraft::random_sign_key();
+    /// let key = oneflow_client::api::webhooks::WebhookDraft::random_sign_key();
     /// assert_eq!(key.expose_secret().len(), 64);
     /// ```
     pub fn random_sign_key() -> SecretString {
@@ -176,7 +178,7 @@ impl WebhookDraft {
 
 pub(crate) fn create_request(draft: &WebhookDraft) -> Result<ApiRequest> {
     draft.validate()?;
-    ApiRequest::post("webhooks", "webhooks").json(draft)
+    ApiRequest::post("webhooks", ["webhooks"]).json(draft)
 }
 
 impl WebhooksHandler {
@@ -185,7 +187,7 @@ impl WebhooksHandler {
     /// ```no_run
     /// # async fn run(client: oneflow_client::Client) -> Result<(), oneflow_client::Error> {
     /// use oneflow_client::models::{EventType, TemplateTypeId, WebhookFilter, WebhookFilterRule};
-    /// use oneflow_client::webhooks::WebhookDraft;
+    /// use oneflow_client::api::webhooks::WebhookDraft;
     ///
     /// let draft = WebhookDraft::new("https://crm.ourco.example/oneflow/hook")
     ///     .sign_key(std::env::var("ONEFLOW_SIGN_KEY").unwrap_or_default())
@@ -205,14 +207,17 @@ impl WebhooksHandler {
     /// All webhooks (accepts both a `{count, data, _links}` page and a bare array).
     pub async fn list(&self) -> Result<Vec<Webhook>> {
         self.client
-            .collect_all(ApiRequest::get("webhooks", "webhooks"))
+            .collect_all(ApiRequest::get("webhooks", ["webhooks"]))
             .await
     }
 
     /// One webhook.
     pub async fn get(&self, id: WebhookId) -> Result<Webhook> {
         self.client
-            .execute(ApiRequest::get("webhooks/{id}", format!("webhooks/{id}")))
+            .execute(ApiRequest::get(
+                "webhooks/{id}",
+                ["webhooks", &id.to_string()],
+            ))
             .await
     }
 
@@ -220,7 +225,7 @@ impl WebhooksHandler {
     pub async fn update(&self, id: WebhookId, draft: &WebhookDraft) -> Result<Webhook> {
         draft.validate()?;
         self.client
-            .execute(ApiRequest::put("webhooks/{id}", format!("webhooks/{id}")).json(draft)?)
+            .execute(ApiRequest::put("webhooks/{id}", ["webhooks", &id.to_string()]).json(draft)?)
             .await
     }
 
@@ -229,7 +234,7 @@ impl WebhooksHandler {
         self.client
             .execute_empty(ApiRequest::delete(
                 "webhooks/{id}",
-                format!("webhooks/{id}"),
+                ["webhooks", &id.to_string()],
             ))
             .await
     }
