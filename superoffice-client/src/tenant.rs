@@ -254,8 +254,10 @@ impl TenantLocator {
             "superoffice.tenant_state",
             method = "GET",
             path_template = "/api/state/{customer}",
-            status = tracing::field::Empty
+            status = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty
         );
+        let started = std::time::Instant::now();
         let response = self
             .http
             .get(url.clone())
@@ -267,6 +269,7 @@ impl TenantLocator {
         ensure_not_redirected(&url, &response, "tenant state")?;
         let status = response.status();
         span.record("status", status.as_u16());
+        span.record("elapsed_ms", started.elapsed().as_millis() as u64);
         let body = match read_capped(response, MAX_STATE_BODY).instrument(span).await {
             Ok(body) => body,
             Err(CappedError::Transport(e)) => return Err(crate::Error::Transport(e)),

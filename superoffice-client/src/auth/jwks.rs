@@ -206,8 +206,10 @@ impl JwksCache {
             "superoffice.jwks",
             method = "GET",
             path_template = self.url.path(),
-            status = tracing::field::Empty
+            status = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty
         );
+        let started = std::time::Instant::now();
         let response = self
             .http
             .get(self.url.clone())
@@ -219,6 +221,7 @@ impl JwksCache {
         ensure_not_redirected(&self.url, &response, "jwks")?;
         let status = response.status();
         span.record("status", status.as_u16());
+        span.record("elapsed_ms", started.elapsed().as_millis() as u64);
         let body = match read_capped(response, MAX_JWKS_BODY).instrument(span).await {
             Ok(body) => body,
             Err(CappedError::Transport(e)) => return Err(crate::Error::Transport(e)),

@@ -739,8 +739,10 @@ impl OidcClient {
             "superoffice.oidc_discovery",
             method = "GET",
             path_template = url.path(),
-            status = tracing::field::Empty
+            status = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty
         );
+        let started = std::time::Instant::now();
         let response = self
             .inner
             .http
@@ -753,6 +755,7 @@ impl OidcClient {
         ensure_not_redirected(&url, &response, "discovery")?;
         let status = response.status();
         span.record("status", status.as_u16());
+        span.record("elapsed_ms", started.elapsed().as_millis() as u64);
         let unavailable = |reason: String| AuthError::RevocationUnavailable { reason };
         if !status.is_success() {
             return Err(
@@ -821,8 +824,10 @@ impl OidcClient {
             "superoffice.oauth_revoke",
             method = "POST",
             path_template = url.path(),
-            status = tracing::field::Empty
+            status = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty
         );
+        let started = std::time::Instant::now();
         let response = self
             .inner
             .http
@@ -840,6 +845,7 @@ impl OidcClient {
         ensure_not_redirected(&url, &response, "revocation")?;
         let status = response.status();
         span.record("status", status.as_u16());
+        span.record("elapsed_ms", started.elapsed().as_millis() as u64);
         if status.is_success() {
             return Ok(());
         }
@@ -930,7 +936,8 @@ impl OidcClient {
             method = "POST",
             path_template = self.inner.config.environment.token_url().path(),
             grant,
-            status = tracing::field::Empty
+            status = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty
         )
     }
 }
@@ -939,6 +946,8 @@ impl OidcClient {
 #[derive(Debug, Default, Clone, Copy)]
 struct Seen {
     status: Option<u16>,
+    /// Milliseconds from sending the request to its answer's headers.
+    elapsed_ms: Option<u64>,
     /// The answer came from another URL than the one asked (the client followed a redirect).
     redirected: bool,
 }
@@ -951,6 +960,9 @@ fn finish(
     let seen = *seen.lock().unwrap_or_else(|p| p.into_inner());
     if let Some(code) = seen.status {
         span.record("status", code);
+    }
+    if let Some(elapsed) = seen.elapsed_ms {
+        span.record("elapsed_ms", elapsed);
     }
     if seen.redirected {
         return Err(AuthError::RedirectFollowed { endpoint: "token" }.into());
@@ -985,10 +997,12 @@ async fn execute(
 ) -> Result<oauth2::HttpResponse, reqwest::Error> {
     let request = reqwest::Request::try_from(request)?;
     let asked = request.url().clone();
+    let started = std::time::Instant::now();
     let response = http.execute(request).await?;
     let redirected = ensure_not_redirected(&asked, &response, "token").is_err();
     *seen.lock().unwrap_or_else(|p| p.into_inner()) = Seen {
         status: Some(response.status().as_u16()),
+        elapsed_ms: Some(started.elapsed().as_millis() as u64),
         redirected,
     };
     if redirected {

@@ -426,7 +426,8 @@ impl SystemUserTokenProvider {
             "superoffice.system_user",
             method = "POST",
             path_template = url.path(),
-            status = tracing::field::Empty
+            status = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty
         );
         async {
             let signed = self.signed_system_token()?;
@@ -436,6 +437,7 @@ impl SystemUserTokenProvider {
                 context_identifier: self.config.customer.as_str(),
                 return_token_type: "JWT",
             };
+            let started = std::time::Instant::now();
             let response = self
                 .http
                 .post(url.clone())
@@ -447,6 +449,7 @@ impl SystemUserTokenProvider {
             ensure_not_redirected(&url, &response, "system user")?;
             let status = response.status();
             tracing::Span::current().record("status", status.as_u16());
+            tracing::Span::current().record("elapsed_ms", started.elapsed().as_millis() as u64);
             let bytes = match read_capped(response, MAX_SYSTEM_USER_BODY).await {
                 Ok(bytes) => bytes,
                 Err(CappedError::Transport(e)) => return Err(crate::Error::Transport(e)),
