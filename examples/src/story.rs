@@ -28,8 +28,8 @@ use oneflow_client::models::{
 use oneflow_client::webhook::WebhookPayload;
 use oneflow_sandbox::{DeliveryConfig, OneflowSandbox, SeedUser};
 use superoffice_client::api::{PanelUrl, TemplateVariable};
+use superoffice_client::auth::RefreshingTokenProvider;
 use superoffice_client::auth::{AuthorizeOptions, OidcConfig, Session};
-use superoffice_client::credentials::RefreshingTokenProvider;
 use superoffice_client::models::{
     ContactId, JsonPatch, PersonId, SaleEntity, SaleId, SaleStatus, VisibleIn, WebPanelEntity,
 };
@@ -201,7 +201,7 @@ pub async fn run_story(
         so_seed::REDIRECT_URI,
     )?)?;
     let tenant = CustomerId::parse(so_seed::MAIN_TENANT)?;
-    let session = sign_in(&oidc, &tenant, so_seed::ADMIN_EMAIL).await?;
+    let session = sign_in(&superoffice, &oidc, &tenant, so_seed::ADMIN_EMAIL).await?;
     let admin_email = session
         .claims
         .email
@@ -238,7 +238,7 @@ pub async fn run_story(
         .token_provider(Arc::new(provider))
         .api_base_resolver(Arc::new(TenantLocator::new(
             Environment::custom(superoffice.base_url())?,
-            superoffice_client::auth::default_http_client()?,
+            superoffice_client::default_http_client()?,
         )))
         .build()?;
     let principal = so.users().current_principal().await?;
@@ -606,27 +606,17 @@ fn oneflow_client(sandbox: &OneflowSandbox) -> Result<oneflow_client::Client, St
         .build()?)
 }
 
-/// The browser part of the sign-in: the sandbox consents for `login_hint` and redirects back.
+/// The browser part of the sign-in, done by the sandbox (`SuperOfficeSandbox::sign_in`): the
+/// user picks their account, the sandbox redirects back with a code, and the client exchanges
+/// it.
 async fn sign_in(
+    sandbox: &SuperOfficeSandbox,
     oidc: &OidcClient,
     tenant: &CustomerId,
     email: &str,
 ) -> Result<Session, StoryError> {
-    let request = oidc.authorize_url(
-        AuthorizeOptions::new()
-            .tenant(tenant.clone())
-            .login_hint(email),
-    )?;
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
-    let response = browser.get(request.url.clone()).send().await?;
-    let location = response
-        .headers()
-        .get(reqwest::header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .ok_or("the authorize endpoint did not redirect back")?;
-    let callback = url::Url::parse(location)?;
+    let request = oidc.authorize_url(AuthorizeOptions::new().tenant(tenant.clone()))?;
+    let callback = sandbox.sign_in(&request.url, email).await?;
     Ok(oidc
         .exchange_callback(&request.pending, callback.query().unwrap_or(""))
         .await?)

@@ -2,30 +2,21 @@
 //! `execute` path (rate limit → credential → send → 401 refresh / 421 re-resolve / retry →
 //! decode).
 
-use std::borrow::Cow;
 use std::fmt;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use http::{HeaderMap, HeaderValue, StatusCode};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 use tracing::Instrument;
 use url::Url;
 
 use crate::credentials::{Credential, TokenProvider};
-use crate::error::{snippet, ApiError, Error, Result};
+use crate::error::{snippet, ApiError, ConfigError, Error, Result};
 use crate::rate_limit::{RateLimit, RateLimiter};
-use crate::retry::{RetryDecision, RetryPolicy};
+use crate::request::{flush_request, same_origin, ApiRequest, RawResponse};
+use crate::retry::{parse_retry_after, RetryDecision, RetryPolicy};
 use crate::tenant::{ApiBaseResolver, CustomerId};
-
-/// Media type of JSON Patch bodies (RFC 6902). SuperOffice lists it among the accepted
-/// types, but its PATCH reference sample sends the patch as `application/json`, which is what
-/// this crate's PATCH calls send.
-pub const JSON_PATCH: &str = "application/json-patch+json";
-/// Media type of JSON Merge Patch bodies (RFC 7396); see [`JSON_PATCH`].
-pub const MERGE_PATCH: &str = "application/merge-patch+json";
 
 /// `Accept-Language` sent unless [`ClientBuilder::language`] or
 /// [`ClientBuilder::without_language`] says otherwise. Without the header SuperOffice returns
@@ -33,14 +24,11 @@ pub const MERGE_PATCH: &str = "application/merge-patch+json";
 /// (`[SR_MANDATORY_FIELD_1281]`) unresolved.
 pub const DEFAULT_LANGUAGE: &str = "en";
 
-const DEFAULT_USER_AGENT: &str = concat!("superoffice-client-rust/", env!("CARGO_PKG_VERSION"));
+/// Whole-request timeout of the built-in HTTP client unless [`ClientBuilder::timeout`] says
+/// otherwise.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Characters escaped in one path segment.
-const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
+const DEFAULT_USER_AGENT: &str = concat!("superoffice-client-rust/", env!("CARGO_PKG_VERSION"));
 
 /// A typed client for one tenant's REST API (`https://<host>/<Cust>/api/v1/…`).
 ///
@@ -49,14 +37,14 @@ const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
 ///
 /// ```no_run
 /// use std::sync::Arc;
-/// use superoffice_client::client::Client;
+/// use superoffice_client::Client;
 /// use superoffice_client::credentials::StaticToken;
 /// use superoffice_client::models::SaleId;
 /// use superoffice_client::Credential;
 ///
 /// # async fn run() -> superoffice_client::Result<()> {
 /// let client = Client::builder()
-///     .api_base("https://sod2.superoffice.com/Cust12345/api/".parse().unwrap())
+///     .api_base("https://sod2.superoffice.com/Cust12345/api/")
 ///     .token_provider(Arc::new(StaticToken::new(Credential::bearer("8A:Cust12345.token"))))
 ///     .language("en")
 ///     .build()?;
@@ -78,6 +66,9 @@ struct Inner {
     resolver: Option<Arc<dyn ApiBaseResolver>>,
     language: Option<HeaderValue>,
     time_zone: Option<HeaderValue>,
+    user_agent: HeaderValue,
+    /// Set on every request when the caller chose a timeout.
+    timeout: Option<Duration>,
     retry: RetryPolicy,
     limiter: RateLimiter,
 }
@@ -98,14 +89,14 @@ impl fmt::Debug for Client {
 /// Builder for [`Client`]; see [`Client::builder`].
 #[must_use]
 pub struct ClientBuilder {
-    api_base: Option<Url>,
+    api_base: Option<String>,
     customer: Option<CustomerId>,
     tokens: Option<Arc<dyn TokenProvider>>,
     resolver: Option<Arc<dyn ApiBaseResolver>>,
     http: Option<reqwest::Client>,
     language: Option<String>,
     time_zone: Option<String>,
-    timeout: Duration,
+    timeout: Option<Duration>,
     connect_timeout: Duration,
     user_agent: String,
     retry: RetryPolicy,
@@ -116,7 +107,7 @@ pub struct ClientBuilder {
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("api_base", &self.api_base.as_ref().map(Url::as_str))
+            .field("api_base", &self.api_base.as_deref().map(base_for_debug))
             .field("customer", &self.customer)
             .field("tokens", &self.tokens)
             .field("language", &self.language)
@@ -136,7 +127,7 @@ impl Client {
             http: None,
             language: Some(DEFAULT_LANGUAGE.to_owned()),
             time_zone: None,
-            timeout: Duration::from_secs(30),
+            timeout: None,
             connect_timeout: Duration::from_secs(10),
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             retry: RetryPolicy::default(),
@@ -170,15 +161,15 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn run(client: superoffice_client::Client) -> superoffice_client::Result<()> {
-    /// use superoffice_client::client::Request;
+    /// use superoffice_client::ApiRequest;
     ///
     /// let defaults: serde_json::Value = client
-    ///     .execute(Request::get("v1/Sale/default", ["v1", "Sale", "default"]))
+    ///     .execute(ApiRequest::get("v1/Sale/default", ["v1", "Sale", "default"]))
     ///     .await?;
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn execute<T: DeserializeOwned>(&self, request: Request) -> Result<T> {
+    pub async fn execute<T: DeserializeOwned>(&self, request: ApiRequest) -> Result<T> {
         let template = request.template.clone();
         let response = self.send(request).await?;
         if response.body.iter().all(u8::is_ascii_whitespace) {
@@ -189,24 +180,53 @@ impl Client {
     }
 
     /// Send a request whose answer has no interesting body (e.g. DELETE → 204).
-    pub async fn execute_empty(&self, request: Request) -> Result<()> {
+    ///
+    /// ```no_run
+    /// # async fn run(client: superoffice_client::Client) -> superoffice_client::Result<()> {
+    /// use superoffice_client::ApiRequest;
+    ///
+    /// client
+    ///     .execute_empty(ApiRequest::delete("v1/Appointment/{id}", ["v1", "Appointment", "17"]))
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn execute_empty(&self, request: ApiRequest) -> Result<()> {
         self.send(request).await.map(|_| ())
     }
 
-    /// Send a request and return the successful raw response. Errors (non-2xx) are mapped to
-    /// [`Error`] after the 401 refresh, 421 re-resolution and retries.
-    pub async fn send(&self, request: Request) -> Result<RawResponse> {
+    /// Send a request and return the successful raw response (status, headers, body bytes),
+    /// e.g. for binary content. Credentials, the redirect check, the rate limit, retries and
+    /// the request span apply as for every call; a non-2xx answer is still an [`Error`] (after
+    /// the 401 refresh, 421 re-resolution and retries).
+    ///
+    /// ```no_run
+    /// # async fn run(client: superoffice_client::Client) -> superoffice_client::Result<()> {
+    /// use superoffice_client::ApiRequest;
+    ///
+    /// let raw = client
+    ///     .send(ApiRequest::get("v1/Document/{id}/Content", ["v1", "Document", "7", "Content"]))
+    ///     .await?;
+    /// println!("{} bytes of {:?}", raw.body.len(), raw.headers.get("content-type"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn send(&self, request: ApiRequest) -> Result<RawResponse> {
+        // The family's `<crate>.request` scheme: the path template, never the concrete path
+        // (ids, names) or headers (credentials). `attempt`, `status` and `elapsed_ms` are
+        // recorded as the attempts end.
         let span = tracing::info_span!(
             "superoffice.request",
             method = %request.method,
-            path = %request.template,
-            status = tracing::field::Empty,
+            path_template = %request.template,
             attempt = tracing::field::Empty,
+            status = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty,
         );
         self.send_inner(&request).instrument(span).await
     }
 
-    async fn send_inner(&self, request: &Request) -> Result<RawResponse> {
+    async fn send_inner(&self, request: &ApiRequest) -> Result<RawResponse> {
         if let Some(reason) = &request.invalid {
             // Refused before a credential is fetched or anything is sent.
             return Err(Error::invalid_input(reason.clone()));
@@ -233,6 +253,7 @@ impl Client {
             }
             let base = self.api_base();
             let outcome = self.send_once(request, &base, &cred).await;
+            tracing::Span::current().record("elapsed_ms", started.elapsed().as_millis() as u64);
             let error = match outcome {
                 Ok(response) => {
                     tracing::Span::current().record("status", response.status.as_u16());
@@ -248,7 +269,7 @@ impl Client {
                     let api = ApiError::from_parts(
                         response.status,
                         request.template.clone(),
-                        retry_after(&response.headers),
+                        retry_after(&response.headers, chrono::Utc::now()),
                         &response.body,
                     );
                     match response.status {
@@ -280,16 +301,20 @@ impl Client {
             };
             transient_failures += 1;
             let decision = self.inner.retry.decide(
-                &request.method,
+                request.idempotent,
+                &error,
                 transient_failures,
                 started.elapsed(),
-                &error,
                 rand::random::<f64>(),
             );
             match decision {
-                RetryDecision::RetryAfter(wait) => {
-                    tracing::debug!(wait_ms = wait.as_millis() as u64, "retrying");
-                    tokio::time::sleep(wait).await;
+                RetryDecision::Retry { after } => {
+                    tracing::debug!(
+                        delay_ms = after.as_millis() as u64,
+                        error_kind = error_kind(&error),
+                        "retrying"
+                    );
+                    tokio::time::sleep(after).await;
                     credential = Some(cred);
                 }
                 _ => return Err(error),
@@ -299,7 +324,7 @@ impl Client {
 
     async fn send_once(
         &self,
-        request: &Request,
+        request: &ApiRequest,
         base: &Url,
         credential: &Credential,
     ) -> Result<RawResponse> {
@@ -312,7 +337,9 @@ impl Client {
         let mut builder = self
             .inner
             .http
-            .request(request.method.clone(), url)
+            .request(request.method.clone(), url.clone())
+            // Per request, so it also applies to a caller-supplied HTTP client.
+            .header(http::header::USER_AGENT, self.inner.user_agent.clone())
             .header(http::header::ACCEPT, "application/json")
             .header(
                 http::header::AUTHORIZATION,
@@ -320,6 +347,9 @@ impl Client {
             );
         if let Some(app_token) = credential.app_token_header() {
             builder = builder.header("SO-AppToken", app_token);
+        }
+        if let Some(timeout) = self.inner.timeout {
+            builder = builder.timeout(timeout);
         }
         if let Some(language) = &self.inner.language {
             builder = builder.header(http::header::ACCEPT_LANGUAGE, language.clone());
@@ -336,6 +366,11 @@ impl Client {
                 .body(body.bytes.clone());
         }
         let response = builder.send().await.map_err(Error::Transport)?;
+        if response.url() != &url {
+            // A caller-supplied client followed a redirect (the built-in one never does): the
+            // answer is not from the tenant's API, and the credential may have gone elsewhere.
+            return Err(ConfigError::RedirectingHttpClient.into());
+        }
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.bytes().await.map_err(Error::Transport)?;
@@ -354,8 +389,8 @@ impl Client {
         &self,
         template: &str,
         link: &str,
-        from: &Request,
-    ) -> Result<Request> {
+        from: &ApiRequest,
+    ) -> Result<ApiRequest> {
         let base = self.api_base();
         let url = from
             .url(&base)?
@@ -382,17 +417,7 @@ impl Client {
             .query_pairs()
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
-        Ok(Request {
-            method: Method::GET,
-            template: Cow::Owned(template.to_owned()),
-            path,
-            query,
-            body: None,
-            headers: Vec::new(),
-            tenant_root: false,
-            needs_app_token: false,
-            invalid: None,
-        })
+        Ok(ApiRequest::from_link(template, path, query))
     }
 
     /// Flush the tenant's caches: `GET {tenant host}/{Cust}/default.aspx?flush` (docs:
@@ -411,21 +436,15 @@ impl Client {
     }
 }
 
-/// The request of [`Client::flush_caches`]: `default.aspx?flush` under the tenant root (the
-/// API base without its last `api/` segment).
-pub fn flush_request() -> Request {
-    let mut request =
-        Request::get("{Cust}/default.aspx?flush", ["default.aspx"]).query("flush", "");
-    request.tenant_root = true;
-    request
-}
-
 impl ClientBuilder {
     /// The tenant's REST base, from the id_token's `webapi_url` claim
     /// (`https://sod2.superoffice.com/Cust12345/api/`); with or without the trailing slash.
     /// The customer id is taken from it unless set with [`customer_id`](Self::customer_id).
-    pub fn api_base(mut self, base: Url) -> Self {
-        self.api_base = Some(base);
+    ///
+    /// Takes text or a [`Url`]; [`build`](Self::build) checks it: `https` (plain `http` only
+    /// for loopback hosts such as a sandbox), no user name or password, no query or fragment.
+    pub fn api_base(mut self, base: impl Into<String>) -> Self {
+        self.api_base = Some(base.into());
         self
     }
 
@@ -448,8 +467,14 @@ impl ClientBuilder {
         self
     }
 
-    /// Use this HTTP client instead of the built-in one (which has redirects off). Timeouts
-    /// and the user agent set on this builder then do not apply.
+    /// Use this HTTP client instead of the built-in one, e.g. to share a connection pool.
+    ///
+    /// It **must not follow redirects** (`reqwest::redirect::Policy::none()`): an answer from
+    /// another URL than the one asked fails with [`ConfigError::RedirectingHttpClient`]. The
+    /// builder's [`timeout`](Self::timeout) (when set) and [`user_agent`](Self::user_agent)
+    /// are set on every request and still apply; only
+    /// [`connect_timeout`](Self::connect_timeout) needs the built-in client. Without a
+    /// `timeout` call, the given client's own timeouts apply.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self
@@ -476,19 +501,20 @@ impl ClientBuilder {
         self
     }
 
-    /// Whole-request timeout of the built-in HTTP client (default 30 s).
+    /// Whole-request timeout, set on every request (default 30 s, the built-in client's).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.timeout = Some(timeout);
         self
     }
 
-    /// Connect timeout of the built-in HTTP client (default 10 s).
+    /// Connect timeout of the built-in HTTP client (default 10 s); not applied to a client
+    /// given with [`http_client`](Self::http_client).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
     }
 
-    /// `User-Agent` of the built-in HTTP client.
+    /// `User-Agent`, sent with every request (default `superoffice-client-rust/<version>`).
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = user_agent.into();
         self
@@ -513,43 +539,38 @@ impl ClientBuilder {
         self
     }
 
-    /// Build the client.
-    pub fn build(self) -> Result<Client> {
-        let base = self
-            .api_base
-            .ok_or_else(|| Error::Config("api_base is required".to_owned()))?;
+    /// Build the client. Fails with a [`ConfigError`] that names the setting to fix.
+    pub fn build(self) -> Result<Client, ConfigError> {
+        let raw = self.api_base.ok_or(ConfigError::MissingApiBase)?;
+        let base = Url::parse(raw.trim()).map_err(|e| ConfigError::InvalidBaseUrl {
+            reason: format!("it is not an absolute URL ({e})"),
+        })?;
         let base = normalise_base(base)?;
-        let tokens = self
-            .tokens
-            .ok_or_else(|| Error::Config("token_provider is required".to_owned()))?;
+        let tokens = self.tokens.ok_or(ConfigError::MissingTokenProvider)?;
         let customer = match self.customer {
             Some(c) => Some(c),
             None => CustomerId::from_url(base.as_str()).ok(),
         };
         if self.resolver.is_some() && customer.is_none() {
-            return Err(Error::Config(
-                "an api_base_resolver needs a customer id (none in the base URL)".to_owned(),
-            ));
+            return Err(ConfigError::ResolverNeedsCustomerId);
         }
-        let header = |name: &str, value: Option<String>| -> Result<Option<HeaderValue>> {
-            value
-                .map(|v| {
-                    HeaderValue::from_str(&v)
-                        .map_err(|_| Error::Config(format!("{name} is not a valid header value")))
-                })
-                .transpose()
+        let header = |setting: &'static str, value: &str| {
+            HeaderValue::from_str(value).map_err(|_| ConfigError::InvalidHeaderValue { setting })
         };
-        let language = header("language", self.language)?;
-        let time_zone = header("time_zone", self.time_zone)?;
+        let language = self.language.map(|v| header("language", &v)).transpose()?;
+        let time_zone = self
+            .time_zone
+            .map(|v| header("time_zone", &v))
+            .transpose()?;
+        let user_agent = header("user_agent", &self.user_agent)?;
         let http = match self.http {
             Some(http) => http,
             None => reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
-                .timeout(self.timeout)
+                .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
                 .connect_timeout(self.connect_timeout)
-                .user_agent(self.user_agent)
                 .build()
-                .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
+                .map_err(ConfigError::HttpClient)?,
         };
         Ok(Client {
             inner: Arc::new(Inner {
@@ -560,6 +581,8 @@ impl ClientBuilder {
                 resolver: self.resolver,
                 language,
                 time_zone,
+                user_agent,
+                timeout: self.timeout,
                 retry: self.retry,
                 limiter: self
                     .limiter
@@ -570,31 +593,53 @@ impl ClientBuilder {
 }
 
 /// Check a base URL and give it exactly one trailing slash.
-fn normalise_base(mut base: Url) -> Result<Url> {
+fn normalise_base(mut base: Url) -> Result<Url, ConfigError> {
+    let invalid = |reason: String| ConfigError::InvalidBaseUrl { reason };
     if !matches!(base.scheme(), "https" | "http") || base.cannot_be_a_base() {
-        return Err(Error::Config(format!(
-            "the API base must be an http(s) URL, got scheme `{}`",
+        return Err(invalid(format!(
+            "it must be an http(s) URL, got scheme `{}`",
             base.scheme()
         )));
     }
     if base.host_str().is_none() {
-        return Err(Error::Config("the API base has no host".to_owned()));
+        return Err(invalid("it has no host".to_owned()));
     }
     if base.scheme() == "http" && !is_loopback(&base) {
-        return Err(Error::Config(
-            "the API base must use https (plain http is accepted for loopback hosts only)"
+        return Err(invalid(
+            "it must use https (plain http is accepted for loopback hosts only)".to_owned(),
+        ));
+    }
+    if !base.username().is_empty() || base.password().is_some() {
+        return Err(invalid(
+            "it must not carry a user name or password; credentials come from the token provider"
                 .to_owned(),
         ));
     }
     if base.query().is_some() || base.fragment().is_some() {
-        base.set_query(None);
-        base.set_fragment(None);
+        return Err(invalid(
+            "it must not have a query or fragment; pass the tenant's webapi_url as it is"
+                .to_owned(),
+        ));
     }
     if !base.path().ends_with('/') {
         let path = format!("{}/", base.path());
         base.set_path(&path);
     }
     Ok(base)
+}
+
+/// An API base as `Debug` may show it: without user name, password, query or fragment.
+fn base_for_debug(raw: &str) -> String {
+    match Url::parse(raw.trim()) {
+        Ok(mut url) => {
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.set_query(None);
+            url.set_fragment(None);
+            url.to_string()
+        }
+        Err(_) => "[not a URL]".to_owned(),
+    }
 }
 
 fn is_loopback(url: &Url) -> bool {
@@ -606,25 +651,30 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
-fn same_origin(a: &Url, b: &Url) -> bool {
-    a.scheme() == b.scheme()
-        && a.host_str() == b.host_str()
-        && a.port_or_known_default() == b.port_or_known_default()
+/// A log-safe label for an error (no bodies or messages: they may hold personal data).
+fn error_kind(error: &Error) -> &'static str {
+    match error {
+        Error::RateLimited(_) => "rate_limited",
+        Error::Api(_) => "api",
+        Error::Unauthorized(_) => "unauthorized",
+        Error::NotFound(_) => "not_found",
+        Error::Conflict(_) | Error::PreconditionFailed(_) => "conflict",
+        Error::MisdirectedRequest(_) => "misdirected",
+        Error::Transport(e) if e.is_timeout() => "timeout",
+        Error::Transport(e) if e.is_connect() => "connect",
+        Error::Transport(_) => "transport",
+        Error::Decode { .. } => "decode",
+        Error::Protocol(_) => "protocol",
+        Error::Auth(_) => "auth",
+        Error::Config(_) => "config",
+        Error::InvalidInput(_) => "invalid_input",
+    }
 }
 
-/// Parse `Retry-After` (seconds or an HTTP date).
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let raw = headers
-        .get(http::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim();
-    if let Ok(seconds) = raw.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let at = chrono::DateTime::parse_from_rfc2822(raw).ok()?;
-    let wait = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
-    Some(wait.to_std().unwrap_or(Duration::ZERO))
+/// The `Retry-After` header, when present and readable (see [`parse_retry_after`]).
+fn retry_after(headers: &HeaderMap, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+    let raw = headers.get(http::header::RETRY_AFTER)?.to_str().ok()?;
+    parse_retry_after(raw, now)
 }
 
 /// Decode a JSON body, reporting the JSON path and a snippet on failure.
@@ -637,244 +687,6 @@ pub(crate) fn decode_json<T: DeserializeOwned>(template: &str, body: &[u8]) -> R
         message: crate::redact::redact(&e.inner().to_string(), 300),
         snippet: snippet(body),
     })
-}
-
-/// `.` or `..`: URL parsers resolve these as dot segments. (`%` is escaped in a segment, so
-/// `%2e` arrives as the harmless `%252e`.)
-fn is_dot_segment(segment: &str) -> bool {
-    matches!(segment, "." | "..")
-}
-
-/// A successful raw HTTP response.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct RawResponse {
-    /// Status code (2xx).
-    pub status: StatusCode,
-    /// Response headers.
-    pub headers: HeaderMap,
-    /// Body bytes.
-    pub body: Bytes,
-}
-
-/// A request as data: method, path template (for logs), concrete path relative to the API
-/// base, query and body. Endpoints build these; tests can inspect them without a network.
-#[derive(Clone, PartialEq)]
-pub struct Request {
-    method: Method,
-    template: Cow<'static, str>,
-    path: String,
-    query: Vec<(String, String)>,
-    body: Option<Body>,
-    headers: Vec<(http::HeaderName, HeaderValue)>,
-    /// The path is relative to the tenant root (`{host}/{Cust}/`), not to the API base.
-    tenant_root: bool,
-    /// The call fails locally unless the credential carries the application token.
-    needs_app_token: bool,
-    /// Why the request must not be sent (e.g. a `.` or `..` path segment).
-    invalid: Option<String>,
-}
-
-#[derive(Clone, PartialEq)]
-struct Body {
-    content_type: &'static str,
-    bytes: Bytes,
-}
-
-impl fmt::Debug for Request {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The concrete path, query and body may contain personal data; logs get the template.
-        f.debug_struct("Request")
-            .field("method", &self.method)
-            .field("template", &self.template)
-            .field("body_len", &self.body.as_ref().map(|b| b.bytes.len()))
-            .finish_non_exhaustive()
-    }
-}
-
-impl Request {
-    /// A request for `template` (e.g. `v1/Sale/{id}`, used in logs and errors) whose concrete
-    /// path is `segments` joined with `/`, each percent-encoded.
-    ///
-    /// A segment that is `.` or `..` would move the request to another resource (URL parsers
-    /// resolve dot segments); such a request is neutralised: [`url`](Self::url) and every send
-    /// refuse it with [`Error::InvalidInput`], before anything is sent.
-    pub fn new<S: AsRef<str>>(
-        method: Method,
-        template: &'static str,
-        segments: impl IntoIterator<Item = S>,
-    ) -> Self {
-        let mut invalid = None;
-        let path = segments
-            .into_iter()
-            .map(|s| {
-                let s = s.as_ref();
-                if is_dot_segment(s) {
-                    invalid = Some(format!(
-                        "invalid request path: `{}` is not allowed as a path segment",
-                        s.escape_debug()
-                    ));
-                }
-                percent_encoding::utf8_percent_encode(s, SEGMENT).to_string()
-            })
-            .collect::<Vec<_>>()
-            .join("/");
-        Request {
-            method,
-            template: Cow::Borrowed(template),
-            path,
-            query: Vec::new(),
-            body: None,
-            headers: Vec::new(),
-            tenant_root: false,
-            needs_app_token: false,
-            invalid,
-        }
-    }
-
-    /// Shorthand for a GET.
-    pub fn get<S: AsRef<str>>(
-        template: &'static str,
-        segments: impl IntoIterator<Item = S>,
-    ) -> Self {
-        Request::new(Method::GET, template, segments)
-    }
-
-    /// Add a query parameter.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.query.push((name.into(), value.into()));
-        self
-    }
-
-    /// Add a request header (e.g. `If-Unmodified-Since`). Names and values are checked
-    /// locally.
-    pub fn header(mut self, name: &str, value: &str) -> Result<Self> {
-        let name = http::HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| Error::invalid_input(format!("`{name}` is not a valid header name")))?;
-        let value = HeaderValue::from_str(value)
-            .map_err(|_| Error::invalid_input(format!("invalid value for header `{name}`")))?;
-        self.headers.push((name, value));
-        Ok(self)
-    }
-
-    /// Add `If-Unmodified-Since: <HTTP-date>`: SuperOffice answers 412
-    /// ([`Error::PreconditionFailed`]) when the entity changed after `since` (docs: HTTP
-    /// headers, "If-Unmodified-Since"; REST entities only, not agents). HTTP dates have whole
-    /// seconds; `since` is truncated.
-    pub fn if_unmodified_since(self, since: chrono::DateTime<chrono::Utc>) -> Self {
-        let value = since.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
-        self.header("If-Unmodified-Since", &value)
-            .unwrap_or_else(|_| unreachable!("an HTTP date is a valid header value"))
-    }
-
-    /// Mark the call as one SuperOffice only answers for a registered app that sends its
-    /// application token (`SO-AppToken`): it then fails locally, before anything is sent,
-    /// when the credential has none.
-    pub fn require_app_token(mut self) -> Self {
-        self.needs_app_token = true;
-        self
-    }
-
-    /// True when [`require_app_token`](Self::require_app_token) was set.
-    pub fn requires_app_token(&self) -> bool {
-        self.needs_app_token
-    }
-
-    /// Extra request headers.
-    pub fn headers(&self) -> &[(http::HeaderName, HeaderValue)] {
-        &self.headers
-    }
-
-    /// Set a raw body (e.g. file content, `application/octet-stream`).
-    pub fn bytes(mut self, content_type: &'static str, bytes: impl Into<Bytes>) -> Self {
-        self.body = Some(Body {
-            content_type,
-            bytes: bytes.into(),
-        });
-        self
-    }
-
-    /// Set a JSON body (`Content-Type: application/json`).
-    pub fn json<B: Serialize + ?Sized>(self, body: &B) -> Result<Self> {
-        self.json_as(body, "application/json")
-    }
-
-    /// Set a JSON body with another content type ([`JSON_PATCH`], [`MERGE_PATCH`]).
-    pub fn json_as<B: Serialize + ?Sized>(
-        mut self,
-        body: &B,
-        content_type: &'static str,
-    ) -> Result<Self> {
-        let bytes = serde_json::to_vec(body)
-            .map_err(|e| Error::invalid_input(format!("cannot serialise the body: {e}")))?;
-        self.body = Some(Body {
-            content_type,
-            bytes: Bytes::from(bytes),
-        });
-        Ok(self)
-    }
-
-    /// The HTTP method.
-    pub fn method(&self) -> &Method {
-        &self.method
-    }
-
-    /// The path template (`v1/Sale/{id}`).
-    pub fn template(&self) -> &str {
-        &self.template
-    }
-
-    /// The concrete, encoded path relative to the API base (`v1/Sale/42`).
-    pub fn path(&self) -> &str {
-        &self.path
-    }
-
-    /// The query parameters.
-    pub fn query_pairs(&self) -> &[(String, String)] {
-        &self.query
-    }
-
-    /// The body's content type and bytes.
-    pub fn body(&self) -> Option<(&str, &[u8])> {
-        self.body
-            .as_ref()
-            .map(|b| (b.content_type, b.bytes.as_ref()))
-    }
-
-    /// The full URL on `base`.
-    pub fn url(&self, base: &Url) -> Result<Url> {
-        if let Some(reason) = &self.invalid {
-            return Err(Error::invalid_input(reason.clone()));
-        }
-        let root;
-        let base = if self.tenant_root {
-            // `{host}/{Cust}/api/` → `{host}/{Cust}/`.
-            root = base
-                .join("..")
-                .map_err(|e| Error::invalid_input(format!("invalid API base: {e}")))?;
-            &root
-        } else {
-            base
-        };
-        let mut url = base
-            .join(&self.path)
-            .map_err(|e| Error::invalid_input(format!("invalid request path: {e}")))?;
-        // An empty first segment (`/…`) or a `..` segment would leave the tenant's API base.
-        if !same_origin(&url, base) || !url.path().starts_with(base.path()) {
-            return Err(Error::invalid_input(
-                "invalid request path: it leaves the API base",
-            ));
-        }
-        if !self.query.is_empty() {
-            url.query_pairs_mut()
-                .extend_pairs(self.query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        }
-        if self.tenant_root && url.query() == Some("flush=") {
-            // The documented form is a bare `?flush`.
-            url.set_query(Some("flush"));
-        }
-        Ok(url)
-    }
 }
 
 #[cfg(test)]
@@ -900,75 +712,45 @@ mod tests {
         assert!(normalise_base("ftp://x/api/".parse().unwrap()).is_err());
         assert!(normalise_base("http://sod2.superoffice.com/Cust1/api/".parse().unwrap()).is_err());
         assert!(normalise_base("http://127.0.0.1:8080/Cust1/api/".parse().unwrap()).is_ok());
-    }
-
-    #[test]
-    fn request_urls_encode_segments_and_query() {
-        let base: Url = "https://sod2.superoffice.com/Cust12345/api/"
-            .parse()
-            .unwrap();
-        let req = Request::get("v1/List/{name}/Items", ["v1", "List", "a b/c", "Items"])
-            .query("$filter", "name is 'O''Brien'");
-        assert_eq!(
-            req.url(&base).unwrap().as_str(),
-            "https://sod2.superoffice.com/Cust12345/api/v1/List/a%20b%2Fc/Items?%24filter=name+is+%27O%27%27Brien%27"
-        );
-        assert_eq!(req.template(), "v1/List/{name}/Items");
-    }
-
-    #[test]
-    fn flush_request_targets_the_tenant_root_on_the_api_host() {
-        let base: Url = "https://sod2.superoffice.com/Cust12345/api/"
-            .parse()
-            .unwrap();
-        assert_eq!(
-            flush_request().url(&base).unwrap().as_str(),
-            "https://sod2.superoffice.com/Cust12345/default.aspx?flush"
-        );
-    }
-
-    #[test]
-    fn dot_segments_are_neutralised_before_sending() {
-        let base: Url = "https://sod2.superoffice.com/Cust12345/api/"
-            .parse()
-            .unwrap();
-        // `v1/Sale/../Person/7` would otherwise reach another resource inside the base.
-        for segment in ["..", "."] {
-            let req = Request::get("v1/Sale/{id}", ["v1", "Sale", segment, "Person", "7"]);
+        for refused in [
+            "https://user:secret@sod2.superoffice.com/Cust1/api/",
+            "https://sod2.superoffice.com/Cust1/api/?x=1",
+            "https://sod2.superoffice.com/Cust1/api/#top",
+        ] {
+            let err = normalise_base(refused.parse().unwrap()).unwrap_err();
             assert!(
-                matches!(req.url(&base), Err(Error::InvalidInput(_))),
-                "{segment}"
+                matches!(err, ConfigError::InvalidBaseUrl { .. }),
+                "{refused}"
+            );
+            assert!(!err.to_string().contains("secret"), "{err}");
+        }
+        assert_eq!(
+            base_for_debug("https://user:secret@sod2.superoffice.com/Cust1/api/?t=x"),
+            "https://sod2.superoffice.com/Cust1/api/"
+        );
+    }
+
+    #[test]
+    fn retry_after_reads_the_header_with_every_date_form() {
+        let now = chrono::DateTime::parse_from_rfc3339("2015-10-21T07:27:00Z")
+            .unwrap()
+            .to_utc();
+        let mut h = HeaderMap::new();
+        assert_eq!(retry_after(&h, now), None);
+        for (value, expected) in [
+            ("7", 7),
+            ("Wed, 21 Oct 2015 07:28:00 GMT", 60),
+            ("Wednesday, 21-Oct-15 07:28:00 GMT", 60),
+            ("Wed Oct 21 07:28:00 2015", 60),
+            ("Wed, 21 Oct 2015 07:00:00 GMT", 0),
+        ] {
+            h.insert(http::header::RETRY_AFTER, HeaderValue::from_static(value));
+            assert_eq!(
+                retry_after(&h, now),
+                Some(Duration::from_secs(expected)),
+                "{value}"
             );
         }
-        // Dots inside a segment, and encoded dots, stay data.
-        let req = Request::get("v1/List/{name}", ["v1", "List", "a..b", "%2e%2e"]);
-        assert_eq!(
-            req.url(&base).unwrap().as_str(),
-            "https://sod2.superoffice.com/Cust12345/api/v1/List/a..b/%252e%252e"
-        );
-    }
-
-    #[test]
-    fn if_unmodified_since_is_an_http_date() {
-        let at = chrono::DateTime::parse_from_rfc3339("2015-10-21T07:28:00.750Z")
-            .unwrap()
-            .with_timezone(&chrono::Utc);
-        let req = Request::get("v1/Sale/{id}", ["v1", "Sale", "1"]).if_unmodified_since(at);
-        assert_eq!(req.headers()[0].0.as_str(), "if-unmodified-since");
-        assert_eq!(req.headers()[0].1, "Wed, 21 Oct 2015 07:28:00 GMT");
-        assert!(Request::get("x", ["x"]).header("bad name", "v").is_err());
-    }
-
-    #[test]
-    fn retry_after_parses_seconds() {
-        let mut h = HeaderMap::new();
-        h.insert(http::header::RETRY_AFTER, HeaderValue::from_static("7"));
-        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
-        h.insert(
-            http::header::RETRY_AFTER,
-            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
-        );
-        assert_eq!(retry_after(&h), Some(Duration::ZERO));
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //!   environment's JWKS. The result is a [`Session`](auth::Session): tokens plus SuperOffice's
 //!   typed claims (tenant, administrator flag, `webapi_url`, `system_token`, …).
 //! * **Credentials**: a [`TokenProvider`] hands the REST client a credential for every request.
-//!   [`RefreshingTokenProvider`](credentials::RefreshingTokenProvider) renews a user's access
+//!   [`RefreshingTokenProvider`](auth::RefreshingTokenProvider) renews a user's access
 //!   token before it runs out (and once after a 401), and
 //!   [`SystemUserTokenProvider`](auth::SystemUserTokenProvider) issues back-channel
 //!   `SOTicket` credentials for the "system user".
@@ -27,16 +27,26 @@
 //! | Module | What is in it |
 //! |---|---|
 //! | [`auth`] | environments, [`OidcClient`] (authorize URL, code exchange, refresh), id_token validation and claims, the system user |
-//! | [`credentials`] | [`Credential`], the [`TokenProvider`] trait, static and refreshing providers, [`TokenSink`](credentials::TokenSink) for persisting tokens |
+//! | [`credentials`] | [`Credential`], the [`TokenProvider`] trait, static and refreshing providers, [`TokenSink`](auth::TokenSink) for persisting tokens |
 //! | [`tenant`] | [`CustomerId`], [`TenantLocator`] (tenant state API), [`ApiBaseResolver`], cache-flush URLs |
-//! | [`client`] | the REST [`Client`], its builder, and [`Request`](client::Request) for endpoints without a typed method |
 //! | [`api`] | the handlers (`client.sales()`, `.contacts()`, `.persons()`, `.users()`, `.lists()`, `.web_panels()`, `.webhooks()`) and the web panel URL builder |
 //! | [`models`] | entities in SuperOffice's PascalCase format, id newtypes, list references, [`JsonPatch`](models::JsonPatch) |
 //! | [`odata`] | [`Filter`](odata::Filter), [`quote`](odata::quote), one page or a stream of rows |
 //! | [`webhook`] | [`verify`](webhook::verify) a delivery, the `X-SuperOffice-*` header names, [`sign_for_test`](webhook::sign_for_test) |
-//! | [`error`] | [`Error`], [`ApiError`](error::ApiError) with SuperOffice's error document |
-//! | [`retry`] | [`RetryPolicy`](retry::RetryPolicy): which failures are sent again, and when |
-//! | [`rate_limit`] | [`RateLimit`](rate_limit::RateLimit) and the shared [`RateLimiter`](rate_limit::RateLimiter) |
+//!
+//! The plumbing lives in private modules; its public types are at the crate root: the REST
+//! [`Client`] and [`ClientBuilder`], [`ApiRequest`] and [`RawResponse`] for endpoints without a
+//! typed method, [`Error`], [`ApiError`] (SuperOffice's error document), [`AuthError`],
+//! [`TenantError`], [`RetryPolicy`] (which failures are sent again, and when), [`RateLimit`] and
+//! the shared [`RateLimiter`], [`Clock`], [`CustomerId`], [`Environment`] and
+//! [`default_http_client`].
+//!
+//! # Calls this crate does not wrap
+//!
+//! Build an [`ApiRequest`] and send it with [`Client::execute`] (JSON answer),
+//! [`Client::execute_empty`] (no body) or [`Client::send`] (a [`RawResponse`], e.g. document
+//! content). Credentials, the redirect check, the rate limit, retries and the request span
+//! apply exactly as for the typed calls, and an error status still becomes an [`Error`].
 //!
 //! # Quick start
 //!
@@ -49,7 +59,8 @@
 //! directly in that tenant, without the tenant picker.
 //!
 //! ```no_run
-//! use superoffice_client::auth::{AuthorizeOptions, Environment, OidcClient, OidcConfig};
+//! use superoffice_client::auth::{AuthorizeOptions, OidcClient, OidcConfig};
+//! use superoffice_client::Environment;
 //! use superoffice_client::CustomerId;
 //!
 //! # async fn sign_in(callback_query: &str) -> superoffice_client::Result<()> {
@@ -84,14 +95,15 @@
 //!
 //! The [`Client`] talks to one tenant. Give it the tenant's API base (the `webapi_url` claim),
 //! a [`TokenProvider`], and optionally an [`ApiBaseResolver`] to recover from tenant moves.
-//! The refreshing provider calls its [`TokenSink`](credentials::TokenSink) – any
+//! The refreshing provider calls its [`TokenSink`](auth::TokenSink) – any
 //! `Fn(&TokenSet)` closure – after every refresh, so the new tokens can be stored.
 //!
 //! ```no_run
 //! use std::sync::Arc;
 //!
-//! use superoffice_client::auth::{default_http_client, Environment, OidcClient, Session};
-//! use superoffice_client::credentials::{RefreshingTokenProvider, TokenSet};
+//! use superoffice_client::auth::{OidcClient, Session};
+//! use superoffice_client::{default_http_client, Environment};
+//! use superoffice_client::auth::{RefreshingTokenProvider, TokenSet};
 //! use superoffice_client::{Client, TenantLocator};
 //!
 //! # async fn connect(oidc: OidcClient, session: Session) -> superoffice_client::Result<Client> {
@@ -157,14 +169,14 @@
 //! use superoffice_client::odata::{Filter, Order};
 //!
 //! # async fn list(client: superoffice_client::Client, typed_by_user: &str) -> superoffice_client::Result<()> {
-//! let mut rows = std::pin::pin!(client
+//! let mut rows = client
 //!     .contacts()
 //!     .list()
 //!     .select(["contactId", "name"])
 //!     .filter(Filter::begins("name", typed_by_user)) // e.g. "O'Brien"
 //!     .order_by("name", Order::Asc)
 //!     .top(100) // page size
-//!     .stream());
+//!     .stream(); // an ItemStream: Send + Unpin, no pinning needed
 //! while let Some(row) = rows.try_next().await? {
 //!     println!("{:?} {:?}", row.int("contactId"), row.text("name"));
 //! }
@@ -211,15 +223,16 @@
 //! ```no_run
 //! use std::sync::Arc;
 //!
-//! use superoffice_client::auth::{Environment, Session, SystemUserConfig, SystemUserKey, SystemUserTokenProvider};
-//! use superoffice_client::{Client, Error};
+//! use superoffice_client::auth::{Session, SystemUserConfig, SystemUserKey, SystemUserTokenProvider};
+//! use superoffice_client::Environment;
+//! use superoffice_client::{Client, ConfigError, Error};
 //!
 //! # async fn system_user(session: Session, private_key: &str) -> superoffice_client::Result<()> {
 //! let key = SystemUserKey::parse(private_key)?; // PEM, or the portal's <RSAKeyValue> XML
 //! let config = SystemUserConfig::from_claims(Environment::Production, &session.claims, "my-client-secret", key)?;
 //! let api_base = session
 //!     .api_base()
-//!     .ok_or_else(|| Error::Config("the id_token has no webapi_url claim".into()))?;
+//!     .ok_or(Error::Config(ConfigError::MissingApiBase))?; // no webapi_url claim
 //! let client = Client::builder()
 //!     .api_base(api_base)
 //!     .token_provider(Arc::new(SystemUserTokenProvider::new(config)?))
@@ -244,8 +257,9 @@
 //! use std::sync::Arc;
 //!
 //! use futures::TryStreamExt as _;
-//! use superoffice_client::auth::{default_http_client, AuthorizeOptions, OidcConfig};
-//! use superoffice_client::credentials::RefreshingTokenProvider;
+//! use superoffice_client::auth::{AuthorizeOptions, OidcConfig};
+//! use superoffice_client::default_http_client;
+//! use superoffice_client::auth::RefreshingTokenProvider;
 //! use superoffice_client::models::{JsonPatch, ListRef, SaleId, SaleStatus};
 //! use superoffice_client::odata::Filter;
 //! use superoffice_client::{Client, Environment, OidcClient, TenantLocator};
@@ -260,15 +274,10 @@
 //!     default_seed::REDIRECT_URI,
 //! )?)?;
 //!
-//! // The browser step: with a `login_hint` naming a seeded user, the sandbox skips its login
-//! // page and redirects straight to the callback.
-//! let request = oidc.authorize_url(AuthorizeOptions::new().login_hint(default_seed::ADMIN_EMAIL))?;
-//! let browser = reqwest::Client::builder()
-//!     .redirect(reqwest::redirect::Policy::none())
-//!     .build()?;
-//! let redirect = browser.get(request.url.clone()).send().await?;
-//! let location = redirect.headers().get("location").ok_or("no redirect")?.to_str()?;
-//! let callback = url::Url::parse(location)?;
+//! // The browser step, done by the sandbox: the user picks their account and the sandbox
+//! // answers with the callback URL (`code` and `state`); the client exchanges the code.
+//! let request = oidc.authorize_url(AuthorizeOptions::new())?;
+//! let callback = sandbox.sign_in(&request.url, default_seed::ADMIN_EMAIL).await?;
 //! let session = oidc
 //!     .exchange_callback(&request.pending, callback.query().unwrap_or_default())
 //!     .await?;
@@ -309,7 +318,7 @@
 //!
 //! In tests, `SuperOfficeSandbox::issue_access_token` skips the browser step: wrap the token in
 //! a [`StaticToken`](credentials::StaticToken). The sandbox also moves tenants, expires and
-//! revokes tokens, injects faults (500, HTML 502, timeouts, 429 with `Retry-After`), records
+//! revokes tokens, injects faults (500, HTML 502/503, timeouts, 429 with or without `Retry-After`), records
 //! requests and delivers webhooks – see its crate docs and `tests/it/sandbox_client.rs`.
 //!
 //! # Errors
@@ -322,10 +331,12 @@
 //!   (409, a failed patch `test`), [`PreconditionFailed`](Error::PreconditionFailed) (412),
 //!   [`MisdirectedRequest`](Error::MisdirectedRequest) (421 after re-resolving once),
 //!   [`RateLimited`](Error::RateLimited) (429); every other status is [`Api`](Error::Api).
-//!   All carry an [`ApiError`](error::ApiError): status, endpoint template (`v1/Sale/{id}`),
+//!   All carry an [`ApiError`]: status, endpoint template (`v1/Sale/{id}`),
 //!   SuperOffice's `ErrorType`/`ErrorMessage`/`ErrorSource` when the body was an error document,
 //!   and the raw body (also an HTML page from a proxy). [`Error::status`] and
-//!   [`Error::api_error`] reach them from any variant.
+//!   [`Error::api_error`] reach them from any variant; [`Error::is_not_found`] and
+//!   [`Error::is_conflict`] (409 or 412: someone changed the entity first) ask without a
+//!   `match`.
 //! * [`Auth`](Error::Auth): sign-in, token, id_token, system-user and tenant lookup failures
 //!   ([`AuthError`]); [`AuthError::requires_sign_in`] says when the user has to sign in again
 //!   (refresh token refused or missing).
@@ -333,7 +344,8 @@
 //!   of the wrong shape, with the JSON path and the start of the body),
 //!   [`Protocol`](Error::Protocol) (e.g. a next-page link to another host),
 //!   [`InvalidInput`](Error::InvalidInput) (refused locally, nothing was sent) and
-//!   [`Config`](Error::Config).
+//!   [`Config`](Error::Config) (a [`ConfigError`]; [`ClientBuilder::build`] returns one
+//!   directly).
 //!
 //! [`Error::is_retryable`] is true for 429, 502, 503, 504 and connect or timeout errors;
 //! [`Error::retry_after`] is the server's `Retry-After`, when it sent one. Webhook
@@ -341,11 +353,15 @@
 //!
 //! # Retries and rate limit
 //!
-//! Only idempotent requests (`GET`, `HEAD`, `PUT`, `DELETE`, `OPTIONS`) are sent again, and only
-//! for retryable errors; `POST` and `PATCH` never are. The default
-//! [`RetryPolicy`](retry::RetryPolicy) makes at most 4 attempts, waits 500 ms doubling up to
-//! 8 s (with jitter) unless the server's `Retry-After` says otherwise, and gives up when
-//! 30 s would be exceeded; [`RetryPolicy::never`](retry::RetryPolicy::never) turns it off.
+//! Only idempotent requests are sent again ([`ApiRequest::is_idempotent`]: `GET`, `HEAD`,
+//! `PUT`, `DELETE`, `OPTIONS`; a `POST` only when marked with [`ApiRequest::idempotent`];
+//! `PATCH` never, even behind a `test` operation), and only for the statuses in
+//! [`RETRYABLE_STATUSES`] (429, 502, 503, 504; not 500, which NetServer uses for its
+//! deterministic exceptions) and connect or timeout errors. The default [`RetryPolicy`] makes
+//! at most 4 attempts, waits 500 ms doubling up to 8 s (with jitter) unless the server's
+//! `Retry-After` (seconds or any HTTP date form, see [`parse_retry_after`]) says otherwise,
+//! never waits longer than 8 s at once, and gives up when 30 s would be exceeded;
+//! [`RetryPolicy::never`] turns it off.
 //! Independently, a 401 leads to one credential refresh and one resend.
 //!
 //! Every attempt first takes a slot from a token bucket shared by all clones of a client:
@@ -363,14 +379,14 @@
 //! a client with an [`ApiBaseResolver`] asks it once for the current base, switches to it
 //! (see [`Client::api_base`]) and resends the request; without a resolver, or if the second
 //! host answers 421 too, the call fails with [`Error::MisdirectedRequest`]. A tenant that is
-//! suspended or in maintenance gives a [`TenantError::NotAvailable`](tenant::TenantError::NotAvailable).
+//! suspended or in maintenance gives a [`TenantError::NotAvailable`].
 //!
 //! # Secrets
 //!
 //! Access, refresh and id tokens, the client secret, the PKCE verifier and nonce, the
 //! `system_token`, system-user tickets, RSA private keys and webhook secrets are held as
 //! `secrecy::SecretString` or behind a hand-written `Debug` that prints `[redacted]`
-//! ([`Credential`], [`TokenSet`](credentials::TokenSet), [`OidcConfig`](auth::OidcConfig),
+//! ([`Credential`], [`TokenSet`](auth::TokenSet), [`OidcConfig`](auth::OidcConfig),
 //! [`PendingAuthorization`](auth::PendingAuthorization), [`SuperOfficeClaims`],
 //! [`SystemUserConfig`](auth::SystemUserConfig), [`SystemUserKey`](auth::SystemUserKey),
 //! [`WebhookSecret`](models::WebhookSecret), the providers). `Authorization` and `SO-AppToken`
@@ -383,28 +399,47 @@
 //!
 //! * default: the client, authentication, tenants and webhooks (reqwest with rustls; no
 //!   OpenSSL).
+//! * `test-util`: helpers for tests of code that uses this crate: `ManualClock`,
+//!   `webhook::sign_for_test` and `ApiError::for_test`. This crate's own tests enable it
+//!   through a dev-dependency on itself.
 //!
 //! The former `sandbox` feature is gone: the sandbox is the separate crate
 //! `superoffice-sandbox` (`superoffice_sandbox::SuperOfficeSandbox`), which does not depend on
 //! this client.
-#![warn(missing_docs)]
+#![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod api;
 pub mod auth;
-pub mod client;
+mod client;
+mod clock;
 pub mod credentials;
-pub mod error;
+mod customer_id;
+mod environment;
+mod error;
+mod http;
 pub mod models;
 pub mod odata;
-pub mod rate_limit;
+mod rate_limit;
 mod redact;
-pub mod retry;
+mod request;
+mod retry;
+mod stream;
 pub mod tenant;
 pub mod webhook;
 
-pub use auth::{AuthError, Environment, OidcClient, SuperOfficeClaims};
-pub use client::{Client, ClientBuilder};
+pub use auth::{OidcClient, SuperOfficeClaims};
+pub use client::{Client, ClientBuilder, DEFAULT_LANGUAGE};
+#[cfg(any(test, feature = "test-util"))]
+pub use clock::ManualClock;
+pub use clock::{Clock, SystemClock};
 pub use credentials::{Credential, TokenProvider};
-pub use error::{Error, Result};
-pub use tenant::{ApiBaseResolver, CustomerId, TenantLocator};
+pub use customer_id::{CustomerId, CustomerIdError};
+pub use environment::Environment;
+pub use error::{ApiError, AuthError, ConfigError, Error, IdTokenProblem, Result, TenantError};
+pub use http::default_http_client;
+pub use rate_limit::{RateLimit, RateLimiter};
+pub use request::{ApiRequest, RawResponse, JSON_PATCH, MERGE_PATCH};
+pub use retry::{parse_retry_after, RetryDecision, RetryPolicy, RETRYABLE_STATUSES};
+pub use stream::ItemStream;
+pub use tenant::{ApiBaseResolver, TenantLocator};

@@ -13,13 +13,15 @@
 use std::collections::{HashSet, VecDeque};
 use std::marker::PhantomData;
 
-use futures::stream::{self, Stream};
+use futures::stream;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::client::{Client, Request};
+use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::request::ApiRequest;
+use crate::stream::ItemStream;
 
 /// Page size used by [`ODataList::stream`] when no `$top` was set.
 pub const DEFAULT_PAGE_SIZE: u32 = 200;
@@ -72,6 +74,7 @@ fn valid_column(column: &str) -> bool {
 /// );
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[must_use]
 pub struct Filter {
     expr: String,
     invalid: Option<String>,
@@ -216,6 +219,16 @@ pub struct ODataPage<T> {
     /// The rows.
     #[serde(default = "Vec::new")]
     pub value: Vec<T>,
+}
+
+impl<T> ODataPage<T> {
+    /// True when the server linked a next page (`odata.nextLink`). Without a link, more rows
+    /// may still follow at the next `$skip`; [`ODataList::stream`] handles both.
+    pub fn has_next(&self) -> bool {
+        self.next_link
+            .as_deref()
+            .is_some_and(|link| !link.trim().is_empty())
+    }
 }
 
 /// A flat archive row keyed by column name (plus `PrimaryKey`, `EntityName`), with lenient
@@ -379,15 +392,15 @@ impl<T: DeserializeOwned + Send + 'static> ODataList<T> {
     }
 
     /// The request for one page at `skip`, checked locally.
-    pub fn to_request(&self) -> Result<Request> {
+    pub fn to_request(&self) -> Result<ApiRequest> {
         self.request_at(self.skip, self.top)
     }
 
-    fn request_at(&self, skip: Option<u32>, top: Option<u32>) -> Result<Request> {
+    fn request_at(&self, skip: Option<u32>, top: Option<u32>) -> Result<ApiRequest> {
         if let Some(reason) = &self.invalid {
             return Err(Error::invalid_input(reason.clone()));
         }
-        let mut req = Request::get(self.template, &self.segments);
+        let mut req = ApiRequest::get(self.template, &self.segments);
         if !self.select.is_empty() {
             if let Some(bad) = self.select.iter().find(|c| !valid_column(c)) {
                 return Err(Error::invalid_input(format!(
@@ -426,7 +439,7 @@ impl<T: DeserializeOwned + Send + 'static> ODataList<T> {
     /// Fetch one page.
     ///
     /// ```no_run
-    /// # async fn run(client: superoffice_client::client::Client) -> superoffice_client::Result<()> {
+    /// # async fn run(client: superoffice_client::Client) -> superoffice_client::Result<()> {
     /// use superoffice_client::odata::{Filter, Order};
     ///
     /// let page = client
@@ -457,14 +470,14 @@ impl<T: DeserializeOwned + Send + 'static> ODataList<T> {
     /// `$top` rows ([`DEFAULT_PAGE_SIZE`] when unset).
     ///
     /// ```no_run
-    /// # async fn run(client: superoffice_client::client::Client) -> superoffice_client::Result<()> {
+    /// # async fn run(client: superoffice_client::Client) -> superoffice_client::Result<()> {
     /// use futures::TryStreamExt;
     ///
     /// let rows: Vec<_> = client.sales().list().select(["saleId"]).stream().try_collect().await?;
     /// # Ok(())
     /// # }
     /// ```
-    pub fn stream(self) -> impl Stream<Item = Result<T>> + Send + 'static {
+    pub fn stream(self) -> ItemStream<T> {
         let page_size = self.top.unwrap_or(DEFAULT_PAGE_SIZE);
         let first = self.request_at(self.skip, Some(page_size));
         let skip = self.skip.unwrap_or(0);
@@ -479,7 +492,7 @@ impl<T: DeserializeOwned + Send + 'static> ODataList<T> {
             seen_pages: HashSet::new(),
             buffer: VecDeque::new(),
         };
-        stream::unfold(state, |mut state| async move {
+        ItemStream::new(stream::unfold(state, |mut state| async move {
             loop {
                 if let Some(row) = state.buffer.pop_front() {
                     return Some((Ok(row), state));
@@ -506,13 +519,13 @@ impl<T: DeserializeOwned + Send + 'static> ODataList<T> {
                     return Some((Err(e), state));
                 }
             }
-        })
+        }))
     }
 }
 
 struct StreamState<T> {
     list: ODataList<T>,
-    next: Option<Result<Request>>,
+    next: Option<Result<ApiRequest>>,
     skip: u32,
     page_size: u32,
     pages: u32,
@@ -524,7 +537,7 @@ struct StreamState<T> {
 }
 
 impl<T: DeserializeOwned + Send + 'static> StreamState<T> {
-    fn advance(&mut self, request: &Request, page: ODataPage<Value>) -> Result<()> {
+    fn advance(&mut self, request: &ApiRequest, page: ODataPage<Value>) -> Result<()> {
         let count = u32::try_from(page.value.len()).unwrap_or(u32::MAX);
         if count == 0 {
             return Ok(());
@@ -590,6 +603,18 @@ pub enum Order {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn has_next_needs_a_non_empty_next_link() {
+        let page = |link: Option<&str>| ODataPage::<Value> {
+            next_link: link.map(str::to_owned),
+            metadata: None,
+            value: Vec::new(),
+        };
+        assert!(page(Some("v1/Sale?$skip=200")).has_next());
+        assert!(!page(None).has_next());
+        assert!(!page(Some(" ")).has_next());
+    }
 
     #[test]
     fn quotes_with_backslash_escapes() {

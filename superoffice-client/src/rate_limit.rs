@@ -1,7 +1,7 @@
 //! Client-side request rate limit per tenant.
 //!
 //! SuperOffice asks apps to stay at or below 10 API calls per second. Every HTTP attempt the
-//! [`Client`](crate::client::Client) sends (retries included) first takes a slot from a
+//! [`Client`](crate::Client) sends (retries included) first takes a slot from a
 //! [`RateLimiter`] shared by all clones of that client. Waiting uses `tokio::time`, so tests can
 //! run with paused time.
 
@@ -61,7 +61,7 @@ impl RateLimit {
 ///
 /// ```
 /// # async fn demo() {
-/// use superoffice_client::rate_limit::{RateLimit, RateLimiter};
+/// use superoffice_client::{RateLimit, RateLimiter};
 ///
 /// let limiter = RateLimiter::new(RateLimit::per_second(10));
 /// limiter.acquire().await; // returns at once for the first 10 calls in a second

@@ -115,6 +115,33 @@ fn mask_credentials(text: &str) -> String {
     }
 }
 
+/// Text from a callback or server answer for an error message: control characters removed,
+/// surrounding whitespace trimmed, at most 200 characters (an ellipsis marks a cut).
+pub(crate) fn clean_text(text: &str) -> String {
+    const MAX: usize = 200;
+    let cleaned: String = text.chars().filter(|c| !c.is_control()).collect();
+    let trimmed = cleaned.trim();
+    if trimmed.chars().count() <= MAX {
+        trimmed.to_owned()
+    } else {
+        let mut s: String = trimmed.chars().take(MAX).collect();
+        s.push('…');
+        s
+    }
+}
+
+/// `input` cut to 120 characters (an ellipsis marks a cut), for echoing user input in errors.
+pub(crate) fn shorten(input: &str) -> String {
+    const MAX: usize = 120;
+    if input.chars().count() <= MAX {
+        input.to_owned()
+    } else {
+        let mut s: String = input.chars().take(MAX).collect();
+        s.push('…');
+        s
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,6 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -15,241 +14,13 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use tracing::Instrument;
 use url::Url;
 
-use crate::auth::{AuthError, Clock, Environment, SystemClock};
+use crate::clock::{Clock, SystemClock};
+use crate::environment::Environment;
+use crate::http::{ensure_not_redirected, read_capped, CappedError};
+use crate::redact::shorten;
 
-/// Errors about tenant ids, tenant URLs and the tenant state API.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum TenantError {
-    /// The text is not a customer id (`Cust` followed by digits, e.g. `Cust12345`).
-    #[error("`{input}` is not a SuperOffice customer id ({reason}); expected e.g. `Cust12345`")]
-    InvalidCustomerId {
-        /// The rejected text (truncated when long).
-        input: String,
-        /// What is wrong with it.
-        reason: &'static str,
-    },
-    /// The text is not an absolute URL.
-    #[error("`{input}` is not a URL: {reason}")]
-    InvalidUrl {
-        /// The rejected text (truncated when long; query and fragment removed).
-        input: String,
-        /// Why it could not be parsed.
-        reason: String,
-    },
-    /// The URL is valid but none of its path segments is a customer id.
-    #[error("no customer id (`Cust12345`) in the path of `{url}`")]
-    NoCustomerIdInUrl {
-        /// The URL without query and fragment.
-        url: String,
-    },
-    /// A host name given to build a URL is not a plain host name.
-    #[error("`{host}` is not a host name (expected e.g. `online2.superoffice.com`)")]
-    InvalidHost {
-        /// The rejected host.
-        host: String,
-    },
-    /// The tenant state API answered with an unexpected HTTP status.
-    #[error("tenant state lookup for {customer} failed with HTTP {status}")]
-    StateLookupFailed {
-        /// The tenant asked about.
-        customer: CustomerId,
-        /// The HTTP status.
-        status: u16,
-        /// The start of the response body.
-        body_snippet: String,
-    },
-    /// The tenant state API answered 200 with a body that could not be read.
-    #[error("tenant state response for {customer} could not be decoded: {reason}")]
-    InvalidStateResponse {
-        /// The tenant asked about.
-        customer: CustomerId,
-        /// What was wrong (JSON path and message).
-        reason: String,
-    },
-    /// The tenant exists but its API cannot be used now (suspended, deleted, in offline
-    /// maintenance…).
-    #[error("tenant {customer} is not available (state {state})")]
-    NotAvailable {
-        /// The tenant asked about.
-        customer: CustomerId,
-        /// Its reported state.
-        state: TenantState,
-    },
-    /// The tenant state API answered with a body larger than [`MAX_STATE_BODY`] bytes.
-    #[error("tenant state response for {customer} is larger than {max} bytes")]
-    StateResponseTooLarge {
-        /// The tenant asked about.
-        customer: CustomerId,
-        /// The limit.
-        max: usize,
-    },
-    /// After HTTP 421 the state API named an API base that is not acceptable: not on the
-    /// environment's own domain, without the tenant's customer id in its path, or for another
-    /// `ContextIdentifier`. The old base is kept.
-    #[error("refusing the API base reported for {customer}: {reason}")]
-    UntrustedApiBase {
-        /// The tenant asked about.
-        customer: CustomerId,
-        /// What is wrong.
-        reason: &'static str,
-    },
-    /// The state API did not tell where the tenant's API lives.
-    #[error("tenant state for {customer} names no API endpoint")]
-    NoEndpoint {
-        /// The tenant asked about.
-        customer: CustomerId,
-    },
-}
-
-impl From<TenantError> for crate::Error {
-    fn from(err: TenantError) -> Self {
-        crate::Error::Auth(AuthError::Tenant(err))
-    }
-}
-
-fn shorten(input: &str) -> String {
-    const MAX: usize = 120;
-    if input.chars().count() <= MAX {
-        input.to_owned()
-    } else {
-        let mut s: String = input.chars().take(MAX).collect();
-        s.push('…');
-        s
-    }
-}
-
-/// A SuperOffice Online tenant id (“context identifier”, customer id): `Cust` followed by
-/// digits, e.g. `Cust12345`.
-///
-/// The prefix is matched case-insensitively and normalised to `Cust` (`cust12345` in a URL
-/// becomes `Cust12345`). Serialised as the plain string.
-///
-/// ```
-/// use superoffice_client::tenant::CustomerId;
-///
-/// let id: CustomerId = "Cust12345".parse()?;
-/// assert_eq!(id.as_str(), "Cust12345");
-///
-/// let from_url = CustomerId::from_url("https://sod2.superoffice.com/cust12345/api/v1/Sale/4")?;
-/// assert_eq!(from_url, id);
-/// # Ok::<(), superoffice_client::tenant::TenantError>(())
-/// ```
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CustomerId(String);
-
-impl CustomerId {
-    /// The longest run of digits accepted after `Cust`.
-    const MAX_DIGITS: usize = 12;
-
-    /// Parses `Cust12345` (prefix in any case, surrounding whitespace ignored).
-    pub fn parse(input: &str) -> Result<Self, TenantError> {
-        let trimmed = input.trim();
-        let invalid = |reason| TenantError::InvalidCustomerId {
-            input: shorten(trimmed),
-            reason,
-        };
-        if trimmed.is_empty() {
-            return Err(invalid("it is empty"));
-        }
-        let prefix = trimmed.get(..4).filter(|p| p.eq_ignore_ascii_case("cust"));
-        let Some(_) = prefix else {
-            return Err(invalid("it does not start with `Cust`"));
-        };
-        let digits = &trimmed[4..];
-        if digits.is_empty() {
-            return Err(invalid("the digits after `Cust` are missing"));
-        }
-        if !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(invalid("only digits may follow `Cust`"));
-        }
-        if digits.len() > Self::MAX_DIGITS {
-            return Err(invalid("too many digits"));
-        }
-        Ok(CustomerId(format!("Cust{digits}")))
-    }
-
-    /// Extracts the customer id from any SuperOffice URL whose path contains it, e.g.
-    /// `https://online.superoffice.com/Cust12345/default.aspx`,
-    /// `https://sod2.superoffice.com/Cust12345/api/v1/Sale/4` or
-    /// `https://app.superoffice.com/cust12345/api/`.
-    pub fn from_url(input: &str) -> Result<Self, TenantError> {
-        let url = Url::parse(input.trim()).map_err(|e| TenantError::InvalidUrl {
-            input: shorten(strip_query(input.trim())),
-            reason: e.to_string(),
-        })?;
-        Self::from_parsed_url(&url)
-    }
-
-    /// Like [`from_url`](Self::from_url) for an already parsed URL.
-    pub fn from_parsed_url(url: &Url) -> Result<Self, TenantError> {
-        url.path_segments()
-            .into_iter()
-            .flatten()
-            .find_map(|segment| CustomerId::parse(segment).ok())
-            .ok_or_else(|| {
-                let mut bare = url.clone();
-                bare.set_query(None);
-                bare.set_fragment(None);
-                TenantError::NoCustomerIdInUrl {
-                    url: shorten(bare.as_str()),
-                }
-            })
-    }
-
-    /// The id as text (`Cust12345`).
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The numeric part (`12345` for `Cust12345`).
-    pub fn number(&self) -> &str {
-        &self.0[4..]
-    }
-}
-
-fn strip_query(input: &str) -> &str {
-    input.split(['?', '#']).next().unwrap_or(input)
-}
-
-impl fmt::Display for CustomerId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl fmt::Debug for CustomerId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "CustomerId({})", self.0)
-    }
-}
-
-impl FromStr for CustomerId {
-    type Err = TenantError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        CustomerId::parse(s)
-    }
-}
-
-impl AsRef<str> for CustomerId {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl Serialize for CustomerId {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for CustomerId {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw = String::deserialize(deserializer)?;
-        CustomerId::parse(&raw).map_err(serde::de::Error::custom)
-    }
-}
+pub use crate::customer_id::{CustomerId, CustomerIdError};
+pub use crate::error::{TenantError, TenantState};
 
 /// The URL that flushes a tenant's caches: `https://<host>/<Cust>/default.aspx?flush`.
 ///
@@ -287,109 +58,6 @@ pub fn flush_url_from_base(base: &Url, customer: &CustomerId) -> Url {
     url.set_query(Some("flush"));
     url.set_fragment(None);
     url
-}
-
-/// The lifecycle state of a tenant as reported by the tenant state API.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TenantState {
-    /// `Unknown` (0).
-    Unknown,
-    /// `Provisioning` (1): being created.
-    Provisioning,
-    /// `Running` (2): up and usable.
-    Running,
-    /// `Deleted` (3).
-    Deleted,
-    /// `Suspended` (4).
-    Suspended,
-    /// `OnlineMaintenance` (5): maintenance while the API stays usable.
-    OnlineMaintenance,
-    /// `OfflineMaintenance` (6): the API is down for maintenance.
-    OfflineMaintenance,
-    /// `ProvisioningFailed` (8).
-    ProvisioningFailed,
-    /// `Deleting` (10).
-    Deleting,
-    /// `DeleteFailed` (11).
-    DeleteFailed,
-    /// `MigrationPending` (12).
-    MigrationPending,
-    /// A state this version does not know, kept as sent.
-    Other(String),
-}
-
-impl TenantState {
-    const NAMED: [(TenantState, &'static str, i64); 11] = [
-        (TenantState::Unknown, "Unknown", 0),
-        (TenantState::Provisioning, "Provisioning", 1),
-        (TenantState::Running, "Running", 2),
-        (TenantState::Deleted, "Deleted", 3),
-        (TenantState::Suspended, "Suspended", 4),
-        (TenantState::OnlineMaintenance, "OnlineMaintenance", 5),
-        (TenantState::OfflineMaintenance, "OfflineMaintenance", 6),
-        (TenantState::ProvisioningFailed, "ProvisioningFailed", 8),
-        (TenantState::Deleting, "Deleting", 10),
-        (TenantState::DeleteFailed, "DeleteFailed", 11),
-        (TenantState::MigrationPending, "MigrationPending", 12),
-    ];
-
-    /// The wire name (`Running`, …; the raw value for [`TenantState::Other`]).
-    pub fn as_str(&self) -> &str {
-        match self {
-            TenantState::Other(raw) => raw,
-            known => Self::NAMED
-                .iter()
-                .find(|(state, _, _)| state == known)
-                .map_or("Unknown", |(_, name, _)| name),
-        }
-    }
-
-    /// True when the tenant's API may be called (`Running` or `OnlineMaintenance`).
-    pub fn is_usable(&self) -> bool {
-        matches!(self, TenantState::Running | TenantState::OnlineMaintenance)
-    }
-
-    fn from_name(raw: &str) -> Self {
-        Self::NAMED
-            .iter()
-            .find(|(_, name, _)| name.eq_ignore_ascii_case(raw))
-            .map_or_else(|| TenantState::Other(raw.to_owned()), |(s, _, _)| s.clone())
-    }
-
-    fn from_number(raw: i64) -> Self {
-        Self::NAMED.iter().find(|(_, _, n)| *n == raw).map_or_else(
-            || TenantState::Other(raw.to_string()),
-            |(s, _, _)| s.clone(),
-        )
-    }
-}
-
-impl fmt::Display for TenantState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for TenantState {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for TenantState {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Name(String),
-            Number(i64),
-        }
-        Ok(match Raw::deserialize(deserializer)? {
-            Raw::Name(name) => TenantState::from_name(&name),
-            Raw::Number(n) => TenantState::from_number(n),
-        })
-    }
 }
 
 /// The answer of the tenant state API (`GET {env}/api/state/{Cust}`).
@@ -461,7 +129,7 @@ fn with_trailing_slash(mut url: Url) -> Url {
 mod lenient_datetime {
     use super::*;
 
-    pub fn serialize<S: Serializer>(
+    pub(super) fn serialize<S: Serializer>(
         value: &Option<DateTime<Utc>>,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
@@ -471,7 +139,7 @@ mod lenient_datetime {
         }
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Option<DateTime<Utc>>, D::Error> {
         let raw = Option::<String>::deserialize(deserializer)?;
@@ -514,8 +182,8 @@ struct CachedBase {
 /// Client of the tenant state API, with a cache that honours `ValidUntil`.
 ///
 /// ```no_run
-/// use superoffice_client::auth::{default_http_client, Environment};
-/// use superoffice_client::tenant::{CustomerId, TenantLocator};
+/// use superoffice_client::tenant::TenantLocator;
+/// use superoffice_client::{default_http_client, CustomerId, Environment};
 ///
 /// # async fn run() -> superoffice_client::Result<()> {
 /// // The crate's client: redirects off (a followed redirect is refused with
@@ -549,9 +217,9 @@ impl fmt::Debug for TenantLocator {
 impl TenantLocator {
     /// A locator for tenants of `environment`, sending its requests through `http`.
     ///
-    /// `http` must not follow redirects (use [`default_http_client`](crate::auth::default_http_client)):
+    /// `http` must not follow redirects (use [`default_http_client`](crate::default_http_client)):
     /// an answer from another URL than the one asked is refused with
-    /// [`AuthError::RedirectFollowed`].
+    /// [`AuthError::RedirectFollowed`](crate::AuthError::RedirectFollowed).
     pub fn new(environment: Environment, http: reqwest::Client) -> Self {
         TenantLocator {
             environment,
@@ -585,9 +253,11 @@ impl TenantLocator {
         let span = tracing::debug_span!(
             "superoffice.tenant_state",
             method = "GET",
-            path = "/api/state/{customer}",
-            status = tracing::field::Empty
+            path_template = "/api/state/{customer}",
+            status = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty
         );
+        let started = std::time::Instant::now();
         let response = self
             .http
             .get(url.clone())
@@ -596,16 +266,14 @@ impl TenantLocator {
             .instrument(span.clone())
             .await
             .map_err(crate::Error::Transport)?;
-        crate::auth::ensure_not_redirected(&url, &response, "tenant state")?;
+        ensure_not_redirected(&url, &response, "tenant state")?;
         let status = response.status();
         span.record("status", status.as_u16());
-        let body = match crate::auth::read_capped(response, MAX_STATE_BODY)
-            .instrument(span)
-            .await
-        {
+        span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+        let body = match read_capped(response, MAX_STATE_BODY).instrument(span).await {
             Ok(body) => body,
-            Err(crate::auth::CappedError::Transport(e)) => return Err(crate::Error::Transport(e)),
-            Err(crate::auth::CappedError::TooLarge) => {
+            Err(CappedError::Transport(e)) => return Err(crate::Error::Transport(e)),
+            Err(CappedError::TooLarge) => {
                 return Err(TenantError::StateResponseTooLarge {
                     customer: customer.clone(),
                     max: MAX_STATE_BODY,

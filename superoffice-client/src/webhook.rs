@@ -114,7 +114,9 @@ fn decode_signature(text: &str) -> Option<Vec<u8>> {
     GeneralPurpose::new(alphabet, lenient).decode(text).ok()
 }
 
-/// The signature SuperOffice would send for `body` (for tests and sandboxes).
+/// The signature SuperOffice would send for `body` (for tests and sandboxes). Only with the
+/// `test-util` feature.
+#[cfg(any(test, feature = "test-util"))]
 pub fn sign_for_test(body: &[u8], secret: &str) -> String {
     let mut mac = mac(secret);
     mac.update(body);

@@ -37,7 +37,8 @@ async fn main() -> ExitCode {
         .unwrap_or_default();
     let _ = writeln!(out, "ONEFLOW_BASE_URL={}", oneflow.base_url());
     let _ = writeln!(out, "ONEFLOW_API_TOKEN={}", oneflow.api_token());
-    let _ = writeln!(out, "SUPEROFFICE_BASE_URL={}", superoffice.base_url());
+    // The issuer form (no trailing slash): an environment base and the `iss` of id_tokens.
+    let _ = writeln!(out, "SUPEROFFICE_BASE_URL={}", superoffice.issuer());
     let _ = writeln!(out, "SUPEROFFICE_CLIENT_ID={}", superoffice.client_id());
     let _ = writeln!(
         out,
@@ -47,7 +48,7 @@ async fn main() -> ExitCode {
     let _ = writeln!(out, "SUPEROFFICE_API_BASE={api_base}");
     let _ = writeln!(out);
     let _ = writeln!(out, "{}", oneflow.summary());
-    let _ = writeln!(out, "{}", superoffice.describe());
+    let _ = writeln!(out, "{}", superoffice.summary());
     let _ = writeln!(out, "Ready. Press Ctrl-C to stop.");
     let _ = out.flush();
     drop(out);
@@ -57,6 +58,6 @@ async fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     oneflow.shutdown().await;
-    superoffice.shutdown();
+    superoffice.shutdown().await;
     ExitCode::SUCCESS
 }

@@ -5,7 +5,8 @@
 //!
 //! It is its own crate and does not depend on `superoffice-client`: the client uses it as a
 //! dev-dependency for its tests, and so do the workspace's examples and end-to-end tests. Point
-//! the client at it with `Environment::custom(sandbox.base_url())`.
+//! the client at it with `Environment::custom(sandbox.base_url())` and sign users in with
+//! [`SuperOfficeSandbox::sign_in`].
 //!
 //! # Start
 //!
@@ -94,10 +95,13 @@
 //! [`set_sale_status`](SuperOfficeSandbox::set_sale_status) (fires webhooks like a user in the
 //! CRM would), [`web_panels`](SuperOfficeSandbox::web_panels),
 //! [`webhooks`](SuperOfficeSandbox::webhooks). Faults:
-//! [`inject_fault`](SuperOfficeSandbox::inject_fault) ([`Fault`]: 500, HTML 502, timeout, 429
-//! with `Retry-After`). Observation: [`requests`](SuperOfficeSandbox::requests) (never
-//! contains tokens), [`deliveries`](SuperOfficeSandbox::deliveries),
-//! [`wait_for_deliveries`](SuperOfficeSandbox::wait_for_deliveries).
+//! [`inject_fault`](SuperOfficeSandbox::inject_fault) ([`Fault`]: 500, HTML 502, HTML 503,
+//! timeout, 429 with or without `Retry-After`). Observation:
+//! [`requests`](SuperOfficeSandbox::requests) ([`RequestRecord`]s; never contains tokens),
+//! [`deliveries`](SuperOfficeSandbox::deliveries) ([`DeliveryRecord`]s),
+//! [`wait_for_deliveries`](SuperOfficeSandbox::wait_for_deliveries) (never hangs: a 30 s
+//! safety net). Sign-in without a browser: [`sign_in`](SuperOfficeSandbox::sign_in) turns the
+//! client's authorize URL into the callback URL with `code` and `state`.
 //!
 //! # Faithful vs simplified
 //!
@@ -144,7 +148,7 @@
 //!   shared by all sandboxes in that process (generated on first start).
 //! * 429s and 5xx only come from [`Fault`] knobs; there is no built-in rate limiter.
 
-#![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod entities;
 mod jsonpatch;
@@ -164,6 +168,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::sync::watch;
+use url::Url;
 
 pub use seed::{
     default_seed, AppRegistration, CompanySeed, ListItemSeed, PersonSeed, SaleSeed, SaleStageSeed,
@@ -194,6 +199,14 @@ pub enum SandboxError {
     /// A control call asked for a change the sandbox refuses (the REST API would answer 400/409).
     #[error("sandbox refused the change: {0}")]
     InvalidChange(String),
+    /// [`wait_for_deliveries`](SuperOfficeSandbox::wait_for_deliveries) gave up: the
+    /// predicate did not hold within this time.
+    #[error("no matching webhook deliveries within {0:?}")]
+    Timeout(Duration),
+    /// [`sign_in`](SuperOfficeSandbox::sign_in) could not complete the authorize step (not this
+    /// sandbox's authorize URL, or no redirect back to the application).
+    #[error("sandbox sign-in failed: {0}")]
+    SignIn(String),
     /// No sale with that id in the tenant.
     #[error("unknown sale {sale_id} in `{tenant}`")]
     UnknownSale {
@@ -214,12 +227,14 @@ pub enum Fault {
     BadGatewayHtml,
     /// `503` with an HTML body.
     ServiceUnavailableHtml,
-    /// Holds the request for the builder's `fault_timeout` (default 60 s), then answers `504`.
-    Timeout,
-    /// `429` with a `Retry-After` header (whole seconds).
-    TooManyRequests {
-        /// Value of `Retry-After`.
-        retry_after: Duration,
+    /// Holds the request this long, then answers `504` (an HTML page): longer than the
+    /// client's timeout, it is a client-side timeout.
+    Timeout(Duration),
+    /// `429` with SuperOffice's error body (`TooManyRequests`), with a `Retry-After` header in
+    /// whole seconds when `retry_after` is set, without one otherwise.
+    RateLimited {
+        /// Value of `Retry-After`, if any.
+        retry_after: Option<Duration>,
     },
 }
 
@@ -239,10 +254,11 @@ pub enum AuthKind {
     Other,
 }
 
-/// One request the sandbox served.
+/// One request the sandbox served (the same name and core fields as the Oneflow sandbox's;
+/// `auth` and `host` are SuperOffice extras).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
-pub struct RequestLogEntry {
+pub struct RequestRecord {
     /// HTTP method.
     pub method: String,
     /// Path as sent (percent-encoded).
@@ -263,7 +279,7 @@ pub struct RequestLogEntry {
 /// One webhook delivery attempt (HTTP POST to a webhook's `TargetUrl`).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
-pub struct WebhookDelivery {
+pub struct DeliveryRecord {
     /// Tenant.
     pub tenant: String,
     /// `WebhookId`.
@@ -286,10 +302,16 @@ pub struct WebhookDelivery {
     pub success: bool,
 }
 
-/// The running sandbox. Dropping it stops the listeners.
+/// How long [`SuperOfficeSandbox::wait_for_deliveries`] waits at most.
+const DEFAULT_WAIT: Duration = Duration::from_secs(30);
+
+/// The running sandbox. Dropping it stops the listeners; [`shutdown`](Self::shutdown) also
+/// waits for them.
 pub struct SuperOfficeSandbox {
     shared: SharedRef,
+    base_url: Url,
     shutdown: watch::Sender<bool>,
+    servers: Vec<tokio::task::JoinHandle<()>>,
     system_user_key_pem: Option<String>,
     system_user_key_xml: Option<String>,
 }
@@ -297,7 +319,7 @@ pub struct SuperOfficeSandbox {
 impl fmt::Debug for SuperOfficeSandbox {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SuperOfficeSandbox")
-            .field("base_url", &self.shared.hosts[state::AUTH_HOST])
+            .field("base_url", &self.base_url.as_str())
             .field("host_a", &self.shared.hosts[0])
             .field("host_b", &self.shared.hosts[1])
             .field("client_id", &self.shared.app.client_id)
@@ -382,28 +404,40 @@ impl SuperOfficeSandbox {
             access_token_lifetime: builder.access_token_lifetime,
             auto_consent_user: builder.auto_consent_user,
             webhook_retry_delays: builder.webhook_retry_delays,
-            fault_timeout: builder.fault_timeout,
             hosts,
             deliveries_changed,
             http,
             stopped: shutdown_rx.clone(),
         });
-        server::spawn(shared.clone(), listener_a, 0, shutdown_rx.clone());
-        server::spawn(shared.clone(), listener_b, 1, shutdown_rx.clone());
-        server::spawn(shared.clone(), listener_auth, state::AUTH_HOST, shutdown_rx);
+        let base_url = Url::parse(&shared.hosts[state::AUTH_HOST])
+            .map_err(|e| SandboxError::Io(std::io::Error::other(e)))?;
+        let servers = vec![
+            server::spawn(shared.clone(), listener_a, 0, shutdown_rx.clone()),
+            server::spawn(shared.clone(), listener_b, 1, shutdown_rx.clone()),
+            server::spawn(shared.clone(), listener_auth, state::AUTH_HOST, shutdown_rx),
+        ];
         Ok(SuperOfficeSandbox {
             shared,
+            base_url,
             shutdown,
+            servers,
             system_user_key_pem,
             system_user_key_xml,
         })
     }
 
-    /// The auth host / issuer, e.g. `http://127.0.0.1:41234` (no trailing slash). Use it as a
-    /// custom environment base. Like SuperOffice's `sod.superoffice.com`, it serves sign-in
-    /// and the tenant state API but no tenant REST or `default.aspx` (404 there): use
+    /// The auth host, e.g. `http://127.0.0.1:41234/` (as a URL, with the root path `/`; the
+    /// issuer is the same without the slash, see [`issuer`](Self::issuer)). Use it as a custom
+    /// environment base. Like SuperOffice's `sod.superoffice.com`, it serves sign-in and the
+    /// tenant state API but no tenant REST or `default.aspx` (404 there): use
     /// [`api_base`](Self::api_base) or the `webapi_url` claim.
-    pub fn base_url(&self) -> &str {
+    pub fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+
+    /// The OIDC issuer (`iss` of id_tokens): the auth host without a trailing slash, e.g.
+    /// `http://127.0.0.1:41234`.
+    pub fn issuer(&self) -> &str {
         &self.shared.hosts[state::AUTH_HOST]
     }
 
@@ -424,9 +458,9 @@ impl SuperOfficeSandbox {
     /// A human-readable summary for a standalone sandbox: URLs, the app's client id **and
     /// secret** (sandbox values), redirect URIs, and per tenant its API base and users. Meant
     /// to be printed on purpose; `Debug` never shows the secret.
-    pub fn describe(&self) -> String {
+    pub fn summary(&self) -> String {
         use std::fmt::Write as _;
-        let base = self.base_url();
+        let base = self.issuer();
         let mut out = String::new();
         let _ = writeln!(out, "SuperOffice sandbox");
         let _ = writeln!(out, "  auth host / issuer : {base}");
@@ -683,7 +717,7 @@ impl SuperOfficeSandbox {
     }
 
     /// Requests served so far, oldest first (the most recent 10 000 at most).
-    pub fn requests(&self) -> Vec<RequestLogEntry> {
+    pub fn requests(&self) -> Vec<RequestRecord> {
         self.shared.lock().requests.clone()
     }
 
@@ -693,29 +727,123 @@ impl SuperOfficeSandbox {
     }
 
     /// Webhook delivery attempts so far (including create/test pings), oldest first.
-    pub fn deliveries(&self) -> Vec<WebhookDelivery> {
+    pub fn deliveries(&self) -> Vec<DeliveryRecord> {
         self.shared.lock().deliveries.clone()
     }
 
-    /// Waits until at least `count` delivery attempts were recorded and returns them all.
-    /// Wrap it in `tokio::time::timeout` in tests.
-    pub async fn wait_for_deliveries(&self, count: usize) -> Vec<WebhookDelivery> {
-        let mut rx = self.shared.deliveries_changed.subscribe();
-        loop {
-            {
-                let world = self.shared.lock();
-                if world.deliveries.len() >= count {
-                    return world.deliveries.clone();
-                }
-            }
-            if rx.changed().await.is_err() {
-                return self.deliveries();
-            }
-        }
+    /// Waits until `predicate` holds for the delivery log and returns the log. Never hangs:
+    /// after 30 s it fails with [`SandboxError::Timeout`] (see
+    /// [`wait_for_deliveries_within`](Self::wait_for_deliveries_within)).
+    ///
+    /// ```no_run
+    /// # async fn demo(sandbox: superoffice_sandbox::SuperOfficeSandbox) -> Result<(), superoffice_sandbox::SandboxError> {
+    /// let log = sandbox
+    ///     .wait_for_deliveries(|log| log.iter().any(|d| d.event == "sale.sold" && d.success))
+    ///     .await?;
+    /// # let _ = log; Ok(()) }
+    /// ```
+    pub async fn wait_for_deliveries<F>(
+        &self,
+        predicate: F,
+    ) -> Result<Vec<DeliveryRecord>, SandboxError>
+    where
+        F: FnMut(&[DeliveryRecord]) -> bool,
+    {
+        self.wait_for_deliveries_within(DEFAULT_WAIT, predicate)
+            .await
     }
 
-    /// Stops the listeners (also done on drop).
-    pub fn shutdown(self) {
-        drop(self);
+    /// [`wait_for_deliveries`](Self::wait_for_deliveries) with another safety-net timeout.
+    pub async fn wait_for_deliveries_within<F>(
+        &self,
+        timeout: Duration,
+        mut predicate: F,
+    ) -> Result<Vec<DeliveryRecord>, SandboxError>
+    where
+        F: FnMut(&[DeliveryRecord]) -> bool,
+    {
+        let mut changes = self.shared.deliveries_changed.subscribe();
+        let wait = async {
+            loop {
+                let snapshot = self.deliveries();
+                if predicate(&snapshot) {
+                    return snapshot;
+                }
+                if changes.changed().await.is_err() {
+                    // The sandbox is gone: nothing will change any more.
+                    std::future::pending::<()>().await;
+                }
+            }
+        };
+        tokio::time::timeout(timeout, wait)
+            .await
+            .map_err(|_| SandboxError::Timeout(timeout))
+    }
+
+    /// Signs `email` in without a browser: performs the authorize request of `authorize_url`
+    /// (the client's authorization URL, pointing at this sandbox) as if the user had picked
+    /// that account on the sign-in page, without following the redirect, and returns the
+    /// callback URL the browser would be sent to: the redirect URI with `code` and `state`
+    /// (or with `error` when the sandbox refuses, e.g. a user outside the requested tenant).
+    /// The application still exchanges the code, e.g. with `OidcClient::exchange_callback`.
+    ///
+    /// ```no_run
+    /// # async fn demo(sandbox: superoffice_sandbox::SuperOfficeSandbox, authorize_url: url::Url) -> Result<(), superoffice_sandbox::SandboxError> {
+    /// use superoffice_sandbox::default_seed;
+    ///
+    /// let callback = sandbox.sign_in(&authorize_url, default_seed::ADMIN_EMAIL).await?;
+    /// assert!(callback.query_pairs().any(|(name, _)| name == "code"));
+    /// # Ok(()) }
+    /// ```
+    pub async fn sign_in(&self, authorize_url: &Url, email: &str) -> Result<Url, SandboxError> {
+        if authorize_url.origin() != self.base_url.origin() {
+            return Err(SandboxError::SignIn(
+                "the authorize URL does not point at this sandbox".to_owned(),
+            ));
+        }
+        if self.shared.lock().find_user(email).is_none() {
+            return Err(SandboxError::UnknownUser(email.to_owned()));
+        }
+        // What the sign-in page posts back: the picked account and the interaction.
+        let mut url = authorize_url.clone();
+        let kept: Vec<(String, String)> = url
+            .query_pairs()
+            .filter(|(name, _)| name != "email" && name != "consent")
+            .map(|(name, value)| (name.into_owned(), value.into_owned()))
+            .collect();
+        url.query_pairs_mut()
+            .clear()
+            .extend_pairs(kept)
+            .append_pair("email", email)
+            .append_pair("consent", "allow");
+        let response = self
+            .shared
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| SandboxError::SignIn(format!("the authorize request failed: {e}")))?;
+        let status = response.status();
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .filter(|_| status.is_redirection())
+            .ok_or_else(|| {
+                SandboxError::SignIn(format!(
+                    "the authorize endpoint answered {status} instead of redirecting back; check client_id and redirect_uri"
+                ))
+            })?;
+        Url::parse(location)
+            .map_err(|e| SandboxError::SignIn(format!("the redirect is not a URL: {e}")))
+    }
+
+    /// Stops the listeners and waits (at most 5 s) until they have stopped. Dropping the
+    /// sandbox also stops them, without waiting.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        for server in std::mem::take(&mut self.servers) {
+            let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+        }
     }
 }

@@ -17,6 +17,7 @@ use super::server::Req;
 /// One archive row: column name (archive casing) → value, plus the primary key.
 ///
 /// Public so that tests can evaluate a parsed [`FilterExpr`] against a row.
+#[derive(Debug, Clone)]
 pub struct Row {
     pub(crate) primary_key: i64,
     pub(crate) columns: Vec<(&'static str, Value)>,

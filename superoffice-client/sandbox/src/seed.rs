@@ -622,7 +622,6 @@ pub struct SandboxBuilder {
     pub(crate) access_token_lifetime: Duration,
     pub(crate) auto_consent_user: Option<String>,
     pub(crate) webhook_retry_delays: Vec<Duration>,
-    pub(crate) fault_timeout: Duration,
 }
 
 impl Default for SandboxBuilder {
@@ -640,7 +639,6 @@ impl SandboxBuilder {
             access_token_lifetime: Duration::from_secs(3600),
             auto_consent_user: None,
             webhook_retry_delays: vec![Duration::from_secs(1), Duration::from_secs(4)],
-            fault_timeout: Duration::from_secs(60),
         }
     }
 
@@ -679,13 +677,6 @@ impl SandboxBuilder {
     /// Tests usually pass `[Duration::ZERO; 2]`.
     pub fn webhook_retry_delays(mut self, delays: impl IntoIterator<Item = Duration>) -> Self {
         self.webhook_retry_delays = delays.into_iter().collect();
-        self
-    }
-
-    /// How long a [`Fault::Timeout`](super::Fault::Timeout) holds the request before answering
-    /// 504 (default 60 s).
-    pub fn fault_timeout(mut self, hold: Duration) -> Self {
-        self.fault_timeout = hold;
         self
     }
 

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use tokio::sync::watch;
 
 use super::state::SharedRef;
-use super::{AuthKind, Fault, RequestLogEntry};
+use super::{AuthKind, Fault, RequestRecord};
 
 /// A request as the handlers see it.
 pub(crate) struct Req {
@@ -62,7 +62,7 @@ pub(crate) fn spawn(
     listener: tokio::net::TcpListener,
     host: usize,
     mut shutdown: watch::Receiver<bool>,
-) {
+) -> tokio::task::JoinHandle<()> {
     let app = Router::new().fallback(handle).with_state((shared, host));
     tokio::spawn(async move {
         let signal = async move {
@@ -74,7 +74,7 @@ pub(crate) fn spawn(
         {
             tracing::warn!(%error, "superoffice sandbox listener stopped");
         }
-    });
+    })
 }
 
 fn auth_kind(headers: &HeaderMap) -> AuthKind {
@@ -158,7 +158,7 @@ async fn handle(State((shared, host)): State<(SharedRef, usize)>, request: Reque
     let fault = shared.lock().faults.pop_front();
     let faulted = fault.is_some();
     let response = match fault {
-        Some(fault) => serve_fault(&shared, fault).await,
+        Some(fault) => serve_fault(fault).await,
         None => route(&shared, &req).await,
     };
     let status = response.status().as_u16();
@@ -167,7 +167,7 @@ async fn handle(State((shared, host)): State<(SharedRef, usize)>, request: Reque
     if world.requests.len() >= MAX_LOGGED_REQUESTS {
         world.requests.drain(..MAX_LOGGED_REQUESTS / 10);
     }
-    world.requests.push(RequestLogEntry {
+    world.requests.push(RequestRecord {
         method: req.method.to_string(),
         path,
         query: redacted_query(raw_query.as_deref()),
@@ -180,7 +180,7 @@ async fn handle(State((shared, host)): State<(SharedRef, usize)>, request: Reque
     response
 }
 
-async fn serve_fault(shared: &SharedRef, fault: Fault) -> Response {
+async fn serve_fault(fault: Fault) -> Response {
     match fault {
         Fault::InternalServerError => so_error(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -195,20 +195,21 @@ async fn serve_fault(shared: &SharedRef, fault: Fault) -> Response {
             StatusCode::SERVICE_UNAVAILABLE,
             "<html><head><title>503 Service Unavailable</title></head><body><h1>Service Unavailable</h1></body></html>",
         ),
-        Fault::Timeout => {
-            tokio::time::sleep(shared.fault_timeout).await;
+        Fault::Timeout(hold) => {
+            tokio::time::sleep(hold).await;
             html(
                 StatusCode::GATEWAY_TIMEOUT,
                 "<html><body><h1>504 Gateway Time-out</h1></body></html>",
             )
         }
-        Fault::TooManyRequests { retry_after } => {
+        Fault::RateLimited { retry_after } => {
             let mut response = so_error(
                 StatusCode::TOO_MANY_REQUESTS,
                 "TooManyRequests",
                 "Too many requests, try again later",
             );
-            if let Ok(v) = HeaderValue::from_str(&retry_after.as_secs().to_string()) {
+            let value = retry_after.and_then(|after| HeaderValue::from_str(&after.as_secs().to_string()).ok());
+            if let Some(v) = value {
                 response.headers_mut().insert(header::RETRY_AFTER, v);
             }
             response

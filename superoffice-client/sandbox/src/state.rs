@@ -12,7 +12,7 @@ use super::seed::{
     AppRegistration, CompanySeed, ListItemSeed, PersonSeed, SaleStageSeed, SaleTypeSeed,
     TenantSeed, UserSeed,
 };
-use super::{Fault, RequestLogEntry, WebhookDelivery};
+use super::{DeliveryRecord, Fault, RequestRecord};
 
 /// Everything the HTTP handlers share.
 pub(crate) struct Shared {
@@ -23,7 +23,6 @@ pub(crate) struct Shared {
     pub(crate) access_token_lifetime: Duration,
     pub(crate) auto_consent_user: Option<String>,
     pub(crate) webhook_retry_delays: Vec<Duration>,
-    pub(crate) fault_timeout: Duration,
     /// Base URLs of the listeners: `[data host A (where tenants start), data host B, auth
     /// host]`. The auth host serves sign-in and the tenant state API, never tenant REST.
     pub(crate) hosts: [String; 3],
@@ -145,8 +144,8 @@ pub(crate) struct World {
     pub(crate) refresh_tokens: HashMap<String, Grant>,
     pub(crate) tickets: HashMap<String, Grant>,
     pub(crate) faults: VecDeque<Fault>,
-    pub(crate) requests: Vec<RequestLogEntry>,
-    pub(crate) deliveries: Vec<WebhookDelivery>,
+    pub(crate) requests: Vec<RequestRecord>,
+    pub(crate) deliveries: Vec<DeliveryRecord>,
 }
 
 impl World {

@@ -7,7 +7,7 @@ use hmac::{KeyInit as _, Mac as _};
 use serde_json::{json, Map, Value};
 
 use super::state::{SharedRef, Tenant};
-use super::WebhookDelivery;
+use super::DeliveryRecord;
 
 const USER_AGENT: &str = "NetServer-Webhook/10.5";
 /// Consecutive failed attempts after which a webhook is set to `TooManyErrors`.
@@ -186,7 +186,7 @@ async fn attempt(shared: &SharedRef, out: &Outgoing, number: u32) -> (Option<u16
     let success = status == Some(200);
     {
         let mut world = shared.lock();
-        world.deliveries.push(WebhookDelivery {
+        world.deliveries.push(DeliveryRecord {
             tenant: out.tenant.clone(),
             webhook_id: out.webhook_id,
             event: out.event.clone(),

@@ -2,31 +2,33 @@
 //! `GET /api/v1/Contact/{id}/Persons`.
 
 use crate::api::require_id;
-use crate::client::{Client, Request};
+use crate::client::Client;
 use crate::error::Result;
 use crate::models::{ContactEntity, ContactId};
 use crate::odata::{ODataList, ODataRow};
+use crate::request::ApiRequest;
 
 /// Handler for companies (contacts); see [`Client::contacts`].
 #[derive(Debug, Clone)]
-pub struct Contacts {
+#[must_use]
+pub struct ContactsHandler {
     client: Client,
 }
 
 impl Client {
     /// Companies (SuperOffice "contacts").
-    pub fn contacts(&self) -> Contacts {
-        Contacts {
+    pub fn contacts(&self) -> ContactsHandler {
+        ContactsHandler {
             client: self.clone(),
         }
     }
 }
 
-impl Contacts {
+impl ContactsHandler {
     /// `GET /api/v1/Contact/{id}`.
     ///
     /// ```no_run
-    /// # async fn run(client: superoffice_client::client::Client) -> superoffice_client::Result<()> {
+    /// # async fn run(client: superoffice_client::Client) -> superoffice_client::Result<()> {
     /// use superoffice_client::models::ContactId;
     /// let company = client.contacts().get(ContactId(7)).await?;
     /// println!("{:?} {:?} {:?}", company.name, company.org_nr, company.country_code());
@@ -34,7 +36,7 @@ impl Contacts {
     /// # }
     /// ```
     pub async fn get(&self, id: ContactId) -> Result<ContactEntity> {
-        let request = Request::get(
+        let request = ApiRequest::get(
             "v1/Contact/{id}",
             ["v1", "Contact", &require_id("ContactId", id.0)?],
         );

@@ -6,39 +6,41 @@ use bytes::Bytes;
 use http::Method;
 
 use crate::api::require_id;
-use crate::client::{Client, Request};
+use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::models::{DocumentEntity, DocumentId};
+use crate::request::ApiRequest;
 
 /// Media type of uploaded content (listed by the Swagger for `PUT …/Content`).
 pub const OCTET_STREAM: &str = "application/octet-stream";
 
 /// Handler for documents; see [`Client::documents`].
 #[derive(Debug, Clone)]
-pub struct Documents {
+#[must_use]
+pub struct DocumentsHandler {
     client: Client,
 }
 
 impl Client {
     /// Document records and their content.
-    pub fn documents(&self) -> Documents {
-        Documents {
+    pub fn documents(&self) -> DocumentsHandler {
+        DocumentsHandler {
             client: self.clone(),
         }
     }
 }
 
-impl Documents {
+impl DocumentsHandler {
     /// `GET /api/v1/Document/default`: a new document with the tenant's defaults.
     pub async fn default_document(&self) -> Result<DocumentEntity> {
-        let request = Request::get("v1/Document/default", ["v1", "Document", "default"]);
+        let request = ApiRequest::get("v1/Document/default", ["v1", "Document", "default"]);
         self.client.execute(request).await
     }
 
     /// Create the document record, `POST /api/v1/Document`. Never retried automatically.
     ///
     /// ```no_run
-    /// # async fn run(client: superoffice_client::client::Client, pdf: Vec<u8>) -> superoffice_client::Result<()> {
+    /// # async fn run(client: superoffice_client::Client, pdf: Vec<u8>) -> superoffice_client::Result<()> {
     /// use superoffice_client::models::{ContactId, DocumentEntity, PersonId, SaleId};
     ///
     /// let record = DocumentEntity::new("Signed contract", "contract-42.pdf", 3)
@@ -54,7 +56,7 @@ impl Documents {
 
     /// `GET /api/v1/Document/{id}`.
     pub async fn get(&self, id: DocumentId) -> Result<DocumentEntity> {
-        let request = Request::get(
+        let request = ApiRequest::get(
             "v1/Document/{id}",
             ["v1", "Document", &require_id("DocumentId", id.0)?],
         );
@@ -76,8 +78,8 @@ impl Documents {
     }
 }
 
-fn content_request(method: Method, id: DocumentId) -> Result<Request> {
-    Ok(Request::new(
+fn content_request(method: Method, id: DocumentId) -> Result<ApiRequest> {
+    Ok(ApiRequest::new(
         method,
         "v1/Document/{id}/Content",
         [
@@ -89,8 +91,8 @@ fn content_request(method: Method, id: DocumentId) -> Result<Request> {
     ))
 }
 
-/// The request of [`Documents::upload_content`]; refuses empty content.
-pub fn upload_content_request(id: DocumentId, content: impl Into<Bytes>) -> Result<Request> {
+/// The request of [`DocumentsHandler::upload_content`]; refuses empty content.
+pub fn upload_content_request(id: DocumentId, content: impl Into<Bytes>) -> Result<ApiRequest> {
     let content = content.into();
     if content.is_empty() {
         return Err(Error::invalid_input("document content is empty"));
@@ -98,9 +100,9 @@ pub fn upload_content_request(id: DocumentId, content: impl Into<Bytes>) -> Resu
     Ok(content_request(Method::PUT, id)?.bytes(OCTET_STREAM, content))
 }
 
-/// The request of [`Documents::create`], checked locally: no id yet, a `Header`, a plain
+/// The request of [`DocumentsHandler::create`], checked locally: no id yet, a `Header`, a plain
 /// file `Name` and a document template.
-pub fn create_request(document: &DocumentEntity) -> Result<Request> {
+pub fn create_request(document: &DocumentEntity) -> Result<ApiRequest> {
     if document.document_id.0 != 0 {
         return Err(Error::invalid_input(
             "a new document must not have a DocumentId",
@@ -128,5 +130,5 @@ pub fn create_request(document: &DocumentEntity) -> Result<Request> {
             "a document needs a DocumentTemplate (document type) id",
         ));
     }
-    Request::new(Method::POST, "v1/Document", ["v1", "Document"]).json(document)
+    ApiRequest::new(Method::POST, "v1/Document", ["v1", "Document"]).json(document)
 }

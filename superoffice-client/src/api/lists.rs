@@ -2,30 +2,32 @@
 //! stalled.
 
 use crate::api::require_id;
-use crate::client::{Client, Request};
+use crate::client::Client;
 use crate::error::Result;
 use crate::models::{ListItemEntity, SaleStageEntity, SaleTypeEntity};
+use crate::request::ApiRequest;
 
 /// Handler for list items; see [`Client::lists`].
 #[derive(Debug, Clone)]
-pub struct Lists {
+#[must_use]
+pub struct ListsHandler {
     client: Client,
 }
 
 impl Client {
     /// List items (stages, sale types, reasons).
-    pub fn lists(&self) -> Lists {
-        Lists {
+    pub fn lists(&self) -> ListsHandler {
+        ListsHandler {
             client: self.clone(),
         }
     }
 }
 
-impl Lists {
+impl ListsHandler {
     /// Sale stages, `GET /api/v1/List/Rating/Items` (`includeDeleted=true` when asked).
     ///
     /// ```no_run
-    /// # async fn run(client: superoffice_client::client::Client) -> superoffice_client::Result<()> {
+    /// # async fn run(client: superoffice_client::Client) -> superoffice_client::Result<()> {
     /// for stage in client.lists().sale_stages(false).await? {
     ///     println!("{} {:?} {:?}%", stage.sale_stage_id, stage.value, stage.probability);
     /// }
@@ -33,7 +35,8 @@ impl Lists {
     /// # }
     /// ```
     pub async fn sale_stages(&self, include_deleted: bool) -> Result<Vec<SaleStageEntity>> {
-        let mut request = Request::get("v1/List/Rating/Items", ["v1", "List", "Rating", "Items"]);
+        let mut request =
+            ApiRequest::get("v1/List/Rating/Items", ["v1", "List", "Rating", "Items"]);
         if include_deleted {
             request = request.query("includeDeleted", "true");
         }
@@ -42,7 +45,7 @@ impl Lists {
 
     /// One sale stage, `GET /api/v1/List/Rating/Items/{id}`.
     pub async fn sale_stage(&self, id: i32) -> Result<SaleStageEntity> {
-        let request = Request::get(
+        let request = ApiRequest::get(
             "v1/List/Rating/Items/{id}",
             [
                 "v1",
@@ -57,7 +60,7 @@ impl Lists {
 
     /// Sale types with their stages, `GET /api/v1/List/SaleType/Items`.
     pub async fn sale_types(&self) -> Result<Vec<SaleTypeEntity>> {
-        let request = Request::get(
+        let request = ApiRequest::get(
             "v1/List/SaleType/Items",
             ["v1", "List", "SaleType", "Items"],
         );
@@ -66,7 +69,7 @@ impl Lists {
 
     /// One sale type with its stages, `GET /api/v1/List/SaleType/Items/{id}`.
     pub async fn sale_type(&self, id: i32) -> Result<SaleTypeEntity> {
-        let request = Request::get(
+        let request = ApiRequest::get(
             "v1/List/SaleType/Items/{id}",
             [
                 "v1",
@@ -84,7 +87,7 @@ impl Lists {
     /// (`GET /api/v1/List/Rating/Items`) for their probabilities. Deleted stages are left out.
     ///
     /// ```no_run
-    /// # async fn run(client: superoffice_client::client::Client) -> superoffice_client::Result<()> {
+    /// # async fn run(client: superoffice_client::Client) -> superoffice_client::Result<()> {
     /// for stage in client.lists().stages_for_sale_type(1).await? {
     ///     println!("{:?} {:?}%", stage.value, stage.probability);
     /// }
@@ -126,7 +129,7 @@ impl Lists {
     }
 
     async fn items(&self, template: &'static str, list: &str) -> Result<Vec<ListItemEntity>> {
-        let request = Request::get(template, ["v1", "List", list, "Items"]);
+        let request = ApiRequest::get(template, ["v1", "List", list, "Items"]);
         self.client.execute(request).await
     }
 }

@@ -1,4 +1,4 @@
-//! REST handlers, one per API area. Get them from the [`Client`](crate::client::Client):
+//! REST handlers, one per API area. Get them from the [`Client`](crate::Client):
 //! `client.sales()`, `client.contacts()`, `client.persons()`, `client.users()`,
 //! `client.lists()`, `client.web_panels()`, `client.webhooks()`, `client.documents()`.
 
@@ -12,15 +12,15 @@ pub mod users;
 pub mod web_panels;
 pub mod webhooks;
 
-pub use contacts::Contacts;
-pub use documents::Documents;
-pub use lists::Lists;
+pub use contacts::ContactsHandler;
+pub use documents::DocumentsHandler;
+pub use lists::ListsHandler;
 pub use panel_url::{PanelUrl, PanelUrlBuilder, PanelUrlError, TemplateVariable};
-pub use persons::Persons;
-pub use sales::Sales;
-pub use users::{UserRow, Users};
-pub use web_panels::WebPanels;
-pub use webhooks::{WebhookList, Webhooks};
+pub use persons::PersonsHandler;
+pub use sales::SalesHandler;
+pub use users::{UserRow, UsersHandler};
+pub use web_panels::WebPanelsHandler;
+pub use webhooks::{ListWebhooks, WebhooksHandler};
 
 use crate::error::{Error, Result};
 

@@ -1,31 +1,33 @@
 //! Persons: `GET /api/v1/Person/{id}` and the OData list `GET /api/v1/Person`.
 
 use crate::api::require_id;
-use crate::client::{Client, Request};
+use crate::client::Client;
 use crate::error::Result;
 use crate::models::{ContactId, PersonEntity, PersonId};
 use crate::odata::{Filter, ODataList, ODataRow};
+use crate::request::ApiRequest;
 
 /// Handler for persons; see [`Client::persons`].
 #[derive(Debug, Clone)]
-pub struct Persons {
+#[must_use]
+pub struct PersonsHandler {
     client: Client,
 }
 
 impl Client {
     /// Persons (people at companies).
-    pub fn persons(&self) -> Persons {
-        Persons {
+    pub fn persons(&self) -> PersonsHandler {
+        PersonsHandler {
             client: self.clone(),
         }
     }
 }
 
-impl Persons {
+impl PersonsHandler {
     /// `GET /api/v1/Person/{id}`.
     ///
     /// ```no_run
-    /// # async fn run(client: superoffice_client::client::Client) -> superoffice_client::Result<()> {
+    /// # async fn run(client: superoffice_client::Client) -> superoffice_client::Result<()> {
     /// use superoffice_client::models::PersonId;
     /// let person = client.persons().get(PersonId(8)).await?;
     /// println!("{} <{:?}>", person.display_name(), person.primary_email());
@@ -33,7 +35,7 @@ impl Persons {
     /// # }
     /// ```
     pub async fn get(&self, id: PersonId) -> Result<PersonEntity> {
-        let request = Request::get(
+        let request = ApiRequest::get(
             "v1/Person/{id}",
             ["v1", "Person", &require_id("PersonId", id.0)?],
         );

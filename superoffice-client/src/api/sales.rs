@@ -5,31 +5,33 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::api::require_id;
-use crate::client::{Client, Request};
+use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::models::{JsonPatch, SaleEntity, SaleId, ValidationErrors};
 use crate::odata::{ODataList, ODataRow};
+use crate::request::ApiRequest;
 
-/// Handler for Sales; see [`Client::sales`].
+/// Handler for SalesHandler; see [`Client::sales`].
 #[derive(Debug, Clone)]
-pub struct Sales {
+#[must_use]
+pub struct SalesHandler {
     client: Client,
 }
 
 impl Client {
     /// Sales (opportunities).
-    pub fn sales(&self) -> Sales {
-        Sales {
+    pub fn sales(&self) -> SalesHandler {
+        SalesHandler {
             client: self.clone(),
         }
     }
 }
 
-impl Sales {
+impl SalesHandler {
     /// `GET /api/v1/Sale/{id}`.
     ///
     /// ```no_run
-    /// # async fn run(client: superoffice_client::client::Client) -> superoffice_client::Result<()> {
+    /// # async fn run(client: superoffice_client::Client) -> superoffice_client::Result<()> {
     /// use superoffice_client::models::SaleId;
     /// let sale = client.sales().get(SaleId(42)).await?;
     /// println!("{:?} at stage {:?}", sale.status, sale.rating.and_then(|r| r.value));
@@ -50,7 +52,7 @@ impl Sales {
     /// [`Error::Conflict`] (HTTP 409) and changes nothing. Never retried automatically.
     ///
     /// ```no_run
-    /// # async fn run(client: superoffice_client::client::Client) -> superoffice_client::Result<()> {
+    /// # async fn run(client: superoffice_client::Client) -> superoffice_client::Result<()> {
     /// use superoffice_client::models::{JsonPatch, ListRef, SaleId, SaleStatus};
     /// use superoffice_client::Error;
     ///
@@ -97,7 +99,7 @@ impl Sales {
 
     /// `GET /api/v1/Sale/default`: a new Sale with the tenant's defaults filled in.
     pub async fn default_sale(&self) -> Result<SaleEntity> {
-        let request = Request::get("v1/Sale/default", ["v1", "Sale", "default"]);
+        let request = ApiRequest::get("v1/Sale/default", ["v1", "Sale", "default"]);
         self.client.execute(request).await
     }
 
@@ -106,7 +108,7 @@ impl Sales {
     /// stored.
     ///
     /// ```no_run
-    /// # async fn run(client: superoffice_client::client::Client) -> superoffice_client::Result<()> {
+    /// # async fn run(client: superoffice_client::Client) -> superoffice_client::Result<()> {
     /// use superoffice_client::models::{SaleId, SaleStatus};
     ///
     /// let mut sale = client.sales().get(SaleId(42)).await?;
@@ -144,17 +146,17 @@ impl Sales {
     }
 }
 
-/// The request of [`Sales::get`].
-pub fn get_request(id: SaleId) -> Result<Request> {
-    Ok(Request::get(
+/// The request of [`SalesHandler::get`].
+pub fn get_request(id: SaleId) -> Result<ApiRequest> {
+    Ok(ApiRequest::get(
         "v1/Sale/{id}",
         ["v1", "Sale", &require_id("SaleId", id.0)?],
     ))
 }
 
-/// The request of [`Sales::put`].
-pub fn put_request(sale: &SaleEntity) -> Result<Request> {
-    Request::new(
+/// The request of [`SalesHandler::put`].
+pub fn put_request(sale: &SaleEntity) -> Result<ApiRequest> {
+    ApiRequest::new(
         Method::PUT,
         "v1/Sale/{id}",
         ["v1", "Sale", &require_id("SaleId", sale.sale_id.0)?],
@@ -162,16 +164,16 @@ pub fn put_request(sale: &SaleEntity) -> Result<Request> {
     .json(sale)
 }
 
-/// The request of [`Sales::validate`].
-pub fn validate_request(sale: &SaleEntity) -> Result<Request> {
-    Request::new(Method::POST, "v1/Sale/Validate", ["v1", "Sale", "Validate"]).json(sale)
+/// The request of [`SalesHandler::validate`].
+pub fn validate_request(sale: &SaleEntity) -> Result<ApiRequest> {
+    ApiRequest::new(Method::POST, "v1/Sale/Validate", ["v1", "Sale", "Validate"]).json(sale)
 }
 
-/// The request of [`Sales::patch`]: the JSON Patch array as `Content-Type: application/json`,
+/// The request of [`SalesHandler::patch`]: the JSON Patch array as `Content-Type: application/json`,
 /// as the sample request of the PATCH Sale reference (`v1SaleEntity_PatchSaleEntity`) sends it.
-pub fn patch_request(id: SaleId, patch: &JsonPatch) -> Result<Request> {
+pub fn patch_request(id: SaleId, patch: &JsonPatch) -> Result<ApiRequest> {
     patch.validate()?;
-    Request::new(
+    ApiRequest::new(
         Method::PATCH,
         "v1/Sale/{id}",
         ["v1", "Sale", &require_id("SaleId", id.0)?],
@@ -179,9 +181,9 @@ pub fn patch_request(id: SaleId, patch: &JsonPatch) -> Result<Request> {
     .json(patch)
 }
 
-/// The request of [`Sales::merge_patch`]: the object as `Content-Type: application/json` (the
+/// The request of [`SalesHandler::merge_patch`]: the object as `Content-Type: application/json` (the
 /// PATCH Sale reference tells the two formats apart by the body: an array or an object).
-pub fn merge_patch_request(id: SaleId, changes: &Value) -> Result<Request> {
+pub fn merge_patch_request(id: SaleId, changes: &Value) -> Result<ApiRequest> {
     match changes.as_object() {
         Some(map) if !map.is_empty() => {}
         _ => {
@@ -190,7 +192,7 @@ pub fn merge_patch_request(id: SaleId, changes: &Value) -> Result<Request> {
             ))
         }
     }
-    Request::new(
+    ApiRequest::new(
         Method::PATCH,
         "v1/Sale/{id}",
         ["v1", "Sale", &require_id("SaleId", id.0)?],

@@ -2,12 +2,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::client::{Client, Request};
+use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::models::{Associate, AssociateId, Principal};
 use crate::odata::{Filter, ODataList, ODataRow};
+use crate::request::ApiRequest;
 
-/// Columns requested by [`Users::find_by_email`] and [`Users::list`].
+/// Columns requested by [`UsersHandler::find_by_email`] and [`UsersHandler::list`].
 pub const USER_COLUMNS: [&str; 6] = [
     "associateDbId",
     "fullName",
@@ -19,14 +20,15 @@ pub const USER_COLUMNS: [&str; 6] = [
 
 /// Handler for users; see [`Client::users`].
 #[derive(Debug, Clone)]
-pub struct Users {
+#[must_use]
+pub struct UsersHandler {
     client: Client,
 }
 
 impl Client {
     /// Users (associates) and the signed-in principal.
-    pub fn users(&self) -> Users {
-        Users {
+    pub fn users(&self) -> UsersHandler {
+        UsersHandler {
             client: self.clone(),
         }
     }
@@ -79,11 +81,11 @@ impl From<UserRow> for ODataRow {
     }
 }
 
-impl Users {
+impl UsersHandler {
     /// `GET /api/v1/User/currentPrincipal`: who is signed in, with `FunctionRights`.
     ///
     /// ```no_run
-    /// # async fn run(client: superoffice_client::client::Client) -> superoffice_client::Result<()> {
+    /// # async fn run(client: superoffice_client::Client) -> superoffice_client::Result<()> {
     /// let me = client.users().current_principal().await?;
     /// if me.is_administrator() {
     ///     println!("{:?} may configure the integration", me.full_name);
@@ -92,7 +94,7 @@ impl Users {
     /// # }
     /// ```
     pub async fn current_principal(&self) -> Result<Principal> {
-        let request = Request::get(
+        let request = ApiRequest::get(
             "v1/User/currentPrincipal",
             ["v1", "User", "currentPrincipal"],
         );
@@ -104,7 +106,7 @@ impl Users {
     /// Cheaper than [`current_principal`](Self::current_principal) when one right matters.
     ///
     /// ```no_run
-    /// # async fn run(client: superoffice_client::client::Client) -> superoffice_client::Result<()> {
+    /// # async fn run(client: superoffice_client::Client) -> superoffice_client::Result<()> {
     /// if client.users().has_function_right("admin-all").await? {
     ///     println!("may switch stage mapping on");
     /// }
@@ -120,7 +122,7 @@ impl Users {
     /// All functional rights of the signed-in user's role,
     /// `POST /api/v1/Agents/Sentry/GetFunctionRights`.
     pub async fn function_rights(&self) -> Result<Vec<String>> {
-        let request = Request::new(
+        let request = ApiRequest::new(
             http::Method::POST,
             "v1/Agents/Sentry/GetFunctionRights",
             ["v1", "Agents", "Sentry", "GetFunctionRights"],
@@ -131,7 +133,7 @@ impl Users {
 
     /// `GET /api/v1/User/currentAssociate`.
     pub async fn current_associate(&self) -> Result<Associate> {
-        let request = Request::get(
+        let request = ApiRequest::get(
             "v1/User/currentAssociate",
             ["v1", "User", "currentAssociate"],
         );
@@ -142,7 +144,7 @@ impl Users {
     /// `GET /api/v1/User?$select=associateDbId,…&$filter=personEmail is '<email>'` (quoted).
     ///
     /// ```no_run
-    /// # async fn run(client: superoffice_client::client::Client) -> superoffice_client::Result<()> {
+    /// # async fn run(client: superoffice_client::Client) -> superoffice_client::Result<()> {
     /// let matches = client.users().find_by_email("jane.o'brien@example.com").await?;
     /// # Ok(())
     /// # }
@@ -175,16 +177,16 @@ impl Users {
     }
 }
 
-/// The request of [`Users::has_function_right`]; the right's name must be a non-empty token
+/// The request of [`UsersHandler::has_function_right`]; the right's name must be a non-empty token
 /// without whitespace.
-pub fn has_function_right_request(function_right: &str) -> Result<Request> {
+pub fn has_function_right_request(function_right: &str) -> Result<ApiRequest> {
     let name = function_right.trim();
     if name.is_empty() || name.chars().any(char::is_whitespace) {
         return Err(Error::invalid_input(
             "a functional right is a non-empty name such as `admin-all`",
         ));
     }
-    Request::new(
+    ApiRequest::new(
         http::Method::POST,
         "v1/Agents/Sentry/HasFunctionRight",
         ["v1", "Agents", "Sentry", "HasFunctionRight"],

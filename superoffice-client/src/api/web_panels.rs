@@ -11,23 +11,25 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::api::require_id;
-use crate::client::{decode_json, Client, Request};
+use crate::client::{decode_json, Client};
 use crate::error::{Error, Result};
 use crate::models::{SelectableMdoListItem, WebPanelEntity, WebPanelId};
+use crate::request::ApiRequest;
 
 /// List name of web panels, as used by the generic list and agent calls.
 pub const WEB_PANEL_LIST: &str = "WebPanel";
 
 /// Handler for web panels; see [`Client::web_panels`].
 #[derive(Debug, Clone)]
-pub struct WebPanels {
+#[must_use]
+pub struct WebPanelsHandler {
     client: Client,
 }
 
 impl Client {
     /// Web panels (tabs and menu entries that show a web page inside SuperOffice).
-    pub fn web_panels(&self) -> WebPanels {
-        WebPanels {
+    pub fn web_panels(&self) -> WebPanelsHandler {
+        WebPanelsHandler {
             client: self.clone(),
         }
     }
@@ -45,10 +47,10 @@ struct IdRequest {
     id: i32,
 }
 
-impl WebPanels {
+impl WebPanelsHandler {
     /// All panels, `GET /api/v1/List/WebPanel/Items`.
     pub async fn list(&self) -> Result<Vec<WebPanelEntity>> {
-        let request = Request::get(
+        let request = ApiRequest::get(
             "v1/List/WebPanel/Items",
             ["v1", "List", "WebPanel", "Items"],
         );
@@ -62,7 +64,7 @@ impl WebPanels {
 
     /// Defaults for a new panel, `GET /api/v1/List/WebPanel/Items/Default`.
     pub async fn default_panel(&self) -> Result<WebPanelEntity> {
-        let request = Request::get(
+        let request = ApiRequest::get(
             "v1/List/WebPanel/Items/Default",
             ["v1", "List", "WebPanel", "Items", "Default"],
         );
@@ -73,7 +75,7 @@ impl WebPanels {
     /// `VisibleIn` are required and the id must be 0. Never retried automatically.
     ///
     /// ```no_run
-    /// # async fn run(client: superoffice_client::client::Client) -> superoffice_client::Result<()> {
+    /// # async fn run(client: superoffice_client::Client) -> superoffice_client::Result<()> {
     /// use superoffice_client::api::{PanelUrl, TemplateVariable};
     /// use superoffice_client::models::{VisibleIn, WebPanelEntity};
     ///
@@ -97,7 +99,7 @@ impl WebPanels {
                 "a new web panel must not have a WebPanelId (use update)",
             ));
         }
-        let request = Request::new(
+        let request = ApiRequest::new(
             Method::POST,
             "v1/List/WebPanel/Items",
             ["v1", "List", "WebPanel", "Items"],
@@ -128,7 +130,7 @@ impl WebPanels {
             return Err(Error::invalid_input("ProgId must not be empty"));
         }
         let request = agent_request("GetWebPanelByProgId").json(&ProgIdRequest { prog_id })?;
-        let template = request.template().to_owned();
+        let template = request.path_template().to_owned();
         let response = match self.client.send(request).await {
             Ok(response) => response,
             Err(Error::NotFound(_)) => return Ok(None),
@@ -206,8 +208,8 @@ impl WebPanels {
     }
 }
 
-fn item_request(method: Method, id: WebPanelId) -> Result<Request> {
-    Ok(Request::new(
+fn item_request(method: Method, id: WebPanelId) -> Result<ApiRequest> {
+    Ok(ApiRequest::new(
         method,
         "v1/List/WebPanel/Items/{id}",
         [
@@ -220,8 +222,8 @@ fn item_request(method: Method, id: WebPanelId) -> Result<Request> {
     ))
 }
 
-fn user_groups_request(method: Method, id: WebPanelId) -> Result<Request> {
-    Ok(Request::new(
+fn user_groups_request(method: Method, id: WebPanelId) -> Result<ApiRequest> {
+    Ok(ApiRequest::new(
         method,
         "v1/List/WebPanel/Items/{id}/UserGroups",
         [
@@ -235,7 +237,7 @@ fn user_groups_request(method: Method, id: WebPanelId) -> Result<Request> {
     ))
 }
 
-fn agent_request(method: &'static str) -> Request {
+fn agent_request(method: &'static str) -> ApiRequest {
     let template = match method {
         "GetWebPanelByProgId" => "v1/Agents/List/GetWebPanelByProgId",
         "DeleteWebPanel" => "v1/Agents/List/DeleteWebPanel",
@@ -243,7 +245,7 @@ fn agent_request(method: &'static str) -> Request {
         "DeleteAppWebPanels" => "v1/Agents/List/DeleteAppWebPanels",
         _ => "v1/Agents/List/{method}",
     };
-    Request::new(Method::POST, template, ["v1", "Agents", "List", method])
+    ApiRequest::new(Method::POST, template, ["v1", "Agents", "List", method])
 }
 
 fn validate_panel(panel: &WebPanelEntity) -> Result<()> {

@@ -4,31 +4,33 @@
 use http::Method;
 
 use crate::api::require_id;
-use crate::client::{Client, Request};
+use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::models::{Webhook, WebhookId, WebhookResult, WebhookState};
+use crate::request::ApiRequest;
 
 /// Handler for webhooks; see [`Client::webhooks`].
 #[derive(Debug, Clone)]
-pub struct Webhooks {
+#[must_use]
+pub struct WebhooksHandler {
     client: Client,
 }
 
 impl Client {
     /// Webhook registrations (Online: only the calling app's own webhooks are visible).
-    pub fn webhooks(&self) -> Webhooks {
-        Webhooks {
+    pub fn webhooks(&self) -> WebhooksHandler {
+        WebhooksHandler {
             client: self.clone(),
         }
     }
 }
 
-impl Webhooks {
+impl WebhooksHandler {
     /// Register a webhook, `POST /api/v1/Webhook`. SuperOffice first POSTs a `test` event to
     /// `TargetUrl` and refuses the webhook unless it answers 200. Never retried automatically.
     ///
     /// ```no_run
-    /// # async fn run(client: superoffice_client::client::Client) -> superoffice_client::Result<()> {
+    /// # async fn run(client: superoffice_client::Client) -> superoffice_client::Result<()> {
     /// use superoffice_client::models::{Webhook, WebhookSecret};
     ///
     /// let hook = Webhook::new(
@@ -49,13 +51,14 @@ impl Webhooks {
                 "a new webhook must not have a WebhookId (use update)",
             ));
         }
-        let request = Request::new(Method::POST, "v1/Webhook", ["v1", "Webhook"]).json(webhook)?;
+        let request =
+            ApiRequest::new(Method::POST, "v1/Webhook", ["v1", "Webhook"]).json(webhook)?;
         self.client.execute(request).await
     }
 
-    /// Webhooks, optionally filtered; finish with [`WebhookList::send`].
-    pub fn list(&self) -> WebhookList {
-        WebhookList {
+    /// Webhooks, optionally filtered; finish with [`ListWebhooks::send`].
+    pub fn list(&self) -> ListWebhooks {
+        ListWebhooks {
             client: self.client.clone(),
             name: None,
             event: None,
@@ -70,7 +73,7 @@ impl Webhooks {
 
     /// `GET /api/v1/Webhook/default`: a template for a new webhook.
     pub async fn default_webhook(&self) -> Result<Webhook> {
-        let request = Request::get("v1/Webhook/default", ["v1", "Webhook", "default"]);
+        let request = ApiRequest::get("v1/Webhook/default", ["v1", "Webhook", "default"]);
         self.client.execute(request).await
     }
 
@@ -83,7 +86,7 @@ impl Webhooks {
     /// [`Error::InvalidInput`] and nothing is sent.
     ///
     /// ```no_run
-    /// # async fn run(client: superoffice_client::client::Client, stored: String) -> superoffice_client::Result<()> {
+    /// # async fn run(client: superoffice_client::Client, stored: String) -> superoffice_client::Result<()> {
     /// use superoffice_client::models::{WebhookId, WebhookSecret, WebhookState};
     ///
     /// let mut hook = client.webhooks().get(WebhookId(7)).await?;
@@ -107,7 +110,7 @@ impl Webhooks {
     /// `POST /api/v1/Webhook/Test`: ping the target with a `test` event.
     pub async fn test(&self, webhook: &Webhook) -> Result<WebhookResult> {
         validate(webhook)?;
-        let request = Request::new(Method::POST, "v1/Webhook/Test", ["v1", "Webhook", "Test"])
+        let request = ApiRequest::new(Method::POST, "v1/Webhook/Test", ["v1", "Webhook", "Test"])
             .json(webhook)?;
         self.client.execute(request).await
     }
@@ -116,14 +119,14 @@ impl Webhooks {
 /// Builder for `GET /api/v1/Webhook?nameFilter=&eventFilter=&statusFilter=`.
 #[derive(Debug)]
 #[must_use]
-pub struct WebhookList {
+pub struct ListWebhooks {
     client: Client,
     name: Option<String>,
     event: Option<String>,
     status: Option<WebhookState>,
 }
 
-impl WebhookList {
+impl ListWebhooks {
     /// Only webhooks with this name (`nameFilter`).
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
@@ -143,8 +146,8 @@ impl WebhookList {
     }
 
     /// The request this builder sends.
-    pub fn to_request(&self) -> Request {
-        let mut request = Request::get("v1/Webhook", ["v1", "Webhook"]);
+    pub fn to_request(&self) -> ApiRequest {
+        let mut request = ApiRequest::get("v1/Webhook", ["v1", "Webhook"]);
         if let Some(name) = &self.name {
             request = request.query("nameFilter", name.as_str());
         }
@@ -165,8 +168,8 @@ impl WebhookList {
     }
 }
 
-/// The request of [`Webhooks::update`]; refuses a webhook without its secret.
-pub fn update_request(webhook: &Webhook) -> Result<Request> {
+/// The request of [`WebhooksHandler::update`]; refuses a webhook without its secret.
+pub fn update_request(webhook: &Webhook) -> Result<ApiRequest> {
     validate(webhook)?;
     if webhook.secret.is_none() {
         return Err(Error::invalid_input(
@@ -178,8 +181,8 @@ pub fn update_request(webhook: &Webhook) -> Result<Request> {
     item_request(Method::PUT, webhook.webhook_id)?.json(webhook)
 }
 
-fn item_request(method: Method, id: WebhookId) -> Result<Request> {
-    Ok(Request::new(
+fn item_request(method: Method, id: WebhookId) -> Result<ApiRequest> {
+    Ok(ApiRequest::new(
         method,
         "v1/Webhook/{id}",
         ["v1", "Webhook", &require_id("WebhookId", id.0)?],

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use crate::auth::IdTokenProblem;
-use crate::tenant::CustomerId;
+use crate::customer_id::CustomerId;
 
 /// The prefix of every SuperOffice-specific claim.
 pub(crate) const PREFIX: &str = "http://schemes.superoffice.net/identity/";

@@ -12,7 +12,10 @@ use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
 
 use crate::auth::jwks::JwksCache;
-use crate::auth::{AuthError, Clock, Environment, IdTokenProblem, SuperOfficeClaims, SystemClock};
+use crate::auth::SuperOfficeClaims;
+use crate::clock::{Clock, SystemClock};
+use crate::environment::Environment;
+use crate::error::{AuthError, IdTokenProblem};
 
 /// The largest clock skew [`IdTokenValidator::with_leeway`] accepts.
 pub const MAX_LEEWAY: Duration = Duration::minutes(5);
@@ -24,6 +27,7 @@ pub const MAX_TOKEN_LIFETIME: Duration = Duration::hours(24);
 /// What a JWT must satisfy besides a valid signature.
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
+#[must_use]
 pub struct JwtExpectations {
     /// The exact `iss` (`https://sod.superoffice.com` for id_tokens, `SuperOffice AS` for
     /// system-user tokens).
@@ -72,7 +76,8 @@ impl fmt::Debug for JwtExpectations {
 /// [`MAX_TOKEN_LIFETIME`] and the nonce. `http` must not follow redirects. Cheap to clone (the key cache is shared).
 ///
 /// ```no_run
-/// use superoffice_client::auth::{default_http_client, Environment, IdTokenValidator, JwtExpectations};
+/// use superoffice_client::auth::{IdTokenValidator, JwtExpectations};
+/// use superoffice_client::{default_http_client, Environment};
 ///
 /// # async fn run(id_token: &str) -> superoffice_client::Result<()> {
 /// let env = Environment::Sod;

@@ -14,7 +14,9 @@ use tokio::sync::{Mutex, RwLock};
 use tracing::Instrument;
 use url::Url;
 
-use crate::auth::{clean_text, ensure_not_redirected, read_capped, AuthError, CappedError};
+use crate::error::AuthError;
+use crate::http::{ensure_not_redirected, read_capped, CappedError};
+use crate::redact::clean_text;
 
 #[derive(Deserialize)]
 struct JwkSetDocument {
@@ -203,9 +205,11 @@ impl JwksCache {
         let span = tracing::debug_span!(
             "superoffice.jwks",
             method = "GET",
-            path = self.url.path(),
-            status = tracing::field::Empty
+            path_template = self.url.path(),
+            status = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty
         );
+        let started = std::time::Instant::now();
         let response = self
             .http
             .get(self.url.clone())
@@ -217,6 +221,7 @@ impl JwksCache {
         ensure_not_redirected(&self.url, &response, "jwks")?;
         let status = response.status();
         span.record("status", status.as_u16());
+        span.record("elapsed_ms", started.elapsed().as_millis() as u64);
         let body = match read_capped(response, MAX_JWKS_BODY).instrument(span).await {
             Ok(body) => body,
             Err(CappedError::Transport(e)) => return Err(crate::Error::Transport(e)),

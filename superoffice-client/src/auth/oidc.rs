@@ -19,25 +19,13 @@ use subtle::ConstantTimeEq;
 use tracing::Instrument;
 use url::Url;
 
-use crate::auth::environment::is_secure_or_loopback;
-use crate::auth::{
-    clean_text, ensure_not_redirected, read_capped, AuthError, CappedError, Clock, Environment,
-    IdTokenValidator, JwtExpectations, SuperOfficeClaims, SystemClock,
-};
-use crate::credentials::Credential;
-use crate::tenant::CustomerId;
-
-/// A reqwest client suitable for SuperOffice's auth endpoints: redirects off (a token endpoint
-/// must never be followed elsewhere), rustls, sensible timeouts.
-pub fn default_http_client() -> crate::Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(std::time::Duration::from_secs(10))
-        .timeout(std::time::Duration::from_secs(30))
-        .user_agent(concat!("superoffice-client/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(crate::Error::Transport)
-}
+use crate::auth::{IdTokenValidator, JwtExpectations, SuperOfficeClaims, TokenSet};
+use crate::clock::{Clock, SystemClock};
+use crate::customer_id::CustomerId;
+use crate::environment::{is_secure_or_loopback, Environment};
+use crate::error::AuthError;
+use crate::http::{default_http_client, ensure_not_redirected, read_capped, CappedError};
+use crate::redact::clean_text;
 
 /// The application's registration in the SuperOffice Developer Portal, per environment.
 ///
@@ -142,6 +130,7 @@ impl Prompt {
 /// Options for one authorization request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
+#[must_use]
 pub struct AuthorizeOptions {
     /// Sign in straight into this tenant: adds `acr_values=tenant:Cust…` and uses the
     /// tenant-specific authorize path `/login/{Cust}/oauth/authorize` (no tenant picker;
@@ -230,68 +219,6 @@ pub struct AuthorizeRequest {
     pub url: Url,
     /// Keep this until the callback, then pass it to [`OidcClient::exchange_code`].
     pub pending: PendingAuthorization,
-}
-
-/// Tokens from the token endpoint. `Debug` never shows a token.
-#[derive(Clone)]
-#[non_exhaustive]
-pub struct TokenSet {
-    /// The opaque access token (`8A:Cust12345.…`), sent as `Bearer`.
-    pub access_token: SecretString,
-    /// The long-lived refresh token. SuperOffice returns it only from the code exchange; a
-    /// refresh keeps the previous one.
-    pub refresh_token: Option<SecretString>,
-    /// When the access token expires.
-    pub expires_at: DateTime<Utc>,
-    /// The raw id_token, when the response had one.
-    pub id_token: Option<SecretString>,
-    /// The validated id_token claims, when the response had an id_token.
-    pub claims: Option<SuperOfficeClaims>,
-}
-
-impl TokenSet {
-    /// Tokens restored from storage (no id_token).
-    pub fn new(
-        access_token: impl Into<String>,
-        refresh_token: Option<String>,
-        expires_at: DateTime<Utc>,
-    ) -> Self {
-        TokenSet {
-            access_token: SecretString::from(access_token.into()),
-            refresh_token: refresh_token.map(SecretString::from),
-            expires_at,
-            id_token: None,
-            claims: None,
-        }
-    }
-
-    /// The bearer credential for the REST client.
-    pub fn credential(&self) -> Credential {
-        Credential::Bearer {
-            access_token: self.access_token.clone(),
-            app_token: None,
-        }
-    }
-
-    /// True when the access token expires before `now + margin`.
-    pub fn expires_within(&self, now: DateTime<Utc>, margin: Duration) -> bool {
-        self.expires_at <= now + margin
-    }
-}
-
-impl fmt::Debug for TokenSet {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TokenSet")
-            .field("access_token", &"[redacted]")
-            .field(
-                "refresh_token",
-                &self.refresh_token.as_ref().map(|_| "[redacted]"),
-            )
-            .field("expires_at", &self.expires_at)
-            .field("id_token", &self.id_token.as_ref().map(|_| "[redacted]"))
-            .field("claims", &self.claims)
-            .finish()
-    }
 }
 
 /// A completed sign-in: the tokens and the validated id_token claims.
@@ -461,7 +388,8 @@ struct Inner {
 /// Cheap to clone. Its token calls go through the crate's reqwest client with redirects off.
 ///
 /// ```no_run
-/// use superoffice_client::auth::{AuthorizeOptions, Environment, OidcClient, OidcConfig};
+/// use superoffice_client::auth::{AuthorizeOptions, OidcClient, OidcConfig};
+/// use superoffice_client::Environment;
 ///
 /// # async fn run() -> superoffice_client::Result<()> {
 /// let config = OidcConfig::new(
@@ -503,6 +431,7 @@ impl fmt::Debug for OidcClient {
 
 /// Builds an [`OidcClient`] with non-default parts.
 #[derive(Debug)]
+#[must_use]
 pub struct OidcClientBuilder {
     config: OidcConfig,
     http: Option<reqwest::Client>,
@@ -809,9 +738,11 @@ impl OidcClient {
         let span = tracing::debug_span!(
             "superoffice.oidc_discovery",
             method = "GET",
-            path = url.path(),
-            status = tracing::field::Empty
+            path_template = url.path(),
+            status = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty
         );
+        let started = std::time::Instant::now();
         let response = self
             .inner
             .http
@@ -824,6 +755,7 @@ impl OidcClient {
         ensure_not_redirected(&url, &response, "discovery")?;
         let status = response.status();
         span.record("status", status.as_u16());
+        span.record("elapsed_ms", started.elapsed().as_millis() as u64);
         let unavailable = |reason: String| AuthError::RevocationUnavailable { reason };
         if !status.is_success() {
             return Err(
@@ -891,9 +823,11 @@ impl OidcClient {
         let span = tracing::debug_span!(
             "superoffice.oauth_revoke",
             method = "POST",
-            path = url.path(),
-            status = tracing::field::Empty
+            path_template = url.path(),
+            status = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty
         );
+        let started = std::time::Instant::now();
         let response = self
             .inner
             .http
@@ -911,6 +845,7 @@ impl OidcClient {
         ensure_not_redirected(&url, &response, "revocation")?;
         let status = response.status();
         span.record("status", status.as_u16());
+        span.record("elapsed_ms", started.elapsed().as_millis() as u64);
         if status.is_success() {
             return Ok(());
         }
@@ -999,9 +934,10 @@ impl OidcClient {
         tracing::debug_span!(
             "superoffice.oauth_token",
             method = "POST",
-            path = self.inner.config.environment.token_url().path(),
+            path_template = self.inner.config.environment.token_url().path(),
             grant,
-            status = tracing::field::Empty
+            status = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty
         )
     }
 }
@@ -1010,6 +946,8 @@ impl OidcClient {
 #[derive(Debug, Default, Clone, Copy)]
 struct Seen {
     status: Option<u16>,
+    /// Milliseconds from sending the request to its answer's headers.
+    elapsed_ms: Option<u64>,
     /// The answer came from another URL than the one asked (the client followed a redirect).
     redirected: bool,
 }
@@ -1022,6 +960,9 @@ fn finish(
     let seen = *seen.lock().unwrap_or_else(|p| p.into_inner());
     if let Some(code) = seen.status {
         span.record("status", code);
+    }
+    if let Some(elapsed) = seen.elapsed_ms {
+        span.record("elapsed_ms", elapsed);
     }
     if seen.redirected {
         return Err(AuthError::RedirectFollowed { endpoint: "token" }.into());
@@ -1056,10 +997,12 @@ async fn execute(
 ) -> Result<oauth2::HttpResponse, reqwest::Error> {
     let request = reqwest::Request::try_from(request)?;
     let asked = request.url().clone();
+    let started = std::time::Instant::now();
     let response = http.execute(request).await?;
     let redirected = ensure_not_redirected(&asked, &response, "token").is_err();
     *seen.lock().unwrap_or_else(|p| p.into_inner()) = Seen {
         status: Some(response.status().as_u16()),
+        elapsed_ms: Some(started.elapsed().as_millis() as u64),
         redirected,
     };
     if redirected {

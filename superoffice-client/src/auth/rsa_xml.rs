@@ -7,7 +7,7 @@ use quick_xml::events::Event;
 use quick_xml::Reader;
 use rsa::{BoxedUint, PrivateKey};
 
-use crate::auth::AuthError;
+use crate::error::AuthError;
 
 fn invalid(reason: impl Into<String>) -> AuthError {
     AuthError::InvalidKey {

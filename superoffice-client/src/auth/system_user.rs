@@ -23,13 +23,14 @@ use sha2::Sha256;
 use tokio::sync::Mutex;
 use tracing::Instrument;
 
-use crate::auth::oidc::default_http_client;
-use crate::auth::{
-    clean_text, ensure_not_redirected, read_capped, rsa_xml, AuthError, CappedError, Clock,
-    Environment, IdTokenProblem, IdTokenValidator, JwtExpectations, SuperOfficeClaims, SystemClock,
-};
+use crate::auth::{rsa_xml, IdTokenValidator, JwtExpectations, SuperOfficeClaims};
+use crate::clock::{Clock, SystemClock};
 use crate::credentials::{Credential, TokenProvider};
-use crate::tenant::CustomerId;
+use crate::customer_id::CustomerId;
+use crate::environment::Environment;
+use crate::error::{AuthError, IdTokenProblem};
+use crate::http::{default_http_client, ensure_not_redirected, read_capped, CappedError};
+use crate::redact::clean_text;
 
 /// The application's RSA private key, used to sign system tokens.
 ///
@@ -138,6 +139,7 @@ pub fn sign_system_token(
 /// Everything the system user needs for one tenant. `Debug` redacts the secrets.
 #[derive(Clone)]
 #[non_exhaustive]
+#[must_use]
 pub struct SystemUserConfig {
     /// Where to authenticate (its JWKS validates the returned token).
     pub environment: Environment,
@@ -305,7 +307,8 @@ struct CachedTicket {
 /// request.
 ///
 /// ```no_run
-/// use superoffice_client::auth::{Environment, SystemUserConfig, SystemUserKey, SystemUserTokenProvider};
+/// use superoffice_client::auth::{SystemUserConfig, SystemUserKey, SystemUserTokenProvider};
+/// use superoffice_client::Environment;
 /// use superoffice_client::tenant::CustomerId;
 /// use superoffice_client::TokenProvider;
 ///
@@ -358,7 +361,7 @@ impl SystemUserTokenProvider {
     }
 
     /// Uses `http` for the authenticate call and the JWKS. It must not follow redirects (see
-    /// [`default_http_client`](crate::auth::default_http_client)): an answer from another URL
+    /// [`default_http_client`](crate::default_http_client)): an answer from another URL
     /// is refused with [`AuthError::RedirectFollowed`].
     pub fn with_http_client(mut self, http: reqwest::Client) -> Self {
         self.validator = IdTokenValidator::new(&self.config.environment, http.clone())
@@ -422,8 +425,9 @@ impl SystemUserTokenProvider {
         let span = tracing::debug_span!(
             "superoffice.system_user",
             method = "POST",
-            path = url.path(),
-            status = tracing::field::Empty
+            path_template = url.path(),
+            status = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty
         );
         async {
             let signed = self.signed_system_token()?;
@@ -433,6 +437,7 @@ impl SystemUserTokenProvider {
                 context_identifier: self.config.customer.as_str(),
                 return_token_type: "JWT",
             };
+            let started = std::time::Instant::now();
             let response = self
                 .http
                 .post(url.clone())
@@ -444,6 +449,7 @@ impl SystemUserTokenProvider {
             ensure_not_redirected(&url, &response, "system user")?;
             let status = response.status();
             tracing::Span::current().record("status", status.as_u16());
+            tracing::Span::current().record("elapsed_ms", started.elapsed().as_millis() as u64);
             let bytes = match read_capped(response, MAX_SYSTEM_USER_BODY).await {
                 Ok(bytes) => bytes,
                 Err(CappedError::Transport(e)) => return Err(crate::Error::Transport(e)),

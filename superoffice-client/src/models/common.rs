@@ -73,20 +73,17 @@ pub(crate) fn first_value(elements: &[EntityElement]) -> Option<&str> {
 
 /// A reference to a list item, e.g. `SaleEntity.Rating` (the sale stage), `Currency`, `SaleType`, `Reason`, `ReasonSold`: `{Id, Value, Tooltip}`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ListRef {
     /// Item id (0 = none).
-    #[serde(
-        rename = "Id",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub id: i32,
     /// Display text.
-    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Tooltip text.
-    #[serde(rename = "Tooltip", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tooltip: Option<String>,
     /// Fields this crate does not model, kept so a GET → PUT round trip loses nothing.
     #[serde(flatten)]
@@ -95,59 +92,44 @@ pub struct ListRef {
 
 /// An associate (user) carrier: `Associate` (also the answer of `User/currentAssociate`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct Associate {
     /// `AssociateId`.
-    #[serde(
-        rename = "AssociateId",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub associate_id: AssociateId,
     /// Login name (`Name`).
-    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The person behind the user.
-    #[serde(
-        rename = "PersonId",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub person_id: PersonId,
     /// `Rank`.
-    #[serde(rename = "Rank", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rank: Option<i32>,
     /// `Tooltip`.
-    #[serde(rename = "Tooltip", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tooltip: Option<String>,
     /// `Type`.
     #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub associate_type: Option<AssociateType>,
     /// Primary user group id (`GroupIdx`).
-    #[serde(rename = "GroupIdx", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_idx: Option<i32>,
     /// `FullName`.
-    #[serde(rename = "FullName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub full_name: Option<String>,
     /// `FormalName`.
-    #[serde(
-        rename = "FormalName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub formal_name: Option<String>,
     /// `Deleted`.
-    #[serde(
-        rename = "Deleted",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub deleted: bool,
     /// `EjUserId`.
-    #[serde(rename = "EjUserId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ej_user_id: Option<i32>,
     /// `UserName` (SuperID in Online).
-    #[serde(rename = "UserName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
     /// Fields this crate does not model, kept so a GET → PUT round trip loses nothing.
     #[serde(flatten)]
@@ -156,77 +138,50 @@ pub struct Associate {
 
 /// A company (contact) carrier, as embedded in a Sale or Person.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct Contact {
     /// `ContactId` (0 = none).
-    #[serde(
-        rename = "ContactId",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub contact_id: ContactId,
     /// `Name`.
-    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// `OrgNr` (VAT or organisation number).
-    #[serde(rename = "OrgNr", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_nr: Option<String>,
     /// `Department`.
-    #[serde(
-        rename = "Department",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department: Option<String>,
     /// `URL`.
     #[serde(rename = "URL", default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// `City`.
-    #[serde(rename = "City", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// `DirectPhone`.
-    #[serde(
-        rename = "DirectPhone",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub direct_phone: Option<String>,
     /// Owner (`AssociateId`).
-    #[serde(
-        rename = "AssociateId",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub associate_id: AssociateId,
     /// `CountryId`.
-    #[serde(
-        rename = "CountryId",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub country_id: CountryId,
     /// `EmailAddress`.
-    #[serde(
-        rename = "EmailAddress",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_address: Option<String>,
     /// `FullName`.
-    #[serde(rename = "FullName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub full_name: Option<String>,
     /// `CountryName`.
-    #[serde(
-        rename = "CountryName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country_name: Option<String>,
     /// `Number1`.
-    #[serde(rename = "Number1", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number1: Option<String>,
     /// `Number2`.
-    #[serde(rename = "Number2", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number2: Option<String>,
     /// Fields this crate does not model, kept so a GET → PUT round trip loses nothing.
     #[serde(flatten)]
@@ -235,77 +190,50 @@ pub struct Contact {
 
 /// A person carrier, as embedded in a Sale or Contact.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct Person {
     /// `PersonId` (0 = none).
-    #[serde(
-        rename = "PersonId",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub person_id: PersonId,
     /// `Firstname`.
-    #[serde(rename = "Firstname", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub firstname: Option<String>,
     /// `MiddleName`.
-    #[serde(
-        rename = "MiddleName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub middle_name: Option<String>,
     /// `Lastname`.
-    #[serde(rename = "Lastname", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lastname: Option<String>,
     /// `FullName`.
-    #[serde(rename = "FullName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub full_name: Option<String>,
     /// `Title`.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// `Position`.
-    #[serde(rename = "Position", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<String>,
     /// Primary e-mail (`Email`).
-    #[serde(rename = "Email", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// `DirectPhone`.
-    #[serde(
-        rename = "DirectPhone",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub direct_phone: Option<String>,
     /// `MobilePhone`.
-    #[serde(
-        rename = "MobilePhone",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile_phone: Option<String>,
     /// Company (`ContactId`).
-    #[serde(
-        rename = "ContactId",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub contact_id: ContactId,
     /// `ContactName`.
-    #[serde(
-        rename = "ContactName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_name: Option<String>,
     /// Our contact (`AssociateId`).
-    #[serde(
-        rename = "AssociateId",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub associate_id: AssociateId,
     /// `Retired` (0/1 in this carrier).
-    #[serde(rename = "Retired", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retired: Option<i32>,
     /// Fields this crate does not model, kept so a GET → PUT round trip loses nothing.
     #[serde(flatten)]
@@ -314,24 +242,17 @@ pub struct Person {
 
 /// An e-mail address, phone number or URL: `EntityElement {Value, StrippedValue, Description}`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct EntityElement {
     /// The value as entered.
-    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Normalised value (digits only for phones).
-    #[serde(
-        rename = "StrippedValue",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stripped_value: Option<String>,
     /// `Description`.
-    #[serde(
-        rename = "Description",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Fields this crate does not model, kept so a GET → PUT round trip loses nothing.
     #[serde(flatten)]
@@ -340,34 +261,35 @@ pub struct EntityElement {
 
 /// One address block: `StructuredAddress`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct StructuredAddress {
     /// `AtypeIdx`.
     #[serde(rename = "AtypeIdx", default, skip_serializing_if = "Option::is_none")]
     pub address_type: Option<AddressType>,
     /// `Address1`.
-    #[serde(rename = "Address1", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address1: Option<String>,
     /// `Address2`.
-    #[serde(rename = "Address2", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address2: Option<String>,
     /// `Address3`.
-    #[serde(rename = "Address3", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address3: Option<String>,
     /// `City`.
-    #[serde(rename = "City", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// `County`.
-    #[serde(rename = "County", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub county: Option<String>,
     /// `State`.
-    #[serde(rename = "State", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// `Zipcode`.
-    #[serde(rename = "Zipcode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zipcode: Option<String>,
     /// `Formatted`.
-    #[serde(rename = "Formatted", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub formatted: Option<String>,
     /// Fields this crate does not model, kept so a GET → PUT round trip loses nothing.
     #[serde(flatten)]
@@ -376,30 +298,23 @@ pub struct StructuredAddress {
 
 /// Postal and street address: `Address`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct Address {
     /// `Postal`.
-    #[serde(rename = "Postal", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal: Option<StructuredAddress>,
     /// `Street`.
-    #[serde(rename = "Street", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub street: Option<StructuredAddress>,
     /// `Formatted`.
-    #[serde(rename = "Formatted", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub formatted: Option<String>,
     /// `Wgs84Latitude`.
-    #[serde(
-        rename = "Wgs84Latitude",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wgs84_latitude: Option<f64>,
     /// `Wgs84Longitude`.
-    #[serde(
-        rename = "Wgs84Longitude",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wgs84_longitude: Option<f64>,
     /// Fields this crate does not model, kept so a GET → PUT round trip loses nothing.
     #[serde(flatten)]
@@ -408,24 +323,17 @@ pub struct Address {
 
 /// A country: `Country`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct Country {
     /// `CountryId`.
-    #[serde(
-        rename = "CountryId",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub country_id: CountryId,
     /// `Name`.
-    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// `EnglishName`.
-    #[serde(
-        rename = "EnglishName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub english_name: Option<String>,
     /// ISO 3166 alpha-2 code (`TwoLetterISOCountry`).
     #[serde(
@@ -442,21 +350,13 @@ pub struct Country {
     )]
     pub three_letter_iso_country: Option<String>,
     /// `CurrencyId`.
-    #[serde(
-        rename = "CurrencyId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency_id: Option<i32>,
     /// Label of the organisation number in this country (`OrgNrText`).
-    #[serde(rename = "OrgNrText", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_nr_text: Option<String>,
     /// `Deleted`.
-    #[serde(
-        rename = "Deleted",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub deleted: bool,
     /// Fields this crate does not model, kept so a GET → PUT round trip loses nothing.
     #[serde(flatten)]

@@ -36,37 +36,29 @@ impl ContactEntity {
 
 /// A company: Swagger definition `ContactEntity`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ContactEntity {
     /// `ContactId`.
-    #[serde(
-        rename = "ContactId",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub contact_id: ContactId,
     /// `Name`.
-    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// `Department`.
-    #[serde(
-        rename = "Department",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department: Option<String>,
     /// VAT or organisation number (`OrgNr`).
-    #[serde(rename = "OrgNr", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_nr: Option<String>,
     /// `Number1`.
-    #[serde(rename = "Number1", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number1: Option<String>,
     /// `Number2`.
-    #[serde(rename = "Number2", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number2: Option<String>,
     /// E-mail addresses (`Emails`).
     #[serde(
-        rename = "Emails",
         default,
         deserialize_with = "crate::models::de::null_default",
         skip_serializing_if = "Vec::is_empty"
@@ -74,7 +66,6 @@ pub struct ContactEntity {
     pub emails: Vec<EntityElement>,
     /// Phone numbers (`Phones`).
     #[serde(
-        rename = "Phones",
         default,
         deserialize_with = "crate::models::de::null_default",
         skip_serializing_if = "Vec::is_empty"
@@ -82,7 +73,6 @@ pub struct ContactEntity {
     pub phones: Vec<EntityElement>,
     /// `Faxes`.
     #[serde(
-        rename = "Faxes",
         default,
         deserialize_with = "crate::models::de::null_default",
         skip_serializing_if = "Vec::is_empty"
@@ -90,48 +80,41 @@ pub struct ContactEntity {
     pub faxes: Vec<EntityElement>,
     /// Web addresses (`Urls`).
     #[serde(
-        rename = "Urls",
         default,
         deserialize_with = "crate::models::de::null_default",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub urls: Vec<EntityElement>,
     /// `Address` (postal and street).
-    #[serde(rename = "Address", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
     /// `Country`.
-    #[serde(rename = "Country", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<Country>,
     /// Owner (`Associate`).
-    #[serde(rename = "Associate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub associate: Option<Associate>,
     /// `Category`.
-    #[serde(rename = "Category", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<ListRef>,
     /// `Business`.
-    #[serde(rename = "Business", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business: Option<ListRef>,
     /// Persons of the company (`Persons`).
     #[serde(
-        rename = "Persons",
         default,
         deserialize_with = "crate::models::de::null_default",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub persons: Vec<Person>,
     /// `Description`.
-    #[serde(
-        rename = "Description",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// `Deleted` (non-zero when soft-deleted).
-    #[serde(rename = "Deleted", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<i32>,
     /// `CreatedDate`.
     #[serde(
-        rename = "CreatedDate",
         default,
         with = "crate::models::date::optional",
         skip_serializing_if = "Option::is_none"
@@ -139,7 +122,6 @@ pub struct ContactEntity {
     pub created_date: Option<SoDateTime>,
     /// `UpdatedDate`.
     #[serde(
-        rename = "UpdatedDate",
         default,
         with = "crate::models::date::optional",
         skip_serializing_if = "Option::is_none"
@@ -147,7 +129,6 @@ pub struct ContactEntity {
     pub updated_date: Option<SoDateTime>,
     /// `CustomFields`.
     #[serde(
-        rename = "CustomFields",
         default,
         deserialize_with = "crate::models::de::null_default",
         skip_serializing_if = "Map::is_empty"

@@ -12,17 +12,14 @@ use crate::models::ids::{ContactId, DocumentId, PersonId, SaleId};
 /// The document template (document type) of a document: Swagger definition
 /// `DocumentTemplate` (MDO list `doctmpl`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DocumentTemplateRef {
     /// `DocumentTemplateId`.
-    #[serde(
-        rename = "DocumentTemplateId",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub document_template_id: i32,
     /// `Name`.
-    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Fields this crate does not model.
     #[serde(flatten)]
@@ -31,17 +28,14 @@ pub struct DocumentTemplateRef {
 
 /// The Sale a document belongs to: Swagger definition `Sale` (a carrier).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SaleCarrier {
     /// `SaleId`.
-    #[serde(
-        rename = "SaleId",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub sale_id: SaleId,
     /// `Heading`.
-    #[serde(rename = "Heading", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heading: Option<String>,
     /// Fields this crate does not model.
     #[serde(flatten)]
@@ -51,56 +45,44 @@ pub struct SaleCarrier {
 /// A document: Swagger definition `DocumentEntity` (file
 /// `api-sources/openapi/rest/Swagger-v1-Document.json` of the SuperOffice docs).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DocumentEntity {
     /// `DocumentId` (0 before creation).
-    #[serde(
-        rename = "DocumentId",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub document_id: DocumentId,
     /// Visible document name (`Header`).
-    #[serde(rename = "Header", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub header: Option<String>,
     /// File name, e.g. `contract.pdf` (`Name`).
-    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// `Description`.
-    #[serde(
-        rename = "Description",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// `OurRef`.
-    #[serde(rename = "OurRef", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub our_ref: Option<String>,
     /// `YourRef`.
-    #[serde(rename = "YourRef", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub your_ref: Option<String>,
     /// Document type (`DocumentTemplate`).
-    #[serde(
-        rename = "DocumentTemplate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub document_template: Option<DocumentTemplateRef>,
     /// Company (`Contact`).
-    #[serde(rename = "Contact", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<Contact>,
     /// Person (`Person`), a contact person of [`contact`](Self::contact).
-    #[serde(rename = "Person", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person: Option<Person>,
     /// The Sale it is archived on (`Sale`).
-    #[serde(rename = "Sale", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sale: Option<SaleCarrier>,
     /// Owner (`Associate`).
-    #[serde(rename = "Associate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub associate: Option<Associate>,
     /// `CreatedDate`.
     #[serde(
-        rename = "CreatedDate",
         default,
         with = "crate::models::date::optional",
         skip_serializing_if = "Option::is_none"
@@ -108,7 +90,6 @@ pub struct DocumentEntity {
     pub created_date: Option<SoDateTime>,
     /// `UpdatedDate`.
     #[serde(
-        rename = "UpdatedDate",
         default,
         with = "crate::models::date::optional",
         skip_serializing_if = "Option::is_none"

@@ -71,6 +71,7 @@ impl PatchOp {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(transparent)]
+#[must_use]
 pub struct JsonPatch(Vec<PatchOp>);
 
 impl JsonPatch {

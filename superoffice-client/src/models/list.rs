@@ -58,37 +58,26 @@ impl SelectableMdoListItem {
 
 /// A sale stage (item of list `Rating`): Swagger definition `SaleStageEntity`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SaleStageEntity {
     /// `SaleStageId` (the value of `SaleEntity.Rating.Id`).
-    #[serde(
-        rename = "SaleStageId",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub sale_stage_id: i32,
     /// Stage name (`Value`).
-    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// `Tooltip`.
-    #[serde(rename = "Tooltip", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tooltip: Option<String>,
     /// Default probability in percent (`Probability`).
-    #[serde(
-        rename = "Probability",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probability: Option<i32>,
     /// `Deleted`.
-    #[serde(
-        rename = "Deleted",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub deleted: bool,
     /// `Rank`.
-    #[serde(rename = "Rank", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rank: Option<i32>,
     /// Fields this crate does not model, kept so a GET → PUT round trip loses nothing.
     #[serde(flatten)]
@@ -97,69 +86,41 @@ pub struct SaleStageEntity {
 
 /// A sale type with its stages: Swagger definition `SaleTypeEntity`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SaleTypeEntity {
     /// `SaleTypeId`.
-    #[serde(
-        rename = "SaleTypeId",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub sale_type_id: i32,
     /// `Name`.
-    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// `Tooltip`.
-    #[serde(rename = "Tooltip", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tooltip: Option<String>,
     /// `Rank`.
-    #[serde(rename = "Rank", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rank: Option<i32>,
     /// `DurationUnit`.
-    #[serde(
-        rename = "DurationUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_unit: Option<DurationUnit>,
     /// `SaleDuration`.
-    #[serde(
-        rename = "SaleDuration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sale_duration: Option<i32>,
     /// `Deleted`.
-    #[serde(
-        rename = "Deleted",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub deleted: bool,
     /// `HasGuide`.
-    #[serde(
-        rename = "HasGuide",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub has_guide: bool,
     /// `HasStakeholders`.
-    #[serde(
-        rename = "HasStakeholders",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub has_stakeholders: bool,
     /// `IsAutoAdvance`.
-    #[serde(
-        rename = "IsAutoAdvance",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub is_auto_advance: bool,
     /// All stages; the selected ones belong to this type (`Stages`).
     #[serde(
-        rename = "Stages",
         default,
         deserialize_with = "crate::models::de::null_default",
         skip_serializing_if = "Vec::is_empty"
@@ -172,37 +133,26 @@ pub struct SaleTypeEntity {
 
 /// A plain list item (reasons lost/sold/stalled, …): Swagger definition `ListItemEntity`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct ListItemEntity {
     /// `Id`.
-    #[serde(
-        rename = "Id",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub id: i32,
     /// `Name`.
-    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// `Tooltip`.
-    #[serde(rename = "Tooltip", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tooltip: Option<String>,
     /// `Deleted`.
-    #[serde(
-        rename = "Deleted",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub deleted: bool,
     /// `UdListDefinitionId`.
-    #[serde(
-        rename = "UdListDefinitionId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ud_list_definition_id: Option<i32>,
     /// `Rank`.
-    #[serde(rename = "Rank", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rank: Option<i32>,
     /// Fields this crate does not model, kept so a GET → PUT round trip loses nothing.
     #[serde(flatten)]
@@ -211,57 +161,41 @@ pub struct ListItemEntity {
 
 /// An item of a selectable list (stages of a sale type, user groups): Swagger definition `SelectableMDOListItem`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SelectableMdoListItem {
     /// `Id`.
-    #[serde(
-        rename = "Id",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub id: i32,
     /// `Name`.
-    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// `ToolTip`.
-    #[serde(rename = "ToolTip", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_tip: Option<String>,
     /// `Deleted`.
-    #[serde(
-        rename = "Deleted",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub deleted: bool,
     /// `Rank`.
-    #[serde(rename = "Rank", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rank: Option<i32>,
     /// `Type`.
     #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub item_type: Option<String>,
     /// `Selected`.
-    #[serde(
-        rename = "Selected",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub selected: bool,
     /// `ExtraInfo` (e.g. `IsDeleted=False&Probability=20&`).
-    #[serde(rename = "ExtraInfo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extra_info: Option<String>,
     /// `FullName`.
-    #[serde(rename = "FullName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub full_name: Option<String>,
     /// `Hidden`.
-    #[serde(
-        rename = "Hidden",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub hidden: bool,
     /// `LastChanged`.
     #[serde(
-        rename = "LastChanged",
         default,
         with = "crate::models::date::optional",
         skip_serializing_if = "Option::is_none"
@@ -269,7 +203,6 @@ pub struct SelectableMdoListItem {
     pub last_changed: Option<SoDateTime>,
     /// `ChildItems`.
     #[serde(
-        rename = "ChildItems",
         default,
         deserialize_with = "crate::models::de::null_default",
         skip_serializing_if = "Vec::is_empty"

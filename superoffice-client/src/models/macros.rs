@@ -1,6 +1,10 @@
 //! Macros that generate the repetitive parts of the models.
 
-/// A string enum from the server with an `Unknown(String)` fallback that keeps the raw value.
+/// A string enum from the server with an `Other(String)` fallback that keeps the raw value
+/// (`Other`, not `Unknown`: several SuperOffice enums have a documented `Unknown` value).
+///
+/// The family's surface (the same in `oneflow-client`): `as_str`, `from_wire`, `KNOWN`,
+/// `is_other`, `Display`, `FromStr`, `From<&str>` and serde both ways.
 macro_rules! string_enum {
     (
         $(#[$meta:meta])*
@@ -36,6 +40,17 @@ macro_rules! string_enum {
 
             /// All documented values.
             pub const KNOWN: &'static [$name] = &[ $( $name::$variant ),+ ];
+
+            /// True for a value this crate does not know ([`Other`](Self::Other)).
+            pub fn is_other(&self) -> bool {
+                matches!(self, $name::Other(_))
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(raw: &str) -> Self {
+                $name::from_wire(raw)
+            }
         }
 
         impl std::fmt::Display for $name {

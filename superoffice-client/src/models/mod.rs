@@ -58,3 +58,39 @@ pub(crate) mod de {
         Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every server enum keeps a value it has never seen, and writes it back unchanged.
+    #[test]
+    fn every_enum_decodes_an_unseen_value() {
+        macro_rules! check {
+            ($($enum:ty),+ $(,)?) => {$(
+                let unseen: $enum = serde_json::from_str(r#""AddedIn2031""#).unwrap();
+                assert!(unseen.is_other(), "{}", stringify!($enum));
+                assert_eq!(unseen.as_str(), "AddedIn2031");
+                assert_eq!(serde_json::to_string(&unseen).unwrap(), r#""AddedIn2031""#);
+                assert_eq!(<$enum>::from("AddedIn2031"), unseen);
+                for known in <$enum>::KNOWN {
+                    assert!(!known.is_other());
+                    assert_eq!(&<$enum>::from_wire(known.as_str()), known);
+                    assert_eq!(known.to_string(), known.as_str());
+                }
+            )+};
+        }
+        check!(
+            AddressType,
+            AssociateType,
+            DurationUnit,
+            NotifyVia,
+            RoleType,
+            SaleCompleted,
+            SaleStatus,
+            UrlEncoding,
+            VisibleIn,
+            WebhookState,
+        );
+    }
+}

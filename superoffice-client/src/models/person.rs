@@ -42,57 +42,41 @@ impl PersonEntity {
 
 /// A person: Swagger definition `PersonEntity`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct PersonEntity {
     /// `PersonId`.
-    #[serde(
-        rename = "PersonId",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub person_id: PersonId,
     /// `Firstname`.
-    #[serde(rename = "Firstname", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub firstname: Option<String>,
     /// `MiddleName`.
-    #[serde(
-        rename = "MiddleName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub middle_name: Option<String>,
     /// `Lastname`.
-    #[serde(rename = "Lastname", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lastname: Option<String>,
     /// `FullName`.
-    #[serde(rename = "FullName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub full_name: Option<String>,
     /// `FormalName`.
-    #[serde(
-        rename = "FormalName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub formal_name: Option<String>,
     /// Job title (`Title`).
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// `Mrmrs`.
-    #[serde(rename = "Mrmrs", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mrmrs: Option<String>,
     /// `Salutation`.
-    #[serde(
-        rename = "Salutation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub salutation: Option<String>,
     /// Position list item (`Position`).
-    #[serde(rename = "Position", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<ListRef>,
     /// `Emails`.
     #[serde(
-        rename = "Emails",
         default,
         deserialize_with = "crate::models::de::null_default",
         skip_serializing_if = "Vec::is_empty"
@@ -100,7 +84,6 @@ pub struct PersonEntity {
     pub emails: Vec<EntityElement>,
     /// `OfficePhones`.
     #[serde(
-        rename = "OfficePhones",
         default,
         deserialize_with = "crate::models::de::null_default",
         skip_serializing_if = "Vec::is_empty"
@@ -108,7 +91,6 @@ pub struct PersonEntity {
     pub office_phones: Vec<EntityElement>,
     /// `MobilePhones`.
     #[serde(
-        rename = "MobilePhones",
         default,
         deserialize_with = "crate::models::de::null_default",
         skip_serializing_if = "Vec::is_empty"
@@ -116,7 +98,6 @@ pub struct PersonEntity {
     pub mobile_phones: Vec<EntityElement>,
     /// `PrivatePhones`.
     #[serde(
-        rename = "PrivatePhones",
         default,
         deserialize_with = "crate::models::de::null_default",
         skip_serializing_if = "Vec::is_empty"
@@ -124,7 +105,6 @@ pub struct PersonEntity {
     pub private_phones: Vec<EntityElement>,
     /// `OtherPhones`.
     #[serde(
-        rename = "OtherPhones",
         default,
         deserialize_with = "crate::models::de::null_default",
         skip_serializing_if = "Vec::is_empty"
@@ -132,7 +112,6 @@ pub struct PersonEntity {
     pub other_phones: Vec<EntityElement>,
     /// `Faxes`.
     #[serde(
-        rename = "Faxes",
         default,
         deserialize_with = "crate::models::de::null_default",
         skip_serializing_if = "Vec::is_empty"
@@ -140,48 +119,34 @@ pub struct PersonEntity {
     pub faxes: Vec<EntityElement>,
     /// `Urls`.
     #[serde(
-        rename = "Urls",
         default,
         deserialize_with = "crate::models::de::null_default",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub urls: Vec<EntityElement>,
     /// The company (`Contact`).
-    #[serde(rename = "Contact", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<Contact>,
     /// `Country`.
-    #[serde(rename = "Country", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<Country>,
     /// `Address`.
-    #[serde(rename = "Address", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
     /// `UsePersonAddress`.
-    #[serde(
-        rename = "UsePersonAddress",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub use_person_address: bool,
     /// Our contact (`Associate`).
-    #[serde(rename = "Associate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub associate: Option<Associate>,
     /// True when the person is a user (`IsAssociate`).
-    #[serde(
-        rename = "IsAssociate",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub is_associate: bool,
     /// `Retired`.
-    #[serde(
-        rename = "Retired",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub retired: bool,
     /// `BirthDate`.
     #[serde(
-        rename = "BirthDate",
         default,
         with = "crate::models::date::optional",
         skip_serializing_if = "Option::is_none"
@@ -189,7 +154,6 @@ pub struct PersonEntity {
     pub birth_date: Option<SoDateTime>,
     /// `CreatedDate`.
     #[serde(
-        rename = "CreatedDate",
         default,
         with = "crate::models::date::optional",
         skip_serializing_if = "Option::is_none"
@@ -197,7 +161,6 @@ pub struct PersonEntity {
     pub created_date: Option<SoDateTime>,
     /// `UpdatedDate`.
     #[serde(
-        rename = "UpdatedDate",
         default,
         with = "crate::models::date::optional",
         skip_serializing_if = "Option::is_none"
@@ -205,7 +168,6 @@ pub struct PersonEntity {
     pub updated_date: Option<SoDateTime>,
     /// `CustomFields`.
     #[serde(
-        rename = "CustomFields",
         default,
         deserialize_with = "crate::models::de::null_default",
         skip_serializing_if = "Map::is_empty"

@@ -77,126 +77,100 @@ impl SaleEntity {
 
 /// A Sale: Swagger definition `SaleEntity` (exact PascalCase on the wire).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct SaleEntity {
     /// `SaleId`.
-    #[serde(
-        rename = "SaleId",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub sale_id: SaleId,
     /// Title (`Heading`).
-    #[serde(rename = "Heading", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heading: Option<String>,
     /// `Amount`.
-    #[serde(rename = "Amount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<f64>,
     /// `Earning`.
-    #[serde(rename = "Earning", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub earning: Option<f64>,
     /// `EarningPercent`.
-    #[serde(
-        rename = "EarningPercent",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub earning_percent: Option<f64>,
     /// `Currency`.
-    #[serde(rename = "Currency", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<ListRef>,
     /// Expected, won or lost date (`Saledate`, lowercase `d`).
     #[serde(
-        rename = "Saledate",
         default,
         with = "crate::models::date::optional",
         skip_serializing_if = "Option::is_none"
     )]
     pub saledate: Option<SoDateTime>,
     /// `Status`.
-    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<SaleStatus>,
     /// The sale stage (`Rating`).
-    #[serde(rename = "Rating", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating: Option<ListRef>,
     /// Probability in percent (`Probability`).
-    #[serde(
-        rename = "Probability",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probability: Option<i32>,
     /// `SaleType`.
-    #[serde(rename = "SaleType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sale_type: Option<ListRef>,
     /// Reason for a lost Sale (`Reason`).
-    #[serde(rename = "Reason", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<ListRef>,
     /// Reason for a won Sale (`ReasonSold`).
-    #[serde(
-        rename = "ReasonSold",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason_sold: Option<ListRef>,
     /// Reason for a stalled Sale (`ReasonStalled`).
-    #[serde(
-        rename = "ReasonStalled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason_stalled: Option<ListRef>,
     /// When a stalled Sale reopens (`ReopenDate`).
     #[serde(
-        rename = "ReopenDate",
         default,
         with = "crate::models::date::optional",
         skip_serializing_if = "Option::is_none"
     )]
     pub reopen_date: Option<SoDateTime>,
     /// `Completed`.
-    #[serde(rename = "Completed", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed: Option<SaleCompleted>,
     /// The company (`Contact`).
-    #[serde(rename = "Contact", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<Contact>,
     /// The person (`Person`).
-    #[serde(rename = "Person", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person: Option<Person>,
     /// The owner (`Associate`).
-    #[serde(rename = "Associate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub associate: Option<Associate>,
     /// `CreatedBy`.
-    #[serde(rename = "CreatedBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<Associate>,
     /// `UpdatedBy`.
-    #[serde(rename = "UpdatedBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<Associate>,
     /// Description text (`SaleText`).
-    #[serde(rename = "SaleText", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sale_text: Option<String>,
     /// Sticky note (`Postit`).
-    #[serde(rename = "Postit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postit: Option<String>,
     /// Alphanumeric number (`Number`).
-    #[serde(rename = "Number", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// `Source`.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<ListRef>,
     /// `Competitor`.
-    #[serde(
-        rename = "Competitor",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub competitor: Option<ListRef>,
     /// `Credited`.
-    #[serde(rename = "Credited", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credited: Option<ListRef>,
     /// Creation time, UTC (`CreatedDate`).
     #[serde(
-        rename = "CreatedDate",
         default,
         with = "crate::models::date::optional",
         skip_serializing_if = "Option::is_none"
@@ -204,7 +178,6 @@ pub struct SaleEntity {
     pub created_date: Option<SoDateTime>,
     /// Last update, UTC (`UpdatedDate`).
     #[serde(
-        rename = "UpdatedDate",
         default,
         with = "crate::models::date::optional",
         skip_serializing_if = "Option::is_none"
@@ -212,7 +185,6 @@ pub struct SaleEntity {
     pub updated_date: Option<SoDateTime>,
     /// `NextDueDate`.
     #[serde(
-        rename = "NextDueDate",
         default,
         with = "crate::models::date::optional",
         skip_serializing_if = "Option::is_none"
@@ -220,7 +192,6 @@ pub struct SaleEntity {
     pub next_due_date: Option<SoDateTime>,
     /// Custom fields (`CustomFields`: `SuperOffice:1`, `x_field`, …).
     #[serde(
-        rename = "CustomFields",
         default,
         deserialize_with = "crate::models::de::null_default",
         skip_serializing_if = "Map::is_empty"

@@ -40,81 +40,57 @@ impl Principal {
 
 /// The current user as SuperOffice sees it: Swagger definition `SoPrincipalCarrier`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct Principal {
     /// `UserType`.
-    #[serde(rename = "UserType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_type: Option<AssociateType>,
     /// Login name (`Associate`).
-    #[serde(rename = "Associate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub associate: Option<String>,
     /// `AssociateId`.
-    #[serde(
-        rename = "AssociateId",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub associate_id: AssociateId,
     /// `IsPerson`.
-    #[serde(
-        rename = "IsPerson",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub is_person: bool,
     /// `PersonId`.
-    #[serde(
-        rename = "PersonId",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub person_id: PersonId,
     /// The user's own company (`ContactId`).
-    #[serde(
-        rename = "ContactId",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub contact_id: ContactId,
     /// `CountryId`.
-    #[serde(rename = "CountryId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country_id: Option<i32>,
     /// `HomeCountryId`.
-    #[serde(
-        rename = "HomeCountryId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub home_country_id: Option<i32>,
     /// Primary user group (`GroupId`).
-    #[serde(rename = "GroupId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_id: Option<i32>,
     /// `SecondaryGroups`.
     #[serde(
-        rename = "SecondaryGroups",
         default,
         deserialize_with = "crate::models::de::null_default",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub secondary_groups: Vec<i32>,
     /// `RoleId`.
-    #[serde(rename = "RoleId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_id: Option<i32>,
     /// `RoleName`.
-    #[serde(rename = "RoleName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_name: Option<String>,
     /// `RoleDescription`.
-    #[serde(
-        rename = "RoleDescription",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_description: Option<String>,
     /// `RoleType`.
-    #[serde(rename = "RoleType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_type: Option<RoleType>,
     /// `FullName`.
-    #[serde(rename = "FullName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub full_name: Option<String>,
     /// E-mail (`EMailAddress`).
     #[serde(
@@ -125,21 +101,16 @@ pub struct Principal {
     pub email_address: Option<String>,
     /// Functional rights, e.g. `admin-all` (`FunctionRights`).
     #[serde(
-        rename = "FunctionRights",
         default,
         deserialize_with = "crate::models::de::null_default",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub function_rights: Vec<String>,
     /// `UserName` (SuperID in Online).
-    #[serde(rename = "UserName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
     /// Tenant id, e.g. `Cust12345` (`DatabaseContextIdentifier`).
-    #[serde(
-        rename = "DatabaseContextIdentifier",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub database_context_identifier: Option<String>,
     /// Fields this crate does not model, kept so a GET → PUT round trip loses nothing.
     #[serde(flatten)]

@@ -205,140 +205,77 @@ impl WebPanelEntity {
 
 /// A web panel: Swagger definition `WebPanelEntity`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct WebPanelEntity {
     /// `WebPanelId` (0 before creation).
-    #[serde(
-        rename = "WebPanelId",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub web_panel_id: WebPanelId,
     /// Label shown in SuperOffice (`Name`).
-    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Description; put the app or company name here (`Tooltip`).
-    #[serde(rename = "Tooltip", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tooltip: Option<String>,
     /// `Deleted` (soft-deleted).
-    #[serde(
-        rename = "Deleted",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub deleted: bool,
     /// `Rank`.
-    #[serde(rename = "Rank", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rank: Option<i32>,
     /// `UrlEncoding`.
-    #[serde(
-        rename = "UrlEncoding",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url_encoding: Option<UrlEncoding>,
     /// `VisibleIn`.
-    #[serde(rename = "VisibleIn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visible_in: Option<VisibleIn>,
     /// `OnCentral`.
-    #[serde(
-        rename = "OnCentral",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub on_central: bool,
     /// `OnSatellite`.
-    #[serde(
-        rename = "OnSatellite",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub on_satellite: bool,
     /// `OnTravel`.
-    #[serde(
-        rename = "OnTravel",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub on_travel: bool,
     /// Available in the web client (`OnSalesMarketingWeb`).
-    #[serde(
-        rename = "OnSalesMarketingWeb",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub on_sales_marketing_web: bool,
     /// `OnSalesMarketingPocket`.
-    #[serde(
-        rename = "OnSalesMarketingPocket",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub on_sales_marketing_pocket: bool,
     /// `ShowInMenuBar`.
-    #[serde(
-        rename = "ShowInMenuBar",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub show_in_menu_bar: bool,
     /// `ShowInToolBar`.
-    #[serde(
-        rename = "ShowInToolBar",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub show_in_tool_bar: bool,
     /// `ShowInAddressBar`.
-    #[serde(
-        rename = "ShowInAddressBar",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub show_in_address_bar: bool,
     /// `ShowInStatusBar`.
-    #[serde(
-        rename = "ShowInStatusBar",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub show_in_status_bar: bool,
     /// Target window id; must be unique, so prefix it (`WindowName`).
-    #[serde(
-        rename = "WindowName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window_name: Option<String>,
     /// URL with template variables such as `<said>` (`Url`).
-    #[serde(rename = "Url", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Stable key for partners (`ProgId`).
-    #[serde(rename = "ProgId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prog_id: Option<String>,
     /// `Icon`.
-    #[serde(rename = "Icon", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon: Option<i32>,
     /// `AlwaysReloadOnShow`.
-    #[serde(
-        rename = "AlwaysReloadOnShow",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub always_reload_on_show: bool,
     /// `NeverReloadOnCurrentChange`.
-    #[serde(
-        rename = "NeverReloadOnCurrentChange",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub never_reload_on_current_change: bool,
     /// `CustomObjectEntity`.
-    #[serde(
-        rename = "CustomObjectEntity",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_object_entity: Option<String>,
     /// Fields this crate does not model, kept so a GET → PUT round trip loses nothing.
     #[serde(flatten)]

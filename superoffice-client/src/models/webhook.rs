@@ -180,46 +180,40 @@ impl WebhookPayload {
 
 /// A webhook registration: Swagger definition `Webhook`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct Webhook {
     /// `WebhookId` (0 before creation).
-    #[serde(
-        rename = "WebhookId",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub webhook_id: WebhookId,
     /// `Name`.
-    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Event names, e.g. `sale.changed` (`Events`).
     #[serde(
-        rename = "Events",
         default,
         deserialize_with = "crate::models::de::null_default",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub events: Vec<String>,
     /// HTTPS endpoint that receives the events (`TargetUrl`).
-    #[serde(rename = "TargetUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_url: Option<String>,
     /// Shared secret for `X-SuperOffice-Signature` (`Secret`).
     #[serde(
-        rename = "Secret",
         default,
         deserialize_with = "empty_secret_as_none",
         skip_serializing_if = "Option::is_none"
     )]
     pub secret: Option<WebhookSecret>,
     /// `State`.
-    #[serde(rename = "State", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<WebhookState>,
     /// `webhook` or `crmscript` (`Type`).
     #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub webhook_type: Option<String>,
     /// Extra HTTP headers sent with each call (`Headers`).
     #[serde(
-        rename = "Headers",
         default,
         deserialize_with = "crate::models::de::null_default",
         skip_serializing_if = "Map::is_empty"
@@ -227,90 +221,58 @@ pub struct Webhook {
     pub headers: Map<String, Value>,
     /// Values injected into each payload (`Properties`).
     #[serde(
-        rename = "Properties",
         default,
         deserialize_with = "crate::models::de::null_default",
         skip_serializing_if = "Map::is_empty"
     )]
     pub properties: Map<String, Value>,
     /// `Description`.
-    #[serde(
-        rename = "Description",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// `Registered`.
     #[serde(
-        rename = "Registered",
         default,
         with = "crate::models::date::optional",
         skip_serializing_if = "Option::is_none"
     )]
     pub registered: Option<SoDateTime>,
     /// `RegisteredAssociate`.
-    #[serde(
-        rename = "RegisteredAssociate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registered_associate: Option<Associate>,
     /// `Updated`.
     #[serde(
-        rename = "Updated",
         default,
         with = "crate::models::date::optional",
         skip_serializing_if = "Option::is_none"
     )]
     pub updated: Option<SoDateTime>,
     /// `UpdatedAssociate`.
-    #[serde(
-        rename = "UpdatedAssociate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_associate: Option<Associate>,
     /// `ErrorEmails`.
     #[serde(
-        rename = "ErrorEmails",
         default,
         deserialize_with = "crate::models::de::null_default",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub error_emails: Vec<String>,
     /// `NotifyVia`.
-    #[serde(rename = "NotifyVia", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_via: Option<NotifyVia>,
     /// `NotifyWhen` (flags: `None`, `FirstFailure`, `Disabling`).
-    #[serde(
-        rename = "NotifyWhen",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_when: Option<String>,
     /// `TotalCalls`.
-    #[serde(
-        rename = "TotalCalls",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_calls: Option<i32>,
     /// `TotalErrors`.
-    #[serde(
-        rename = "TotalErrors",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_errors: Option<i32>,
     /// `ConsecutiveErrors`.
-    #[serde(
-        rename = "ConsecutiveErrors",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consecutive_errors: Option<i32>,
     /// `LastError`.
-    #[serde(rename = "LastError", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
     /// Fields this crate does not model, kept so a GET → PUT round trip loses nothing.
     #[serde(flatten)]
@@ -319,17 +281,14 @@ pub struct Webhook {
 
 /// Answer of `POST /api/v1/Webhook/Test`: Swagger definition `WebhookResult`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct WebhookResult {
     /// `Success`.
-    #[serde(
-        rename = "Success",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub success: bool,
     /// `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Fields this crate does not model, kept so a GET → PUT round trip loses nothing.
     #[serde(flatten)]
@@ -338,14 +297,14 @@ pub struct WebhookResult {
 
 /// The body SuperOffice POSTs to a webhook target: `WebhookPayload`. `Changes` and `FieldValues` use database column names; fetch the entity for details.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct WebhookPayload {
     /// Unique per event; dedupe on it (`EventId`).
-    #[serde(rename = "EventId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
     /// `Timestamp`.
     #[serde(
-        rename = "Timestamp",
         default,
         with = "crate::models::date::optional",
         skip_serializing_if = "Option::is_none"
@@ -353,49 +312,31 @@ pub struct WebhookPayload {
     pub timestamp: Option<SoDateTime>,
     /// Changed columns (`Changes`).
     #[serde(
-        rename = "Changes",
         default,
         deserialize_with = "crate::models::de::null_default",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub changes: Vec<String>,
     /// Event name, e.g. `sale.changed` (`Event`).
-    #[serde(rename = "Event", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// Id of the changed row (`PrimaryKey`).
-    #[serde(
-        rename = "PrimaryKey",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_key: Option<i64>,
     /// Table, e.g. `sale` (`Entity`).
-    #[serde(rename = "Entity", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity: Option<String>,
     /// Tenant, e.g. `Cust12345` (`ContextIdentifier`).
-    #[serde(
-        rename = "ContextIdentifier",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context_identifier: Option<String>,
     /// `ChangedByAssociateId`.
-    #[serde(
-        rename = "ChangedByAssociateId",
-        default,
-        deserialize_with = "crate::models::de::null_default"
-    )]
+    #[serde(default, deserialize_with = "crate::models::de::null_default")]
     pub changed_by_associate_id: AssociateId,
     /// `WebhookName`.
-    #[serde(
-        rename = "WebhookName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_name: Option<String>,
     /// Column values (`FieldValues`).
     #[serde(
-        rename = "FieldValues",
         default,
         deserialize_with = "crate::models::de::null_default",
         skip_serializing_if = "Map::is_empty"

@@ -14,14 +14,15 @@ use chrono::{Duration, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 use superoffice_client::auth::{
-    AuthError, AuthorizeOptions, Environment, IdTokenProblem, IdTokenValidator, JwtExpectations,
-    PendingAuthorization, Prompt, SuperOfficeClaims,
+    AuthorizeOptions, IdTokenProblem, IdTokenValidator, JwtExpectations, PendingAuthorization,
+    Prompt, SuperOfficeClaims,
 };
-use superoffice_client::credentials::{RefreshingTokenProvider, TokenRefresher, TokenSet};
+use superoffice_client::auth::{RefreshingTokenProvider, TokenRefresher, TokenSet};
 use superoffice_client::tenant::{
     ApiBaseResolver, CustomerId, TenantError, TenantLocator, TenantState, TenantStatus,
 };
 use superoffice_client::Error;
+use superoffice_client::{AuthError, Environment};
 use support::*;
 use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -882,15 +883,15 @@ mod sandbox {
 
     async fn sign_in(sb: &SuperOfficeSandbox) -> (OidcClient, Session) {
         let oidc = oidc(sb);
-        let request = oidc
-            .authorize_url(AuthorizeOptions::new().login_hint(default_seed::ADMIN_EMAIL))
-            .expect("url");
-        let redirect = browser()
-            .get(request.url.clone())
-            .send()
+        let request = oidc.authorize_url(AuthorizeOptions::new()).expect("url");
+        let callback = sb
+            .sign_in(&request.url, default_seed::ADMIN_EMAIL)
             .await
-            .expect("authorize");
-        let session = finish(&oidc, &request.pending, redirect).await;
+            .expect("sandbox sign-in");
+        let session = oidc
+            .exchange_callback(&request.pending, callback.query().unwrap_or_default())
+            .await
+            .expect("signed in");
         (oidc, session)
     }
 
@@ -1034,7 +1035,7 @@ mod sandbox {
             .expect("state");
         let locator = TenantLocator::new(
             Environment::custom(sb.base_url()).expect("env"),
-            superoffice_client::auth::default_http_client().expect("http"),
+            superoffice_client::default_http_client().expect("http"),
         );
         let tenant = CustomerId::parse(default_seed::MAIN_TENANT).expect("id");
         let status = locator.status(&tenant).await.expect("typed state");

@@ -9,9 +9,10 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use superoffice_client::auth::{
-    AuthError, AuthorizeOptions, IdTokenProblem, OidcConfig, PendingAuthorization,
+    AuthorizeOptions, IdTokenProblem, OidcConfig, PendingAuthorization,
 };
 use superoffice_client::tenant::CustomerId;
+use superoffice_client::AuthError;
 use superoffice_client::Error;
 use support::*;
 use wiremock::matchers::{method, path};

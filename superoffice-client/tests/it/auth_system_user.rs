@@ -13,10 +13,10 @@ use secrecy::ExposeSecret;
 use serde_json::{json, Value};
 use sha2::Sha256;
 use superoffice_client::auth::{
-    sign_system_token, system_token_data, AuthError, Clock, Environment, ManualClock,
-    SystemUserConfig, SystemUserKey, SystemUserTokenProvider,
+    sign_system_token, system_token_data, SystemUserConfig, SystemUserKey, SystemUserTokenProvider,
 };
 use superoffice_client::tenant::CustomerId;
+use superoffice_client::{AuthError, Clock, Environment, ManualClock};
 use superoffice_client::{Credential, Error, TokenProvider};
 use support::*;
 use wiremock::matchers::{body_json, header, method, path};

@@ -324,7 +324,7 @@ async fn repeated_close_is_a_conflict<B: Backend>(backend: &B) {
         panic!("expected Error::Conflict, got {err:?}");
     };
     assert_eq!(details.status().as_u16(), 409);
-    assert_eq!(details.endpoint(), "v1/Sale/{id}");
+    assert_eq!(details.path_template(), "v1/Sale/{id}");
     assert!(details.error_type().is_some(), "{details:?}");
     assert!(
         details.message().is_some_and(|m| m.contains("Status")),
@@ -550,7 +550,7 @@ async fn missing_sale_is_not_found<B: Backend>(backend: &B) {
         panic!("expected Error::NotFound, got {err:?}");
     };
     assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
-    assert_eq!(details.endpoint(), "v1/Sale/{id}");
+    assert_eq!(details.path_template(), "v1/Sale/{id}");
     assert_eq!(details.error_type(), Some("SoNotFoundException"));
     assert!(
         details.message().is_some_and(|m| m.contains("999999")),

@@ -8,8 +8,9 @@ use std::sync::{Arc, Mutex};
 
 use chrono::Duration;
 use secrecy::ExposeSecret;
-use superoffice_client::auth::{AuthError, Clock};
-use superoffice_client::credentials::{RefreshingTokenProvider, StaticToken, TokenSet, TokenSink};
+use superoffice_client::auth::{RefreshingTokenProvider, TokenSet, TokenSink};
+use superoffice_client::credentials::StaticToken;
+use superoffice_client::{AuthError, Clock};
 use superoffice_client::{Credential, Error, TokenProvider};
 use support::*;
 use wiremock::matchers::{body_string_contains, method, path};
@@ -52,7 +53,7 @@ async fn mount_refresh(server: &MockServer, calls: u64) {
 
 fn provider(
     server: &MockServer,
-    clock: Arc<superoffice_client::auth::ManualClock>,
+    clock: Arc<superoffice_client::ManualClock>,
     expires_in: Duration,
 ) -> RefreshingTokenProvider {
     let tokens = TokenSet::new(

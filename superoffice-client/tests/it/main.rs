@@ -8,6 +8,8 @@ mod auth_support;
 mod auth_system_user;
 mod conformance;
 mod credentials_refresh;
+mod layout;
+mod models_wire;
 mod odata;
 mod regressions;
 mod rest_crm_calls;

@@ -73,3 +73,33 @@ proptest! {
 fn a_lone_backslash_round_trips() {
     assert_round_trip("\\").unwrap();
 }
+
+/// Compile-time check: every `.stream()` is an `ItemStream`, usable without `pin!` and
+/// movable into spawned tasks. Nothing is sent: a stream does nothing until polled.
+#[test]
+fn streams_are_send_unpin_and_static() {
+    use std::sync::Arc;
+
+    use superoffice_client::credentials::StaticToken;
+    use superoffice_client::odata::ODataRow;
+    use superoffice_client::{Client, Credential, ItemStream};
+
+    fn check<T>(stream: ItemStream<T>) -> impl futures::Stream + Send + Unpin + 'static
+    where
+        T: Send + 'static,
+    {
+        stream
+    }
+    let client = Client::builder()
+        .api_base("https://sod2.superoffice.com/Cust12345/api/")
+        .token_provider(Arc::new(StaticToken::new(Credential::bearer(
+            "8A:Cust12345.t",
+        ))))
+        .build()
+        .unwrap();
+    let rows: ItemStream<ODataRow> = client.contacts().list().stream();
+    let _ = check(rows);
+    let _ = check(client.persons().list().stream());
+    let _ = check(client.users().list().stream());
+    let _ = check(client.sales().list_as::<serde_json::Value>().stream());
+}

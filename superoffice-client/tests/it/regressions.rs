@@ -11,11 +11,10 @@ use chrono::{TimeZone, Utc};
 use futures::TryStreamExt;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
-use superoffice_client::auth::{
-    AuthError, IdTokenProblem, IdTokenValidator, JwtExpectations, ManualClock,
-};
-use superoffice_client::client::Request;
-use superoffice_client::credentials::{RefreshingTokenProvider, TokenRefresher, TokenSet};
+use superoffice_client::auth::{IdTokenProblem, IdTokenValidator, JwtExpectations};
+use superoffice_client::auth::{RefreshingTokenProvider, TokenRefresher, TokenSet};
+use superoffice_client::ApiRequest;
+use superoffice_client::{AuthError, ManualClock};
 use superoffice_client::{Credential, Error, TokenProvider};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -139,14 +138,14 @@ async fn a_next_link_escaping_the_api_base_through_a_double_slash_is_refused() {
 async fn request_paths_cannot_leave_the_api_base() {
     let server = MockServer::start().await;
     let base = api_base(&server);
-    let climbing = Request::get(
+    let climbing = ApiRequest::get(
         "v1/List/{name}/Items",
         ["v1", "List", "..", "..", "..", "x"],
     );
     assert!(matches!(climbing.url(&base), Err(Error::InvalidInput(_))));
-    let absolute = Request::get("v1/{x}", ["", "Cust99999", "api", "v1", "Sale"]);
+    let absolute = ApiRequest::get("v1/{x}", ["", "Cust99999", "api", "v1", "Sale"]);
     assert!(matches!(absolute.url(&base), Err(Error::InvalidInput(_))));
-    let fine = Request::get("v1/Sale/{id}", ["v1", "Sale", "42"]);
+    let fine = ApiRequest::get("v1/Sale/{id}", ["v1", "Sale", "42"]);
     assert_eq!(
         fine.url(&base).expect("inside").path(),
         format!("{API}/v1/Sale/42")
@@ -318,9 +317,9 @@ async fn extreme_exp_and_nbf_do_not_panic() {
 /// `api_base` would hand it out instead of reporting the tenant as not available.
 #[tokio::test]
 async fn status_of_an_unusable_tenant_does_not_feed_the_api_base_cache() {
-    use superoffice_client::auth::Environment;
     use superoffice_client::tenant::{TenantError, TenantLocator};
     use superoffice_client::CustomerId;
+    use superoffice_client::Environment;
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/state/Cust26759"))
@@ -446,9 +445,9 @@ async fn a_day_old_jwks_is_kept_while_the_jwks_cannot_be_fetched() {
 #[tokio::test]
 async fn misdirected_then_unauthorized_patch_resends_the_same_body_once_each() {
     use rest_support::{CountingTokens, FixedResolver, BEARER_1, BEARER_2};
-    use superoffice_client::client::Client;
     use superoffice_client::models::{JsonPatch, SaleId, SaleStatus};
-    use superoffice_client::rate_limit::RateLimit;
+    use superoffice_client::Client;
+    use superoffice_client::RateLimit;
     use wiremock::matchers::{body_string, header};
 
     let body = r#"[{"op":"test","path":"Status","value":"Open"},{"op":"replace","path":"Status","value":"Sold"}]"#;

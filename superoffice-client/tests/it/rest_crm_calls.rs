@@ -14,7 +14,7 @@ use superoffice_client::models::{
     ContactId, DocumentEntity, DocumentId, JsonPatch, PersonId, SaleEntity, SaleId, SaleStatus,
     WebhookPayload,
 };
-use superoffice_client::rate_limit::RateLimit;
+use superoffice_client::RateLimit;
 use superoffice_client::{Client, Credential, Error};
 use wiremock::matchers::{body_bytes, body_json, header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rest_support::{api_base, client, CountingTokens, FixedResolver, API, BEARER_1, BEARER_2};
-use superoffice_client::client::Client;
 use superoffice_client::credentials::StaticToken;
 use superoffice_client::models::{SaleId, Webhook, WebhookSecret};
-use superoffice_client::rate_limit::RateLimit;
-use superoffice_client::retry::RetryPolicy;
-use superoffice_client::{Credential, Error};
+use superoffice_client::Client;
+use superoffice_client::RateLimit;
+use superoffice_client::RetryPolicy;
+use superoffice_client::{ApiRequest, ConfigError, Credential, Error};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -258,6 +258,61 @@ async fn post_is_never_retried() {
     assert_eq!(err.retry_after(), Some(Duration::ZERO));
 }
 
+/// Idempotency is a property of the request, not of its method: a POST marked idempotent is
+/// sent again after a 503, and an unmarked one is not.
+#[tokio::test]
+async fn a_post_marked_idempotent_is_retried() {
+    let server = MockServer::start().await;
+    let agent = format!("{API}/v1/Agents/List/GetAppWebPanels");
+    Mock::given(method("POST"))
+        .and(path(agent.as_str()))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(agent.as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_string("[]"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (client, _) = client(&server);
+    let request = || {
+        ApiRequest::post(
+            "v1/Agents/List/GetAppWebPanels",
+            ["v1", "Agents", "List", "GetAppWebPanels"],
+        )
+    };
+    assert!(!request().is_idempotent());
+    let panels: Vec<serde_json::Value> = client.execute(request().idempotent(true)).await.unwrap();
+    assert!(panels.is_empty());
+}
+
+/// NetServer reports its exceptions as 500 with an error document; repeating the request
+/// would repeat the exception, so a 500 is returned after one attempt, also for a GET.
+#[tokio::test]
+async fn a_server_exception_is_not_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(sale_path()))
+        .respond_with(ResponseTemplate::new(500).set_body_raw(
+            r#"{"Error":true,"ErrorType":"SoServerException","ErrorMessage":"Object reference not set to an instance of an object.","ErrorSource":"SuperOffice.Services"}"#,
+            "application/json",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (client, _) = client(&server);
+    let err = client.sales().get(SaleId(42)).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
+    assert!(!err.is_retryable());
+    assert_eq!(
+        err.api_error().and_then(|e| e.error_type()),
+        Some("SoServerException")
+    );
+}
+
 #[tokio::test]
 async fn html_bad_gateway_keeps_status_and_snippet() {
     let server = MockServer::start().await;
@@ -283,8 +338,8 @@ async fn html_bad_gateway_keeps_status_and_snippet() {
     let api = err.api_error().unwrap();
     assert_eq!(api.status().as_u16(), 502);
     assert_eq!(api.error_type(), None);
-    assert!(api.snippet().contains("502 Bad Gateway"));
-    assert!(api.body().contains("nginx"));
+    assert!(api.body_snippet().contains("502 Bad Gateway"));
+    assert!(api.raw_body().contains("nginx"));
     assert!(err.to_string().contains("502"));
 }
 
@@ -412,22 +467,159 @@ async fn secrets_are_absent_from_debug_output() {
 
 #[tokio::test]
 async fn builder_requires_base_and_tokens() {
-    assert!(matches!(Client::builder().build(), Err(Error::Config(_))));
+    let missing = Client::builder().build().unwrap_err();
+    assert!(
+        matches!(missing, ConfigError::MissingApiBase),
+        "{missing:?}"
+    );
+    assert!(missing.to_string().contains("webapi_url"), "{missing}");
     let no_tokens = Client::builder()
-        .api_base(
-            "https://sod2.superoffice.com/Cust12345/api/"
-                .parse()
-                .unwrap(),
-        )
+        .api_base("https://sod2.superoffice.com/Cust12345/api/")
         .build();
-    assert!(matches!(no_tokens, Err(Error::Config(_))));
+    assert!(matches!(no_tokens, Err(ConfigError::MissingTokenProvider)));
     let resolver = FixedResolver::new("https://x.example/api/".parse().unwrap());
     let no_customer = Client::builder()
-        .api_base("https://x.example/api/".parse().unwrap())
+        .api_base("https://x.example/api/")
         .token_provider(CountingTokens::new())
         .api_base_resolver(resolver)
         .build();
-    assert!(matches!(no_customer, Err(Error::Config(_))));
+    assert!(matches!(
+        no_customer,
+        Err(ConfigError::ResolverNeedsCustomerId)
+    ));
+}
+
+#[tokio::test]
+async fn builder_settings_are_checked_with_typed_errors() {
+    let base = |url: &str| {
+        Client::builder()
+            .api_base(url)
+            .token_provider(CountingTokens::new())
+            .build()
+    };
+    for url in [
+        "http://sod2.superoffice.com/Cust12345/api/",
+        "ftp://sod2.superoffice.com/Cust12345/api/",
+        "sod2.superoffice.com/Cust12345/api/",
+        "https://admin:hunter2@sod2.superoffice.com/Cust12345/api/",
+        "https://sod2.superoffice.com/Cust12345/api/?lang=en",
+    ] {
+        let err = base(url).unwrap_err();
+        assert!(
+            matches!(err, ConfigError::InvalidBaseUrl { .. }),
+            "{url}: {err:?}"
+        );
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+    // Text and `Url` both work.
+    let parsed: url::Url = "https://sod2.superoffice.com/Cust12345/api"
+        .parse()
+        .unwrap();
+    let client = Client::builder()
+        .api_base(parsed)
+        .token_provider(CountingTokens::new())
+        .build()
+        .unwrap();
+    assert_eq!(
+        client.api_base().as_str(),
+        "https://sod2.superoffice.com/Cust12345/api/"
+    );
+    assert!(base("http://127.0.0.1:9/Cust12345/api/").is_ok());
+    let err = Client::builder()
+        .api_base("https://sod2.superoffice.com/Cust12345/api/")
+        .token_provider(CountingTokens::new())
+        .time_zone("UTC\r\nX-Injected: 1")
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ConfigError::InvalidHeaderValue {
+                setting: "time_zone"
+            }
+        ),
+        "{err:?}"
+    );
+    // Inside `Error`, through `?`.
+    let as_error: Error = err.into();
+    assert!(matches!(
+        as_error,
+        Error::Config(ConfigError::InvalidHeaderValue { .. })
+    ));
+}
+
+#[tokio::test]
+async fn a_redirect_following_http_client_is_refused() {
+    let server = MockServer::start().await;
+    let elsewhere = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(sale_path()))
+        .respond_with(
+            ResponseTemplate::new(302)
+                .insert_header("Location", format!("{}/collect", elsewhere.uri()).as_str()),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/collect"))
+        .respond_with(sale_ok())
+        .expect(1)
+        .mount(&elsewhere)
+        .await;
+    let following = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::limited(3))
+        .build()
+        .unwrap();
+    let redirecting = Client::builder()
+        .api_base(api_base(&server))
+        .token_provider(CountingTokens::new())
+        .http_client(following)
+        .rate_limit(RateLimit::unlimited())
+        .build()
+        .unwrap();
+    let err = redirecting.sales().get(SaleId(42)).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Config(ConfigError::RedirectingHttpClient)),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("redirect"), "{err}");
+    // The built-in client does not follow: the 302 itself is the answer.
+    let (builtin, _) = client(&server);
+    let err = builtin.sales().get(SaleId(42)).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(302));
+}
+
+#[tokio::test]
+async fn user_agent_and_timeout_apply_to_a_caller_supplied_client() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(sale_path()))
+        .and(header("User-Agent", "integration/1.0"))
+        .respond_with(sale_ok())
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{API}/v1/Sale/43")))
+        .respond_with(sale_ok().set_delay(Duration::from_secs(5)))
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .api_base(api_base(&server))
+        .token_provider(CountingTokens::new())
+        .http_client(reqwest::Client::new())
+        .user_agent("integration/1.0")
+        .timeout(Duration::from_millis(200))
+        .retry_policy(RetryPolicy::never())
+        .rate_limit(RateLimit::unlimited())
+        .build()
+        .unwrap();
+    client.sales().get(SaleId(42)).await.unwrap();
+    let err = client.sales().get(SaleId(43)).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Transport(ref e) if e.is_timeout()),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]

@@ -5,13 +5,13 @@ use crate::rest_support;
 use futures::{StreamExt, TryStreamExt};
 use rest_support::{api_base, client, API, BEARER_1};
 use serde_json::{json, Value};
-use superoffice_client::client::Client;
 use superoffice_client::models::{
     AssociateType, JsonPatch, ListRef, SaleCompleted, SaleEntity, SaleId, SaleStatus, SoDateTime,
 };
 use superoffice_client::odata::{Filter, Order};
-use superoffice_client::rate_limit::RateLimit;
+use superoffice_client::Client;
 use superoffice_client::Error;
+use superoffice_client::RateLimit;
 use wiremock::matchers::{body_json, body_string, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -60,7 +60,7 @@ async fn get_sends_headers_and_decodes_the_sale() {
         .mount(&server)
         .await;
     let client = Client::builder()
-        .api_base(format!("{}{API}", server.uri()).parse().unwrap()) // no trailing slash
+        .api_base(format!("{}{API}", server.uri())) // no trailing slash
         .token_provider(rest_support::CountingTokens::new())
         .language("en")
         .time_zone("UTC")
@@ -225,7 +225,7 @@ async fn failed_test_op_is_a_conflict_and_is_not_retried() {
             assert_eq!(api.status().as_u16(), 409);
             assert_eq!(api.error_type(), Some("JsonPatchTestFailedException"));
             assert!(api.message().unwrap().contains("Status"));
-            assert_eq!(api.endpoint(), "v1/Sale/{id}");
+            assert_eq!(api.path_template(), "v1/Sale/{id}");
         }
         other => panic!("expected Conflict, got {other:?}"),
     }

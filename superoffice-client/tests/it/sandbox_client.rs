@@ -3,21 +3,15 @@
 
 use std::sync::Arc;
 
+use superoffice_client::auth::RefreshingTokenProvider;
 use superoffice_client::auth::{
     AuthorizeOptions, OidcConfig, SystemUserConfig, SystemUserKey, SystemUserTokenProvider,
 };
-use superoffice_client::client::Client;
-use superoffice_client::credentials::{RefreshingTokenProvider, StaticToken};
+use superoffice_client::credentials::StaticToken;
 use superoffice_client::models::{JsonPatch, SaleId, SaleStatus};
+use superoffice_client::Client;
 use superoffice_client::{CustomerId, Environment, OidcClient, TenantLocator};
 use superoffice_sandbox::{default_seed, SuperOfficeSandbox};
-
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
 
 fn oidc(sb: &SuperOfficeSandbox) -> OidcClient {
     let env = Environment::custom(sb.base_url()).unwrap();
@@ -31,21 +25,17 @@ fn oidc(sb: &SuperOfficeSandbox) -> OidcClient {
     OidcClient::new(config).unwrap()
 }
 
-/// Walks the browser part with a plain request (auto-consent via `login_hint`, redirects off)
-/// and completes the sign-in from the callback query.
-async fn sign_in(oidc: &OidcClient, email: &str) -> superoffice_client::auth::Session {
-    let request = oidc
-        .authorize_url(AuthorizeOptions::new().login_hint(email))
-        .unwrap();
-    let response = no_redirects()
-        .get(request.url.clone())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 302, "auto-consent redirect");
-    let location = url::Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
-    assert!(location.as_str().starts_with(default_seed::REDIRECT_URI));
-    oidc.exchange_callback(&request.pending, location.query().unwrap_or(""))
+/// The browser part through the sandbox's `sign_in` (the user picks their account, the
+/// sandbox redirects back), then the client's code exchange.
+async fn sign_in(
+    sb: &SuperOfficeSandbox,
+    oidc: &OidcClient,
+    email: &str,
+) -> superoffice_client::auth::Session {
+    let request = oidc.authorize_url(AuthorizeOptions::new()).unwrap();
+    let callback = sb.sign_in(&request.url, email).await.unwrap();
+    assert!(callback.as_str().starts_with(default_seed::REDIRECT_URI));
+    oidc.exchange_callback(&request.pending, callback.query().unwrap_or(""))
         .await
         .unwrap()
 }
@@ -54,7 +44,7 @@ async fn sign_in(oidc: &OidcClient, email: &str) -> superoffice_client::auth::Se
 async fn sign_in_read_and_close_a_sale_as_sold() {
     let sb = SuperOfficeSandbox::start().await.unwrap();
     let oidc = oidc(&sb);
-    let session = sign_in(&oidc, default_seed::ADMIN_EMAIL).await;
+    let session = sign_in(&sb, &oidc, default_seed::ADMIN_EMAIL).await;
     assert_eq!(
         session.customer_id().map(CustomerId::as_str),
         Some("Cust12345")
@@ -108,7 +98,7 @@ async fn client_re_resolves_the_tenant_after_a_move() {
     let env = Environment::custom(sb.base_url()).unwrap();
     let locator = TenantLocator::new(env, reqwest::Client::new());
     let client = Client::builder()
-        .api_base(sb.api_base("Cust12345").unwrap().parse().unwrap())
+        .api_base(sb.api_base("Cust12345").unwrap())
         .token_provider(Arc::new(StaticToken::new(
             superoffice_client::Credential::bearer(token),
         )))
@@ -134,7 +124,7 @@ async fn client_re_resolves_the_tenant_after_a_move() {
 async fn expired_access_token_is_refreshed_transparently() {
     let sb = SuperOfficeSandbox::start().await.unwrap();
     let oidc = oidc(&sb);
-    let session = sign_in(&oidc, default_seed::SELLER_EMAIL).await;
+    let session = sign_in(&sb, &oidc, default_seed::SELLER_EMAIL).await;
     let provider = RefreshingTokenProvider::new(Arc::new(oidc), session.tokens.clone());
     let client = Client::builder()
         .api_base(session.api_base().unwrap())
@@ -168,7 +158,7 @@ async fn system_user_ticket_with_the_portal_xml_key() {
     .serial("1000012345");
     let provider = SystemUserTokenProvider::new(config).unwrap();
     let client = Client::builder()
-        .api_base(sb.api_base("Cust12345").unwrap().parse().unwrap())
+        .api_base(sb.api_base("Cust12345").unwrap())
         .token_provider(Arc::new(provider))
         .build()
         .unwrap();
@@ -195,7 +185,7 @@ async fn client_endpoints_decode_sandbox_responses() {
         .unwrap();
     let token = sb.issue_access_token(default_seed::ADMIN_EMAIL).unwrap();
     let client = Client::builder()
-        .api_base(sb.api_base("Cust12345").unwrap().parse().unwrap())
+        .api_base(sb.api_base("Cust12345").unwrap())
         .token_provider(Arc::new(StaticToken::new(
             superoffice_client::Credential::bearer(token),
         )))
@@ -338,7 +328,7 @@ async fn sandbox_deliveries_verify_with_the_client_webhook_verifier() {
     });
     let token = sb.issue_access_token(default_seed::ADMIN_EMAIL).unwrap();
     let client = Client::builder()
-        .api_base(sb.api_base("Cust12345").unwrap().parse().unwrap())
+        .api_base(sb.api_base("Cust12345").unwrap())
         .token_provider(Arc::new(StaticToken::new(
             superoffice_client::Credential::bearer(token),
         )))
@@ -353,12 +343,10 @@ async fn sandbox_deliveries_verify_with_the_client_webhook_verifier() {
     client.webhooks().create(&hook).await.unwrap();
     sb.set_sale_status("Cust12345", 102, SeedStatus::Sold, 5)
         .unwrap();
-    let log = tokio::time::timeout(
-        std::time::Duration::from_secs(10),
-        sb.wait_for_deliveries(2),
-    )
-    .await
-    .unwrap();
+    let log = sb
+        .wait_for_deliveries_within(std::time::Duration::from_secs(10), |log| log.len() >= 2)
+        .await
+        .unwrap();
     let sold = log.iter().find(|d| d.event == "sale.sold").unwrap();
     let payload = superoffice_client::webhook::verify(
         sold.body.as_bytes(),
@@ -373,4 +361,48 @@ async fn sandbox_deliveries_verify_with_the_client_webhook_verifier() {
         sold.signature.as_deref().unwrap()
     )
     .is_err());
+}
+
+/// `sign_in` works for any authorize URL of this sandbox: a tenant-specific one, a forced
+/// account chooser, and it refuses URLs of other hosts and unknown users.
+#[tokio::test]
+async fn sandbox_sign_in_returns_the_callback_with_code_and_state() {
+    let sb = SuperOfficeSandbox::start().await.unwrap();
+    let oidc = oidc(&sb);
+    let request = oidc
+        .authorize_url(
+            AuthorizeOptions::new()
+                .tenant(CustomerId::parse(default_seed::MAIN_TENANT).unwrap())
+                .prompt(superoffice_client::auth::Prompt::SelectAccount),
+        )
+        .unwrap();
+    let callback = sb
+        .sign_in(&request.url, default_seed::SELLER_EMAIL)
+        .await
+        .unwrap();
+    let pairs: Vec<(String, String)> = callback.query_pairs().into_owned().collect();
+    assert!(pairs.iter().any(|(k, _)| k == "code"), "{pairs:?}");
+    assert!(pairs
+        .iter()
+        .any(|(k, v)| k == "state" && v == request.pending.state()));
+    let session = oidc
+        .exchange_callback(&request.pending, callback.query().unwrap_or(""))
+        .await
+        .unwrap();
+    assert_eq!(
+        session.claims.email.as_deref(),
+        Some(default_seed::SELLER_EMAIL)
+    );
+
+    let unknown = sb.sign_in(&request.url, "nobody@nowhere.example").await;
+    assert!(matches!(
+        unknown,
+        Err(superoffice_sandbox::SandboxError::UnknownUser(_))
+    ));
+    let mut elsewhere = request.url.clone();
+    elsewhere.set_port(Some(9)).unwrap();
+    assert!(matches!(
+        sb.sign_in(&elsewhere, default_seed::SELLER_EMAIL).await,
+        Err(superoffice_sandbox::SandboxError::SignIn(_))
+    ));
 }

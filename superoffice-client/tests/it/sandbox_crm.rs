@@ -25,10 +25,10 @@ async fn sandbox() -> SuperOfficeSandbox {
 async fn the_auth_host_serves_no_tenant_rest_and_no_flush() {
     let sb = sandbox().await;
     let token = sb.issue_access_token(default_seed::ADMIN_EMAIL).unwrap();
-    assert!(!sb.data_hosts().contains(&sb.base_url()));
+    assert!(!sb.data_hosts().contains(&sb.issuer()));
     for url in [
-        format!("{}/Cust12345/api/v1/Sale/101", sb.base_url()),
-        format!("{}/Cust12345/default.aspx?flush", sb.base_url()),
+        format!("{}/Cust12345/api/v1/Sale/101", sb.issuer()),
+        format!("{}/Cust12345/default.aspx?flush", sb.issuer()),
     ] {
         let response = http().get(&url).bearer_auth(&token).send().await.unwrap();
         assert_eq!(response.status(), 404, "{url}");
@@ -36,7 +36,7 @@ async fn the_auth_host_serves_no_tenant_rest_and_no_flush() {
     assert_eq!(sb.flush_count("Cust12345").unwrap(), 0);
     // The auth host still serves the tenant state API, which points at a data host.
     let state: Value = http()
-        .get(format!("{}/api/state/Cust12345", sb.base_url()))
+        .get(format!("{}/api/state/Cust12345", sb.issuer()))
         .send()
         .await
         .unwrap()
@@ -49,7 +49,7 @@ async fn the_auth_host_serves_no_tenant_rest_and_no_flush() {
         .starts_with(sb.data_hosts()[0]));
     // A typed client pointed at the auth host gets a 404, not tenant data.
     let wrong = superoffice_client::Client::builder()
-        .api_base(format!("{}/Cust12345/api/", sb.base_url()).parse().unwrap())
+        .api_base(format!("{}/Cust12345/api/", sb.issuer()))
         .token_provider(std::sync::Arc::new(StaticToken::new(Credential::bearer(
             token,
         ))))
@@ -216,7 +216,7 @@ async fn app_panels_need_the_app_token() {
     let sb = sandbox().await;
     let token = sb.issue_access_token(default_seed::ADMIN_EMAIL).unwrap();
     let app = superoffice_client::Client::builder()
-        .api_base(sb.api_base("Cust12345").unwrap().parse().unwrap())
+        .api_base(sb.api_base("Cust12345").unwrap())
         .token_provider(std::sync::Arc::new(WithAppToken::new(
             std::sync::Arc::new(StaticToken::new(Credential::bearer(token.clone()))),
             sb.client_secret(),

@@ -14,7 +14,7 @@ const CLAIM: &str = "http://schemes.superoffice.net/identity/";
 #[tokio::test]
 async fn discovery_document_and_jwks() {
     let sb = SuperOfficeSandbox::start().await.unwrap();
-    let base = sb.base_url();
+    let base = sb.issuer();
     let doc: Value = http()
         .get(format!("{base}/login/.well-known/openid-configuration"))
         .send()
@@ -62,7 +62,7 @@ async fn discovery_document_and_jwks() {
 
 async fn decoding_key(sb: &SuperOfficeSandbox) -> (String, DecodingKey) {
     let jwks: Value = http()
-        .get(format!("{}/login/.well-known/jwks", sb.base_url()))
+        .get(format!("{}/login/.well-known/jwks", sb.issuer()))
         .send()
         .await
         .unwrap()
@@ -111,7 +111,7 @@ async fn code_flow_with_pkce_yields_a_verifiable_id_token() {
     assert_eq!(header.kid.as_deref(), Some(kid.as_str()));
     let mut validation = Validation::new(Algorithm::RS256);
     validation.set_audience(&[default_seed::CLIENT_ID]);
-    validation.set_issuer(&[sb.base_url()]);
+    validation.set_issuer(&[sb.issuer()]);
     let claims = jsonwebtoken::decode::<Value>(id_token, &key, &validation)
         .unwrap()
         .claims;
@@ -184,7 +184,7 @@ async fn client_authentication_post_basic_and_failures() {
     let code = code_for(&sb, default_seed::ADMIN_EMAIL).await;
     // HTTP Basic instead of client_secret_post.
     let response = http()
-        .post(format!("{}/login/common/oauth/tokens", sb.base_url()))
+        .post(format!("{}/login/common/oauth/tokens", sb.issuer()))
         .basic_auth(default_seed::CLIENT_ID, Some(default_seed::CLIENT_SECRET))
         .form(&[
             ("grant_type", "authorization_code"),
@@ -198,7 +198,7 @@ async fn client_authentication_post_basic_and_failures() {
     assert_eq!(response.status(), 200);
 
     let response = http()
-        .post(format!("{}/login/common/oauth/tokens", sb.base_url()))
+        .post(format!("{}/login/common/oauth/tokens", sb.issuer()))
         .form(&[
             ("grant_type", "refresh_token"),
             ("client_id", default_seed::CLIENT_ID),
@@ -213,7 +213,7 @@ async fn client_authentication_post_basic_and_failures() {
     assert_eq!(body["error"], "invalid_client");
 
     let response = http()
-        .post(format!("{}/login/common/oauth/tokens", sb.base_url()))
+        .post(format!("{}/login/common/oauth/tokens", sb.issuer()))
         .form(&[
             ("grant_type", "password"),
             ("client_id", default_seed::CLIENT_ID),
@@ -229,7 +229,7 @@ async fn client_authentication_post_basic_and_failures() {
     // redirect_uri must match the authorize request.
     let code = code_for(&sb, default_seed::ADMIN_EMAIL).await;
     let response = http()
-        .post(format!("{}/login/common/oauth/tokens", sb.base_url()))
+        .post(format!("{}/login/common/oauth/tokens", sb.issuer()))
         .form(&[
             ("grant_type", "authorization_code"),
             ("client_id", default_seed::CLIENT_ID),
@@ -266,7 +266,7 @@ async fn refresh_returns_a_new_access_token_and_no_refresh_token() {
     assert_eq!(body["Error"], true);
 
     let response = http()
-        .post(format!("{}/login/common/oauth/tokens", sb.base_url()))
+        .post(format!("{}/login/common/oauth/tokens", sb.issuer()))
         .form(&[
             ("grant_type", "refresh_token"),
             ("client_id", default_seed::CLIENT_ID),
@@ -289,7 +289,7 @@ async fn refresh_returns_a_new_access_token_and_no_refresh_token() {
 
     sb.revoke_refresh_tokens();
     let response = http()
-        .post(format!("{}/login/common/oauth/tokens", sb.base_url()))
+        .post(format!("{}/login/common/oauth/tokens", sb.issuer()))
         .form(&[
             ("grant_type", "refresh_token"),
             ("client_id", default_seed::CLIENT_ID),
@@ -365,7 +365,7 @@ async fn tenant_specific_authorize_path_and_sign_in_page() {
         ("code_challenge", challenge.as_str()),
         ("code_challenge_method", "S256"),
     ];
-    let url = format!("{}/login/Cust67890/oauth/authorize", sb.base_url());
+    let url = format!("{}/login/Cust67890/oauth/authorize", sb.issuer());
     // No login_hint and no default user: the sign-in page lists the tenant's users.
     let page = http().get(&url).query(&query).send().await.unwrap();
     assert_eq!(page.status(), 200);
@@ -443,7 +443,7 @@ async fn system_user_ticket_flow() {
     let response = http()
         .post(format!(
             "{}/Login/api/PartnerSystemUser/Authenticate",
-            sb.base_url()
+            sb.issuer()
         ))
         .json(&serde_json::json!({
             "SignedSystemToken": signed,
@@ -494,7 +494,7 @@ async fn system_user_ticket_flow() {
     let bad = http()
         .post(format!(
             "{}/Login/api/PartnerSystemUser/Authenticate",
-            sb.base_url()
+            sb.issuer()
         ))
         .json(&serde_json::json!({
             "SignedSystemToken": format!("{data}.AAAA"),
@@ -517,7 +517,7 @@ async fn secrets_stay_out_of_debug_and_the_request_log() {
     let code = code_for(&sb, default_seed::ADMIN_EMAIL).await;
     // Token parameters in the query string (as SuperOffice's docs show) are redacted in the log.
     let response = http()
-        .post(format!("{}/login/common/oauth/tokens", sb.base_url()))
+        .post(format!("{}/login/common/oauth/tokens", sb.issuer()))
         .query(&[
             ("grant_type", "authorization_code"),
             ("client_id", default_seed::CLIENT_ID),

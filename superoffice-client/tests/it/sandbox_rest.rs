@@ -575,7 +575,7 @@ async fn moved_tenant_answers_421_and_state_api_points_to_new_host() {
     // Tenants start on data host A; the auth host (`base_url`) serves no tenant REST.
     assert!(old_base.starts_with(sb.data_hosts()[0]));
     let state: Value = http()
-        .get(format!("{}/api/state/Cust12345", sb.base_url()))
+        .get(format!("{}/api/state/Cust12345", sb.issuer()))
         .send()
         .await
         .unwrap()
@@ -610,7 +610,7 @@ async fn moved_tenant_answers_421_and_state_api_points_to_new_host() {
     );
 
     let state: Value = http()
-        .get(format!("{}/api/state/Cust12345", sb.base_url()))
+        .get(format!("{}/api/state/Cust12345", sb.issuer()))
         .send()
         .await
         .unwrap()
@@ -644,7 +644,7 @@ async fn moved_tenant_answers_421_and_state_api_points_to_new_host() {
         .unwrap();
     assert_eq!(suspended.status(), 503);
     let unknown = http()
-        .get(format!("{}/api/state/Cust99999", sb.base_url()))
+        .get(format!("{}/api/state/Cust99999", sb.issuer()))
         .send()
         .await
         .unwrap();
@@ -910,17 +910,13 @@ async fn web_panel_crud_progid_user_groups_and_rights() {
 
 #[tokio::test]
 async fn fault_knobs_and_request_log() {
-    let sb = SuperOfficeSandbox::builder()
-        .fault_timeout(Duration::from_millis(300))
-        .start()
-        .await
-        .unwrap();
+    let sb = SuperOfficeSandbox::start().await.unwrap();
     let token = sb.issue_access_token(default_seed::SELLER_EMAIL).unwrap();
     sb.inject_fault(Fault::InternalServerError, 1);
     sb.inject_fault(Fault::BadGatewayHtml, 1);
     sb.inject_fault(
-        Fault::TooManyRequests {
-            retry_after: Duration::from_secs(7),
+        Fault::RateLimited {
+            retry_after: Some(Duration::from_secs(7)),
         },
         1,
     );
@@ -934,12 +930,19 @@ async fn fault_knobs_and_request_log() {
     let third = get(&sb, "Cust12345", "Sale/101", &token).await;
     assert_eq!(third.status(), 429);
     assert_eq!(third.headers()["retry-after"], "7");
+    sb.inject_fault(Fault::RateLimited { retry_after: None }, 1);
+    sb.inject_fault(Fault::ServiceUnavailableHtml, 1);
+    let bare = get(&sb, "Cust12345", "Sale/101", &token).await;
+    assert_eq!(bare.status(), 429);
+    assert!(bare.headers().get("retry-after").is_none());
+    let unavailable = get(&sb, "Cust12345", "Sale/101", &token).await;
+    assert_eq!(unavailable.status(), 503);
     assert_eq!(
         get(&sb, "Cust12345", "Sale/101", &token).await.status(),
         200
     );
 
-    sb.inject_fault(Fault::Timeout, 1);
+    sb.inject_fault(Fault::Timeout(Duration::from_millis(300)), 1);
     let base = sb.api_base("Cust12345").unwrap();
     let timed_out = reqwest::Client::builder()
         .timeout(Duration::from_millis(100))
@@ -964,7 +967,7 @@ async fn fault_knobs_and_request_log() {
         .filter(|r| r.path == "/Cust12345/api/v1/Sale/101")
         .map(|r| r.status)
         .collect();
-    assert_eq!(&statuses[..4], &[500, 502, 429, 200]);
+    assert_eq!(&statuses[..6], &[500, 502, 429, 429, 503, 200]);
     assert!(log.iter().filter(|r| r.faulted).count() >= 3);
     assert!(log
         .iter()

@@ -144,7 +144,7 @@ async fn status_change_delivers_signed_sale_sold() {
     );
     assert_ne!(changed.json()["EventId"], payload["EventId"]);
 
-    let log = sb.wait_for_deliveries(3).await;
+    let log = sb.wait_for_deliveries(|log| log.len() >= 3).await.unwrap();
     assert!(log.iter().all(|d| d.success));
     assert_eq!(log[0].event, "test");
     assert_eq!(
@@ -203,7 +203,8 @@ async fn control_status_change_fires_sale_lost_and_retries_until_success() {
     assert_eq!(attempts[2].header("x-superoffice-retry"), Some("2"));
     assert_eq!(attempts[2].json()["ChangedByAssociateId"], 6);
 
-    let log = tokio::time::timeout(Duration::from_secs(10), sb.wait_for_deliveries(4))
+    let log = sb
+        .wait_for_deliveries_within(Duration::from_secs(10), |log| log.len() >= 4)
         .await
         .unwrap();
     let lost: Vec<_> = log.iter().filter(|d| d.event == "sale.lost").collect();
@@ -339,12 +340,9 @@ async fn nine_consecutive_failures_stop_the_webhook() {
             .await
             .unwrap();
         // Wait for the three attempts of this event before the next change.
-        tokio::time::timeout(
-            Duration::from_secs(10),
-            sb.wait_for_deliveries(1 + 3 * (n + 1)),
-        )
-        .await
-        .unwrap();
+        sb.wait_for_deliveries_within(Duration::from_secs(10), |log| log.len() > 3 * (n + 1))
+            .await
+            .unwrap();
     }
     let stored: Value = get(
         &sb,
@@ -372,7 +370,8 @@ async fn nine_consecutive_failures_stop_the_webhook() {
     sb.set_sale_status("Cust12345", 105, SaleStatus::Sold, 5)
         .unwrap();
     assert_eq!(healthy.next().await.json()["Event"], "sale.changed");
-    let log = tokio::time::timeout(Duration::from_secs(10), sb.wait_for_deliveries(12))
+    let log = sb
+        .wait_for_deliveries_within(Duration::from_secs(10), |log| log.len() >= 12)
         .await
         .unwrap();
     assert_eq!(log.len(), 12, "9 failures, 2 pings, 1 delivery");

@@ -3,12 +3,12 @@
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
-use superoffice_client::auth::{AuthError, Environment, ManualClock};
 use superoffice_client::tenant::{
     flush_url, flush_url_from_base, ApiBaseResolver, CustomerId, TenantError, TenantLocator,
     TenantState, TenantStatus,
 };
-use superoffice_client::Error;
+use superoffice_client::{AuthError, Environment, ManualClock};
+use superoffice_client::{CustomerIdError, Error};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -69,7 +69,7 @@ fn bad_customer_ids_are_typed_errors() {
     ] {
         let err = CustomerId::parse(input).expect_err(input);
         assert!(
-            matches!(err, TenantError::InvalidCustomerId { .. }),
+            matches!(err, CustomerIdError::InvalidCustomerId { .. }),
             "{input}: {err:?}"
         );
         assert!(err.to_string().contains("Cust12345"), "{err}");
@@ -95,7 +95,7 @@ fn urls_without_a_customer_id_are_typed_errors() {
     let err = CustomerId::from_url("https://online.superoffice.com/login/?token=secret-value")
         .expect_err("no id");
     match &err {
-        TenantError::NoCustomerIdInUrl { url } => {
+        CustomerIdError::NoCustomerIdInUrl { url } => {
             assert_eq!(url, "https://online.superoffice.com/login/")
         }
         other => panic!("unexpected {other:?}"),
@@ -103,11 +103,11 @@ fn urls_without_a_customer_id_are_typed_errors() {
     assert!(!err.to_string().contains("secret-value"));
     assert!(matches!(
         CustomerId::from_url("Cust12345"),
-        Err(TenantError::InvalidUrl { .. })
+        Err(CustomerIdError::InvalidUrl { .. })
     ));
     assert!(matches!(
         CustomerId::from_url("https://online.superoffice.com/Cust12x/default.aspx"),
-        Err(TenantError::NoCustomerIdInUrl { .. })
+        Err(CustomerIdError::NoCustomerIdInUrl { .. })
     ));
 }
 
@@ -281,6 +281,7 @@ fn tenant_state_decodes_including_unknown_values() {
     raw["State"] = "Hibernating".into();
     let unseen: TenantStatus = serde_json::from_value(raw.clone()).expect("decodes");
     assert_eq!(unseen.state, TenantState::Other("Hibernating".to_owned()));
+    assert!(unseen.state.is_other() && !TenantState::Running.is_other());
     assert!(!unseen.is_usable());
     raw["State"] = 2.into();
     let numeric: TenantStatus = serde_json::from_value(raw.clone()).expect("decodes");

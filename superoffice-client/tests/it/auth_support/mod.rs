@@ -7,66 +7,68 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeZone, Utc};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::Value;
-use superoffice_client::auth::{Environment, ManualClock, OidcClient, OidcConfig};
+use superoffice_client::auth::{OidcClient, OidcConfig};
+use superoffice_client::{Environment, ManualClock};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-pub const PROVIDER_KEY_A: &str = include_str!(concat!(
+pub(crate) const PROVIDER_KEY_A: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/auth/provider_key_a.pem"
 ));
-pub const PROVIDER_KEY_B: &str = include_str!(concat!(
+pub(crate) const PROVIDER_KEY_B: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/auth/provider_key_b.pem"
 ));
-pub const KID_A: &str = "sod-2026-a";
-pub const KID_B: &str = "sod-2026-b";
-pub const JWKS: &str = include_str!(concat!(
+pub(crate) const KID_A: &str = "sod-2026-a";
+pub(crate) const KID_B: &str = "sod-2026-b";
+pub(crate) const JWKS: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/auth/jwks.json"
 ));
-pub const JWKS_ROTATED: &str = include_str!(concat!(
+pub(crate) const JWKS_ROTATED: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/auth/jwks_rotated.json"
 ));
-pub const ID_TOKEN_CLAIMS: &str = include_str!(concat!(
+pub(crate) const ID_TOKEN_CLAIMS: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/auth/id_token_claims.json"
 ));
-pub const TOKEN_RESPONSE: &str = include_str!(concat!(
+pub(crate) const TOKEN_RESPONSE: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/auth/token_response.json"
 ));
-pub const REFRESH_RESPONSE: &str = include_str!(concat!(
+pub(crate) const REFRESH_RESPONSE: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/auth/refresh_response.json"
 ));
 
-pub const CLIENT_ID: &str = "2f8d9a6b7c5e4d3f2a1b0c9d8e7f6a5b";
-pub const CLIENT_SECRET: &str = "client-secret-5c1f0e9d8b7a";
-pub const REDIRECT_URI: &str = "https://app.example.com/superoffice/callback";
-pub const REFRESH_TOKEN: &str = "KSamN1Tp4sd26pZJSGK6JobrWOUWorIZ2Y5XxcAqX86K9qoZRp4d3lUH32F4fiT3";
+pub(crate) const CLIENT_ID: &str = "2f8d9a6b7c5e4d3f2a1b0c9d8e7f6a5b";
+pub(crate) const CLIENT_SECRET: &str = "client-secret-5c1f0e9d8b7a";
+pub(crate) const REDIRECT_URI: &str = "https://app.example.com/superoffice/callback";
+pub(crate) const REFRESH_TOKEN: &str =
+    "KSamN1Tp4sd26pZJSGK6JobrWOUWorIZ2Y5XxcAqX86K9qoZRp4d3lUH32F4fiT3";
 
 /// 2026-11-28T09:01:00Z, one minute after the fixture id_token was issued.
-pub fn now() -> DateTime<Utc> {
+pub(crate) fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 28, 9, 1, 0)
         .single()
         .expect("valid time")
 }
 
-pub fn clock() -> Arc<ManualClock> {
+pub(crate) fn clock() -> Arc<ManualClock> {
     Arc::new(ManualClock::new(now()))
 }
 
-pub fn environment(server: &MockServer) -> Environment {
+pub(crate) fn environment(server: &MockServer) -> Environment {
     Environment::custom(server.uri()).expect("mock server URI is a valid base")
 }
 
-pub fn issuer(server: &MockServer) -> String {
+pub(crate) fn issuer(server: &MockServer) -> String {
     environment(server).issuer()
 }
 
-pub fn oidc(server: &MockServer, clock: Arc<ManualClock>) -> OidcClient {
+pub(crate) fn oidc(server: &MockServer, clock: Arc<ManualClock>) -> OidcClient {
     let config = OidcConfig::new(environment(server), CLIENT_ID, CLIENT_SECRET, REDIRECT_URI)
         .expect("valid config");
     OidcClient::builder(config)
@@ -76,27 +78,27 @@ pub fn oidc(server: &MockServer, clock: Arc<ManualClock>) -> OidcClient {
 }
 
 /// The fixture claims with this server's issuer and the given nonce, issued at `now()`.
-pub fn id_token_claims(server: &MockServer, nonce: &str) -> Value {
+pub(crate) fn id_token_claims(server: &MockServer, nonce: &str) -> Value {
     let mut claims: Value = serde_json::from_str(ID_TOKEN_CLAIMS).expect("fixture is JSON");
     claims["iss"] = Value::String(issuer(server));
     claims["nonce"] = Value::String(nonce.to_owned());
     claims
 }
 
-pub fn sign(claims: &Value, kid: &str, pem: &str) -> String {
+pub(crate) fn sign(claims: &Value, kid: &str, pem: &str) -> String {
     let mut header = Header::new(Algorithm::RS256);
     header.kid = Some(kid.to_owned());
     let key = EncodingKey::from_rsa_pem(pem.as_bytes()).expect("test key parses");
     jsonwebtoken::encode(&header, claims, &key).expect("signing works")
 }
 
-pub fn with_id_token(template: &str, id_token: &str) -> Value {
+pub(crate) fn with_id_token(template: &str, id_token: &str) -> Value {
     let mut body: Value = serde_json::from_str(template).expect("fixture is JSON");
     body["id_token"] = Value::String(id_token.to_owned());
     body
 }
 
-pub async fn mount_jwks(server: &MockServer, jwks: &str, expected_calls: u64) {
+pub(crate) async fn mount_jwks(server: &MockServer, jwks: &str, expected_calls: u64) {
     Mock::given(method("GET"))
         .and(path("/login/.well-known/jwks"))
         .respond_with(
@@ -107,7 +109,7 @@ pub async fn mount_jwks(server: &MockServer, jwks: &str, expected_calls: u64) {
         .await;
 }
 
-pub fn json_response(body: &Value) -> ResponseTemplate {
+pub(crate) fn json_response(body: &Value) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_raw(
         serde_json::to_vec(body).expect("serialises"),
         "application/json; charset=utf-8",
@@ -115,13 +117,13 @@ pub fn json_response(body: &Value) -> ResponseTemplate {
 }
 
 /// The form fields of a recorded `application/x-www-form-urlencoded` request.
-pub fn form(request: &wiremock::Request) -> Vec<(String, String)> {
+pub(crate) fn form(request: &wiremock::Request) -> Vec<(String, String)> {
     url::form_urlencoded::parse(&request.body)
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
 }
 
-pub fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
     fields
         .iter()
         .find(|(k, _)| k == name)

@@ -16,18 +16,18 @@
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
-use superoffice_client::client::Client;
 use superoffice_client::credentials::StaticToken;
-use superoffice_client::rate_limit::RateLimit;
-use superoffice_client::retry::RetryPolicy;
+use superoffice_client::Client;
 use superoffice_client::Credential;
+use superoffice_client::RateLimit;
+use superoffice_client::RetryPolicy;
 use superoffice_sandbox::{default_seed, AuthKind, SuperOfficeSandbox};
 use url::Url;
 use wiremock::matchers::{any, body_json, header, method, path};
 use wiremock::{Match, Mock, MockServer, Request, ResponseTemplate};
 
 /// The tenant every scenario talks to.
-pub const TENANT: &str = default_seed::MAIN_TENANT;
+pub(super) const TENANT: &str = default_seed::MAIN_TENANT;
 
 /// The API base the fixtures were written for (absolute links in them, such as
 /// `odata.nextLink`, point there); the mocked backend serves them with its own origin.
@@ -44,7 +44,7 @@ const JSON_PATCH: &str = "application/json";
 
 /// One HTTP exchange a scenario expects: the request the client must send and the answer.
 #[derive(Debug, Clone)]
-pub struct Exchange {
+pub(super) struct Exchange {
     method: &'static str,
     /// Relative to the API base, e.g. `v1/Sale/101`.
     path: String,
@@ -67,47 +67,47 @@ impl Exchange {
     }
 
     /// A `GET` of `path` (relative to the API base).
-    pub fn get(path: impl Into<String>) -> Self {
+    pub(super) fn get(path: impl Into<String>) -> Self {
         Self::new("GET", path)
     }
 
     /// A `POST` to `path`.
-    pub fn post(path: impl Into<String>) -> Self {
+    pub(super) fn post(path: impl Into<String>) -> Self {
         Self::new("POST", path)
     }
 
     /// A `PATCH` of `path`.
-    pub fn patch(path: impl Into<String>) -> Self {
+    pub(super) fn patch(path: impl Into<String>) -> Self {
         Self::new("PATCH", path)
     }
 
     /// A query parameter the request must carry (the query must consist of exactly these).
-    pub fn query(mut self, name: &str, value: &str) -> Self {
+    pub(super) fn query(mut self, name: &str, value: &str) -> Self {
         self.query.push((name.to_owned(), value.to_owned()));
         self
     }
 
     /// The request carries this JSON body (`Content-Type: application/json`).
-    pub fn json_body(mut self, body: Value) -> Self {
+    pub(super) fn json_body(mut self, body: Value) -> Self {
         self.body = Some((JSON, body));
         self
     }
 
     /// The request carries this JSON Patch array (`Content-Type: application/json`).
-    pub fn json_patch_body(mut self, body: Value) -> Self {
+    pub(super) fn json_patch_body(mut self, body: Value) -> Self {
         self.body = Some((JSON_PATCH, body));
         self
     }
 
     /// SuperOffice answers `status` with the fixture as JSON body.
-    pub fn answers(mut self, status: u16, fixture: &'static str) -> Self {
+    pub(super) fn answers(mut self, status: u16, fixture: &'static str) -> Self {
         self.status = status;
         self.fixture = Some(fixture);
         self
     }
 
     /// SuperOffice answers `status` without a body (204).
-    pub fn answers_empty(mut self, status: u16) -> Self {
+    pub(super) fn answers_empty(mut self, status: u16) -> Self {
         self.status = status;
         self.fixture = None;
         self
@@ -124,7 +124,7 @@ impl Exchange {
 
 /// Something a scenario runs against: gives a client for tenant `Cust12345` and serves (or
 /// checks) the exchanges the scenario declares.
-pub trait Backend: Sized {
+pub(super) trait Backend: Sized {
     /// Starts the backend.
     async fn start() -> Self;
 
@@ -158,7 +158,7 @@ fn conformance_client(api_base: &str, access_token: String) -> Client {
 }
 
 /// Wiremock with fixtures.
-pub struct Mocked {
+pub(super) struct Mocked {
     server: MockServer,
     api_base: String,
     client: Client,
@@ -254,7 +254,7 @@ impl Backend for Mocked {
 }
 
 /// The in-process sandbox with its default seed, signed in as the administrator.
-pub struct Sandboxed {
+pub(super) struct Sandboxed {
     sandbox: SuperOfficeSandbox,
     client: Client,
     declared: Mutex<Vec<Exchange>>,

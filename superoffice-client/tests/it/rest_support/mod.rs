@@ -6,34 +6,34 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use superoffice_client::client::Client;
-use superoffice_client::rate_limit::RateLimit;
-use superoffice_client::retry::RetryPolicy;
 use superoffice_client::tenant::{ApiBaseResolver, CustomerId};
+use superoffice_client::Client;
+use superoffice_client::RateLimit;
+use superoffice_client::RetryPolicy;
 use superoffice_client::{Credential, TokenProvider};
 use url::Url;
 use wiremock::MockServer;
 
 /// The API path prefix the tests use on the mock server.
-pub const API: &str = "/Cust12345/api";
+pub(crate) const API: &str = "/Cust12345/api";
 
 /// Hands out `token-1`, then `token-2`, … after each refresh; counts calls.
 #[derive(Debug, Default)]
-pub struct CountingTokens {
+pub(crate) struct CountingTokens {
     pub generation: AtomicUsize,
     pub credential_calls: AtomicUsize,
     pub refresh_calls: AtomicUsize,
 }
 
 impl CountingTokens {
-    pub fn new() -> Arc<Self> {
+    pub(crate) fn new() -> Arc<Self> {
         Arc::new(CountingTokens {
             generation: AtomicUsize::new(1),
             ..CountingTokens::default()
         })
     }
 
-    pub fn refreshes(&self) -> usize {
+    pub(crate) fn refreshes(&self) -> usize {
         self.refresh_calls.load(Ordering::SeqCst)
     }
 
@@ -66,20 +66,20 @@ impl TokenProvider for CountingTokens {
 
 /// Resolves to a fixed base and counts calls.
 #[derive(Debug)]
-pub struct FixedResolver {
+pub(crate) struct FixedResolver {
     pub base: Mutex<Url>,
     pub calls: AtomicUsize,
 }
 
 impl FixedResolver {
-    pub fn new(base: Url) -> Arc<Self> {
+    pub(crate) fn new(base: Url) -> Arc<Self> {
         Arc::new(FixedResolver {
             base: Mutex::new(base),
             calls: AtomicUsize::new(0),
         })
     }
 
-    pub fn calls(&self) -> usize {
+    pub(crate) fn calls(&self) -> usize {
         self.calls.load(Ordering::SeqCst)
     }
 }
@@ -94,12 +94,12 @@ impl ApiBaseResolver for FixedResolver {
 }
 
 /// `{server}/Cust12345/api/`.
-pub fn api_base(server: &MockServer) -> Url {
+pub(crate) fn api_base(server: &MockServer) -> Url {
     format!("{}{API}/", server.uri()).parse().unwrap()
 }
 
 /// A client on `server` without rate limit, with fast retries.
-pub fn client(server: &MockServer) -> (Client, Arc<CountingTokens>) {
+pub(crate) fn client(server: &MockServer) -> (Client, Arc<CountingTokens>) {
     let tokens = CountingTokens::new();
     let client = Client::builder()
         .api_base(api_base(server))
@@ -112,14 +112,14 @@ pub fn client(server: &MockServer) -> (Client, Arc<CountingTokens>) {
 }
 
 /// The authorization header the first credential produces.
-pub const BEARER_1: &str = "Bearer 8A:Cust12345.token-1";
+pub(crate) const BEARER_1: &str = "Bearer 8A:Cust12345.token-1";
 /// The authorization header after one refresh.
-pub const BEARER_2: &str = "Bearer 8A:Cust12345.token-2";
+pub(crate) const BEARER_2: &str = "Bearer 8A:Cust12345.token-2";
 
 /// An HTTP client without any timers (no timeouts, no idle-pool sweeps), for tests that run
 /// with paused tokio time: a pending timer would otherwise be auto-advanced while the test
 /// waits for the mock server.
-pub fn timerless_http() -> reqwest::Client {
+pub(crate) fn timerless_http() -> reqwest::Client {
     reqwest::Client::builder()
         .pool_idle_timeout(None)
         .build()

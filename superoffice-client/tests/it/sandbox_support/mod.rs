@@ -15,21 +15,24 @@ use superoffice_sandbox::{default_seed, SuperOfficeSandbox};
 use tokio::sync::mpsc;
 
 /// A reqwest client that does not follow redirects.
-pub fn http() -> reqwest::Client {
+pub(crate) fn http() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client")
 }
 
-pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk-sandbox-verifier";
+pub(crate) const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk-sandbox-verifier";
 
-pub fn s256(verifier: &str) -> String {
+pub(crate) fn s256(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()))
 }
 
 /// Runs the authorize step with auto-consent for `email`; returns the `Location` query pairs.
-pub async fn authorize(sb: &SuperOfficeSandbox, extra: &[(&str, &str)]) -> reqwest::Response {
+pub(crate) async fn authorize(
+    sb: &SuperOfficeSandbox,
+    extra: &[(&str, &str)],
+) -> reqwest::Response {
     let challenge = s256(VERIFIER);
     let mut query: Vec<(&str, &str)> = vec![
         ("client_id", default_seed::CLIENT_ID),
@@ -46,7 +49,7 @@ pub async fn authorize(sb: &SuperOfficeSandbox, extra: &[(&str, &str)]) -> reqwe
         query.push((k, v));
     }
     http()
-        .get(format!("{}/login/common/oauth/authorize", sb.base_url()))
+        .get(format!("{}/login/common/oauth/authorize", sb.issuer()))
         .query(&query)
         .send()
         .await
@@ -54,7 +57,7 @@ pub async fn authorize(sb: &SuperOfficeSandbox, extra: &[(&str, &str)]) -> reqwe
 }
 
 /// The query pairs of a redirect's `Location`.
-pub fn location_params(response: &reqwest::Response) -> Vec<(String, String)> {
+pub(crate) fn location_params(response: &reqwest::Response) -> Vec<(String, String)> {
     let location = response
         .headers()
         .get("location")
@@ -65,23 +68,44 @@ pub fn location_params(response: &reqwest::Response) -> Vec<(String, String)> {
     url.query_pairs().into_owned().collect()
 }
 
-pub fn param(pairs: &[(String, String)], name: &str) -> Option<String> {
+pub(crate) fn param(pairs: &[(String, String)], name: &str) -> Option<String> {
     pairs
         .iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.clone())
 }
 
-/// An authorization code for `email` (PKCE S256 with [`VERIFIER`]).
-pub async fn code_for(sb: &SuperOfficeSandbox, email: &str) -> String {
-    let response = authorize(sb, &[("login_hint", email)]).await;
-    assert_eq!(response.status(), 302);
-    param(&location_params(&response), "code").expect("code")
+/// An authorization code for `email` (PKCE S256 with [`VERIFIER`]), through the sandbox's
+/// browser-less [`SuperOfficeSandbox::sign_in`].
+pub(crate) async fn code_for(sb: &SuperOfficeSandbox, email: &str) -> String {
+    let challenge = s256(VERIFIER);
+    let mut url = sb
+        .base_url()
+        .join("login/common/oauth/authorize")
+        .expect("url");
+    url.query_pairs_mut().extend_pairs([
+        ("client_id", default_seed::CLIENT_ID),
+        ("redirect_uri", default_seed::REDIRECT_URI),
+        ("response_type", "code"),
+        ("scope", "openid"),
+        ("state", "sale-101"),
+        ("nonce", "n-0S6_WzA2Mj"),
+        ("code_challenge", challenge.as_str()),
+        ("code_challenge_method", "S256"),
+    ]);
+    let callback = sb.sign_in(&url, email).await.expect("sign-in");
+    let pairs: Vec<(String, String)> = callback.query_pairs().into_owned().collect();
+    assert_eq!(param(&pairs, "state").as_deref(), Some("sale-101"));
+    param(&pairs, "code").expect("code")
 }
 
-pub async fn exchange(sb: &SuperOfficeSandbox, code: &str, verifier: &str) -> reqwest::Response {
+pub(crate) async fn exchange(
+    sb: &SuperOfficeSandbox,
+    code: &str,
+    verifier: &str,
+) -> reqwest::Response {
     http()
-        .post(format!("{}/login/common/oauth/tokens", sb.base_url()))
+        .post(format!("{}/login/common/oauth/tokens", sb.issuer()))
         .form(&[
             ("grant_type", "authorization_code"),
             ("client_id", default_seed::CLIENT_ID),
@@ -96,7 +120,7 @@ pub async fn exchange(sb: &SuperOfficeSandbox, code: &str, verifier: &str) -> re
 }
 
 /// Full code flow for `email`; returns the token response JSON.
-pub async fn tokens_for(sb: &SuperOfficeSandbox, email: &str) -> Value {
+pub(crate) async fn tokens_for(sb: &SuperOfficeSandbox, email: &str) -> Value {
     let code = code_for(sb, email).await;
     let response = exchange(sb, &code, VERIFIER).await;
     assert_eq!(response.status(), 200);
@@ -104,7 +128,7 @@ pub async fn tokens_for(sb: &SuperOfficeSandbox, email: &str) -> Value {
 }
 
 /// A GET against the tenant REST API with a bearer token.
-pub async fn get(
+pub(crate) async fn get(
     sb: &SuperOfficeSandbox,
     tenant: &str,
     path: &str,
@@ -122,17 +146,17 @@ pub async fn get(
 
 /// One request the webhook receiver got.
 #[derive(Debug, Clone)]
-pub struct Received {
+pub(crate) struct Received {
     pub headers: HeaderMap,
     pub body: Bytes,
 }
 
 impl Received {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_slice(&self.body).expect("json body")
     }
 }
@@ -140,14 +164,14 @@ impl Received {
 type ReceiverState = (Arc<Mutex<VecDeque<u16>>>, mpsc::UnboundedSender<Received>);
 
 /// A webhook target on 127.0.0.1 that answers queued status codes (then 200).
-pub struct Receiver {
+pub(crate) struct Receiver {
     pub url: String,
     pub rx: mpsc::UnboundedReceiver<Received>,
     statuses: Arc<Mutex<VecDeque<u16>>>,
 }
 
 impl Receiver {
-    pub async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
         let statuses = Arc::new(Mutex::new(VecDeque::new()));
         let state: ReceiverState = (statuses.clone(), tx);
@@ -173,11 +197,11 @@ impl Receiver {
     }
 
     /// Answers the next requests with these status codes.
-    pub fn respond_with(&self, codes: &[u16]) {
+    pub(crate) fn respond_with(&self, codes: &[u16]) {
         self.statuses.lock().unwrap().extend(codes.iter().copied());
     }
 
-    pub async fn next(&mut self) -> Received {
+    pub(crate) async fn next(&mut self) -> Received {
         tokio::time::timeout(std::time::Duration::from_secs(10), self.rx.recv())
             .await
             .expect("webhook delivery within 10 s")
@@ -186,17 +210,17 @@ impl Receiver {
 }
 
 /// A typed REST client on the tenant `Cust12345` of `sb`, signed in with `token`.
-pub fn rest_client(sb: &SuperOfficeSandbox, token: &str) -> superoffice_client::Client {
+pub(crate) fn rest_client(sb: &SuperOfficeSandbox, token: &str) -> superoffice_client::Client {
     rest_client_with(sb, superoffice_client::Credential::bearer(token))
 }
 
 /// A typed REST client on the tenant `Cust12345` of `sb` with `credential`.
-pub fn rest_client_with(
+pub(crate) fn rest_client_with(
     sb: &SuperOfficeSandbox,
     credential: superoffice_client::Credential,
 ) -> superoffice_client::Client {
     superoffice_client::Client::builder()
-        .api_base(sb.api_base("Cust12345").unwrap().parse().unwrap())
+        .api_base(sb.api_base("Cust12345").unwrap())
         .token_provider(Arc::new(superoffice_client::credentials::StaticToken::new(
             credential,
         )))

@@ -5,18 +5,18 @@ use std::str::FromStr;
 
 use url::Url;
 
-use crate::auth::AuthError;
-use crate::tenant::CustomerId;
+use crate::customer_id::CustomerId;
+use crate::error::AuthError;
 
 /// A SuperOffice Online environment: where users sign in and where tenants are located.
 ///
 /// Every environment uses the same path layout below its base URL; only the host differs.
 /// Sign-in always happens on the *un-numbered* host (`sod`, `qaonline`, `online`); tenant data
 /// lives on numbered hosts (`sod2`, `online3`, `app`…) that come from the id_token's
-/// `webapi_url` claim or the tenant state API (see [`TenantLocator`](crate::tenant::TenantLocator)).
+/// `webapi_url` claim or the tenant state API (see [`TenantLocator`](crate::TenantLocator)).
 ///
 /// ```
-/// use superoffice_client::auth::Environment;
+/// use superoffice_client::Environment;
 ///
 /// let env: Environment = "sod".parse()?;
 /// assert_eq!(env.issuer(), "https://sod.superoffice.com");
@@ -24,7 +24,7 @@ use crate::tenant::CustomerId;
 ///     env.token_url().as_str(),
 ///     "https://sod.superoffice.com/login/common/oauth/tokens"
 /// );
-/// # Ok::<(), superoffice_client::auth::AuthError>(())
+/// # Ok::<(), superoffice_client::AuthError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -1,144 +1,18 @@
-//! The crate's single error type.
-//!
-//! Owned by the REST part of the crate; the auth part contributes [`AuthError`] through
-//! [`Error::Auth`].
-//!
-//! HTTP failures carry an [`ApiError`] with the status, SuperOffice's error document
-//! (`{"Error":true,"ErrorType":…,"ErrorMessage":…,"ErrorSource":…}`) when the body was one, and
-//! the raw body (also for non-JSON bodies such as an HTML 502 page from a proxy).
+//! [`ApiError`]: an HTTP error answer from SuperOffice.
 
 use std::fmt;
 use std::time::Duration;
 
 use http::StatusCode;
 
-pub use crate::auth::AuthError;
-
-/// Result alias used throughout the crate.
-pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-/// How many characters of a body are kept in [`ApiError::snippet`] and decode errors.
+/// How many characters of a body are kept in [`ApiError::body_snippet`] and decode errors.
 const SNIPPET_CHARS: usize = 300;
 
 /// How many characters of `ErrorType`, `ErrorMessage` and `ErrorSource` are kept.
 const FIELD_CHARS: usize = 500;
 
-/// How many bytes of an error body [`ApiError::body`] keeps.
+/// How many bytes of an error body [`ApiError::raw_body`] keeps.
 const MAX_ERROR_BODY: usize = 64 * 1024;
-
-/// Everything that can go wrong when talking to SuperOffice.
-///
-/// The retry loop looks only at [`Error::is_retryable`] and [`Error::retry_after`].
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// Authentication or token handling failed (OIDC, refresh, id_token validation, system user).
-    #[error(transparent)]
-    Auth(#[from] AuthError),
-    /// The request never produced an HTTP response (DNS, connect, TLS, timeout, body read).
-    #[error("transport error calling SuperOffice")]
-    Transport(#[source] reqwest::Error),
-    /// The input was rejected locally, before anything was sent.
-    #[error("invalid input: {0}")]
-    InvalidInput(String),
-    /// The client was configured wrongly.
-    #[error("configuration error: {0}")]
-    Config(String),
-    /// SuperOffice answered with an error status not covered by a more specific variant
-    /// (400, 403, 500, 502, 503, …).
-    #[error("{0}")]
-    Api(ApiError),
-    /// 401: the credential was rejected, also after one refresh.
-    #[error("unauthorized: {0}")]
-    Unauthorized(ApiError),
-    /// 404: the entity does not exist (or is not visible to this user).
-    #[error("not found: {0}")]
-    NotFound(ApiError),
-    /// 409: a conflict, typically a JSON Patch `test` operation that did not match.
-    #[error("conflict: {0}")]
-    Conflict(ApiError),
-    /// 412: the entity changed since `If-Unmodified-Since`.
-    #[error("precondition failed: {0}")]
-    PreconditionFailed(ApiError),
-    /// 421: the tenant lives on another host, also after re-resolving its API base once.
-    #[error("misdirected request (wrong host for the tenant): {0}")]
-    MisdirectedRequest(ApiError),
-    /// 429: SuperOffice throttled the client.
-    #[error("rate limited by SuperOffice: {0}")]
-    RateLimited(ApiError),
-    /// A success response whose body did not match the expected shape.
-    #[error("could not decode the response of {endpoint} at `{path}`: {message} (body starts: {snippet})")]
-    Decode {
-        /// The endpoint (path template) that answered.
-        endpoint: String,
-        /// JSON path of the failing value (`value[3].SaleId`).
-        path: String,
-        /// What serde reported.
-        message: String,
-        /// The first characters of the body.
-        snippet: String,
-    },
-    /// The server's answer broke the protocol in a way that is not a decode error (e.g. an
-    /// `odata.nextLink` pointing at another host, which would receive our credentials).
-    #[error("unexpected response from SuperOffice: {0}")]
-    Protocol(String),
-}
-
-impl Error {
-    /// Shorthand for [`Error::InvalidInput`].
-    pub fn invalid_input(message: impl Into<String>) -> Self {
-        Error::InvalidInput(message.into())
-    }
-
-    /// The HTTP status, when the error came from an HTTP response.
-    pub fn status(&self) -> Option<StatusCode> {
-        self.api_error().map(ApiError::status)
-    }
-
-    /// The API error details, when the error came from an HTTP response.
-    pub fn api_error(&self) -> Option<&ApiError> {
-        match self {
-            Error::Api(e)
-            | Error::Unauthorized(e)
-            | Error::NotFound(e)
-            | Error::Conflict(e)
-            | Error::PreconditionFailed(e)
-            | Error::MisdirectedRequest(e)
-            | Error::RateLimited(e) => Some(e),
-            _ => None,
-        }
-    }
-
-    /// How long the server asked us to wait (`Retry-After` on 429/503).
-    pub fn retry_after(&self) -> Option<Duration> {
-        self.api_error().and_then(ApiError::retry_after)
-    }
-
-    /// True for failures that may succeed when the same request is sent again: 429, 502, 503,
-    /// 504, and connect/timeout transport errors. Whether a request *is* retried also depends
-    /// on its method (see [`crate::retry`]).
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Error::RateLimited(_) => true,
-            Error::Api(e) => matches!(e.status().as_u16(), 429 | 502 | 503 | 504),
-            Error::Transport(e) => e.is_connect() || e.is_timeout(),
-            _ => false,
-        }
-    }
-
-    /// Build the error for a non-success HTTP response.
-    pub(crate) fn from_response(api: ApiError) -> Self {
-        match api.status().as_u16() {
-            401 => Error::Unauthorized(api),
-            404 => Error::NotFound(api),
-            409 => Error::Conflict(api),
-            412 => Error::PreconditionFailed(api),
-            421 => Error::MisdirectedRequest(api),
-            429 => Error::RateLimited(api),
-            _ => Error::Api(api),
-        }
-    }
-}
 
 /// Details of an HTTP error response from SuperOffice.
 ///
@@ -171,9 +45,24 @@ struct ErrorDocument {
 }
 
 impl ApiError {
+    /// An error answer with `status` and `body` for path template `test`, as the client would
+    /// build it (for tests of code that handles errors). Only with the `test-util` feature.
+    ///
+    /// ```
+    /// use http::StatusCode;
+    /// use superoffice_client::ApiError;
+    ///
+    /// let error = ApiError::for_test(StatusCode::NOT_FOUND, r#"{"Error":true,"ErrorType":"SoNotFoundException"}"#);
+    /// assert_eq!(error.error_type(), Some("SoNotFoundException"));
+    /// ```
+    #[cfg(any(test, feature = "test-util"))]
+    pub fn for_test(status: StatusCode, body: &str) -> Self {
+        ApiError::from_parts(status, "test", None, body.as_bytes())
+    }
+
     /// Parse an error response. `endpoint` is the path template (`v1/Sale/{id}`), never the
     /// concrete URL.
-    pub fn from_parts(
+    pub(crate) fn from_parts(
         status: StatusCode,
         endpoint: impl Into<String>,
         retry_after: Option<Duration>,
@@ -207,8 +96,9 @@ impl ApiError {
         self.0.status
     }
 
-    /// The endpoint (path template, e.g. `v1/Sale/{id}`) that failed.
-    pub fn endpoint(&self) -> &str {
+    /// The path template of the endpoint that failed (e.g. `v1/Sale/{id}`), never the
+    /// concrete path.
+    pub fn path_template(&self) -> &str {
         &self.0.endpoint
     }
 
@@ -233,13 +123,13 @@ impl ApiError {
     }
 
     /// The raw response body (its first 64 KiB), unredacted: never log it.
-    pub fn body(&self) -> &str {
+    pub fn raw_body(&self) -> &str {
         &self.0.body
     }
 
     /// The first few hundred characters of the body, whitespace collapsed, secrets (token
     /// fields, `Bearer …`, SuperOffice tickets) masked.
-    pub fn snippet(&self) -> String {
+    pub fn body_snippet(&self) -> String {
         snippet(self.0.body.as_bytes())
     }
 }
@@ -248,12 +138,12 @@ impl fmt::Debug for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ApiError")
             .field("status", &self.0.status)
-            .field("endpoint", &self.0.endpoint)
+            .field("path_template", &self.0.endpoint)
             .field("error_type", &self.0.error_type)
             .field("message", &self.0.message)
             .field("error_source", &self.0.source)
             .field("retry_after", &self.0.retry_after)
-            .field("snippet", &self.snippet())
+            .field("snippet", &self.body_snippet())
             .finish()
     }
 }
@@ -266,7 +156,7 @@ impl fmt::Display for ApiError {
             (Some(t), None) => write!(f, " ({t})"),
             (None, Some(m)) => write!(f, ": {m}"),
             (None, None) if self.0.body.trim().is_empty() => Ok(()),
-            (None, None) => write!(f, "; body starts: {}", self.snippet()),
+            (None, None) => write!(f, "; body starts: {}", self.body_snippet()),
         }
     }
 }
@@ -282,6 +172,7 @@ pub(crate) fn snippet(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
 
     #[test]
     fn messages_and_snippets_are_redacted_and_bounded() {
@@ -305,7 +196,7 @@ mod tests {
         assert!(!format!("{decode} {decode:?}").contains("r3fresh"));
         let huge = vec![b'a'; 10 * MAX_ERROR_BODY];
         let e = ApiError::from_parts(StatusCode::BAD_GATEWAY, "v1/Sale", None, &huge);
-        assert_eq!(e.body().len(), MAX_ERROR_BODY);
+        assert_eq!(e.raw_body().len(), MAX_ERROR_BODY);
     }
 
     #[test]
@@ -330,7 +221,7 @@ mod tests {
         let body = b"<html>\n<head><title>502 Bad Gateway</title></head></html>";
         let e = ApiError::from_parts(StatusCode::BAD_GATEWAY, "v1/Sale/{id}", None, body);
         assert_eq!(e.error_type(), None);
-        assert!(e.snippet().contains("502 Bad Gateway"));
+        assert!(e.body_snippet().contains("502 Bad Gateway"));
         let err = Error::from_response(e);
         assert!(err.is_retryable());
         assert!(err.to_string().contains("502 Bad Gateway"));
@@ -341,5 +232,25 @@ mod tests {
         let body = "x".repeat(5000);
         let s = snippet(body.as_bytes());
         assert_eq!(s.chars().count(), SNIPPET_CHARS + 1);
+    }
+
+    #[test]
+    fn predicates_name_not_found_and_both_lost_update_statuses() {
+        let error = |status: u16| {
+            Error::from_response(ApiError::for_test(
+                StatusCode::from_u16(status).unwrap(),
+                r#"{"Error":true,"ErrorType":"SoException"}"#,
+            ))
+        };
+        assert!(error(404).is_not_found());
+        assert!(!error(410).is_not_found());
+        for status in [409, 412] {
+            assert!(error(status).is_conflict(), "{status}");
+            assert!(!error(status).is_not_found(), "{status}");
+        }
+        assert!(!error(400).is_conflict());
+        let api = ApiError::for_test(StatusCode::CONFLICT, "{}");
+        assert_eq!(api.path_template(), "test");
+        assert_eq!(api.raw_body(), "{}");
     }
 }
