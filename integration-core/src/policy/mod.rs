@@ -3,3 +3,4 @@
 //! change does to its Sale ([`stage_mapping`]).
 
 pub mod stage_mapping;
+pub mod template_filter;

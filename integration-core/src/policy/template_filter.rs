@@ -96,6 +96,11 @@ pub enum TemplateRejection {
         /// The type's name.
         type_name: String,
     },
+    /// A host's own filter turned the template down, for the reason given.
+    Custom {
+        /// The reason, in words the user or admin can act on.
+        reason: String,
+    },
 }
 
 impl fmt::Display for TemplateRejection {
@@ -109,6 +114,7 @@ impl fmt::Display for TemplateRejection {
                 f,
                 "the template's type \"{type_name}\" is not the \"SuperOffice\" template type"
             ),
+            Self::Custom { reason } => f.write_str(reason),
         }
     }
 }
@@ -210,7 +216,9 @@ mod tests {
                 if template.has_pdf_section {
                     Ok(())
                 } else {
-                    Err(TemplateRejection::Inactive)
+                    Err(TemplateRejection::Custom {
+                        reason: "only templates with a PDF section are offered".into(),
+                    })
                 }
             }
         }
@@ -219,6 +227,11 @@ mod tests {
             .collect();
         let kept: Vec<i64> = PdfOnly.filter(candidates).iter().map(|t| t.id).collect();
         assert_eq!(kept, [2, 4]);
+        let without_pdf = template(3, true, Some(("SuperOffice", None)));
+        assert_eq!(
+            PdfOnly.check(&without_pdf).unwrap_err().to_string(),
+            "only templates with a PDF section are offered"
+        );
     }
 
     #[test]
