@@ -88,7 +88,6 @@ impl StoreError {
         Self::Conflict { what: what.into() }
     }
 
-    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     pub(crate) fn database(
         action: &'static str,
     ) -> impl FnOnce(sqlx::Error) -> StoreError + Send + 'static {
