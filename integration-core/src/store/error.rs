@@ -67,6 +67,12 @@ pub enum StoreError {
         /// What could not be read.
         what: String,
     },
+    /// An argument cannot work (e.g. a zero-length rate window); fix the caller.
+    #[error("invalid argument: {what}")]
+    InvalidArgument {
+        /// What is wrong.
+        what: String,
+    },
     /// The database failed (connection, I/O, constraint). Check that it is reachable and
     /// writable; the source says more.
     #[error("database error while trying to {action}")]

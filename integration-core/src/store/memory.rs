@@ -42,6 +42,7 @@ struct State {
     jobs: BTreeMap<i64, MemJob>,
     next_job: i64,
     audit: Vec<AuditEntry>,
+    budgets: HashMap<String, (i64, u32)>,
 }
 
 struct MemJob {
@@ -473,6 +474,30 @@ impl Store for MemoryStore {
 
     async fn job(&self, job_id: i64) -> Result<Option<Job>, StoreError> {
         Ok(self.lock().jobs.get(&job_id).map(|j| j.job.clone()))
+    }
+
+    async fn take_rate_budget(
+        &self,
+        key: &str,
+        limit: u32,
+        window: TimeDelta,
+        now: DateTime<Utc>,
+    ) -> Result<RateDecision, StoreError> {
+        let start = window_start(window, now)?;
+        let mut state = self.lock();
+        let entry = state.budgets.entry(key.to_owned()).or_insert((start, 0));
+        if entry.0 < start {
+            *entry = (start, 0);
+        }
+        if entry.1 >= limit {
+            return Ok(RateDecision::Exhausted {
+                retry_at: from_millis(entry.0 + window.num_milliseconds())?,
+            });
+        }
+        entry.1 += 1;
+        Ok(RateDecision::Allowed {
+            remaining: limit - entry.1,
+        })
     }
 
     async fn append_audit(&self, entry: &NewAuditEntry) -> Result<i64, StoreError> {

@@ -511,6 +511,21 @@ pub struct AuditEntry {
     pub event: Option<String>,
 }
 
+/// The answer to [`Store::take_rate_budget`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateDecision {
+    /// Go ahead: one unit of the budget was used.
+    Allowed {
+        /// Units left in the current window.
+        remaining: u32,
+    },
+    /// The budget of the current window is used up: wait until `retry_at`.
+    Exhausted {
+        /// When the next window starts.
+        retry_at: DateTime<Utc>,
+    },
+}
+
 /// The integration's durable state. Object safe: hosts and the engine hold an `Arc<dyn Store>`.
 ///
 /// Every method is atomic on its own; where it matters (deliveries, claims, leases, OAuth
@@ -699,6 +714,22 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// A job, in whatever state.
     async fn job(&self, job_id: i64) -> Result<Option<Job>, StoreError>;
 
+    // ----- rate budgets --------------------------------------------------------------------
+
+    /// Takes one unit of a fixed-window rate budget shared by everyone using this store
+    /// (e.g. SuperOffice's per-tenant budget, Oneflow's 2 000 requests per 5 minutes per
+    /// token). Windows are aligned to multiples of `window` since the Unix epoch; at most
+    /// `limit` units are handed out per window, also to concurrent callers. A caller whose
+    /// clock lags behind the window already in use counts against that window.
+    /// [`StoreError::InvalidArgument`] if `window` is not positive.
+    async fn take_rate_budget(
+        &self,
+        key: &str,
+        limit: u32,
+        window: TimeDelta,
+        now: DateTime<Utc>,
+    ) -> Result<RateDecision, StoreError>;
+
     // ----- audit log -----------------------------------------------------------------------
 
     /// Appends an entry; returns its id.
@@ -726,4 +757,16 @@ pub(crate) fn from_millis(ms: i64) -> Result<DateTime<Utc>, StoreError> {
 pub(crate) fn lease_token() -> i64 {
     // Positive and never zero, so it reads well in logs.
     (rand::random::<u64>() >> 2) as i64 + 1
+}
+
+/// The start (Unix ms) of the fixed window containing `now`.
+pub(crate) fn window_start(window: TimeDelta, now: DateTime<Utc>) -> Result<i64, StoreError> {
+    let window_ms = window.num_milliseconds();
+    if window_ms <= 0 {
+        return Err(StoreError::InvalidArgument {
+            what: format!("a rate budget window must be positive, got {window}"),
+        });
+    }
+    let now_ms = millis(now);
+    Ok(now_ms - now_ms.rem_euclid(window_ms))
 }

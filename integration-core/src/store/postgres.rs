@@ -16,11 +16,18 @@ use super::sql::{
 };
 use super::*;
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "initial",
-    include_str!("../../migrations/postgres/0001_initial.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial",
+        include_str!("../../migrations/postgres/0001_initial.sql"),
+    ),
+    (
+        2,
+        "rate_budgets",
+        include_str!("../../migrations/postgres/0002_rate_budgets.sql"),
+    ),
+];
 
 /// Advisory lock key held while migrating, so replicas starting together migrate once.
 const MIGRATION_LOCK: i64 = 0x0F10_5C0E_0000_0001;

@@ -690,6 +690,57 @@ macro_rules! impl_sql_store {
                 row.as_ref().map(Self::job_from).transpose()
             }
 
+            async fn take_rate_budget(
+                &self,
+                key: &str,
+                limit: u32,
+                window: TimeDelta,
+                now: DateTime<Utc>,
+            ) -> Result<RateDecision, StoreError> {
+                let start = window_start(window, now)?;
+                // One statement: a new window resets the count, a full window refuses (the
+                // WHERE fails and nothing is returned); a lagging clock counts against the
+                // newer window already stored.
+                let taken = sqlx::query(
+                    "INSERT INTO rate_budgets (budget_key, window_start, used) VALUES ($1, $2, 1) \
+                     ON CONFLICT (budget_key) DO UPDATE SET \
+                     used = CASE WHEN rate_budgets.window_start >= excluded.window_start \
+                       THEN rate_budgets.used + 1 ELSE 1 END, \
+                     window_start = CASE WHEN rate_budgets.window_start >= excluded.window_start \
+                       THEN rate_budgets.window_start ELSE excluded.window_start END \
+                     WHERE rate_budgets.window_start < excluded.window_start \
+                       OR rate_budgets.used < $3 \
+                     RETURNING used",
+                )
+                .bind(key)
+                .bind(start)
+                .bind(i64::from(limit))
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(StoreError::database("take from a rate budget"))?;
+                match taken {
+                    Some(row) if limit > 0 => {
+                        let used: i64 = row.try_get("used").map_err(decode)?;
+                        Ok(RateDecision::Allowed {
+                            remaining: u32::try_from(i64::from(limit) - used).unwrap_or(0),
+                        })
+                    }
+                    _ => {
+                        let stored: i64 = sqlx::query_scalar(
+                            "SELECT window_start FROM rate_budgets WHERE budget_key = $1",
+                        )
+                        .bind(key)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(StoreError::database("read a rate budget"))?
+                        .unwrap_or(start);
+                        Ok(RateDecision::Exhausted {
+                            retry_at: from_millis(stored.max(start) + window.num_milliseconds())?,
+                        })
+                    }
+                }
+            }
+
             async fn append_audit(&self, entry: &NewAuditEntry) -> Result<i64, StoreError> {
                 let row = sqlx::query(
                     "INSERT INTO audit_log (installation, at, action, detail, event) \

@@ -20,11 +20,18 @@ use super::sql::{
 };
 use super::*;
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "initial",
-    include_str!("../../migrations/sqlite/0001_initial.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial",
+        include_str!("../../migrations/sqlite/0001_initial.sql"),
+    ),
+    (
+        2,
+        "rate_budgets",
+        include_str!("../../migrations/sqlite/0002_rate_budgets.sql"),
+    ),
+];
 
 /// A [`Store`] in one SQLite file (WAL mode), safe for concurrent tasks of one process.
 ///

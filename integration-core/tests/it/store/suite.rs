@@ -817,3 +817,103 @@ pub(crate) async fn concurrent_bindings_of_one_tenant_yield_one_installation(
     let holder = store.installation_by_tenant("Cust4242").await.unwrap();
     assert_eq!(holder.map(|i| i.id), Some(winners[0]));
 }
+
+pub(crate) async fn rate_budgets_count_per_fixed_window(store: Arc<dyn Store>) {
+    let window = TimeDelta::minutes(5);
+    let key = "oneflow:81001";
+    // t(0) is 09:00:00, a window boundary; windows are [09:00, 09:05), [09:05, 09:10), …
+    for (at, remaining) in [(0, 2), (10, 1), (299, 0)] {
+        assert_eq!(
+            store.take_rate_budget(key, 3, window, t(at)).await.unwrap(),
+            RateDecision::Allowed { remaining },
+            "at +{at}s"
+        );
+    }
+    assert_eq!(
+        store
+            .take_rate_budget(key, 3, window, t(299))
+            .await
+            .unwrap(),
+        RateDecision::Exhausted { retry_at: t(300) }
+    );
+    // Another key has its own budget.
+    assert_eq!(
+        store
+            .take_rate_budget("superoffice:Cust12345", 3, window, t(299))
+            .await
+            .unwrap(),
+        RateDecision::Allowed { remaining: 2 }
+    );
+    // The next window starts afresh.
+    assert_eq!(
+        store
+            .take_rate_budget(key, 3, window, t(300))
+            .await
+            .unwrap(),
+        RateDecision::Allowed { remaining: 2 }
+    );
+    // A replica whose clock lags counts against the newer window and cannot reset it.
+    assert_eq!(
+        store
+            .take_rate_budget(key, 3, window, t(250))
+            .await
+            .unwrap(),
+        RateDecision::Allowed { remaining: 1 }
+    );
+    assert_eq!(
+        store
+            .take_rate_budget(key, 3, window, t(301))
+            .await
+            .unwrap(),
+        RateDecision::Allowed { remaining: 0 }
+    );
+    assert_eq!(
+        store
+            .take_rate_budget(key, 3, window, t(200))
+            .await
+            .unwrap(),
+        RateDecision::Exhausted { retry_at: t(600) }
+    );
+
+    assert_eq!(
+        store
+            .take_rate_budget("empty", 0, window, t(0))
+            .await
+            .unwrap(),
+        RateDecision::Exhausted { retry_at: t(300) }
+    );
+    let err = store
+        .take_rate_budget(key, 3, TimeDelta::zero(), t(0))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::InvalidArgument { .. }), "{err:?}");
+}
+
+pub(crate) async fn concurrent_rate_budget_takes_never_exceed_the_limit(store: Arc<dyn Store>) {
+    let racers = 6;
+    let barrier = Arc::new(Barrier::new(racers));
+    let mut tasks = Vec::new();
+    for _ in 0..racers {
+        let store = store.clone();
+        let barrier = barrier.clone();
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            let mut allowed = 0;
+            for _ in 0..5 {
+                let decision = store
+                    .take_rate_budget("superoffice:Cust12345", 10, TimeDelta::seconds(60), t(1))
+                    .await
+                    .unwrap();
+                if matches!(decision, RateDecision::Allowed { .. }) {
+                    allowed += 1;
+                }
+            }
+            allowed
+        }));
+    }
+    let mut allowed = 0;
+    for task in tasks {
+        allowed += task.await.unwrap();
+    }
+    assert_eq!(allowed, 10, "6 × 5 attempts against a budget of 10");
+}
