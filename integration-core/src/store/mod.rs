@@ -529,8 +529,35 @@ pub enum RateDecision {
 /// The integration's durable state. Object safe: hosts and the engine hold an `Arc<dyn Store>`.
 ///
 /// Every method is atomic on its own; where it matters (deliveries, claims, leases, OAuth
-/// states) concurrent callers, also in other processes sharing a PostgreSQL database, observe
-/// exactly-once outcomes.
+/// states, rate budgets) concurrent callers, also in other processes sharing a PostgreSQL
+/// database, observe exactly-once outcomes.
+///
+/// # A worker's loop
+///
+/// ```no_run
+/// use chrono::{TimeDelta, Utc};
+/// use integration_core::store::{Store, StoreError};
+///
+/// # async fn apply(_payload: &str) -> Result<(), String> { Ok(()) }
+/// async fn work(store: &dyn Store) -> Result<(), StoreError> {
+///     for leased in store.lease("replica-a", 10, TimeDelta::seconds(60), Utc::now()).await? {
+///         let outcome = match apply(&leased.job.payload).await {
+///             Ok(()) => store.complete(&leased.lease, Utc::now()).await,
+///             Err(error) if leased.job.attempts < 8 => {
+///                 let backoff = TimeDelta::seconds(30 << leased.job.attempts.min(6));
+///                 store.retry_at(&leased.lease, Utc::now() + backoff, &error).await
+///             }
+///             Err(error) => store.park(&leased.lease, &error, Utc::now()).await,
+///         };
+///         match outcome {
+///             // The lease expired and another worker took the job over: drop it.
+///             Err(StoreError::LeaseLost { .. }) => continue,
+///             other => other?,
+///         }
+///     }
+///     Ok(())
+/// }
+/// ```
 #[async_trait]
 pub trait Store: Send + Sync + fmt::Debug {
     // ----- installations -------------------------------------------------------------------

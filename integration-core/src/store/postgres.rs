@@ -12,7 +12,7 @@ use sqlx::Row;
 use super::crypto::SecretCipher;
 use super::memory::{link_conflict, recorded_conflict, request_key_conflict, settings_conflict};
 use super::sql::{
-    decode, held, impl_sql_store, lease_sql, INSTALLATION_COLUMNS, JOB_COLUMNS, OAUTH_PURPOSE,
+    decode, held, impl_sql_store, INSTALLATION_COLUMNS, JOB_COLUMNS, OAUTH_PURPOSE, POSTGRES_LEASE,
 };
 use super::*;
 
@@ -48,10 +48,20 @@ const MIGRATION_LOCK: i64 = 0x0F10_5C0E_0000_0001;
 /// .await?;
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PostgresStore {
     pool: PgPool,
     cipher: SecretCipher,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Connection options may hold a password: show only the pool's shape.
+        f.debug_struct("PostgresStore")
+            .field("connections", &self.pool.size())
+            .field("idle", &self.pool.num_idle())
+            .finish_non_exhaustive()
+    }
 }
 
 impl PostgresStore {
@@ -135,4 +145,4 @@ async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
         .map_err(fail("migrate the PostgreSQL database"))
 }
 
-impl_sql_store!(PostgresStore, PgRow, lease_sql!("FOR UPDATE SKIP LOCKED"));
+impl_sql_store!(PostgresStore, PgRow, POSTGRES_LEASE);

@@ -3,24 +3,30 @@
 //! SQLite and PostgreSQL both accept `$N` parameters, `ON CONFLICT … DO NOTHING`, `RETURNING`
 //! and `excluded.`, so the statements are written once; [`impl_sql_store!`] expands the same
 //! method bodies for each backend's concrete pool and row types. Only the leasing statement
-//! differs (PostgreSQL adds `FOR UPDATE SKIP LOCKED`).
+//! differs (`SQLITE_LEASE`, and `POSTGRES_LEASE` with `FOR UPDATE SKIP LOCKED`).
 
-/// Statement that leases due jobs. `{lock}` is replaced per backend.
-macro_rules! lease_sql {
-    ($lock:literal) => {
-        concat!(
-            "UPDATE jobs SET state = 'leased', attempts = attempts + 1, leased_by = $1, ",
-            "lease_token = $2, lease_expires_at = $3, updated_at = $4 ",
-            "WHERE id IN (SELECT id FROM jobs ",
-            "WHERE (state = 'queued' AND available_at <= $4) ",
-            "OR (state = 'leased' AND lease_expires_at <= $4) ",
-            "ORDER BY available_at, id LIMIT $5 ",
-            $lock,
-            ") RETURNING id, installation, source, payload, state, attempts, available_at, last_error"
-        )
-    };
-}
-pub(crate) use lease_sql;
+/// Leases due jobs in SQLite: one `UPDATE` statement holds the database's write lock for its
+/// whole run, so concurrent callers are serialised.
+pub(crate) const SQLITE_LEASE: &str = "UPDATE jobs SET state = 'leased', attempts = attempts + 1, \
+     leased_by = $1, lease_token = $2, lease_expires_at = $3, updated_at = $4 \
+     WHERE id IN (SELECT id FROM jobs \
+       WHERE (state = 'queued' AND available_at <= $4) \
+          OR (state = 'leased' AND lease_expires_at <= $4) \
+       ORDER BY available_at, id LIMIT $5) \
+     RETURNING id, installation, source, payload, state, attempts, available_at, last_error";
+
+/// Leases due jobs in PostgreSQL: the locking CTE is evaluated once and skips rows another
+/// replica is leasing right now, so concurrent replicas never pick the same job.
+#[cfg(feature = "postgres")]
+pub(crate) const POSTGRES_LEASE: &str = "WITH picked AS (SELECT id FROM jobs \
+       WHERE (state = 'queued' AND available_at <= $4) \
+          OR (state = 'leased' AND lease_expires_at <= $4) \
+       ORDER BY available_at, id LIMIT $5 FOR UPDATE SKIP LOCKED) \
+     UPDATE jobs SET state = 'leased', attempts = attempts + 1, \
+       leased_by = $1, lease_token = $2, lease_expires_at = $3, updated_at = $4 \
+     FROM picked WHERE jobs.id = picked.id \
+     RETURNING jobs.id, jobs.installation, jobs.source, jobs.payload, jobs.state, \
+       jobs.attempts, jobs.available_at, jobs.last_error";
 
 pub(crate) const INSTALLATION_COLUMNS: &str = "id, state, tenant, created_at, updated_at";
 pub(crate) const JOB_COLUMNS: &str =

@@ -16,7 +16,7 @@ use sqlx::Row;
 use super::crypto::SecretCipher;
 use super::memory::{link_conflict, recorded_conflict, request_key_conflict, settings_conflict};
 use super::sql::{
-    decode, held, impl_sql_store, lease_sql, INSTALLATION_COLUMNS, JOB_COLUMNS, OAUTH_PURPOSE,
+    decode, held, impl_sql_store, INSTALLATION_COLUMNS, JOB_COLUMNS, OAUTH_PURPOSE, SQLITE_LEASE,
 };
 use super::*;
 
@@ -43,10 +43,20 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 /// let store = SqliteStore::open("/var/lib/oneflow-superoffice/store.db", SecretKey::from_bytes([7; 32])).await?;
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
     cipher: SecretCipher,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Connection options may hold a password: show only the pool's shape.
+        f.debug_struct("SqliteStore")
+            .field("connections", &self.pool.size())
+            .field("idle", &self.pool.num_idle())
+            .finish_non_exhaustive()
+    }
 }
 
 impl SqliteStore {
@@ -138,7 +148,7 @@ async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
         .map_err(fail("migrate the SQLite database"))
 }
 
-impl_sql_store!(SqliteStore, SqliteRow, lease_sql!(""));
+impl_sql_store!(SqliteStore, SqliteRow, SQLITE_LEASE);
 
 #[cfg(test)]
 mod tests {

@@ -273,3 +273,31 @@ fn settings_read_from_partial_json_with_defaults() {
     assert_eq!(settings.won_reason_id, Some(4));
     assert_eq!(settings.lost_reason_id, None);
 }
+
+#[test]
+fn a_stalled_sale_is_won_like_an_open_one_and_never_lost() {
+    // The same linked contracts under every rule: a signature decides a stalled Sale exactly as
+    // it decides an open one; a decline never closes a stalled Sale.
+    let situations: Vec<Vec<LinkedContract>> = vec![
+        vec![],
+        vec![other(1, Pending, 1)],
+        vec![other(1, Signed, 1)],
+        vec![other(1, Declined, 1), other(2, Cancelled, 0)],
+        vec![other(3, Draft, 5)],
+        vec![other(1, Signed, 1), other(3, Overdue, 6)],
+    ];
+    for rule in ALL_RULES {
+        for others in &situations {
+            let open = DefaultStageMapping.decide(&input(Signed, Open, others.clone(), rule));
+            let stalled = DefaultStageMapping.decide(&input(Signed, Stalled, others.clone(), rule));
+            assert_eq!(stalled, open, "signed, {rule:?}, {others:?}");
+            let declined =
+                DefaultStageMapping.decide(&input(Declined, Stalled, others.clone(), rule));
+            assert_eq!(
+                declined,
+                no(R::SaleStalled),
+                "declined, {rule:?}, {others:?}"
+            );
+        }
+    }
+}

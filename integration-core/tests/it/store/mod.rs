@@ -50,6 +50,7 @@ all_backends!(
     duplicate_delivery_racing_the_original_is_recorded_once,
     concurrent_claims_of_one_request_key_yield_one_claim,
     concurrent_bindings_of_one_tenant_yield_one_installation,
+    concurrent_takes_of_one_oauth_state_yield_one_login,
     rate_budgets_count_per_fixed_window,
     concurrent_rate_budget_takes_never_exceed_the_limit,
 );

@@ -917,3 +917,27 @@ pub(crate) async fn concurrent_rate_budget_takes_never_exceed_the_limit(store: A
     }
     assert_eq!(allowed, 10, "6 × 5 attempts against a budget of 10");
 }
+
+pub(crate) async fn concurrent_takes_of_one_oauth_state_yield_one_login(store: Arc<dyn Store>) {
+    let pending = PendingOAuth::new("st-raced", ACCOUNT, secret("verifier"), "n", t(600));
+    store.put_oauth_state(&pending).await.unwrap();
+    let racers = 6;
+    let barrier = Arc::new(Barrier::new(racers));
+    let mut tasks = Vec::new();
+    for _ in 0..racers {
+        let store = store.clone();
+        let barrier = barrier.clone();
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            store.take_oauth_state("st-raced", t(1)).await.unwrap()
+        }));
+    }
+    let mut logins = 0;
+    for task in tasks {
+        if let Some(taken) = task.await.unwrap() {
+            assert_eq!(taken.pkce_verifier.expose_secret(), "verifier");
+            logins += 1;
+        }
+    }
+    assert_eq!(logins, 1);
+}
