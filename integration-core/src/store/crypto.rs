@@ -26,6 +26,24 @@ impl SecretKey {
         Self(Box::new(bytes))
     }
 
+    /// A key from a slice that must be exactly 32 bytes long (e.g. decoded from the host's
+    /// configuration); [`StoreError::InvalidArgument`] otherwise, without echoing the bytes.
+    ///
+    /// ```
+    /// use integration_core::store::SecretKey;
+    /// assert!(SecretKey::from_slice(&[1u8; 32]).is_ok());
+    /// assert!(SecretKey::from_slice(b"too short").is_err());
+    /// ```
+    pub fn from_slice(bytes: &[u8]) -> Result<Self, StoreError> {
+        let bytes: [u8; 32] = bytes.try_into().map_err(|_| StoreError::InvalidArgument {
+            what: format!(
+                "the secret key must be exactly 32 bytes, got {}; generate one with a CSPRNG",
+                bytes.len()
+            ),
+        })?;
+        Ok(Self::from_bytes(bytes))
+    }
+
     /// A fresh random key (for tests and throw-away stores).
     pub fn generate() -> Self {
         let mut bytes = [0u8; 32];

@@ -176,7 +176,8 @@ pub enum SecretKind {
     SuperOfficeRefreshToken,
     /// The tenant's SuperOffice system user token.
     SuperOfficeSystemToken,
-    /// A host-defined kind (letters, digits, `_`, `-`, `.`).
+    /// A host-defined kind, stored under this name (choose one that differs from the
+    /// built-in kinds' [`as_str`](Self::as_str) names).
     Custom(String),
 }
 

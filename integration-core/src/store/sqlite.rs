@@ -66,7 +66,8 @@ impl SqliteStore {
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            // FULL: a delivery acknowledged to the sender survives a power loss too.
+            .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(30))
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new()
@@ -77,7 +78,8 @@ impl SqliteStore {
         Self::from_pool(pool, key).await
     }
 
-    /// A private in-memory database (one connection, gone when the store is dropped).
+    /// A private in-memory database on one connection, gone when the store is dropped: for
+    /// tests and demos.
     pub async fn in_memory(key: SecretKey) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str("sqlite::memory:")
             .map_err(StoreError::database("open an in-memory SQLite database"))?
