@@ -1,1 +1,19 @@
-//! The integration engine. Filled by the integration-core issue.
+//! The Oneflow ↔ SuperOffice integration as a library a host application embeds.
+//!
+//! This crate holds the parts that do not talk to either API:
+//!
+//! - [`policy`]: the user-replaceable decisions, each a small synchronous trait with a
+//!   documented default — [`policy::template_filter::TemplateFilter`] (which templates a user
+//!   may pick) and [`policy::stage_mapping::StageMappingPolicy`] (what a signed or declined
+//!   contract does to its Sale);
+//! - [`store`]: the durable state behind one object-safe trait, [`store::Store`], with an
+//!   embedded SQLite default ([`store::SqliteStore`]), a PostgreSQL store for several replicas
+//!   (feature `postgres`) and an in-memory store for tests.
+//!
+//! # Features
+//!
+//! - `postgres`: `PostgresStore` (sqlx's PostgreSQL driver).
+#![forbid(unsafe_code)]
+
+pub mod policy;
+pub mod store;

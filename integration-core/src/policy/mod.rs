@@ -1,0 +1,6 @@
+//! The user-replaceable decisions of the integration, each a small trait with a documented
+//! default: which templates a user may pick ([`template_filter`]) and what a contract's state
+//! change does to its Sale ([`stage_mapping`]).
+
+pub mod stage_mapping;
+pub mod template_filter;

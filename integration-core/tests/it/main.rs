@@ -1,0 +1,3 @@
+//! Integration tests of `integration-core`, one binary (link time dominates on small machines).
+
+mod store;
