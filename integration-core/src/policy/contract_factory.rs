@@ -1,0 +1,1693 @@
+//! From a SuperOffice Sale and the user's choices to a checked Oneflow create request.
+//!
+//! The engine gathers what it knows about the Sale into a [`SaleContext`] (the Sale, its
+//! company and persons, the Sale owner, the acting user, the e-mails of the account's active
+//! Oneflow users and the installation's [`FieldMappings`]), what it knows about the chosen
+//! template into [`TemplateFacts`], and what the user picked in the panel into
+//! [`ContractChoices`]. A [`ContractFactory`] turns the three into a [`ContractPlan`]: the
+//! [`ContractDraft`] to send to `POST /contracts/create`, the files to upload afterwards and the
+//! publish step. Nothing is sent by the factory; it is pure and synchronous.
+//!
+//! Every problem is found before any call: [`ContractFactory::plan`] returns **all** of them at
+//! once in an [`InvalidChoices`] error, each [`ChoiceProblem`] naming the form field it belongs
+//! to ([`ChoiceProblem::field`]) and saying in plain words what to do.
+//!
+//! # The default rules ([`DefaultContractFactory`])
+//!
+//! - **Name**: the user's name, or else the Sale heading cut to
+//!   [`MAX_CONTRACT_NAME_LEN`] (130) characters on a character boundary
+//!   ([`default_contract_name`]). A name the user typed is never cut: longer than 130
+//!   characters is a problem.
+//! - **Template and workspace**: the chosen template must be the one the facts describe, and the
+//!   workspace one of those where the user may create contracts from it.
+//! - **Acting user**: must be an active Oneflow user (Oneflow creates the contract as that user).
+//! - **Parties**: participants whose party is [`PartyKind::Company`] form one company party made
+//!   from the Sale's company (name, organisation number, country code); each
+//!   [`PartyKind::Individual`] participant is an individual party of its own;
+//!   [`PartyKind::Owner`] participants go to the owner side (`my_party`) and must be active
+//!   Oneflow users — the Sale owner or a person whose e-mail matches one (compared without
+//!   regard to case; the e-mail is sent as Oneflow spells it). The Sale owner can only be on the
+//!   owner side. A person appears at most once.
+//! - **Delivery and signing**: a counterparty participant needs a delivery channel; the channel
+//!   and the sign method must be among the template's `available_options` (an empty list in
+//!   [`TemplateFacts`] means the template states no restriction). The e-mail channels need an
+//!   e-mail; the SMS channels and the SMS sign method need a mobile number that reads as
+//!   E.164 (`+46 70-123 45 67` and `0046701234567` are read as `+46701234567`; the person's
+//!   mobile is preferred over the phone).
+//! - **Data fields**: always the link fields ([`LinkFields`]: tenant, Sale id, request key),
+//!   which the template type must define; then each [`FieldMapping`] whose source has a value on
+//!   this Sale (a source without a value leaves the template's default). A mapping to a data
+//!   field the template type lacks is a problem by default, or skipped and reported in
+//!   [`ContractPlan::skipped_mappings`] under [`MissingDataField::Skip`].
+//! - **Contract value**: the Sale amount with two decimals and the Sale currency, when the
+//!   amount is a finite, non-negative number.
+//! - **Files**: a PDF needs the template's "PDF document" section and a `.pdf` name (at most one
+//!   PDF: a second would replace the first); an attachment needs the "Attachments" section and
+//!   an extension Oneflow accepts ([`ATTACHMENT_EXTENSIONS`]); no empty files.
+//! - **Send**: a subject and a message; a draft publishes nothing.
+//! - Finally, when nothing else is wrong, the client's own [`ContractDraft::validate`] (Oneflow's
+//!   documented limits) runs on the built draft; its complaint becomes
+//!   [`ChoiceProblem::Draft`].
+//!
+//! # Example
+//!
+//! ```
+//! use std::collections::BTreeSet;
+//! use integration_core::policy::contract_factory::*;
+//! use oneflow_client::models::draft::ParticipantRole;
+//! use oneflow_client::models::{DeliveryChannel, SignMethod, TemplateId, WorkspaceId};
+//!
+//! let sale = SaleContext {
+//!     tenant: "Cust26759".into(),
+//!     sale: SaleFacts {
+//!         id: 4711,
+//!         heading: "Acme AB – licence 2026".into(),
+//!         amount: Some(25000.0),
+//!         currency: Some("SEK".into()),
+//!         person_id: Some(17),
+//!     },
+//!     company: Some(CompanyFacts {
+//!         name: "Acme AB".into(),
+//!         org_number: Some("556000-1234".into()),
+//!         country_code: Some("SE".into()),
+//!     }),
+//!     persons: vec![PersonFacts {
+//!         id: 17,
+//!         first_name: "Ann".into(),
+//!         last_name: "Buyer".into(),
+//!         full_name: None,
+//!         email: Some("ann@acme.example".into()),
+//!         mobile: None,
+//!         phone: None,
+//!         title: Some("CEO".into()),
+//!     }],
+//!     owner: OwnerFacts {
+//!         associate_id: 5,
+//!         name: "Sam Seller".into(),
+//!         email: Some("sam@ourco.example".into()),
+//!     },
+//!     acting_user_email: "sam@ourco.example".into(),
+//!     active_oneflow_users: BTreeSet::from(["sam@ourco.example".to_owned()]),
+//!     field_mappings: FieldMappings::default(),
+//!     link_fields: LinkFields::default(),
+//! };
+//! let template = TemplateFacts {
+//!     template_id: TemplateId(756510),
+//!     workspace_ids: BTreeSet::from([WorkspaceId(130406)]),
+//!     delivery_channels: vec![DeliveryChannel::Email],
+//!     sign_methods: vec![SignMethod::StandardEsign],
+//!     has_pdf_section: false,
+//!     has_attachments_section: true,
+//!     data_field_custom_ids: LinkFields::default().custom_ids().map(str::to_owned).collect(),
+//! };
+//! let mut choices = ContractChoices::new(WorkspaceId(130406), TemplateId(756510), "req-1");
+//! choices.participants = vec![
+//!     ParticipantChoice::new(ParticipantSource::Person(17), PartyKind::Company, ParticipantRole::Signatory)
+//!         .delivery_channel(DeliveryChannel::Email),
+//!     ParticipantChoice::new(ParticipantSource::SaleOwner, PartyKind::Owner, ParticipantRole::Signatory),
+//! ];
+//!
+//! let plan = DefaultContractFactory.plan(&sale, &template, &choices).unwrap();
+//! assert_eq!(plan.draft.name.as_deref(), Some("Acme AB – licence 2026"));
+//! assert!(plan.publish.is_none()); // a draft
+//!
+//! // The same choices on a template without an Attachments section, with a file:
+//! choices.files.push(FileChoice::new("terms.docx", "application/msword", 2048, FileKind::Attachment));
+//! let no_sections = TemplateFacts { has_attachments_section: false, ..template };
+//! let err = DefaultContractFactory.plan(&sale, &no_sections, &choices).unwrap_err();
+//! assert_eq!(err.problems()[0].field().to_string(), "files[0]");
+//! ```
+
+use std::collections::{BTreeSet, HashSet};
+use std::fmt;
+
+use oneflow_client::models::draft::{
+    CompanyPartyDraft, ContractDraft, IndividualPartyDraft, MyPartyDraft, ParticipantDraft,
+    ParticipantRole, PublishMessage, MAX_CONTRACT_NAME_LEN,
+};
+use oneflow_client::models::{
+    AvailableOptions, DeliveryChannel, Money, SignMethod, TemplateId, UploadKind, WorkspaceId,
+    ATTACHMENT_EXTENSIONS,
+};
+use oneflow_client::InvalidInput;
+use serde::{Deserialize, Serialize};
+
+/// Builds the Oneflow create request for a Sale. Pure and synchronous: no I/O, no clock.
+///
+/// Replace it to change how contracts are put together; [`DefaultContractFactory`] documents
+/// the defaults (see the [module documentation](self)).
+pub trait ContractFactory: Send + Sync + fmt::Debug {
+    /// The checked plan for one contract, or every problem with the choices at once.
+    fn plan(
+        &self,
+        sale: &SaleContext,
+        template: &TemplateFacts,
+        choices: &ContractChoices,
+    ) -> Result<ContractPlan, InvalidChoices>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input: the Sale side
+// ---------------------------------------------------------------------------------------------
+
+/// Everything the factory knows about the Sale and the people around it, filled by the engine.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SaleContext {
+    /// The SuperOffice tenant (`Cust12345`), written to the tenant link field.
+    pub tenant: String,
+    /// The Sale.
+    pub sale: SaleFacts,
+    /// The Sale's company, if it has one.
+    pub company: Option<CompanyFacts>,
+    /// The persons the user may pick as participants (the company's persons and the Sale's
+    /// person).
+    pub persons: Vec<PersonFacts>,
+    /// The Sale's owner (a SuperOffice associate).
+    pub owner: OwnerFacts,
+    /// The e-mail of the user creating the contract (Oneflow's `x-oneflow-user-email`).
+    pub acting_user_email: String,
+    /// E-mails of the account's **active** Oneflow users (any case).
+    pub active_oneflow_users: BTreeSet<String>,
+    /// Which Sale, company and person values go to which data fields.
+    pub field_mappings: FieldMappings,
+    /// The custom ids of the link data fields.
+    pub link_fields: LinkFields,
+}
+
+/// The Sale itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SaleFacts {
+    /// SuperOffice Sale id.
+    pub id: i32,
+    /// The Sale's heading (the default contract name).
+    pub heading: String,
+    /// The Sale's amount, if set.
+    pub amount: Option<f64>,
+    /// The Sale's currency code (ISO 4217, e.g. `SEK`), if known.
+    pub currency: Option<String>,
+    /// The Sale's own contact person, if any ([`PersonSlot::SalePerson`]).
+    pub person_id: Option<i32>,
+}
+
+/// The Sale's company (a SuperOffice contact).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompanyFacts {
+    /// Company name.
+    pub name: String,
+    /// Organisation number, if registered.
+    pub org_number: Option<String>,
+    /// ISO 3166-1 alpha-2 country code (e.g. `SE`), if known.
+    pub country_code: Option<String>,
+}
+
+/// A SuperOffice person who may become a participant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonFacts {
+    /// SuperOffice person id.
+    pub id: i32,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// Full name as SuperOffice formats it; used instead of first and last name when given.
+    pub full_name: Option<String>,
+    /// Primary e-mail.
+    pub email: Option<String>,
+    /// Mobile number (preferred for SMS).
+    pub mobile: Option<String>,
+    /// Other phone number.
+    pub phone: Option<String>,
+    /// Title, e.g. "CEO".
+    pub title: Option<String>,
+}
+
+impl PersonFacts {
+    /// The name shown on the contract: the full name, or else first and last name.
+    pub fn display_name(&self) -> String {
+        match non_blank(&self.full_name) {
+            Some(full) => full.to_owned(),
+            None => format!("{} {}", self.first_name.trim(), self.last_name.trim())
+                .trim()
+                .to_owned(),
+        }
+    }
+}
+
+/// The Sale's owner (a SuperOffice associate).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnerFacts {
+    /// SuperOffice associate id.
+    pub associate_id: i32,
+    /// Name.
+    pub name: String,
+    /// E-mail, if known.
+    pub email: Option<String>,
+}
+
+/// A Sale, company or person value that can fill a data field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum SourceField {
+    /// The Sale id.
+    SaleId,
+    /// The Sale heading.
+    SaleHeading,
+    /// The Sale amount, with two decimals.
+    SaleAmount,
+    /// The Sale currency.
+    SaleCurrency,
+    /// The Sale owner's name.
+    SaleOwnerName,
+    /// The Sale owner's e-mail.
+    SaleOwnerEmail,
+    /// The company name.
+    CompanyName,
+    /// The company's organisation number.
+    CompanyOrgNumber,
+    /// The company's country code.
+    CompanyCountryCode,
+    /// A person's name.
+    PersonName(PersonSlot),
+    /// A person's e-mail.
+    PersonEmail(PersonSlot),
+    /// A person's mobile (or else other) phone number, as SuperOffice holds it.
+    PersonPhone(PersonSlot),
+    /// A person's title.
+    PersonTitle(PersonSlot),
+}
+
+impl fmt::Display for SourceField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::SaleId => f.write_str("the Sale id"),
+            Self::SaleHeading => f.write_str("the Sale heading"),
+            Self::SaleAmount => f.write_str("the Sale amount"),
+            Self::SaleCurrency => f.write_str("the Sale currency"),
+            Self::SaleOwnerName => f.write_str("the Sale owner's name"),
+            Self::SaleOwnerEmail => f.write_str("the Sale owner's e-mail"),
+            Self::CompanyName => f.write_str("the company name"),
+            Self::CompanyOrgNumber => f.write_str("the company's organisation number"),
+            Self::CompanyCountryCode => f.write_str("the company's country code"),
+            Self::PersonName(slot) => write!(f, "the name of {slot}"),
+            Self::PersonEmail(slot) => write!(f, "the e-mail of {slot}"),
+            Self::PersonPhone(slot) => write!(f, "the phone number of {slot}"),
+            Self::PersonTitle(slot) => write!(f, "the title of {slot}"),
+        }
+    }
+}
+
+/// Which person a person field is read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PersonSlot {
+    /// The Sale's own contact person ([`SaleFacts::person_id`]).
+    SalePerson,
+    /// The first counterparty signatory the user picked.
+    FirstSignatory,
+}
+
+impl fmt::Display for PersonSlot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::SalePerson => "the Sale's person",
+            Self::FirstSignatory => "the first signatory",
+        })
+    }
+}
+
+/// One mapping: a source value → a data field of the template type (by custom id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldMapping {
+    /// Where the value comes from.
+    pub source: SourceField,
+    /// The data field's custom id.
+    pub data_field: String,
+}
+
+/// What to do with a mapping whose data field the template type does not define.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MissingDataField {
+    /// Report a [`ChoiceProblem::MappedFieldNotOnTemplateType`] (the default: a typo in the
+    /// settings shows at once instead of silently losing data).
+    #[default]
+    Refuse,
+    /// Leave the mapping out and list it in [`ContractPlan::skipped_mappings`].
+    Skip,
+}
+
+/// The installation's data field mappings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FieldMappings {
+    /// The mappings, applied in order.
+    pub mappings: Vec<FieldMapping>,
+    /// What a mapping to a data field the template type lacks does.
+    pub missing_data_field: MissingDataField,
+}
+
+impl FieldMappings {
+    /// No mappings; a missing data field is refused.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a mapping.
+    #[must_use]
+    pub fn map(mut self, source: SourceField, data_field: impl Into<String>) -> Self {
+        self.mappings.push(FieldMapping {
+            source,
+            data_field: data_field.into(),
+        });
+        self
+    }
+}
+
+/// Custom id of the tenant link field, by default.
+pub const DEFAULT_TENANT_FIELD: &str = "superoffice_tenant";
+/// Custom id of the Sale id link field, by default.
+pub const DEFAULT_SALE_ID_FIELD: &str = "superoffice_sale_id";
+/// Custom id of the request key link field, by default.
+pub const DEFAULT_REQUEST_KEY_FIELD: &str = "superoffice_request_key";
+
+/// The custom ids of the data fields that link a contract to its Sale. Always written.
+///
+/// Defaults: [`DEFAULT_TENANT_FIELD`] (`superoffice_tenant`), [`DEFAULT_SALE_ID_FIELD`]
+/// (`superoffice_sale_id`) and [`DEFAULT_REQUEST_KEY_FIELD`] (`superoffice_request_key`). Setup
+/// adds them to the "SuperOffice" template type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LinkFields {
+    /// Holds the tenant (`Cust12345`).
+    pub tenant: String,
+    /// Holds the Sale id.
+    pub sale_id: String,
+    /// Holds the request key that makes creation idempotent.
+    pub request_key: String,
+}
+
+impl Default for LinkFields {
+    fn default() -> Self {
+        Self {
+            tenant: DEFAULT_TENANT_FIELD.to_owned(),
+            sale_id: DEFAULT_SALE_ID_FIELD.to_owned(),
+            request_key: DEFAULT_REQUEST_KEY_FIELD.to_owned(),
+        }
+    }
+}
+
+impl LinkFields {
+    /// The three custom ids: tenant, Sale id, request key.
+    pub fn custom_ids(&self) -> impl Iterator<Item = &str> {
+        [
+            self.tenant.as_str(),
+            self.sale_id.as_str(),
+            self.request_key.as_str(),
+        ]
+        .into_iter()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input: the template
+// ---------------------------------------------------------------------------------------------
+
+/// What the factory needs to know about the chosen template, filled by the engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateFacts {
+    /// Oneflow template id.
+    pub template_id: TemplateId,
+    /// Workspaces where the acting user may create contracts from this template
+    /// (from `contract_create_data`).
+    pub workspace_ids: BTreeSet<WorkspaceId>,
+    /// Delivery channels the template offers (empty: no restriction stated).
+    pub delivery_channels: Vec<DeliveryChannel>,
+    /// Sign methods the template offers (empty: no restriction stated).
+    pub sign_methods: Vec<SignMethod>,
+    /// The template has a "PDF document" section.
+    pub has_pdf_section: bool,
+    /// The template has an "Attachments" section.
+    pub has_attachments_section: bool,
+    /// Custom ids of the data fields the template's type defines.
+    pub data_field_custom_ids: BTreeSet<String>,
+}
+
+impl TemplateFacts {
+    /// Facts from a template's `available_options`; workspaces and data fields still to fill.
+    pub fn from_available_options(template_id: TemplateId, options: &AvailableOptions) -> Self {
+        Self {
+            template_id,
+            workspace_ids: BTreeSet::new(),
+            delivery_channels: options
+                .delivery_channels
+                .iter()
+                .map(|o| o.name.clone())
+                .collect(),
+            sign_methods: options
+                .sign_methods
+                .iter()
+                .map(|o| o.name.clone())
+                .collect(),
+            has_pdf_section: options.can_receive_expanded_pdf,
+            has_attachments_section: options.can_receive_attachments,
+            data_field_custom_ids: BTreeSet::new(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input: the user's choices
+// ---------------------------------------------------------------------------------------------
+
+/// Who a participant is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ParticipantSource {
+    /// A person from [`SaleContext::persons`], by SuperOffice person id.
+    Person(i32),
+    /// The Sale's owner.
+    SaleOwner,
+}
+
+/// Which party a participant belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PartyKind {
+    /// The Sale's company (one company party for all such participants).
+    Company,
+    /// A private person: a party of their own.
+    Individual,
+    /// The owner side (`my_party`): an active Oneflow user of the account.
+    Owner,
+}
+
+/// One participant as the user picked it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParticipantChoice {
+    /// Who.
+    pub source: ParticipantSource,
+    /// Which party.
+    pub party: PartyKind,
+    /// Signatory, influencer or viewer.
+    pub role: ParticipantRole,
+    /// How the participant receives the contract (required for counterparties).
+    pub delivery_channel: Option<DeliveryChannel>,
+    /// How the participant signs (`None`: the template's default).
+    pub sign_method: Option<SignMethod>,
+}
+
+impl ParticipantChoice {
+    /// A participant without delivery channel or sign method yet.
+    pub fn new(source: ParticipantSource, party: PartyKind, role: ParticipantRole) -> Self {
+        Self {
+            source,
+            party,
+            role,
+            delivery_channel: None,
+            sign_method: None,
+        }
+    }
+
+    /// Sets the delivery channel.
+    #[must_use]
+    pub fn delivery_channel(mut self, channel: DeliveryChannel) -> Self {
+        self.delivery_channel = Some(channel);
+        self
+    }
+
+    /// Sets the sign method.
+    #[must_use]
+    pub fn sign_method(mut self, method: SignMethod) -> Self {
+        self.sign_method = Some(method);
+        self
+    }
+}
+
+/// Where a file goes on the contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FileKind {
+    /// Shown inline as the "PDF document" section.
+    Pdf,
+    /// Listed in the "Attachments" section.
+    Attachment,
+}
+
+impl FileKind {
+    /// The matching Oneflow upload kind.
+    pub fn upload_kind(self) -> UploadKind {
+        match self {
+            Self::Pdf => UploadKind::ExpandedPdf,
+            Self::Attachment => UploadKind::Attachment,
+        }
+    }
+}
+
+/// A file the user wants on the contract (the engine holds the bytes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileChoice {
+    /// File name, with its extension.
+    pub name: String,
+    /// MIME type, e.g. `application/pdf`.
+    pub content_type: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// PDF section or attachment.
+    pub kind: FileKind,
+}
+
+impl FileChoice {
+    /// A file.
+    pub fn new(
+        name: impl Into<String>,
+        content_type: impl Into<String>,
+        size: u64,
+        kind: FileKind,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            content_type: content_type.into(),
+            size,
+            kind,
+        }
+    }
+}
+
+/// Keep the contract as a draft, or send it for signing.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Delivery {
+    /// Create the contract as a draft; nothing is sent to participants.
+    #[default]
+    Draft,
+    /// Publish the contract with this invitation.
+    Send {
+        /// Subject line of the invitation.
+        subject: String,
+        /// Message text of the invitation.
+        message: String,
+    },
+}
+
+/// What the user chose in the panel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContractChoices {
+    /// Contract name (`None`: the Sale heading, cut to 130 characters).
+    pub name: Option<String>,
+    /// Workspace to create the contract in.
+    pub workspace_id: WorkspaceId,
+    /// Template to create it from.
+    pub template_id: TemplateId,
+    /// Participants, in the order the user listed them.
+    pub participants: Vec<ParticipantChoice>,
+    /// Files to upload after creating.
+    pub files: Vec<FileChoice>,
+    /// Draft or send.
+    pub delivery: Delivery,
+    /// The key that makes a retried or double-submitted request create one contract.
+    pub request_key: String,
+}
+
+impl ContractChoices {
+    /// Choices with the default name, no participants, no files, as a draft.
+    pub fn new(
+        workspace_id: WorkspaceId,
+        template_id: TemplateId,
+        request_key: impl Into<String>,
+    ) -> Self {
+        Self {
+            name: None,
+            workspace_id,
+            template_id,
+            participants: Vec::new(),
+            files: Vec::new(),
+            delivery: Delivery::Draft,
+            request_key: request_key.into(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+// ---------------------------------------------------------------------------------------------
+
+/// A file upload to do after the contract exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedUpload {
+    /// Index of the file in [`ContractChoices::files`].
+    pub file_index: usize,
+    /// File name.
+    pub name: String,
+    /// MIME type.
+    pub content_type: String,
+    /// How Oneflow shows it (`upload_as`).
+    pub upload_as: UploadKind,
+}
+
+/// Why a mapping was left out of the draft.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedMapping {
+    /// The mapping.
+    pub mapping: FieldMapping,
+    /// Why.
+    pub reason: SkipReason,
+}
+
+/// Why a mapping was skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SkipReason {
+    /// The template type does not define the data field (under [`MissingDataField::Skip`]).
+    NotOnTemplateType,
+    /// The source has no value on this Sale; the template's default stays.
+    NoValue,
+}
+
+/// The checked result: what the engine sends, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContractPlan {
+    /// The body of `POST /contracts/create`.
+    pub draft: ContractDraft,
+    /// The Oneflow user the contract is created as (`x-oneflow-user-email`), spelt as Oneflow
+    /// has it.
+    pub act_as: String,
+    /// The uploads, in the user's order.
+    pub uploads: Vec<PlannedUpload>,
+    /// The publish step; `None` keeps the contract as a draft.
+    pub publish: Option<PublishMessage>,
+    /// Mappings that did not reach the draft, and why.
+    pub skipped_mappings: Vec<SkippedMapping>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Problems
+// ---------------------------------------------------------------------------------------------
+
+/// The part of a participant a problem belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ParticipantPart {
+    /// Who (the person or the owner).
+    Person,
+    /// The party kind.
+    Party,
+    /// The delivery channel.
+    DeliveryChannel,
+    /// The sign method.
+    SignMethod,
+}
+
+/// The form field a problem belongs to. `Display` gives a path such as
+/// `participants[1].delivery_channel` (indices from 0, as in [`ContractChoices`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ChoiceField {
+    /// The contract name.
+    Name,
+    /// The workspace.
+    Workspace,
+    /// The template.
+    Template,
+    /// The acting user.
+    ActingUser,
+    /// The participant list as a whole.
+    Participants,
+    /// One participant.
+    Participant {
+        /// Index in [`ContractChoices::participants`].
+        index: usize,
+        /// Which input of it.
+        part: ParticipantPart,
+    },
+    /// One file.
+    File {
+        /// Index in [`ContractChoices::files`].
+        index: usize,
+    },
+    /// The invitation subject.
+    Subject,
+    /// The invitation message.
+    Message,
+    /// The request key.
+    RequestKey,
+    /// A data field mapping (an admin setting), by data field custom id.
+    FieldMapping {
+        /// The data field's custom id.
+        data_field: String,
+    },
+    /// The contract as a whole.
+    Contract,
+}
+
+impl fmt::Display for ChoiceField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Name => f.write_str("name"),
+            Self::Workspace => f.write_str("workspace"),
+            Self::Template => f.write_str("template"),
+            Self::ActingUser => f.write_str("acting_user"),
+            Self::Participants => f.write_str("participants"),
+            Self::Participant { index, part } => {
+                let part = match part {
+                    ParticipantPart::Person => "person",
+                    ParticipantPart::Party => "party",
+                    ParticipantPart::DeliveryChannel => "delivery_channel",
+                    ParticipantPart::SignMethod => "sign_method",
+                };
+                write!(f, "participants[{index}].{part}")
+            }
+            Self::File { index } => write!(f, "files[{index}]"),
+            Self::Subject => f.write_str("subject"),
+            Self::Message => f.write_str("message"),
+            Self::RequestKey => f.write_str("request_key"),
+            Self::FieldMapping { data_field } => write!(f, "field_mappings.{data_field}"),
+            Self::Contract => f.write_str("contract"),
+        }
+    }
+}
+
+/// One thing wrong with the choices. `Display` says what to do, numbering participants and
+/// files from 1 as a person counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ChoiceProblem {
+    /// No name was given and the Sale has no heading, or the name is blank.
+    NameEmpty,
+    /// The name is longer than Oneflow allows.
+    NameTooLong {
+        /// Its length in characters.
+        length: usize,
+        /// The limit (130).
+        max: usize,
+    },
+    /// The chosen template is not the one the facts describe.
+    TemplateMismatch {
+        /// The template chosen.
+        chosen: TemplateId,
+        /// The template the facts describe.
+        described: TemplateId,
+    },
+    /// The user may not create contracts from this template in that workspace.
+    WorkspaceNotAllowed {
+        /// The workspace chosen.
+        workspace_id: WorkspaceId,
+    },
+    /// The acting user is not an active Oneflow user of the account.
+    ActingUserNotOneflowUser {
+        /// Their e-mail.
+        email: String,
+    },
+    /// No participants were chosen.
+    NoParticipants,
+    /// A participant names a person the Sale does not have.
+    UnknownPerson {
+        /// Participant index.
+        index: usize,
+        /// The person id.
+        person_id: i32,
+    },
+    /// The same person (or the owner) is listed twice.
+    DuplicateParticipant {
+        /// Participant index of the repeat.
+        index: usize,
+        /// Index of the first listing.
+        first_index: usize,
+    },
+    /// A participant is on the company party but the Sale has no company.
+    NoCompanyOnSale {
+        /// Participant index.
+        index: usize,
+    },
+    /// The Sale owner was put on a counterparty.
+    OwnerNotOnOwnerSide {
+        /// Participant index.
+        index: usize,
+    },
+    /// An owner-side participant is not an active Oneflow user.
+    NotAnActiveOneflowUser {
+        /// Participant index.
+        index: usize,
+        /// Their e-mail, if they have one.
+        email: Option<String>,
+    },
+    /// A counterparty participant has no name.
+    NameMissing {
+        /// Participant index.
+        index: usize,
+    },
+    /// A counterparty participant has no delivery channel.
+    DeliveryChannelMissing {
+        /// Participant index.
+        index: usize,
+    },
+    /// The delivery channel is not among the template's options.
+    DeliveryChannelNotOffered {
+        /// Participant index.
+        index: usize,
+        /// The channel chosen.
+        channel: DeliveryChannel,
+    },
+    /// The sign method is not among the template's options.
+    SignMethodNotOffered {
+        /// Participant index.
+        index: usize,
+        /// The method chosen.
+        method: SignMethod,
+    },
+    /// The delivery channel needs an e-mail the participant does not have.
+    EmailMissing {
+        /// Participant index.
+        index: usize,
+    },
+    /// The delivery channel or sign method needs a mobile number in international format
+    /// the participant does not have.
+    PhoneMissing {
+        /// Participant index.
+        index: usize,
+        /// Whether the sign method (rather than the delivery channel) needs it.
+        for_sign_method: bool,
+    },
+    /// A PDF on a template without a "PDF document" section.
+    NoPdfSection {
+        /// File index.
+        index: usize,
+    },
+    /// An attachment on a template without an "Attachments" section.
+    NoAttachmentsSection {
+        /// File index.
+        index: usize,
+    },
+    /// A second PDF (the PDF section holds one).
+    SecondPdf {
+        /// File index.
+        index: usize,
+    },
+    /// The file's extension is not accepted for its kind.
+    FileExtensionNotAccepted {
+        /// File index.
+        index: usize,
+        /// The extension (lower case, may be empty).
+        extension: String,
+    },
+    /// The file is empty.
+    FileEmpty {
+        /// File index.
+        index: usize,
+    },
+    /// Sending needs a subject.
+    SubjectEmpty,
+    /// Sending needs a message.
+    MessageEmpty,
+    /// The request key is blank.
+    RequestKeyMissing,
+    /// A link data field is not defined on the template type.
+    LinkFieldNotOnTemplateType {
+        /// Its custom id.
+        data_field: String,
+    },
+    /// A mapping targets a data field the template type does not define.
+    MappedFieldNotOnTemplateType {
+        /// The data field's custom id.
+        data_field: String,
+    },
+    /// A mapping targets a link data field, or a field another mapping already fills.
+    MappingConflict {
+        /// The data field's custom id.
+        data_field: String,
+    },
+    /// Oneflow's documented limits, checked by the client on the finished draft.
+    Draft(InvalidInput),
+}
+
+impl ChoiceProblem {
+    /// The form field the problem belongs to.
+    pub fn field(&self) -> ChoiceField {
+        let participant = |index: usize, part| ChoiceField::Participant { index, part };
+        match self {
+            Self::NameEmpty | Self::NameTooLong { .. } => ChoiceField::Name,
+            Self::TemplateMismatch { .. } => ChoiceField::Template,
+            Self::WorkspaceNotAllowed { .. } => ChoiceField::Workspace,
+            Self::ActingUserNotOneflowUser { .. } => ChoiceField::ActingUser,
+            Self::NoParticipants => ChoiceField::Participants,
+            Self::UnknownPerson { index, .. }
+            | Self::DuplicateParticipant { index, .. }
+            | Self::NotAnActiveOneflowUser { index, .. }
+            | Self::NameMissing { index } => participant(*index, ParticipantPart::Person),
+            Self::NoCompanyOnSale { index } | Self::OwnerNotOnOwnerSide { index } => {
+                participant(*index, ParticipantPart::Party)
+            }
+            Self::DeliveryChannelMissing { index }
+            | Self::DeliveryChannelNotOffered { index, .. }
+            | Self::EmailMissing { index }
+            | Self::PhoneMissing {
+                index,
+                for_sign_method: false,
+            } => participant(*index, ParticipantPart::DeliveryChannel),
+            Self::SignMethodNotOffered { index, .. }
+            | Self::PhoneMissing {
+                index,
+                for_sign_method: true,
+            } => participant(*index, ParticipantPart::SignMethod),
+            Self::NoPdfSection { index }
+            | Self::NoAttachmentsSection { index }
+            | Self::SecondPdf { index }
+            | Self::FileExtensionNotAccepted { index, .. }
+            | Self::FileEmpty { index } => ChoiceField::File { index: *index },
+            Self::SubjectEmpty => ChoiceField::Subject,
+            Self::MessageEmpty => ChoiceField::Message,
+            Self::RequestKeyMissing => ChoiceField::RequestKey,
+            Self::LinkFieldNotOnTemplateType { data_field }
+            | Self::MappedFieldNotOnTemplateType { data_field }
+            | Self::MappingConflict { data_field } => ChoiceField::FieldMapping {
+                data_field: data_field.clone(),
+            },
+            Self::Draft(_) => ChoiceField::Contract,
+        }
+    }
+}
+
+impl fmt::Display for ChoiceProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // People count from 1.
+        let n = |index: &usize| index + 1;
+        match self {
+            Self::NameEmpty => f.write_str(
+                "the contract needs a name; the Sale has no heading to use, so enter one",
+            ),
+            Self::NameTooLong { length, max } => write!(
+                f,
+                "the contract name is {length} characters long; shorten it to at most {max}"
+            ),
+            Self::TemplateMismatch { chosen, described } => write!(
+                f,
+                "template {chosen} was chosen but the form was built for template {described}; reload the form"
+            ),
+            Self::WorkspaceNotAllowed { workspace_id } => write!(
+                f,
+                "you may not create contracts from this template in workspace {workspace_id}; pick another workspace"
+            ),
+            Self::ActingUserNotOneflowUser { email } => write!(
+                f,
+                "{email} is not an active Oneflow user of this account; ask an Oneflow admin to invite or activate you"
+            ),
+            Self::NoParticipants => f.write_str("add at least one participant"),
+            Self::UnknownPerson { index, person_id } => write!(
+                f,
+                "participant {}: person {person_id} is not on this Sale's company; pick someone else",
+                n(index)
+            ),
+            Self::DuplicateParticipant { index, first_index } => write!(
+                f,
+                "participant {} is the same person as participant {}; remove one",
+                n(index),
+                n(first_index)
+            ),
+            Self::NoCompanyOnSale { index } => write!(
+                f,
+                "participant {}: the Sale has no company, so nobody can sign for one; choose Individual or link a company to the Sale",
+                n(index)
+            ),
+            Self::OwnerNotOnOwnerSide { index } => write!(
+                f,
+                "participant {}: the Sale owner can only take part on your own side; choose Owner",
+                n(index)
+            ),
+            Self::NotAnActiveOneflowUser { index, email } => match email {
+                Some(email) => write!(
+                    f,
+                    "participant {}: {email} is not an active Oneflow user, so they cannot be on your side; choose Company or Individual",
+                    n(index)
+                ),
+                None => write!(
+                    f,
+                    "participant {}: has no e-mail, so they cannot be matched to an Oneflow user for your side; add the e-mail in SuperOffice",
+                    n(index)
+                ),
+            },
+            Self::NameMissing { index } => write!(
+                f,
+                "participant {} has no name; add it in SuperOffice",
+                n(index)
+            ),
+            Self::DeliveryChannelMissing { index } => write!(
+                f,
+                "participant {}: choose how the contract is delivered",
+                n(index)
+            ),
+            Self::DeliveryChannelNotOffered { index, channel } => write!(
+                f,
+                "participant {}: the template does not offer delivery by {channel}; choose one it offers",
+                n(index)
+            ),
+            Self::SignMethodNotOffered { index, method } => write!(
+                f,
+                "participant {}: the template does not offer the sign method {method}; choose one it offers",
+                n(index)
+            ),
+            Self::EmailMissing { index } => write!(
+                f,
+                "participant {} has no e-mail, which delivery by e-mail needs; add it in SuperOffice or choose another channel",
+                n(index)
+            ),
+            Self::PhoneMissing {
+                index,
+                for_sign_method,
+            } => write!(
+                f,
+                "participant {} has no mobile number in international format (+46…), which {} needs; add it in SuperOffice or choose another {}",
+                n(index),
+                if *for_sign_method { "signing by SMS" } else { "delivery by SMS" },
+                if *for_sign_method { "sign method" } else { "channel" },
+            ),
+            Self::NoPdfSection { index } => write!(
+                f,
+                "file {}: the template has no \"PDF document\" section; remove the PDF or pick a template with that section",
+                n(index)
+            ),
+            Self::NoAttachmentsSection { index } => write!(
+                f,
+                "file {}: the template has no \"Attachments\" section; remove the file or pick a template with that section",
+                n(index)
+            ),
+            Self::SecondPdf { index } => write!(
+                f,
+                "file {}: the \"PDF document\" section holds one PDF; add further PDFs as attachments",
+                n(index)
+            ),
+            Self::FileExtensionNotAccepted { index, extension } if extension.is_empty() => write!(
+                f,
+                "file {}: the name has no extension, so Oneflow cannot tell its type; rename it",
+                n(index)
+            ),
+            Self::FileExtensionNotAccepted { index, extension } => write!(
+                f,
+                "file {}: Oneflow does not accept .{extension} files here; convert it or remove it",
+                n(index)
+            ),
+            Self::FileEmpty { index } => {
+                write!(f, "file {} is empty; choose the file again", n(index))
+            }
+            Self::SubjectEmpty => f.write_str("sending needs a subject for the invitation"),
+            Self::MessageEmpty => f.write_str("sending needs a message for the invitation"),
+            Self::RequestKeyMissing => {
+                f.write_str("the request has no request key; reload the form and submit again")
+            }
+            Self::LinkFieldNotOnTemplateType { data_field } => write!(
+                f,
+                "the template's type has no data field \"{data_field}\" to link the contract to the Sale; an admin should re-run setup or add it in Oneflow"
+            ),
+            Self::MappedFieldNotOnTemplateType { data_field } => write!(
+                f,
+                "a field mapping fills the data field \"{data_field}\", which the template's type does not have; an admin should add it in Oneflow or fix the mapping"
+            ),
+            Self::MappingConflict { data_field } => write!(
+                f,
+                "the data field \"{data_field}\" is filled twice (by two mappings, or by a mapping and the Sale link); an admin should fix the mappings"
+            ),
+            Self::Draft(invalid) => write!(f, "Oneflow would refuse the contract: {invalid}"),
+        }
+    }
+}
+
+/// The choices cannot make a contract; every problem found, in form order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidChoices {
+    problems: Vec<ChoiceProblem>,
+}
+
+impl InvalidChoices {
+    /// Wraps problems (at least one, for a meaningful error).
+    pub fn new(problems: Vec<ChoiceProblem>) -> Self {
+        Self { problems }
+    }
+
+    /// The problems.
+    pub fn problems(&self) -> &[ChoiceProblem] {
+        &self.problems
+    }
+
+    /// The problems, owned.
+    pub fn into_problems(self) -> Vec<ChoiceProblem> {
+        self.problems
+    }
+}
+
+impl fmt::Display for InvalidChoices {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the contract cannot be created yet (")?;
+        match self.problems.len() {
+            1 => f.write_str("1 problem): ")?,
+            count => write!(f, "{count} problems): ")?,
+        }
+        for (i, problem) in self.problems.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for InvalidChoices {}
+
+// ---------------------------------------------------------------------------------------------
+// The default
+// ---------------------------------------------------------------------------------------------
+
+/// The Sale heading as a contract name: trimmed and cut to [`MAX_CONTRACT_NAME_LEN`] (130)
+/// characters, never inside a character.
+///
+/// ```
+/// # use integration_core::policy::contract_factory::default_contract_name;
+/// let heading = "Å".repeat(200);
+/// assert_eq!(default_contract_name(&heading).chars().count(), 130);
+/// ```
+pub fn default_contract_name(heading: &str) -> String {
+    let cut: String = heading.trim().chars().take(MAX_CONTRACT_NAME_LEN).collect();
+    cut.trim_end().to_owned()
+}
+
+/// The documented default rules (see the [module documentation](self)).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DefaultContractFactory;
+
+fn non_blank(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// A phone number as E.164 (`+` and 8–15 digits), read leniently: a trunk prefix written
+/// `(0)` is dropped, so are spaces, dashes, dots, slashes and brackets, and a leading `00`
+/// becomes `+`.
+fn e164(raw: &str) -> Option<String> {
+    let kept: String = raw
+        .replace("(0)", "")
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')' | '/' | '\u{a0}'))
+        .collect();
+    let digits = if let Some(rest) = kept.strip_prefix('+') {
+        rest
+    } else {
+        kept.strip_prefix("00")?
+    };
+    let ok = (8..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0');
+    ok.then(|| format!("+{digits}"))
+}
+
+fn amount_text(amount: Option<f64>) -> Option<String> {
+    amount
+        .filter(|a| a.is_finite() && *a >= 0.0)
+        .map(|a| format!("{a:.2}"))
+}
+
+fn needs_email(channel: Option<&DeliveryChannel>) -> bool {
+    matches!(
+        channel,
+        Some(DeliveryChannel::Email | DeliveryChannel::EmailAndSms)
+    )
+}
+
+fn needs_phone(channel: Option<&DeliveryChannel>) -> bool {
+    matches!(
+        channel,
+        Some(DeliveryChannel::Sms | DeliveryChannel::EmailAndSms)
+    )
+}
+
+/// A participant's contact details, resolved from the Sale.
+struct Contact {
+    name: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    title: Option<String>,
+    person_id: Option<i32>,
+}
+
+impl Contact {
+    fn person(person: &PersonFacts) -> Self {
+        let name = person.display_name();
+        Self {
+            name: (!name.is_empty()).then_some(name),
+            email: non_blank(&person.email).map(str::to_owned),
+            phone: [&person.mobile, &person.phone]
+                .into_iter()
+                .find_map(|p| non_blank(p).and_then(e164)),
+            title: non_blank(&person.title).map(str::to_owned),
+            person_id: Some(person.id),
+        }
+    }
+
+    fn owner(owner: &OwnerFacts) -> Self {
+        Self {
+            name: Some(owner.name.trim().to_owned()).filter(|n| !n.is_empty()),
+            email: non_blank(&owner.email).map(str::to_owned),
+            phone: None,
+            title: None,
+            person_id: None,
+        }
+    }
+
+    fn draft(&self, choice: &ParticipantChoice) -> ParticipantDraft {
+        let mut draft = ParticipantDraft::default().role(choice.role);
+        if let Some(name) = &self.name {
+            draft = draft.name(name);
+        }
+        if let Some(email) = &self.email {
+            draft = draft.email(email);
+        }
+        if let Some(phone) = &self.phone {
+            draft = draft.phone_number(phone);
+        }
+        if let Some(title) = &self.title {
+            draft = draft.title(title);
+        }
+        if let Some(channel) = &choice.delivery_channel {
+            draft = draft.delivery_channel(channel.clone());
+        }
+        if let Some(method) = &choice.sign_method {
+            draft = draft.sign_method(method.clone());
+        }
+        if let Some(id) = self.person_id {
+            draft = draft.custom_id(id.to_string());
+        }
+        draft
+    }
+}
+
+fn active_user<'a>(users: &'a BTreeSet<String>, email: &str) -> Option<&'a str> {
+    let email = email.trim();
+    users
+        .iter()
+        .map(|u| u.trim())
+        .find(|u| u.eq_ignore_ascii_case(email))
+}
+
+/// Builds the draft while collecting problems.
+struct Builder<'a> {
+    sale: &'a SaleContext,
+    template: &'a TemplateFacts,
+    choices: &'a ContractChoices,
+    problems: Vec<ChoiceProblem>,
+}
+
+impl Builder<'_> {
+    fn name(&mut self) -> String {
+        let name = match &self.choices.name {
+            Some(name) => name.trim().to_owned(),
+            None => default_contract_name(&self.sale.sale.heading),
+        };
+        let length = name.chars().count();
+        if name.is_empty() {
+            self.problems.push(ChoiceProblem::NameEmpty);
+        } else if length > MAX_CONTRACT_NAME_LEN {
+            self.problems.push(ChoiceProblem::NameTooLong {
+                length,
+                max: MAX_CONTRACT_NAME_LEN,
+            });
+        }
+        name
+    }
+
+    fn template_and_workspace(&mut self) {
+        if self.choices.template_id != self.template.template_id {
+            self.problems.push(ChoiceProblem::TemplateMismatch {
+                chosen: self.choices.template_id,
+                described: self.template.template_id,
+            });
+        }
+        if !self
+            .template
+            .workspace_ids
+            .contains(&self.choices.workspace_id)
+        {
+            self.problems.push(ChoiceProblem::WorkspaceNotAllowed {
+                workspace_id: self.choices.workspace_id,
+            });
+        }
+    }
+
+    fn act_as(&mut self) -> String {
+        let email = &self.sale.acting_user_email;
+        match active_user(&self.sale.active_oneflow_users, email) {
+            Some(user) => user.to_owned(),
+            None => {
+                self.problems.push(ChoiceProblem::ActingUserNotOneflowUser {
+                    email: email.trim().to_owned(),
+                });
+                email.trim().to_owned()
+            }
+        }
+    }
+
+    fn offered<T: PartialEq>(offered: &[T], value: &T) -> bool {
+        offered.is_empty() || offered.contains(value)
+    }
+
+    /// Checks one participant; `Some` with its draft when it can be built.
+    fn participant(
+        &mut self,
+        index: usize,
+        choice: &ParticipantChoice,
+        seen: &mut Vec<(ParticipantSource, usize)>,
+    ) -> Option<ParticipantDraft> {
+        use ChoiceProblem as P;
+        let before = self.problems.len();
+        let mut contact = match choice.source {
+            ParticipantSource::SaleOwner => Contact::owner(&self.sale.owner),
+            ParticipantSource::Person(person_id) => {
+                match self.sale.persons.iter().find(|p| p.id == person_id) {
+                    Some(person) => Contact::person(person),
+                    None => {
+                        self.problems.push(P::UnknownPerson { index, person_id });
+                        return None;
+                    }
+                }
+            }
+        };
+        if let Some(&(_, first_index)) = seen.iter().find(|(s, _)| *s == choice.source) {
+            self.problems
+                .push(P::DuplicateParticipant { index, first_index });
+        } else {
+            seen.push((choice.source, index));
+        }
+
+        let channel = choice.delivery_channel.as_ref();
+        match choice.party {
+            PartyKind::Owner => {
+                let user = contact
+                    .email
+                    .as_deref()
+                    .and_then(|e| active_user(&self.sale.active_oneflow_users, e));
+                match user {
+                    // Sent as Oneflow spells it.
+                    Some(user) => contact.email = Some(user.to_owned()),
+                    None => self.problems.push(P::NotAnActiveOneflowUser {
+                        index,
+                        email: contact.email.clone(),
+                    }),
+                }
+            }
+            PartyKind::Company | PartyKind::Individual => {
+                if choice.source == ParticipantSource::SaleOwner {
+                    self.problems.push(P::OwnerNotOnOwnerSide { index });
+                }
+                if choice.party == PartyKind::Company && self.sale.company.is_none() {
+                    self.problems.push(P::NoCompanyOnSale { index });
+                }
+                if contact.name.is_none() {
+                    self.problems.push(P::NameMissing { index });
+                }
+                if channel.is_none() {
+                    self.problems.push(P::DeliveryChannelMissing { index });
+                }
+            }
+        }
+        if let Some(channel) = channel {
+            if !Self::offered(&self.template.delivery_channels, channel) {
+                self.problems.push(P::DeliveryChannelNotOffered {
+                    index,
+                    channel: channel.clone(),
+                });
+            }
+        }
+        if let Some(method) = &choice.sign_method {
+            if !Self::offered(&self.template.sign_methods, method) {
+                self.problems.push(P::SignMethodNotOffered {
+                    index,
+                    method: method.clone(),
+                });
+            }
+        }
+        // The owner side's e-mail is covered by the active-user check.
+        if choice.party != PartyKind::Owner && needs_email(channel) && contact.email.is_none() {
+            self.problems.push(P::EmailMissing { index });
+        }
+        if contact.phone.is_none() {
+            if needs_phone(channel) {
+                self.problems.push(P::PhoneMissing {
+                    index,
+                    for_sign_method: false,
+                });
+            } else if choice.sign_method == Some(SignMethod::Sms) {
+                self.problems.push(P::PhoneMissing {
+                    index,
+                    for_sign_method: true,
+                });
+            }
+        }
+        (self.problems.len() == before).then(|| contact.draft(choice))
+    }
+
+    fn files(&mut self) -> Vec<PlannedUpload> {
+        use ChoiceProblem as P;
+        let mut uploads = Vec::new();
+        let mut pdf_seen = false;
+        for (index, file) in self.choices.files.iter().enumerate() {
+            let before = self.problems.len();
+            let extension = match file.name.trim().rsplit_once('.') {
+                Some((stem, ext)) if !stem.is_empty() => ext.to_ascii_lowercase(),
+                _ => String::new(),
+            };
+            match file.kind {
+                FileKind::Pdf => {
+                    if !self.template.has_pdf_section {
+                        self.problems.push(P::NoPdfSection { index });
+                    } else if pdf_seen {
+                        self.problems.push(P::SecondPdf { index });
+                    }
+                    pdf_seen = true;
+                    if extension != "pdf" {
+                        self.problems
+                            .push(P::FileExtensionNotAccepted { index, extension });
+                    }
+                }
+                FileKind::Attachment => {
+                    if !self.template.has_attachments_section {
+                        self.problems.push(P::NoAttachmentsSection { index });
+                    }
+                    if !ATTACHMENT_EXTENSIONS.contains(&extension.as_str()) {
+                        self.problems
+                            .push(P::FileExtensionNotAccepted { index, extension });
+                    }
+                }
+            }
+            if file.size == 0 {
+                self.problems.push(P::FileEmpty { index });
+            }
+            if self.problems.len() == before {
+                uploads.push(PlannedUpload {
+                    file_index: index,
+                    name: file.name.trim().to_owned(),
+                    content_type: file.content_type.clone(),
+                    upload_as: file.kind.upload_kind(),
+                });
+            }
+        }
+        uploads
+    }
+
+    fn publish(&mut self) -> Option<PublishMessage> {
+        match &self.choices.delivery {
+            Delivery::Draft => None,
+            Delivery::Send { subject, message } => {
+                if subject.trim().is_empty() {
+                    self.problems.push(ChoiceProblem::SubjectEmpty);
+                }
+                if message.trim().is_empty() {
+                    self.problems.push(ChoiceProblem::MessageEmpty);
+                }
+                Some(PublishMessage::new(subject.trim(), message.trim()))
+            }
+        }
+    }
+
+    fn person_in(&self, slot: PersonSlot) -> Option<&PersonFacts> {
+        let id = match slot {
+            PersonSlot::SalePerson => self.sale.sale.person_id?,
+            PersonSlot::FirstSignatory => {
+                self.choices.participants.iter().find_map(|p| {
+                    match (p.source, p.party, p.role) {
+                        (
+                            ParticipantSource::Person(id),
+                            PartyKind::Company | PartyKind::Individual,
+                            ParticipantRole::Signatory,
+                        ) => Some(id),
+                        _ => None,
+                    }
+                })?
+            }
+        };
+        self.sale.persons.iter().find(|p| p.id == id)
+    }
+
+    fn source_value(&self, source: SourceField) -> Option<String> {
+        let sale = &self.sale.sale;
+        let company = self.sale.company.as_ref();
+        let text = |v: &Option<String>| non_blank(v).map(str::to_owned);
+        let value = match source {
+            SourceField::SaleId => Some(sale.id.to_string()),
+            SourceField::SaleHeading => Some(sale.heading.trim().to_owned()),
+            SourceField::SaleAmount => amount_text(sale.amount),
+            SourceField::SaleCurrency => text(&sale.currency),
+            SourceField::SaleOwnerName => Some(self.sale.owner.name.trim().to_owned()),
+            SourceField::SaleOwnerEmail => text(&self.sale.owner.email),
+            SourceField::CompanyName => company.map(|c| c.name.trim().to_owned()),
+            SourceField::CompanyOrgNumber => company.and_then(|c| text(&c.org_number)),
+            SourceField::CompanyCountryCode => company.and_then(|c| text(&c.country_code)),
+            SourceField::PersonName(slot) => self.person_in(slot).map(PersonFacts::display_name),
+            SourceField::PersonEmail(slot) => self.person_in(slot).and_then(|p| text(&p.email)),
+            SourceField::PersonPhone(slot) => self
+                .person_in(slot)
+                .and_then(|p| text(&p.mobile).or_else(|| text(&p.phone))),
+            SourceField::PersonTitle(slot) => self.person_in(slot).and_then(|p| text(&p.title)),
+        };
+        value.filter(|v| !v.is_empty())
+    }
+
+    /// The link fields first, then the mappings.
+    fn data_fields(&mut self) -> (Vec<(String, String)>, Vec<SkippedMapping>) {
+        use ChoiceProblem as P;
+        let links = &self.sale.link_fields;
+        let defined = &self.template.data_field_custom_ids;
+        let mut fields = vec![
+            (links.tenant.clone(), self.sale.tenant.trim().to_owned()),
+            (links.sale_id.clone(), self.sale.sale.id.to_string()),
+            (
+                links.request_key.clone(),
+                self.choices.request_key.trim().to_owned(),
+            ),
+        ];
+        if self.choices.request_key.trim().is_empty() {
+            self.problems.push(P::RequestKeyMissing);
+        }
+        for (custom_id, _) in &fields {
+            if !defined.contains(custom_id) {
+                self.problems.push(P::LinkFieldNotOnTemplateType {
+                    data_field: custom_id.clone(),
+                });
+            }
+        }
+        let mut filled: HashSet<String> = fields.iter().map(|(id, _)| id.clone()).collect();
+        let mut skipped = Vec::new();
+        for mapping in &self.sale.field_mappings.mappings {
+            let data_field = mapping.data_field.trim();
+            if !filled.insert(data_field.to_owned()) {
+                self.problems.push(P::MappingConflict {
+                    data_field: data_field.to_owned(),
+                });
+                continue;
+            }
+            if !defined.contains(data_field) {
+                match self.sale.field_mappings.missing_data_field {
+                    MissingDataField::Refuse => {
+                        self.problems.push(P::MappedFieldNotOnTemplateType {
+                            data_field: data_field.to_owned(),
+                        })
+                    }
+                    MissingDataField::Skip => skipped.push(SkippedMapping {
+                        mapping: mapping.clone(),
+                        reason: SkipReason::NotOnTemplateType,
+                    }),
+                }
+                continue;
+            }
+            match self.source_value(mapping.source) {
+                Some(value) => fields.push((data_field.to_owned(), value)),
+                None => skipped.push(SkippedMapping {
+                    mapping: mapping.clone(),
+                    reason: SkipReason::NoValue,
+                }),
+            }
+        }
+        (fields, skipped)
+    }
+}
+
+impl ContractFactory for DefaultContractFactory {
+    fn plan(
+        &self,
+        sale: &SaleContext,
+        template: &TemplateFacts,
+        choices: &ContractChoices,
+    ) -> Result<ContractPlan, InvalidChoices> {
+        let mut b = Builder {
+            sale,
+            template,
+            choices,
+            problems: Vec::new(),
+        };
+        let name = b.name();
+        b.template_and_workspace();
+        let act_as = b.act_as();
+
+        if choices.participants.is_empty() {
+            b.problems.push(ChoiceProblem::NoParticipants);
+        }
+        let mut seen = Vec::new();
+        let mut company_participants = Vec::new();
+        let mut individuals = Vec::new();
+        let mut owner_side = Vec::new();
+        for (index, choice) in choices.participants.iter().enumerate() {
+            if let Some(draft) = b.participant(index, choice, &mut seen) {
+                match choice.party {
+                    PartyKind::Company => company_participants.push(draft),
+                    PartyKind::Individual => individuals.push(draft),
+                    PartyKind::Owner => owner_side.push(draft),
+                }
+            }
+        }
+        let uploads = b.files();
+        let publish = b.publish();
+        let (data_fields, skipped_mappings) = b.data_fields();
+        if !b.problems.is_empty() {
+            return Err(InvalidChoices::new(b.problems));
+        }
+
+        let mut draft = ContractDraft::new(choices.workspace_id, template.template_id).name(name);
+        if let Some(amount) = amount_text(sale.sale.amount) {
+            draft = draft.value(match non_blank(&sale.sale.currency) {
+                Some(currency) => Money::new(amount, currency.to_ascii_uppercase()),
+                None => Money::amount(amount),
+            });
+        }
+        if let (Some(company), false) = (&sale.company, company_participants.is_empty()) {
+            let mut party = CompanyPartyDraft::new(company.name.trim());
+            if let Some(org) = non_blank(&company.org_number) {
+                party = party.identification_number(org);
+            }
+            if let Some(cc) = non_blank(&company.country_code) {
+                party = party.country_code(cc.to_ascii_uppercase());
+            }
+            for participant in company_participants {
+                party = party.participant(participant);
+            }
+            draft = draft.party(party);
+        }
+        for participant in individuals {
+            draft = draft.party(IndividualPartyDraft::new(participant));
+        }
+        if !owner_side.is_empty() {
+            let mut mine = MyPartyDraft::new();
+            for participant in owner_side {
+                mine = mine.participant(participant);
+            }
+            draft = draft.my_party(mine);
+        }
+        for (custom_id, value) in data_fields {
+            draft = draft.data_field(custom_id, value);
+        }
+        if let Err(invalid) = draft.validate() {
+            return Err(InvalidChoices::new(vec![ChoiceProblem::Draft(invalid)]));
+        }
+        Ok(ContractPlan {
+            draft,
+            act_as,
+            uploads,
+            publish,
+            skipped_mappings,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;
