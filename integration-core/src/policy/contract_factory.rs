@@ -27,7 +27,8 @@
 //!   [`PartyKind::Owner`] participants go to the owner side (`my_party`) and must be active
 //!   Oneflow users — the Sale owner or a person whose e-mail matches one (compared without
 //!   regard to case; the e-mail is sent as Oneflow spells it). The Sale owner can only be on the
-//!   owner side. A person appears at most once.
+//!   owner side. Nobody appears twice (the same person, or two listings that are the same
+//!   Oneflow user). A counterparty's e-mail must look like an address.
 //! - **Delivery and signing**: a counterparty participant needs a delivery channel; the channel
 //!   and the sign method must be among the template's `available_options` (an empty list in
 //!   [`TemplateFacts`] means the template states no restriction). The e-mail channels need an
@@ -48,6 +49,15 @@
 //! - Finally, when nothing else is wrong, the client's own [`ContractDraft::validate`] (Oneflow's
 //!   documented limits) runs on the built draft; its complaint becomes
 //!   [`ChoiceProblem::Draft`].
+//!
+//! # Sources
+//!
+//! The limits and wire shapes are Oneflow's create-a-contract reference as the client records
+//! them in `oneflow-client/FIDELITY.md` (130-character names, a delivery channel on every
+//! counterparty, owner-side participants as active users, data fields by `custom_id`,
+//! `available_options`, the two file sections). Inferred, not documented: that the SMS sign
+//! method needs a phone number like the SMS channel does, and that Oneflow wants the owner-side
+//! e-mail as the user's account spells it (matching is case-insensitive here either way).
 //!
 //! # Example
 //!
@@ -832,6 +842,13 @@ pub enum ChoiceProblem {
         /// Participant index.
         index: usize,
     },
+    /// A counterparty participant's e-mail does not look like an e-mail address.
+    EmailInvalid {
+        /// Participant index.
+        index: usize,
+        /// The e-mail as SuperOffice holds it.
+        email: String,
+    },
     /// A counterparty participant has no delivery channel.
     DeliveryChannelMissing {
         /// Participant index.
@@ -929,7 +946,8 @@ impl ChoiceProblem {
             Self::UnknownPerson { index, .. }
             | Self::DuplicateParticipant { index, .. }
             | Self::NotAnActiveOneflowUser { index, .. }
-            | Self::NameMissing { index } => participant(*index, ParticipantPart::Person),
+            | Self::NameMissing { index }
+            | Self::EmailInvalid { index, .. } => participant(*index, ParticipantPart::Person),
             Self::NoCompanyOnSale { index } | Self::OwnerNotOnOwnerSide { index } => {
                 participant(*index, ParticipantPart::Party)
             }
@@ -985,7 +1003,7 @@ impl fmt::Display for ChoiceProblem {
             ),
             Self::ActingUserNotOneflowUser { email } => write!(
                 f,
-                "{email} is not an active Oneflow user of this account; ask an Oneflow admin to invite or activate you"
+                "{email} is not an active Oneflow user of this account; ask a Oneflow admin to invite or activate you"
             ),
             Self::NoParticipants => f.write_str("add at least one participant"),
             Self::UnknownPerson { index, person_id } => write!(
@@ -1017,13 +1035,18 @@ impl fmt::Display for ChoiceProblem {
                 ),
                 None => write!(
                     f,
-                    "participant {}: has no e-mail, so they cannot be matched to an Oneflow user for your side; add the e-mail in SuperOffice",
+                    "participant {}: has no e-mail, so they cannot be matched to a Oneflow user for your side; add the e-mail in SuperOffice",
                     n(index)
                 ),
             },
             Self::NameMissing { index } => write!(
                 f,
                 "participant {} has no name; add it in SuperOffice",
+                n(index)
+            ),
+            Self::EmailInvalid { index, email } => write!(
+                f,
+                "participant {}: \"{email}\" is not an e-mail address; correct it in SuperOffice",
                 n(index)
             ),
             Self::DeliveryChannelMissing { index } => write!(
@@ -1274,6 +1297,45 @@ impl Contact {
     }
 }
 
+/// Who a participant is, for spotting the same one listed twice.
+#[derive(PartialEq)]
+enum Identity {
+    Source(ParticipantSource),
+    /// An owner-side Oneflow user, by lower-case e-mail.
+    OneflowUser(String),
+}
+
+/// The index where `identity` was first listed, or `None` after recording it at `index`.
+fn first_listing(
+    seen: &mut Vec<(Identity, usize)>,
+    identity: Identity,
+    index: usize,
+) -> Option<usize> {
+    match seen.iter().find(|(known, _)| *known == identity) {
+        Some(&(_, first)) => Some(first),
+        None => {
+            seen.push((identity, index));
+            None
+        }
+    }
+}
+
+/// One `@` with something on both sides, a dot in the domain, no spaces: enough to catch a
+/// phone number or a note typed into SuperOffice's e-mail field.
+fn plausible_email(email: &str) -> bool {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
+                && !email.chars().any(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
 fn active_user<'a>(users: &'a BTreeSet<String>, email: &str) -> Option<&'a str> {
     let email = email.trim();
     users
@@ -1348,7 +1410,7 @@ impl Builder<'_> {
         &mut self,
         index: usize,
         choice: &ParticipantChoice,
-        seen: &mut Vec<(ParticipantSource, usize)>,
+        seen: &mut Vec<(Identity, usize)>,
     ) -> Option<ParticipantDraft> {
         use ChoiceProblem as P;
         let before = self.problems.len();
@@ -1364,12 +1426,7 @@ impl Builder<'_> {
                 }
             }
         };
-        if let Some(&(_, first_index)) = seen.iter().find(|(s, _)| *s == choice.source) {
-            self.problems
-                .push(P::DuplicateParticipant { index, first_index });
-        } else {
-            seen.push((choice.source, index));
-        }
+        let mut repeat_of = first_listing(seen, Identity::Source(choice.source), index);
 
         let channel = choice.delivery_channel.as_ref();
         match choice.party {
@@ -1379,8 +1436,13 @@ impl Builder<'_> {
                     .as_deref()
                     .and_then(|e| active_user(&self.sale.active_oneflow_users, e));
                 match user {
-                    // Sent as Oneflow spells it.
-                    Some(user) => contact.email = Some(user.to_owned()),
+                    Some(user) => {
+                        // Two listings can be one Oneflow user (the owner is also a person).
+                        let key = Identity::OneflowUser(user.to_lowercase());
+                        repeat_of = repeat_of.or(first_listing(seen, key, index));
+                        // Sent as Oneflow spells it.
+                        contact.email = Some(user.to_owned());
+                    }
                     None => self.problems.push(P::NotAnActiveOneflowUser {
                         index,
                         email: contact.email.clone(),
@@ -1397,10 +1459,24 @@ impl Builder<'_> {
                 if contact.name.is_none() {
                     self.problems.push(P::NameMissing { index });
                 }
+                if contact
+                    .email
+                    .as_deref()
+                    .is_some_and(|e| !plausible_email(e))
+                {
+                    self.problems.push(P::EmailInvalid {
+                        index,
+                        email: contact.email.clone().unwrap_or_default(),
+                    });
+                }
                 if channel.is_none() {
                     self.problems.push(P::DeliveryChannelMissing { index });
                 }
             }
+        }
+        if let Some(first_index) = repeat_of {
+            self.problems
+                .push(P::DuplicateParticipant { index, first_index });
         }
         if let Some(channel) = channel {
             if !Self::offered(&self.template.delivery_channels, channel) {

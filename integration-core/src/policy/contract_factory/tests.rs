@@ -189,6 +189,12 @@ fn every_problem_is_reported_against_its_field() {
             c.participants[2].party = PartyKind::Company;
             c.participants[2].delivery_channel = Some(DeliveryChannel::Email);
         }, vec![P::OwnerNotOnOwnerSide { index: 2 }]),
+        ("the owner listed again as a person with the same Oneflow account", |s, _, _| s.persons[3].email = Some("SAM@ourco.example".into()),
+            vec![P::DuplicateParticipant { index: 3, first_index: 2 }]),
+        ("an e-mail that is no address", |s, _, _| s.persons[1].email = Some("070 123 45".into()),
+            vec![P::EmailInvalid { index: 1, email: "070 123 45".into() }]),
+        ("an e-mail without domain", |s, _, _| s.persons[0].email = Some("ann@acme".into()),
+            vec![P::EmailInvalid { index: 0, email: "ann@acme".into() }]),
         ("a person not on the Sale", |_, _, c| c.participants[1].source = ParticipantSource::Person(99),
             vec![P::UnknownPerson { index: 1, person_id: 99 }]),
         ("the same person twice", |_, _, c| {
@@ -645,6 +651,10 @@ fn problems_speak_plainly_and_name_their_field() {
             "participant 1 has no e-mail, which delivery by e-mail needs; add it in SuperOffice or choose another channel"),
         (P::PhoneMissing { index: 2, for_sign_method: true }, "participants[2].sign_method",
             "participant 3 has no mobile number in international format (+46…), which signing by SMS needs; add it in SuperOffice or choose another sign method"),
+        (P::EmailInvalid { index: 1, email: "n/a".into() }, "participants[1].person",
+            "participant 2: \"n/a\" is not an e-mail address; correct it in SuperOffice"),
+        (P::DuplicateParticipant { index: 3, first_index: 0 }, "participants[3].person",
+            "participant 4 is the same person as participant 1; remove one"),
         (P::NoCompanyOnSale { index: 1 }, "participants[1].party",
             "participant 2: the Sale has no company, so nobody can sign for one; choose Individual or link a company to the Sale"),
         (P::DeliveryChannelNotOffered { index: 0, channel: DeliveryChannel::Sms }, "participants[0].delivery_channel",
@@ -724,4 +734,37 @@ fn template_facts_from_available_options() {
         [SignMethod::StandardEsign, SignMethod::SwedishBankid]
     );
     assert!(facts.has_attachments_section && !facts.has_pdf_section);
+}
+
+#[test]
+fn mapping_settings_are_stored_as_plain_json() {
+    let mappings = FieldMappings::new()
+        .map(SourceField::SaleAmount, "so_amount")
+        .map(
+            SourceField::PersonEmail(PersonSlot::FirstSignatory),
+            "so_signer_email",
+        );
+    let json = serde_json::to_value(&mappings).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({
+            "mappings": [
+                {"source": "sale_amount", "data_field": "so_amount"},
+                {"source": {"person_email": "first_signatory"}, "data_field": "so_signer_email"}
+            ],
+            "missing_data_field": "refuse"
+        })
+    );
+    assert_eq!(
+        serde_json::from_value::<FieldMappings>(json).unwrap(),
+        mappings
+    );
+    // Settings saved before a key existed still read, with the defaults.
+    let links: LinkFields = serde_json::from_str(r#"{"tenant": "so_tenant"}"#).unwrap();
+    assert_eq!(links.tenant, "so_tenant");
+    assert_eq!(links.sale_id, DEFAULT_SALE_ID_FIELD);
+    assert_eq!(
+        serde_json::from_str::<FieldMappings>("{}").unwrap(),
+        FieldMappings::new()
+    );
 }
