@@ -1,4 +1,5 @@
 use oneflow_client::models::draft::PartyDraft;
+use oneflow_client::InvalidInput;
 
 use super::*;
 
