@@ -8,6 +8,7 @@ mod auth_support;
 mod auth_system_user;
 mod conformance;
 mod credentials_refresh;
+mod hostile;
 mod layout;
 mod models_wire;
 mod odata;
