@@ -10,6 +10,7 @@ mod contract_extras;
 mod contracts;
 mod fidelity;
 mod files;
+mod hostile;
 mod layout;
 mod regressions;
 mod sandbox_client;

@@ -68,7 +68,7 @@ fn mutated(seed: Vec<u8>) -> impl Strategy<Value = Vec<u8>> {
 
 // ------------------------------------------------------------- fuzz bodies over the corpus
 
-/// Every seed of `fuzz/corpus/<target>/`, plus each seed truncated at every eighth byte.
+/// Every seed of `fuzz/corpus/<target>/`, plus up to 64 truncations of each.
 fn corpus(target: &str) -> Vec<Vec<u8>> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fuzz/corpus")
@@ -76,7 +76,7 @@ fn corpus(target: &str) -> Vec<Vec<u8>> {
     let mut seeds = Vec::new();
     for entry in std::fs::read_dir(&dir).expect("seed corpus exists") {
         let seed = std::fs::read(entry.expect("entry").path()).expect("seed readable");
-        for cut in (0..seed.len()).step_by(8) {
+        for cut in (0..seed.len()).step_by((seed.len() / 64).max(1)) {
             seeds.push(seed[..cut].to_vec());
         }
         seeds.push(seed);
@@ -406,9 +406,9 @@ proptest! {
     #![proptest_config(config(4096))]
 
     #[test]
-    fn model_decoders_on_hostile_json_never_panic(body in json_value(), depth in 0usize..20_000) {
+    fn model_decoders_on_hostile_json_never_panic(body in json_value(), depth in 0usize..600) {
         fuzz_bodies::model_decode(body.as_bytes());
-        // Deep nesting: serde_json's recursion limit turns it into an error, not an overflow.
+        // Nesting past serde_json's recursion limit (128) is an error, not an overflow.
         let deep = format!("{{\"SaleId\":{}{}", "[".repeat(depth), "]".repeat(depth / 2));
         fuzz_bodies::model_decode(deep.as_bytes());
     }
