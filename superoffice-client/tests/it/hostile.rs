@@ -13,6 +13,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use futures::StreamExt;
 use proptest::prelude::*;
+use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestRunner};
 use superoffice_client::auth::{IdTokenValidator, JwtExpectations, SystemUserKey};
 use superoffice_client::credentials::StaticToken;
@@ -205,6 +206,66 @@ fn id_tokens_with_any_alg_but_rs256_are_refused_without_fetching_the_jwks() {
         .unwrap();
     let requests = rt.block_on(server.received_requests()).unwrap_or_default();
     assert_eq!(requests.len(), 0, "the JWKS was fetched");
+}
+
+/// JWKS lookups for random `kid`s, with the JWKS up and during an outage: downloads stay
+/// bounded by the 30 s cooldown (one refetch per window), whatever the tokens name.
+#[tokio::test(start_paused = true)]
+async fn random_kids_cannot_force_jwks_downloads() {
+    let server = MockServer::start().await;
+    let jwks = Scripted::default();
+    jwks.set(ResponseTemplate::new(200).set_body_raw(auth::JWKS, "application/json"));
+    Mock::given(method("GET"))
+        .and(path("/login/.well-known/jwks"))
+        .respond_with(jwks.clone())
+        .mount(&server)
+        .await;
+    let validator =
+        IdTokenValidator::new(&auth::environment(&server), rest_support::timerless_http())
+            .with_clock(auth::clock());
+    let expect = JwtExpectations::new(auth::issuer(&server), Some(auth::CLIENT_ID.to_owned()));
+    let claims = serde_json::to_vec(&auth::id_token_claims(&server, "n")).expect("claims");
+    let mut runner = TestRunner::deterministic();
+    let kids = proptest::collection::vec(any::<String>(), 150)
+        .new_tree(&mut runner)
+        .expect("kids")
+        .current();
+    let token = |kid: &str| {
+        let header = serde_json::json!({"typ": "JWT", "alg": "RS256", "kid": kid});
+        format!(
+            "{}.{}.{}",
+            b64(&serde_json::to_vec(&header).unwrap()),
+            b64(&claims),
+            b64(&[7; 256])
+        )
+    };
+    let downloads = || async { server.received_requests().await.unwrap_or_default().len() };
+    let mut bound = 2; // the first download, and one refetch for an unknown kid
+    for round in 0..3 {
+        for kid in &kids {
+            let err = validator
+                .validate(&token(kid), &expect)
+                .await
+                .expect_err(kid);
+            assert!(
+                matches!(
+                    err,
+                    Error::Auth(AuthError::UnknownKey { .. } | AuthError::Jwks { .. })
+                ),
+                "{err:?}"
+            );
+        }
+        assert!(downloads().await >= 1, "the JWKS was never consulted");
+        assert!(
+            downloads().await <= bound,
+            "round {round}: {} downloads",
+            downloads().await
+        );
+        // The JWKS goes down; the next window allows one more attempt.
+        jwks.set(ResponseTemplate::new(503));
+        tokio::time::advance(Duration::from_secs(31)).await;
+        bound += 1;
+    }
 }
 
 // ----------------------------------------------------------------- system-user keys
