@@ -579,5 +579,13 @@ fn the_sandbox_router_survives_arbitrary_requests() {
         .unwrap();
     let log = sandbox.requests();
     assert!(!log.is_empty() && log.len() <= LOG_CAPACITY);
+    // The cases reached real handlers, not only the router's 404/405.
+    let answered =
+        |range: std::ops::Range<u16>| log.iter().filter(|r| range.contains(&r.status)).count();
+    assert!(answered(200..300) > 0, "no request succeeded");
+    assert!(
+        answered(400..404) + answered(405..500) > 0,
+        "no request was refused by a handler"
+    );
     rt.block_on(sandbox.shutdown());
 }
