@@ -567,6 +567,14 @@ impl SuperOfficeSandbox {
                 "  tenant {} ({}) webapi_url {}/{}/api/ state {}",
                 t.cust, t.company_name, self.shared.hosts[t.host], t.cust, t.state
             );
+            if let Some(sale_id) = t.sales.keys().next() {
+                let _ = writeln!(
+                    out,
+                    "    sale screen {}{}",
+                    self.shared.ui_base,
+                    ui::sale_screen_path(&t.cust, *sale_id)
+                );
+            }
             for u in &t.users {
                 let _ = writeln!(
                     out,

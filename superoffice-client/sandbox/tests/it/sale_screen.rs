@@ -106,6 +106,7 @@ async fn without_a_session_the_sale_screen_redirects_to_sign_in() {
             sb.ui_url()
         )
     );
+    assert!(sb.summary().contains(&format!("sale screen {url}")));
     let page = get(url.as_str(), None).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(
