@@ -3,8 +3,9 @@
 //!
 //! Each [`Browser`] starts its own `chromedriver` on a free loopback port (`--port=0`; the
 //! port is read from its start-up line) and one headless Chromium session with a fresh
-//! profile in a temporary directory. Dropping the [`Browser`] kills `chromedriver` (and with
-//! it Chromium) and removes the profile; [`Browser::close`] ends the session cleanly first.
+//! profile in a temporary directory. Dropping the [`Browser`] (e.g. when a test fails) kills
+//! `chromedriver` and Chromium (one process group) and removes the profile;
+//! [`Browser::close`] ends the session cleanly instead.
 //!
 //! Chromium runs as root on CI machines, so it is started with `--no-sandbox`, and with no
 //! background traffic (`--disable-background-networking --disable-component-update
@@ -119,9 +120,25 @@ impl fmt::Debug for Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        // Killing chromedriver ends its Chromium too; the profile directory goes next.
-        let _ = self.driver.start_kill();
+        // The profile directory is removed next, once Chromium is gone.
+        kill_driver(&mut self.driver);
     }
+}
+
+/// Kills `chromedriver` and the Chromium it started. Chromium outlives a killed
+/// `chromedriver`, so the driver leads a process group of its own, which Chromium inherits,
+/// and the whole group is killed.
+fn kill_driver(driver: &mut Child) {
+    #[cfg(unix)]
+    if let Some(pid) = driver.id() {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", "--", &format!("-{pid}")])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+    let _ = driver.start_kill();
 }
 
 /// Whether the tests run under CI (`CI=true`), where missing browsers are an error.
@@ -195,7 +212,7 @@ impl Browser {
             })),
             Err(error) => {
                 let mut driver = driver;
-                let _ = driver.start_kill();
+                kill_driver(&mut driver);
                 Err(error.into())
             }
         }
@@ -251,7 +268,10 @@ impl Browser {
 
 /// Starts `chromedriver --port=0` and reads the port from its start-up line.
 async fn start_driver(binary: &Path, profile: &Path) -> Result<(Child, u16), BrowserError> {
-    let mut child = Command::new(binary)
+    let mut command = Command::new(binary);
+    #[cfg(unix)]
+    command.process_group(0);
+    let mut child = command
         .arg("--port=0")
         .arg(format!(
             "--log-path={}",
@@ -310,6 +330,8 @@ fn capabilities(chromium: &Path, profile: &Path, options: &BrowserOptions) -> Ca
         "--no-default-browser-check".to_owned(),
         "--disable-dev-shm-usage".to_owned(),
         "--disable-gpu".to_owned(),
+        "--disable-crash-reporter".to_owned(),
+        "--disable-breakpad".to_owned(),
         format!("--window-size={width},{height}"),
     ];
     // The "Block third-party cookies" setting, set either way: cookie controls mode 1 blocks,

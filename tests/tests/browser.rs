@@ -107,7 +107,7 @@ async fn read_in_panel(browser: &Browser, id: &str) -> String {
 async fn sale_screen_shows_the_oneflow_tab_to_a_visible_group_only() {
     let Some(browser) = Browser::launch(BrowserOptions::default())
         .await
-        .expect("browser")
+        .unwrap_or_else(|e| panic!("{e}"))
     else {
         return;
     };
@@ -189,7 +189,9 @@ async fn sale_screen_shows_the_oneflow_tab_to_a_visible_group_only() {
 
 /// The cookie the echo panel saw on its second load inside the Sale screen.
 async fn panel_cookie_after_reload(options: BrowserOptions) -> Option<String> {
-    let browser = Browser::launch(options).await.expect("browser")?;
+    let browser = Browser::launch(options)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))?;
     let (echo, _server) = start_echo_panel().await;
     let sandbox = sandbox_with_panel(echo).await;
     let sale = sandbox
