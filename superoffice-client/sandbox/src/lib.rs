@@ -341,6 +341,7 @@ const DEFAULT_WAIT: Duration = Duration::from_secs(30);
 pub struct SuperOfficeSandbox {
     shared: SharedRef,
     base_url: Url,
+    ui_url: Url,
     shutdown: watch::Sender<bool>,
     servers: Vec<tokio::task::JoinHandle<()>>,
     system_user_key_pem: Option<String>,
@@ -353,6 +354,7 @@ impl fmt::Debug for SuperOfficeSandbox {
             .field("base_url", &self.base_url.as_str())
             .field("host_a", &self.shared.hosts[0])
             .field("host_b", &self.shared.hosts[1])
+            .field("ui", &self.ui_url.as_str())
             .field("client_id", &self.shared.app.client_id)
             .finish_non_exhaustive()
     }
@@ -446,6 +448,8 @@ impl SuperOfficeSandbox {
         });
         let base_url = Url::parse(&shared.hosts[state::AUTH_HOST])
             .map_err(|e| SandboxError::Io(std::io::Error::other(e)))?;
+        let ui_url = Url::parse(&format!("{}/", shared.ui_base))
+            .map_err(|e| SandboxError::Io(std::io::Error::other(e)))?;
         let servers = vec![
             server::spawn(shared.clone(), listener_a, 0, shutdown_rx.clone()),
             server::spawn(shared.clone(), listener_b, 1, shutdown_rx.clone()),
@@ -460,6 +464,7 @@ impl SuperOfficeSandbox {
         Ok(SuperOfficeSandbox {
             shared,
             base_url,
+            ui_url,
             shutdown,
             servers,
             system_user_key_pem,
@@ -492,8 +497,8 @@ impl SuperOfficeSandbox {
     /// addressed as `localhost`, which browsers treat as another *site* than `127.0.0.1`: a
     /// service bound to `127.0.0.1` that the Sale screen frames is a cross-site iframe there,
     /// as a partner's panel is in SuperOffice Online. Its sign-in page refuses framing.
-    pub fn ui_url(&self) -> Url {
-        Url::parse(&format!("{}/", self.shared.ui_base)).unwrap_or_else(|_| self.base_url.clone())
+    pub fn ui_url(&self) -> &Url {
+        &self.ui_url
     }
 
     /// The Sale screen of a sale, shaped like SuperOffice's page address:
