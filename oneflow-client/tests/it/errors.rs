@@ -16,13 +16,7 @@ async fn problem_body_becomes_a_typed_api_error() {
     Mock::given(method("GET"))
         .and(path("/v1/contracts/1"))
         // Shape of the problem-body example on developer.oneflow.com ("Handling errors").
-        .respond_with(json(
-            404,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/problem_404.json"
-            )),
-        ))
+        .respond_with(json(404, fixture!("problem_404.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -56,13 +50,7 @@ async fn parameter_problems_are_kept() {
     let server = server().await;
     Mock::given(method("POST"))
         .and(path("/v1/contracts/create"))
-        .respond_with(json(
-            400,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/problem_400_parameters.json"
-            )),
-        ))
+        .respond_with(json(400, fixture!("problem_400_parameters.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -85,17 +73,10 @@ async fn html_502_keeps_status_and_snippet() {
     let server = server().await;
     Mock::given(method("GET"))
         .and(path("/v1/workspaces"))
-        .respond_with(
-            ResponseTemplate::new(502).set_body_raw(
-                include_str!(concat!(
-                    env!("CARGO_MANIFEST_DIR"),
-                    "/tests/fixtures/bad_gateway.html"
-                ))
-                .as_bytes()
-                .to_vec(),
-                "text/html",
-            ),
-        )
+        .respond_with(ResponseTemplate::new(502).set_body_raw(
+            fixture!("bad_gateway.html").as_bytes().to_vec(),
+            "text/html",
+        ))
         .expect(1)
         .mount(&server)
         .await;

@@ -22,13 +22,7 @@ async fn list_files() {
     Mock::given(method("GET"))
         .and(path("/v1/contracts/3012345/files"))
         .and(header("x-oneflow-api-token", TOKEN))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/files_page.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("files_page.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -62,13 +56,7 @@ async fn upload_expanded_pdf_as_multipart() {
         ))
         .and(body_string_contains("application/pdf"))
         .and(body_string_contains("%PDF-1.7 fake"))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/file_uploaded.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("file_uploaded.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -92,13 +80,7 @@ async fn upload_attachment_as_multipart() {
         .and(body_string_contains("name=\"upload_as\"\r\n\r\nattachment"))
         .and(body_string_contains("filename=\"price-list.xlsx\""))
         .and(body_string_contains("spreadsheetml"))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/file_uploaded.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("file_uploaded.json")))
         .expect(1)
         .mount(&server)
         .await;

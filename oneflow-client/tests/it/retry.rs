@@ -20,13 +20,7 @@ async fn rate_limit_without_retry_after_is_surfaced_at_once() {
     Mock::given(method("GET"))
         .and(path("/v1/contracts/3012345"))
         // Shape of the 429 example on developer.oneflow.com's API rate limit page.
-        .respond_with(json(
-            429,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/problem_429.json"
-            )),
-        ))
+        .respond_with(json(429, fixture!("problem_429.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -49,16 +43,7 @@ async fn rate_limit_with_retry_after_then_success_is_retried() {
     let server = server().await;
     Mock::given(method("GET"))
         .and(path("/v1/contracts/3012345"))
-        .respond_with(
-            json(
-                429,
-                include_str!(concat!(
-                    env!("CARGO_MANIFEST_DIR"),
-                    "/tests/fixtures/problem_429.json"
-                )),
-            )
-            .insert_header("retry-after", "0"),
-        )
+        .respond_with(json(429, fixture!("problem_429.json")).insert_header("retry-after", "0"))
         .up_to_n_times(2)
         .expect(2)
         .with_priority(1)
@@ -83,16 +68,7 @@ async fn rate_limit_gives_up_after_max_attempts() {
     let server = server().await;
     Mock::given(method("GET"))
         .and(path("/v1/users"))
-        .respond_with(
-            json(
-                429,
-                include_str!(concat!(
-                    env!("CARGO_MANIFEST_DIR"),
-                    "/tests/fixtures/problem_429.json"
-                )),
-            )
-            .insert_header("retry-after", "0"),
-        )
+        .respond_with(json(429, fixture!("problem_429.json")).insert_header("retry-after", "0"))
         .expect(3)
         .mount(&server)
         .await;
@@ -120,16 +96,7 @@ async fn retry_after_beyond_the_time_budget_gives_up_at_once() {
     let server = server().await;
     Mock::given(method("GET"))
         .and(path("/v1/users"))
-        .respond_with(
-            json(
-                429,
-                include_str!(concat!(
-                    env!("CARGO_MANIFEST_DIR"),
-                    "/tests/fixtures/problem_429.json"
-                )),
-            )
-            .insert_header("retry-after", "120"),
-        )
+        .respond_with(json(429, fixture!("problem_429.json")).insert_header("retry-after", "120"))
         .expect(1)
         .mount(&server)
         .await;
@@ -179,13 +146,7 @@ async fn creating_posts_are_never_retried() {
         .await;
     Mock::given(method("POST"))
         .and(path("/v1/contracts/7/publish"))
-        .respond_with(json(
-            429,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/problem_429.json"
-            )),
-        ))
+        .respond_with(json(429, fixture!("problem_429.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -245,16 +206,7 @@ async fn timeouts_are_transport_errors_retried_for_gets_only() {
         .await;
     Mock::given(method("POST"))
         .and(path("/v1/webhooks"))
-        .respond_with(
-            json(
-                200,
-                include_str!(concat!(
-                    env!("CARGO_MANIFEST_DIR"),
-                    "/tests/fixtures/webhook.json"
-                )),
-            )
-            .set_delay(Duration::from_secs(5)),
-        )
+        .respond_with(json(200, fixture!("webhook.json")).set_delay(Duration::from_secs(5)))
         .expect(1)
         .mount(&server)
         .await;

@@ -16,10 +16,7 @@ const SIGN_KEY: &str = "super-secret-sign-key";
 
 /// Shaped as the "Current" delivery example on developer.oneflow.com's webhooks page (the
 /// `callback_id` is the documented one; events and signature are ours).
-const DELIVERY: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/webhook_delivery.json"
-));
+const DELIVERY: &str = fixture!("webhook_delivery.json");
 
 fn draft() -> WebhookDraft {
     WebhookDraft::new("https://crm.ourco.example/oneflow/hook")
@@ -50,7 +47,7 @@ async fn create_sends_sign_key_and_filters() {
                 {"type": "WORKSPACE", "values": [130406]}
             ]}]
         })))
-        .respond_with(json(200, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/webhook.json"))))
+        .respond_with(json(200, fixture!("webhook.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -107,13 +104,7 @@ async fn list_accepts_envelope_and_bare_array() {
     Mock::given(method("GET"))
         .and(path("/v1/webhooks"))
         .and(header("x-oneflow-user-email", EMAIL))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/webhooks_envelope.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("webhooks_envelope.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -129,13 +120,7 @@ async fn list_accepts_envelope_and_bare_array() {
     let server2 = common::server().await;
     Mock::given(method("GET"))
         .and(path("/v1/webhooks"))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/webhooks_array.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("webhooks_array.json")))
         .expect(1)
         .mount(&server2)
         .await;
@@ -150,13 +135,7 @@ async fn get_update_delete() {
     let server = server().await;
     Mock::given(method("GET"))
         .and(path("/v1/webhooks/9901"))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/webhook.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("webhook.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -166,13 +145,7 @@ async fn get_update_delete() {
             json!({"callback_url": "https://crm.ourco.example/v2/hook", "sign_key": SIGN_KEY,
                               "template_group_id": null, "filters": null}),
         ))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/webhook.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("webhook.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -277,10 +250,7 @@ fn verify_reports_missing_fields_and_garbage() {
 
 #[test]
 fn verify_keeps_unknown_event_types() {
-    let body = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/webhook_delivery_unknown_event.json"
-    ));
+    let body = fixture!("webhook_delivery_unknown_event.json");
     let payload = webhook::verify(body.as_bytes(), SIGN_KEY).unwrap();
     assert_eq!(
         payload.events[0].event_type,

@@ -2,6 +2,7 @@
 //! valid), reactive refresh after 401, single flight, persistence hook.
 
 use crate::auth_support as support;
+use crate::fixtures::fixture;
 use support::*;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -277,10 +278,7 @@ async fn a_refused_refresh_token_is_not_tried_again_until_replaced() {
     Mock::given(method("POST"))
         .and(path("/login/common/oauth/tokens"))
         .respond_with(wiremock::ResponseTemplate::new(400).set_body_raw(
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/auth/token_error_invalid_grant.json"
-            )),
+            fixture!("auth/token_error_invalid_grant.json"),
             "application/json",
         ))
         .expect(1)

@@ -1,6 +1,7 @@
 //! Contacts, persons, users, lists, functional rights and documents: request shape and
 //! decoding.
 
+use crate::fixtures::fixture;
 use crate::rest_support;
 use rest_support::{client, json_body, silent_server, API, BEARER_1};
 
@@ -17,50 +18,23 @@ use wiremock::matchers::{
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 // `ContactEntity`/`PersonEntity` fields from Swagger-v1-Contact and Swagger-v1-Person.
-const CONTACT: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/contact.json"
-));
+const CONTACT: &str = fixture!("rest/contact.json");
 
-const PERSON: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/person.json"
-));
+const PERSON: &str = fixture!("rest/person.json");
 
-const PRINCIPAL: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/current_principal.json"
-));
+const PRINCIPAL: &str = fixture!("rest/current_principal.json");
 
-const ASSOCIATE: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/current_associate.json"
-));
+const ASSOCIATE: &str = fixture!("rest/current_associate.json");
 
-const USERS: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/users_by_email.json"
-));
+const USERS: &str = fixture!("rest/users_by_email.json");
 
-const STAGES: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/sale_stages.json"
-));
+const STAGES: &str = fixture!("rest/sale_stages.json");
 
-const TYPES: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/sale_types.json"
-));
+const TYPES: &str = fixture!("rest/sale_types.json");
 
-const REASONS_LOST: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/reasons_lost.json"
-));
+const REASONS_LOST: &str = fixture!("rest/reasons_lost.json");
 
-const REASONS_SOLD: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/reasons_sold.json"
-));
+const REASONS_SOLD: &str = fixture!("rest/reasons_sold.json");
 
 async fn serve(server: &MockServer, route: &str, body: &str) {
     Mock::given(method("GET"))
@@ -333,10 +307,7 @@ async fn sub_lists_of_invalid_ids_are_refused_locally() {
     ));
 }
 
-const DOCUMENT: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/document.json"
-));
+const DOCUMENT: &str = fixture!("rest/document.json");
 
 #[tokio::test]
 async fn has_function_right_posts_the_documented_body() {

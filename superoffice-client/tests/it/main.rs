@@ -7,6 +7,7 @@ mod auth_support;
 mod conformance;
 mod credentials;
 mod entities;
+mod fixtures;
 mod id_token;
 mod layout;
 mod models_wire;

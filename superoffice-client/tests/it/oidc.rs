@@ -3,6 +3,7 @@
 //! redirects, and the client configuration.
 
 use crate::auth_support as support;
+use crate::fixtures::fixture;
 use support::*;
 
 use base64::Engine as _;
@@ -264,10 +265,7 @@ async fn refresh_rejected_is_a_typed_token_endpoint_error_without_secrets() {
     Mock::given(method("POST"))
         .and(path("/login/common/oauth/tokens"))
         .respond_with(ResponseTemplate::new(400).set_body_raw(
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/auth/token_error_invalid_grant.json"
-            )),
+            fixture!("auth/token_error_invalid_grant.json"),
             "application/json",
         ))
         .expect(1)

@@ -1,6 +1,7 @@
 //! Sales: request shape and decoding of get/put/patch/merge-patch and the OData list,
 //! `If-Unmodified-Since`, `Sale/default`, `Sale/Validate` and the stages of a sale type.
 
+use crate::fixtures::fixture;
 use crate::rest_support;
 use rest_support::{api_base, client, json_body, API, BEARER_1, SALE};
 
@@ -14,30 +15,15 @@ use superoffice_client::{Client, Error, RateLimit};
 use wiremock::matchers::{body_json, body_string, header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-const SALE_SOLD: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/sale_sold.json"
-));
+const SALE_SOLD: &str = fixture!("rest/sale_sold.json");
 
-const SALE_UNKNOWN: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/sale_unknown_enums.json"
-));
+const SALE_UNKNOWN: &str = fixture!("rest/sale_unknown_enums.json");
 
-const PATCH_FAILED: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/error_patch_test_failed.json"
-));
+const PATCH_FAILED: &str = fixture!("rest/error_patch_test_failed.json");
 
-const PAGE1: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/sales_page1.json"
-));
+const PAGE1: &str = fixture!("rest/sales_page1.json");
 
-const PAGE2: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/sales_page2.json"
-));
+const PAGE2: &str = fixture!("rest/sales_page2.json");
 
 #[tokio::test]
 async fn get_sends_headers_and_decodes_the_sale() {
@@ -657,20 +643,11 @@ async fn odata_requests_ask_for_logical_output() {
     assert!(page.value[0].is_active);
 }
 
-const SALE_TYPE_1: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/sale_type_1.json"
-));
+const SALE_TYPE_1: &str = fixture!("rest/sale_type_1.json");
 
-const SALE_STAGES: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/sale_stages.json"
-));
+const SALE_STAGES: &str = fixture!("rest/sale_stages.json");
 
-const VALIDATE_ERRORS: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/sale_validate_errors.json"
-));
+const VALIDATE_ERRORS: &str = fixture!("rest/sale_validate_errors.json");
 
 // ---- item 15: Sale writes with If-Unmodified-Since, default, validation ------------------
 

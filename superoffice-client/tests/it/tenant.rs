@@ -1,6 +1,7 @@
 //! Customer ids, environments, the tenant state API and the API base: parsing, status
 //! tolerance, the `webapi_url` fallback, the 421 host rules, the cache, and the cache flush.
 
+use crate::fixtures::fixture;
 use crate::{auth_support as support, rest_support};
 use rest_support::{client, BEARER_1};
 use support::*;
@@ -18,20 +19,11 @@ use superoffice_client::{AuthError, CustomerIdError, Environment, Error, ManualC
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const RUNNING: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/auth/tenant_state_running.json"
-));
+const RUNNING: &str = fixture!("auth/tenant_state_running.json");
 
-const MOVED: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/auth/tenant_state_moved.json"
-));
+const MOVED: &str = fixture!("auth/tenant_state_moved.json");
 
-const SUSPENDED: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/auth/tenant_state_suspended.json"
-));
+const SUSPENDED: &str = fixture!("auth/tenant_state_suspended.json");
 
 #[test]
 fn customer_ids_parse_and_normalise() {

@@ -1,6 +1,7 @@
 //! Errors, 401 refresh, 421 re-resolution, retries and rate limiting of the REST client, and
 //! request paths that must stay inside the API base.
 
+use crate::fixtures::fixture;
 use crate::rest_support;
 use rest_support::{
     api_base, client, CountingTokens, FixedResolver, API, BEARER_1, BEARER_2, SALE,
@@ -18,15 +19,9 @@ use superoffice_client::{
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const NOT_FOUND: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/error_not_found.json"
-));
+const NOT_FOUND: &str = fixture!("rest/error_not_found.json");
 
-const BAD_GATEWAY: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/bad_gateway.html"
-));
+const BAD_GATEWAY: &str = fixture!("rest/bad_gateway.html");
 
 fn sale_ok() -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_raw(SALE.as_bytes().to_vec(), "application/json")
@@ -695,10 +690,7 @@ async fn misdirected_then_unauthorized_patch_resends_the_same_body_once_each() {
     use wiremock::matchers::{body_string, header};
 
     let body = r#"[{"op":"test","path":"Status","value":"Open"},{"op":"replace","path":"Status","value":"Sold"}]"#;
-    let sale = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/rest/sale_sold.json"
-    ));
+    let sale = fixture!("rest/sale_sold.json");
     let old = MockServer::start().await;
     let new = MockServer::start().await;
     let sale_path = format!("{API}/v1/Sale/42");

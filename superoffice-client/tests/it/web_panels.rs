@@ -1,6 +1,7 @@
 //! Web panels: list items CRUD, List agent calls, user-group visibility and the app token
 //! that app panels need.
 
+use crate::fixtures::fixture;
 use crate::rest_support;
 use rest_support::{api_base, client, client_with, json_body, silent_server, API, BEARER_1};
 
@@ -18,20 +19,11 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 // `WebPanelEntity` fields and `VisibleIn`/`UrlEncoding` values from Swagger-v1-List; user
 // groups as `SelectableMDOListItem[]` (Swagger-v1-List `…/Items/{listItemId}/UserGroups`).
-const PANEL: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/web_panel.json"
-));
+const PANEL: &str = fixture!("rest/web_panel.json");
 
-const PANELS: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/web_panels.json"
-));
+const PANELS: &str = fixture!("rest/web_panels.json");
 
-const GROUPS: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/user_groups.json"
-));
+const GROUPS: &str = fixture!("rest/user_groups.json");
 
 fn panel_url() -> String {
     PanelUrl::builder("https://contracts.example.com/so/sale")

@@ -1,6 +1,7 @@
 //! Webhooks: CRUD request shape, the secret on the wire, signature verification (in every
 //! base64 form) and the documented payloads.
 
+use crate::fixtures::fixture;
 use crate::rest_support;
 use rest_support::{client, json_body, API};
 
@@ -14,20 +15,11 @@ use superoffice_client::Error;
 use wiremock::matchers::{body_json, body_partial_json, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const WEBHOOK: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/webhook.json"
-));
+const WEBHOOK: &str = fixture!("rest/webhook.json");
 
-const WEBHOOKS: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/webhooks.json"
-));
+const WEBHOOKS: &str = fixture!("rest/webhooks.json");
 
-const PAYLOAD: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/webhook_payload.json"
-));
+const PAYLOAD: &str = fixture!("rest/webhook_payload.json");
 
 fn new_hook() -> Webhook {
     Webhook::new(
@@ -245,16 +237,10 @@ async fn update_without_the_secret_is_refused_before_sending() {
 }
 
 /// The `sale.created` example of the webhooks reference page "Sale webhook events".
-const SALE_CREATED: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/webhook_payload_sale_created.json"
-));
+const SALE_CREATED: &str = fixture!("rest/webhook_payload_sale_created.json");
 
 /// The example of the webhooks reference page "Test event".
-const TEST_EVENT: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/webhook_payload_test.json"
-));
+const TEST_EVENT: &str = fixture!("rest/webhook_payload_test.json");
 
 // ---- item 15: typed webhook FieldValues --------------------------------------------------
 

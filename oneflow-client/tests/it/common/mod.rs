@@ -8,6 +8,19 @@ use oneflow_client::{Client, Error, RetryPolicy};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+/// The text of a file under `tests/fixtures/`, embedded at compile time.
+macro_rules! fixture {
+    ($path:literal) => {
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/",
+            $path
+        ))
+    };
+}
+#[allow(unused_imports)] // `tests/logging.rs` includes this module and reads no fixture.
+pub(crate) use fixture;
+
 /// A syntactically valid 40-character token.
 pub(crate) const TOKEN: &str = "oF-4Tkn-7Qx9Lm2Pz8Rv5Wc1Yd6Hb3Nj0Ks7Ge4A";
 /// The default acting user.
@@ -43,10 +56,7 @@ pub(crate) fn base(server: &MockServer) -> String {
 }
 
 /// The contract fixture in Oneflow's wire format (`GET /contracts/{id}`).
-pub(crate) const CONTRACT: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/contract.json"
-));
+pub(crate) const CONTRACT: &str = fixture!("contract.json");
 
 /// A client acting as [`EMAIL`] with the given retry policy.
 pub(crate) fn client_with_policy(server: &MockServer, policy: RetryPolicy) -> Client {

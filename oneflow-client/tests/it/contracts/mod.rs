@@ -286,13 +286,7 @@ async fn list_with_data_field_match_and_state() {
         .and(query_param("sort", "state_updated_time"))
         .and(query_param("limit", "50"))
         .and(query_param("offset", "0"))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/contracts_page.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("contracts_page.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -324,13 +318,7 @@ async fn data_field_match_value_is_url_escaped_and_validated() {
             "filter[data_field_match]",
             "external_ref:A&B=1 2",
         ))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/contracts_page.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("contracts_page.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -372,13 +360,7 @@ async fn data_fields_list_bulk_and_single_updates() {
     let server = server().await;
     Mock::given(method("GET"))
         .and(path("/v1/contracts/3012345/data_fields"))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/data_fields_page.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("data_fields_page.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -388,26 +370,14 @@ async fn data_fields_list_bulk_and_single_updates() {
             {"id": 901, "value": "4712"},
             {"_private_ownerside": {"custom_id": "superoffice_sale_owner"}, "value": null}
         ]})))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/data_fields_page.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("data_fields_page.json")))
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("PUT"))
         .and(path("/v1/contracts/3012345/data_fields/901"))
         .and(body_json(json!({"value": "4712"})))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/data_field.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("data_field.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -416,26 +386,14 @@ async fn data_fields_list_bulk_and_single_updates() {
             "/v1/contracts/3012345/data_fields/c::superoffice_sale_id",
         ))
         .and(body_json(json!({"value": "4712"})))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/data_field.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("data_field.json")))
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("PUT"))
         .and(path("/v1/contracts/3012345/data_fields/c::sale%20id%2Fx"))
         .and(body_json(json!({"value": null})))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/data_field.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("data_field.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -475,26 +433,14 @@ async fn events_list_and_get() {
         .and(path("/v1/contracts/3012345/events"))
         .and(query_param("limit", "100"))
         .and(query_param("offset", "0"))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/events_page.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("events_page.json")))
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/v1/contracts/3012345/events/2340"))
         .and(query_param_is_missing("limit"))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/event.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("event.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -528,13 +474,7 @@ async fn published_time_range_uses_the_documented_pipe_form() {
             "filter[published_time]",
             "|2021-07-19T11:32:40+0000",
         ))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/contracts_page.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("contracts_page.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -555,13 +495,7 @@ async fn published_time_range_uses_the_documented_pipe_form() {
 async fn filters_that_would_return_everything_are_refused_locally() {
     let server = server().await;
     Mock::given(method("GET"))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/contracts_page.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("contracts_page.json")))
         .expect(0)
         .mount(&server)
         .await;

@@ -13,14 +13,8 @@ use wiremock::{Mock, ResponseTemplate};
 #[tokio::test]
 async fn parties_and_participants() {
     let server = server().await;
-    let party = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/party.json"
-    ));
-    let participant = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/participant.json"
-    ));
+    let party = fixture!("party.json");
+    let participant = fixture!("participant.json");
     Mock::given(method("POST"))
         .and(path("/v1/contracts/3012345/parties"))
         .and(body_partial_json(json!({
@@ -148,13 +142,7 @@ async fn one_party_is_read_by_id() {
     let server = server().await;
     Mock::given(method("GET"))
         .and(path("/v1/contracts/101/parties/20001"))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/party.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("party.json")))
         .expect(1)
         .mount(&server)
         .await;

@@ -15,13 +15,7 @@ async fn product_groups_are_listed_and_products_added_updated_and_removed() {
     // Field names from the product and product-group data model and docs "product".
     Mock::given(method("GET"))
         .and(path("/v1/contracts/101/product_groups"))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/product_groups_page.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("product_groups_page.json")))
         .expect(1)
         .mount(&server)
         .await;

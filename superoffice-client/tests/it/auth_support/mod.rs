@@ -2,6 +2,7 @@
 //! JWKS fixtures, and helpers that sign id_tokens.
 #![allow(dead_code)]
 
+use crate::fixtures::fixture;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -13,36 +14,15 @@ use superoffice_client::{AuthError, CustomerId, Environment, Error, ManualClock,
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-pub(crate) const PROVIDER_KEY_A: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/auth/provider_key_a.pem"
-));
-pub(crate) const PROVIDER_KEY_B: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/auth/provider_key_b.pem"
-));
+pub(crate) const PROVIDER_KEY_A: &str = fixture!("auth/provider_key_a.pem");
+pub(crate) const PROVIDER_KEY_B: &str = fixture!("auth/provider_key_b.pem");
 pub(crate) const KID_A: &str = "sod-2026-a";
 pub(crate) const KID_B: &str = "sod-2026-b";
-pub(crate) const JWKS: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/auth/jwks.json"
-));
-pub(crate) const JWKS_ROTATED: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/auth/jwks_rotated.json"
-));
-pub(crate) const ID_TOKEN_CLAIMS: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/auth/id_token_claims.json"
-));
-pub(crate) const TOKEN_RESPONSE: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/auth/token_response.json"
-));
-pub(crate) const REFRESH_RESPONSE: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/auth/refresh_response.json"
-));
+pub(crate) const JWKS: &str = fixture!("auth/jwks.json");
+pub(crate) const JWKS_ROTATED: &str = fixture!("auth/jwks_rotated.json");
+pub(crate) const ID_TOKEN_CLAIMS: &str = fixture!("auth/id_token_claims.json");
+pub(crate) const TOKEN_RESPONSE: &str = fixture!("auth/token_response.json");
+pub(crate) const REFRESH_RESPONSE: &str = fixture!("auth/refresh_response.json");
 
 pub(crate) const CLIENT_ID: &str = "2f8d9a6b7c5e4d3f2a1b0c9d8e7f6a5b";
 pub(crate) const CLIENT_SECRET: &str = "client-secret-5c1f0e9d8b7a";

@@ -2,6 +2,7 @@
 //! and a resolver that points at another server.
 #![allow(dead_code)]
 
+use crate::fixtures::fixture;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -128,10 +129,7 @@ pub(crate) fn timerless_http() -> reqwest::Client {
 }
 
 /// The sale fixture in SuperOffice's wire format (`GET /api/v1/Sale/{id}`).
-pub(crate) const SALE: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/sale.json"
-));
+pub(crate) const SALE: &str = fixture!("rest/sale.json");
 
 /// A 200 answer with a JSON fixture text as its body.
 pub(crate) fn json_body(body: &str) -> ResponseTemplate {
