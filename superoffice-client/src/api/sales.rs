@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::api::require_id;
 use crate::client::Client;
-use crate::error::{Error, Result};
+use crate::error::{InvalidInput, Result};
 use crate::models::{JsonPatch, SaleEntity, SaleId, ValidationErrors};
 use crate::odata::{ODataList, ODataRow};
 use crate::request::ApiRequest;
@@ -186,11 +186,7 @@ pub fn patch_request(id: SaleId, patch: &JsonPatch) -> Result<ApiRequest> {
 pub fn merge_patch_request(id: SaleId, changes: &Value) -> Result<ApiRequest> {
     match changes.as_object() {
         Some(map) if !map.is_empty() => {}
-        _ => {
-            return Err(Error::invalid_input(
-                "a merge patch must be a non-empty JSON object",
-            ))
-        }
+        _ => return Err(InvalidInput::MergePatchNotObject.into()),
     }
     ApiRequest::new(
         Method::PATCH,
