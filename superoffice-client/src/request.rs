@@ -114,7 +114,7 @@ impl ApiRequest {
     ///
     /// A segment that is `.` or `..` would move the request to another resource (URL parsers
     /// resolve dot segments); such a request is neutralised: [`url`](Self::url) and every send
-    /// refuse it with [`Error::InvalidInput`], before anything is sent.
+    /// refuse it with [`Error::InvalidInput`](crate::Error::InvalidInput), before anything is sent.
     pub fn new<S: AsRef<str>>(
         method: Method,
         template: &'static str,
@@ -241,7 +241,7 @@ impl ApiRequest {
     }
 
     /// Add `If-Unmodified-Since: <HTTP-date>`: SuperOffice answers 412
-    /// ([`Error::PreconditionFailed`]) when the entity changed after `since` (docs: HTTP
+    /// ([`Error::PreconditionFailed`](crate::Error::PreconditionFailed)) when the entity changed after `since` (docs: HTTP
     /// headers, "If-Unmodified-Since"; REST entities only, not agents). HTTP dates have whole
     /// seconds; `since` is truncated.
     pub fn if_unmodified_since(self, since: chrono::DateTime<chrono::Utc>) -> Self {

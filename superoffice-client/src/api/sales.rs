@@ -49,7 +49,7 @@ impl SalesHandler {
     }
 
     /// `PATCH /api/v1/Sale/{id}` with a JSON Patch. A failing `test` operation gives
-    /// [`Error::Conflict`] (HTTP 409) and changes nothing. Never retried automatically.
+    /// [`Error::Conflict`](crate::Error::Conflict) (HTTP 409) and changes nothing. Never retried automatically.
     ///
     /// ```no_run
     /// # async fn run(client: superoffice_client::Client) -> superoffice_client::Result<()> {
@@ -74,7 +74,7 @@ impl SalesHandler {
 
     /// Like [`put`](Self::put), but only if the Sale did not change after `since` (e.g. its
     /// `UpdatedDate` when you read it): sends `If-Unmodified-Since`, and SuperOffice answers
-    /// 412, [`Error::PreconditionFailed`], when someone changed it in between (docs: HTTP
+    /// 412, [`Error::PreconditionFailed`](crate::Error::PreconditionFailed), when someone changed it in between (docs: HTTP
     /// headers, "If-Unmodified-Since").
     pub async fn put_if_unmodified_since(
         &self,
@@ -86,7 +86,7 @@ impl SalesHandler {
     }
 
     /// Like [`patch`](Self::patch), with `If-Unmodified-Since: since` (412 →
-    /// [`Error::PreconditionFailed`]).
+    /// [`Error::PreconditionFailed`](crate::Error::PreconditionFailed)).
     pub async fn patch_if_unmodified_since(
         &self,
         id: SaleId,

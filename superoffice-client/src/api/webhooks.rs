@@ -81,7 +81,7 @@ impl WebhooksHandler {
     /// `Secret`), and PUT replaces the whole webhook, so an update without the secret would
     /// leave it unsigned. The update therefore needs the secret you stored at creation: set
     /// it with [`Webhook::with_secret`]; without one this fails locally with
-    /// [`Error::InvalidInput`] and nothing is sent.
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) and nothing is sent.
     ///
     /// ```no_run
     /// # async fn run(client: superoffice_client::Client, stored: String) -> superoffice_client::Result<()> {

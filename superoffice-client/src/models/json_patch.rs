@@ -3,7 +3,7 @@
 //! SuperOffice supports the operations `test`, `replace`, `add` and `remove` (not `move` or
 //! `copy`); paths are field names (`Status`, `Rating/Id`, `CustomFields`), case-insensitive,
 //! with or without a leading `/`. A failing `test` makes the whole patch fail with HTTP 409
-//! ([`Error::Conflict`]), which gives optimistic concurrency.
+//! ([`Error::Conflict`](crate::Error::Conflict)), which gives optimistic concurrency.
 
 use serde::Serialize;
 use serde_json::Value;
