@@ -12,7 +12,7 @@ use tracing::Instrument;
 use url::Url;
 
 use crate::credentials::{Credential, TokenProvider};
-use crate::error::{snippet, ApiError, ConfigError, Error, Result};
+use crate::error::{snippet, ApiError, ConfigError, Error, InvalidInput, Result};
 use crate::rate_limit::{RateLimit, RateLimiter};
 use crate::request::{flush_request, same_origin, ApiRequest, RawResponse};
 use crate::retry::{parse_retry_after, RetryDecision, RetryPolicy};
@@ -229,7 +229,7 @@ impl Client {
     async fn send_inner(&self, request: &ApiRequest) -> Result<RawResponse> {
         if let Some(reason) = &request.invalid {
             // Refused before a credential is fetched or anything is sent.
-            return Err(Error::invalid_input(reason.clone()));
+            return Err(reason.clone().into());
         }
         let started = tokio::time::Instant::now();
         let mut attempt: u32 = 0;
@@ -246,10 +246,7 @@ impl Client {
                 None => self.inner.tokens.credential().await?,
             };
             if request.needs_app_token && !cred.has_app_token() {
-                return Err(Error::invalid_input(
-                    "this call needs the application token (SO-AppToken): give the bearer \
-                     credential the app's client secret with Credential::with_app_token",
-                ));
+                return Err(InvalidInput::AppTokenRequired.into());
             }
             let base = self.api_base();
             let outcome = self.send_once(request, &base, &cred).await;

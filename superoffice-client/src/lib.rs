@@ -343,7 +343,8 @@
 //! * [`Transport`](Error::Transport) (no HTTP response), [`Decode`](Error::Decode) (a 2xx body
 //!   of the wrong shape, with the JSON path and the start of the body),
 //!   [`Protocol`](Error::Protocol) (e.g. a next-page link to another host),
-//!   [`InvalidInput`](Error::InvalidInput) (refused locally, nothing was sent) and
+//!   [`InvalidInput`](Error::InvalidInput) (refused locally, nothing was sent; the typed
+//!   reason is [`Error::invalid_input`], an [`InvalidInput`]) and
 //!   [`Config`](Error::Config) (a [`ConfigError`]; [`ClientBuilder::build`] returns one
 //!   directly).
 //!
@@ -436,7 +437,9 @@ pub use clock::{Clock, SystemClock};
 pub use credentials::{Credential, TokenProvider};
 pub use customer_id::{CustomerId, CustomerIdError};
 pub use environment::Environment;
-pub use error::{ApiError, AuthError, ConfigError, Error, IdTokenProblem, Result, TenantError};
+pub use error::{
+    ApiError, AuthError, ConfigError, Error, IdTokenProblem, InvalidInput, Result, TenantError,
+};
 pub use http::default_http_client;
 pub use rate_limit::{RateLimit, RateLimiter};
 pub use request::{ApiRequest, RawResponse, JSON_PATCH, MERGE_PATCH};

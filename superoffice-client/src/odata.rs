@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::client::Client;
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidInput, Result};
 use crate::request::ApiRequest;
 use crate::stream::ItemStream;
 
@@ -77,12 +77,15 @@ fn valid_column(column: &str) -> bool {
 #[must_use]
 pub struct Filter {
     expr: String,
-    invalid: Option<String>,
+    invalid: Option<InvalidInput>,
 }
 
 impl Filter {
     fn column_op(column: &str, op: &str, literal: String) -> Self {
-        let invalid = (!valid_column(column)).then(|| format!("invalid column name {column:?}"));
+        let invalid = (!valid_column(column)).then(|| InvalidInput::ODataColumn {
+            clause: "$filter",
+            column: column.to_owned(),
+        });
         Filter {
             expr: format!("{column} {op} {literal}"),
             invalid,
@@ -149,11 +152,11 @@ impl Filter {
         Filter::id_list(column, "notOneOf", ids)
     }
 
-    fn id_list(column: &str, op: &str, ids: &[i64]) -> Self {
+    fn id_list(column: &str, op: &'static str, ids: &[i64]) -> Self {
         let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
         let mut f = Filter::column_op(column, op, format!("({list})"));
         if ids.is_empty() && f.invalid.is_none() {
-            f.invalid = Some(format!("{op} needs at least one id"));
+            f.invalid = Some(InvalidInput::ODataEmptyIdList { operator: op });
         }
         f
     }
@@ -186,7 +189,7 @@ impl Filter {
     /// The expression, or why it is invalid.
     pub fn to_expression(&self) -> Result<&str> {
         match &self.invalid {
-            Some(reason) => Err(Error::invalid_input(format!("OData filter: {reason}"))),
+            Some(reason) => Err(reason.clone().into()),
             None => Ok(&self.expr),
         }
     }
@@ -296,7 +299,7 @@ pub struct ODataList<T> {
     skip: Option<u32>,
     max_pages: u32,
     max_rows: u64,
-    invalid: Option<String>,
+    invalid: Option<InvalidInput>,
     _row: PhantomData<fn() -> T>,
 }
 
@@ -331,8 +334,8 @@ impl<T: DeserializeOwned + Send + 'static> ODataList<T> {
 
     /// A list whose request is refused with [`Error::InvalidInput`] when built (e.g. a
     /// sub-list of an invalid id).
-    pub(crate) fn invalid(mut self, reason: impl Into<String>) -> Self {
-        self.invalid = Some(reason.into());
+    pub(crate) fn invalid(mut self, reason: InvalidInput) -> Self {
+        self.invalid = Some(reason);
         self
     }
 
@@ -398,14 +401,16 @@ impl<T: DeserializeOwned + Send + 'static> ODataList<T> {
 
     fn request_at(&self, skip: Option<u32>, top: Option<u32>) -> Result<ApiRequest> {
         if let Some(reason) = &self.invalid {
-            return Err(Error::invalid_input(reason.clone()));
+            return Err(reason.clone().into());
         }
         let mut req = ApiRequest::get(self.template, &self.segments);
         if !self.select.is_empty() {
             if let Some(bad) = self.select.iter().find(|c| !valid_column(c)) {
-                return Err(Error::invalid_input(format!(
-                    "invalid $select column {bad:?}"
-                )));
+                return Err(InvalidInput::ODataColumn {
+                    clause: "$select",
+                    column: bad.clone(),
+                }
+                .into());
             }
             req = req.query("$select", self.select.join(","));
         }
@@ -416,16 +421,18 @@ impl<T: DeserializeOwned + Send + 'static> ODataList<T> {
             for entry in &self.order_by {
                 let column = entry.strip_suffix(" desc").unwrap_or(entry);
                 if !valid_column(column) {
-                    return Err(Error::invalid_input(format!(
-                        "invalid $orderBy column {column:?}"
-                    )));
+                    return Err(InvalidInput::ODataColumn {
+                        clause: "$orderBy",
+                        column: column.to_owned(),
+                    }
+                    .into());
                 }
             }
             req = req.query("$orderBy", self.order_by.join(","));
         }
         if let Some(top) = top {
             if top == 0 {
-                return Err(Error::invalid_input("$top must be at least 1"));
+                return Err(InvalidInput::ODataTop.into());
             }
             req = req.query("$top", top.to_string());
         }
@@ -633,6 +640,20 @@ mod tests {
             .is_err());
         assert!(Filter::one_of("category", &[]).to_expression().is_err());
         assert!(Filter::not_one_of("category", &[]).to_expression().is_err());
+        let column = |f: Filter| f.to_expression().unwrap_err().invalid_input().cloned();
+        assert_eq!(
+            column(Filter::is("name", "x").and(Filter::eq("bad col", 1))),
+            Some(InvalidInput::ODataColumn {
+                clause: "$filter",
+                column: "bad col".into()
+            })
+        );
+        assert_eq!(
+            column(Filter::not_one_of("category", &[])),
+            Some(InvalidInput::ODataEmptyIdList {
+                operator: "notOneOf"
+            })
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use serde::Serialize;
 use url::Url;
 
-use crate::error::{Error, Result};
+use crate::error::{InvalidInput, Result};
 
 /// Media type of JSON Patch bodies (RFC 6902). SuperOffice lists it among the accepted
 /// types, but its PATCH reference sample sends the patch as `application/json`, which is what
@@ -87,7 +87,7 @@ pub struct ApiRequest {
     /// May be sent again after a transient failure (see [`ApiRequest::idempotent`]).
     pub(crate) idempotent: bool,
     /// Why the request must not be sent (e.g. a `.` or `..` path segment).
-    pub(crate) invalid: Option<String>,
+    pub(crate) invalid: Option<InvalidInput>,
 }
 
 #[derive(Clone, PartialEq)]
@@ -114,7 +114,7 @@ impl ApiRequest {
     ///
     /// A segment that is `.` or `..` would move the request to another resource (URL parsers
     /// resolve dot segments); such a request is neutralised: [`url`](Self::url) and every send
-    /// refuse it with [`Error::InvalidInput`], before anything is sent.
+    /// refuse it with [`Error::InvalidInput`](crate::Error::InvalidInput), before anything is sent.
     pub fn new<S: AsRef<str>>(
         method: Method,
         template: &'static str,
@@ -126,10 +126,9 @@ impl ApiRequest {
             .map(|s| {
                 let s = s.as_ref();
                 if is_dot_segment(s) {
-                    invalid = Some(format!(
-                        "invalid request path: `{}` is not allowed as a path segment",
-                        s.escape_debug()
-                    ));
+                    invalid = Some(InvalidInput::PathSegment {
+                        segment: s.to_owned(),
+                    });
                 }
                 percent_encoding::utf8_percent_encode(s, SEGMENT).to_string()
             })
@@ -230,16 +229,19 @@ impl ApiRequest {
     /// Add a request header (e.g. `If-Unmodified-Since`). Names and values are checked
     /// locally.
     pub fn header(mut self, name: &str, value: &str) -> Result<Self> {
-        let name = http::HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| Error::invalid_input(format!("`{name}` is not a valid header name")))?;
-        let value = HeaderValue::from_str(value)
-            .map_err(|_| Error::invalid_input(format!("invalid value for header `{name}`")))?;
+        let name =
+            http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| InvalidInput::Header {
+                name: name.to_owned(),
+            })?;
+        let value = HeaderValue::from_str(value).map_err(|_| InvalidInput::Header {
+            name: name.to_string(),
+        })?;
         self.headers.push((name, value));
         Ok(self)
     }
 
     /// Add `If-Unmodified-Since: <HTTP-date>`: SuperOffice answers 412
-    /// ([`Error::PreconditionFailed`]) when the entity changed after `since` (docs: HTTP
+    /// ([`Error::PreconditionFailed`](crate::Error::PreconditionFailed)) when the entity changed after `since` (docs: HTTP
     /// headers, "If-Unmodified-Since"; REST entities only, not agents). HTTP dates have whole
     /// seconds; `since` is truncated.
     pub fn if_unmodified_since(self, since: chrono::DateTime<chrono::Utc>) -> Self {
@@ -286,8 +288,10 @@ impl ApiRequest {
         body: &B,
         content_type: &'static str,
     ) -> Result<Self> {
-        let bytes = serde_json::to_vec(body)
-            .map_err(|e| Error::invalid_input(format!("cannot serialise the body: {e}")))?;
+        let bytes = serde_json::to_vec(body).map_err(|e| InvalidInput::Serialize {
+            what: "body",
+            reason: e.to_string(),
+        })?;
         self.body = Some(Body {
             content_type,
             bytes: Bytes::from(bytes),
@@ -326,26 +330,26 @@ impl ApiRequest {
     /// The full URL on `base`.
     pub fn url(&self, base: &Url) -> Result<Url> {
         if let Some(reason) = &self.invalid {
-            return Err(Error::invalid_input(reason.clone()));
+            return Err(reason.clone().into());
         }
         let root;
         let base = if self.tenant_root {
             // `{host}/{Cust}/api/` → `{host}/{Cust}/`.
-            root = base
-                .join("..")
-                .map_err(|e| Error::invalid_input(format!("invalid API base: {e}")))?;
+            root = base.join("..").map_err(|e| InvalidInput::Url {
+                field: "API base",
+                reason: e.to_string(),
+            })?;
             &root
         } else {
             base
         };
-        let mut url = base
-            .join(&self.path)
-            .map_err(|e| Error::invalid_input(format!("invalid request path: {e}")))?;
+        let mut url = base.join(&self.path).map_err(|e| InvalidInput::Url {
+            field: "request path",
+            reason: e.to_string(),
+        })?;
         // An empty first segment (`/…`) or a `..` segment would leave the tenant's API base.
         if !same_origin(&url, base) || !url.path().starts_with(base.path()) {
-            return Err(Error::invalid_input(
-                "invalid request path: it leaves the API base",
-            ));
+            return Err(InvalidInput::PathLeavesApiBase.into());
         }
         if !self.query.is_empty() {
             url.query_pairs_mut()
@@ -420,9 +424,11 @@ mod tests {
         // `v1/Sale/../Person/7` would otherwise reach another resource inside the base.
         for segment in ["..", "."] {
             let req = ApiRequest::get("v1/Sale/{id}", ["v1", "Sale", segment, "Person", "7"]);
-            assert!(
-                matches!(req.url(&base), Err(Error::InvalidInput(_))),
-                "{segment}"
+            assert_eq!(
+                req.url(&base).expect_err(segment).invalid_input(),
+                Some(&InvalidInput::PathSegment {
+                    segment: segment.into()
+                }),
             );
         }
         // Dots inside a segment, and encoded dots, stay data.
@@ -441,6 +447,15 @@ mod tests {
         let req = ApiRequest::get("v1/Sale/{id}", ["v1", "Sale", "1"]).if_unmodified_since(at);
         assert_eq!(req.headers()[0].0.as_str(), "if-unmodified-since");
         assert_eq!(req.headers()[0].1, "Wed, 21 Oct 2015 07:28:00 GMT");
-        assert!(ApiRequest::get("x", ["x"]).header("bad name", "v").is_err());
+        let bad_name = ApiRequest::get("x", ["x"]).header("bad name", "v");
+        assert_eq!(
+            bad_name.expect_err("bad name").invalid_input(),
+            Some(&InvalidInput::Header {
+                name: "bad name".into()
+            })
+        );
+        let bad_value = ApiRequest::get("x", ["x"]).header("x-note", "s3cr3t\nvalue");
+        let err = bad_value.expect_err("bad value");
+        assert!(!err.to_string().contains("s3cr3t"), "{err}");
     }
 }

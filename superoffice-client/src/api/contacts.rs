@@ -67,7 +67,7 @@ impl ContactsHandler {
         );
         match require_id("ContactId", id.0) {
             Ok(_) => list,
-            Err(e) => list.invalid(e.to_string()),
+            Err(e) => list.invalid(e),
         }
     }
 }

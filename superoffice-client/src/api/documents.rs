@@ -7,7 +7,7 @@ use http::Method;
 
 use crate::api::require_id;
 use crate::client::Client;
-use crate::error::{Error, Result};
+use crate::error::{InvalidInput, Result};
 use crate::models::{DocumentEntity, DocumentId};
 use crate::request::ApiRequest;
 
@@ -95,7 +95,10 @@ fn content_request(method: Method, id: DocumentId) -> Result<ApiRequest> {
 pub fn upload_content_request(id: DocumentId, content: impl Into<Bytes>) -> Result<ApiRequest> {
     let content = content.into();
     if content.is_empty() {
-        return Err(Error::invalid_input("document content is empty"));
+        return Err(InvalidInput::BlankField {
+            field: "document content",
+        }
+        .into());
     }
     Ok(content_request(Method::PUT, id)?.bytes(OCTET_STREAM, content))
 }
@@ -104,31 +107,28 @@ pub fn upload_content_request(id: DocumentId, content: impl Into<Bytes>) -> Resu
 /// file `Name` and a document template.
 pub fn create_request(document: &DocumentEntity) -> Result<ApiRequest> {
     if document.document_id.0 != 0 {
-        return Err(Error::invalid_input(
-            "a new document must not have a DocumentId",
-        ));
+        return Err(InvalidInput::IdOnCreate {
+            field: "DocumentId",
+        }
+        .into());
     }
     if document
         .header
         .as_deref()
         .is_none_or(|h| h.trim().is_empty())
     {
-        return Err(Error::invalid_input("a document needs a Header"));
+        return Err(InvalidInput::BlankField { field: "Header" }.into());
     }
     let name = document.name.as_deref().unwrap_or("");
     if name.trim().is_empty() || name.contains(['/', '\\']) || name.chars().any(char::is_control) {
-        return Err(Error::invalid_input(
-            "a document needs a file Name without path separators",
-        ));
+        return Err(InvalidInput::DocumentFileName.into());
     }
     if document
         .document_template
         .as_ref()
         .is_none_or(|t| t.document_template_id <= 0)
     {
-        return Err(Error::invalid_input(
-            "a document needs a DocumentTemplate (document type) id",
-        ));
+        return Err(InvalidInput::DocumentTemplateMissing.into());
     }
     ApiRequest::new(Method::POST, "v1/Document", ["v1", "Document"]).json(document)
 }

@@ -22,14 +22,12 @@ pub use users::{UserRow, UsersHandler};
 pub use web_panels::WebPanelsHandler;
 pub use webhooks::{ListWebhooks, WebhooksHandler};
 
-use crate::error::{Error, Result};
+use crate::error::InvalidInput;
 
 /// Refuse ids that cannot exist (SuperOffice ids start at 1).
-pub(crate) fn require_id(what: &str, id: i32) -> Result<String> {
+pub(crate) fn require_id(field: &'static str, id: i32) -> Result<String, InvalidInput> {
     if id <= 0 {
-        return Err(Error::invalid_input(format!(
-            "{what} must be a positive id, got {id}"
-        )));
+        return Err(InvalidInput::NonPositiveId { field, id });
     }
     Ok(id.to_string())
 }

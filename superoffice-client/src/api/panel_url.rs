@@ -12,6 +12,8 @@ use std::fmt;
 
 use url::Url;
 
+pub use crate::error::PanelUrlError;
+
 crate::models::macros::string_enum! {
     /// A SuperOffice URL template variable (the text between `<` and `>`).
     pub enum TemplateVariable {
@@ -89,30 +91,6 @@ impl TemplateVariable {
     /// The placeholder as written in a URL: `<said>`.
     pub fn placeholder(&self) -> String {
         format!("<{}>", self.as_str())
-    }
-}
-
-/// Why a panel URL was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum PanelUrlError {
-    /// The base is not an absolute `https` URL (plain `http` is accepted for loopback only).
-    #[error("the panel URL must be an absolute https URL: {0}")]
-    InvalidBase(String),
-    /// `<usec>` (encrypted credentials) is not allowed in SuperOffice Online.
-    #[error("<usec> (encrypted credentials) must not be used in a web panel URL")]
-    ForbiddenVariable,
-    /// A variable certification requires is missing.
-    #[error("the panel URL must contain <{0}>")]
-    MissingVariable(&'static str),
-    /// A custom variable name is not 4 lower-case letters/digits, or a parameter name is empty.
-    #[error("invalid template variable or parameter name: {0:?}")]
-    InvalidName(String),
-}
-
-impl From<PanelUrlError> for crate::Error {
-    fn from(e: PanelUrlError) -> Self {
-        crate::Error::invalid_input(e.to_string())
     }
 }
 

@@ -57,7 +57,7 @@ impl PersonsHandler {
     pub fn of_contact(&self, contact: ContactId) -> ODataList<ODataRow> {
         let list = match require_id("ContactId", contact.0) {
             Ok(_) => self.list(),
-            Err(e) => self.list().invalid(e.to_string()),
+            Err(e) => self.list().invalid(e),
         };
         list.select([
             "personId",

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::api::require_id;
 use crate::client::Client;
-use crate::error::{Error, Result};
+use crate::error::{InvalidInput, Result};
 use crate::models::{JsonPatch, SaleEntity, SaleId, ValidationErrors};
 use crate::odata::{ODataList, ODataRow};
 use crate::request::ApiRequest;
@@ -49,7 +49,7 @@ impl SalesHandler {
     }
 
     /// `PATCH /api/v1/Sale/{id}` with a JSON Patch. A failing `test` operation gives
-    /// [`Error::Conflict`] (HTTP 409) and changes nothing. Never retried automatically.
+    /// [`Error::Conflict`](crate::Error::Conflict) (HTTP 409) and changes nothing. Never retried automatically.
     ///
     /// ```no_run
     /// # async fn run(client: superoffice_client::Client) -> superoffice_client::Result<()> {
@@ -74,7 +74,7 @@ impl SalesHandler {
 
     /// Like [`put`](Self::put), but only if the Sale did not change after `since` (e.g. its
     /// `UpdatedDate` when you read it): sends `If-Unmodified-Since`, and SuperOffice answers
-    /// 412, [`Error::PreconditionFailed`], when someone changed it in between (docs: HTTP
+    /// 412, [`Error::PreconditionFailed`](crate::Error::PreconditionFailed), when someone changed it in between (docs: HTTP
     /// headers, "If-Unmodified-Since").
     pub async fn put_if_unmodified_since(
         &self,
@@ -86,7 +86,7 @@ impl SalesHandler {
     }
 
     /// Like [`patch`](Self::patch), with `If-Unmodified-Since: since` (412 →
-    /// [`Error::PreconditionFailed`]).
+    /// [`Error::PreconditionFailed`](crate::Error::PreconditionFailed)).
     pub async fn patch_if_unmodified_since(
         &self,
         id: SaleId,
@@ -186,11 +186,7 @@ pub fn patch_request(id: SaleId, patch: &JsonPatch) -> Result<ApiRequest> {
 pub fn merge_patch_request(id: SaleId, changes: &Value) -> Result<ApiRequest> {
     match changes.as_object() {
         Some(map) if !map.is_empty() => {}
-        _ => {
-            return Err(Error::invalid_input(
-                "a merge patch must be a non-empty JSON object",
-            ))
-        }
+        _ => return Err(InvalidInput::MergePatchNotObject.into()),
     }
     ApiRequest::new(
         Method::PATCH,

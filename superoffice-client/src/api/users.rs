@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::client::Client;
-use crate::error::{Error, Result};
+use crate::error::{InvalidInput, Result};
 use crate::models::{Associate, AssociateId, Principal};
 use crate::odata::{Filter, ODataList, ODataRow};
 use crate::request::ApiRequest;
@@ -152,9 +152,7 @@ impl UsersHandler {
     pub async fn find_by_email(&self, email: &str) -> Result<Vec<UserRow>> {
         let email = email.trim();
         if email.is_empty() || !email.contains('@') {
-            return Err(Error::invalid_input(
-                "find_by_email needs an e-mail address",
-            ));
+            return Err(InvalidInput::InvalidEmail.into());
         }
         let page = self
             .list()
@@ -182,9 +180,7 @@ impl UsersHandler {
 pub fn has_function_right_request(function_right: &str) -> Result<ApiRequest> {
     let name = function_right.trim();
     if name.is_empty() || name.chars().any(char::is_whitespace) {
-        return Err(Error::invalid_input(
-            "a functional right is a non-empty name such as `admin-all`",
-        ));
+        return Err(InvalidInput::FunctionRightName.into());
     }
     ApiRequest::new(
         http::Method::POST,

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::api::require_id;
 use crate::client::{decode_json, Client};
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidInput, PanelUrlError, Result};
 use crate::models::{SelectableMdoListItem, WebPanelEntity, WebPanelId};
 use crate::request::ApiRequest;
 
@@ -95,9 +95,10 @@ impl WebPanelsHandler {
     pub async fn create(&self, panel: &WebPanelEntity) -> Result<WebPanelEntity> {
         validate_panel(panel)?;
         if panel.web_panel_id.0 != 0 {
-            return Err(Error::invalid_input(
-                "a new web panel must not have a WebPanelId (use update)",
-            ));
+            return Err(InvalidInput::IdOnCreate {
+                field: "WebPanelId",
+            }
+            .into());
         }
         let request = ApiRequest::new(
             Method::POST,
@@ -127,7 +128,7 @@ impl WebPanelsHandler {
     /// `None` when no panel has it.
     pub async fn get_by_prog_id(&self, prog_id: &str) -> Result<Option<WebPanelEntity>> {
         if prog_id.trim().is_empty() {
-            return Err(Error::invalid_input("ProgId must not be empty"));
+            return Err(InvalidInput::BlankField { field: "ProgId" }.into());
         }
         let request = agent_request("GetWebPanelByProgId").json(&ProgIdRequest { prog_id })?;
         let template = request.path_template().to_owned();
@@ -251,19 +252,17 @@ fn agent_request(method: &'static str) -> ApiRequest {
 fn validate_panel(panel: &WebPanelEntity) -> Result<()> {
     let blank = |v: &Option<String>| v.as_deref().is_none_or(|s| s.trim().is_empty());
     if blank(&panel.name) {
-        return Err(Error::invalid_input("a web panel needs a Name"));
+        return Err(InvalidInput::BlankField { field: "Name" }.into());
     }
     if blank(&panel.url) {
-        return Err(Error::invalid_input("a web panel needs a Url"));
+        return Err(InvalidInput::BlankField { field: "Url" }.into());
     }
     if panel.visible_in.is_none() {
-        return Err(Error::invalid_input("a web panel needs VisibleIn"));
+        return Err(InvalidInput::BlankField { field: "VisibleIn" }.into());
     }
     if let Some(url) = panel.url.as_deref() {
         if url.to_ascii_lowercase().contains("<usec>") {
-            return Err(Error::invalid_input(
-                "web panel URLs must not contain <usec> (encrypted credentials)",
-            ));
+            return Err(InvalidInput::PanelUrl(PanelUrlError::ForbiddenVariable).into());
         }
     }
     Ok(())

@@ -5,7 +5,7 @@ use http::Method;
 
 use crate::api::require_id;
 use crate::client::Client;
-use crate::error::{Error, Result};
+use crate::error::{InvalidInput, Result};
 use crate::models::{Webhook, WebhookId, WebhookResult, WebhookState};
 use crate::request::ApiRequest;
 
@@ -47,9 +47,7 @@ impl WebhooksHandler {
     pub async fn create(&self, webhook: &Webhook) -> Result<Webhook> {
         validate(webhook)?;
         if webhook.webhook_id.0 != 0 {
-            return Err(Error::invalid_input(
-                "a new webhook must not have a WebhookId (use update)",
-            ));
+            return Err(InvalidInput::IdOnCreate { field: "WebhookId" }.into());
         }
         let request =
             ApiRequest::new(Method::POST, "v1/Webhook", ["v1", "Webhook"]).json(webhook)?;
@@ -83,7 +81,7 @@ impl WebhooksHandler {
     /// `Secret`), and PUT replaces the whole webhook, so an update without the secret would
     /// leave it unsigned. The update therefore needs the secret you stored at creation: set
     /// it with [`Webhook::with_secret`]; without one this fails locally with
-    /// [`Error::InvalidInput`] and nothing is sent.
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) and nothing is sent.
     ///
     /// ```no_run
     /// # async fn run(client: superoffice_client::Client, stored: String) -> superoffice_client::Result<()> {
@@ -172,11 +170,7 @@ impl ListWebhooks {
 pub fn update_request(webhook: &Webhook) -> Result<ApiRequest> {
     validate(webhook)?;
     if webhook.secret.is_none() {
-        return Err(Error::invalid_input(
-            "a webhook update needs the Secret stored at creation: SuperOffice never shows it \
-             again and PUT replaces the whole webhook, so leaving it out would clear it \
-             (use Webhook::with_secret)",
-        ));
+        return Err(InvalidInput::WebhookSecretRequired.into());
     }
     item_request(Method::PUT, webhook.webhook_id)?.json(webhook)
 }
@@ -191,30 +185,26 @@ fn item_request(method: Method, id: WebhookId) -> Result<ApiRequest> {
 
 fn validate(webhook: &Webhook) -> Result<()> {
     if webhook.name.as_deref().is_none_or(|n| n.trim().is_empty()) {
-        return Err(Error::invalid_input("a webhook needs a Name"));
+        return Err(InvalidInput::BlankField { field: "Name" }.into());
     }
     if webhook.events.is_empty() || webhook.events.iter().any(|e| e.trim().is_empty()) {
-        return Err(Error::invalid_input(
-            "a webhook needs at least one non-empty event name",
-        ));
+        return Err(InvalidInput::WebhookEvents.into());
     }
     let target = webhook
         .target_url
         .as_deref()
-        .ok_or_else(|| Error::invalid_input("a webhook needs a TargetUrl"))?;
-    let url = url::Url::parse(target)
-        .map_err(|e| Error::invalid_input(format!("TargetUrl is not a URL: {e}")))?;
+        .ok_or(InvalidInput::BlankField { field: "TargetUrl" })?;
+    let url = url::Url::parse(target).map_err(|e| InvalidInput::Url {
+        field: "TargetUrl",
+        reason: e.to_string(),
+    })?;
     let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
     if url.scheme() != "https" && !(url.scheme() == "http" && loopback) {
-        return Err(Error::invalid_input(
-            "TargetUrl must use https (SuperOffice only calls HTTPS targets)",
-        ));
+        return Err(InvalidInput::WebhookTargetNotHttps.into());
     }
     if let Some(secret) = &webhook.secret {
         if secret.expose().is_empty() {
-            return Err(Error::invalid_input(
-                "an empty webhook Secret signs nothing",
-            ));
+            return Err(InvalidInput::EmptyWebhookSecret.into());
         }
     }
     Ok(())

@@ -23,7 +23,7 @@ use crate::auth::{IdTokenValidator, JwtExpectations, SuperOfficeClaims, TokenSet
 use crate::clock::{Clock, SystemClock};
 use crate::customer_id::CustomerId;
 use crate::environment::{is_secure_or_loopback, Environment};
-use crate::error::AuthError;
+use crate::error::{AuthError, InvalidInput};
 use crate::http::{default_http_client, ensure_not_redirected, read_capped, CappedError};
 use crate::redact::clean_text;
 
@@ -626,9 +626,7 @@ impl OidcClient {
             }
             .into());
         }
-        let code = code.ok_or_else(|| {
-            crate::Error::InvalidInput("the callback has no `code` parameter".to_owned())
-        })?;
+        let code = code.ok_or(InvalidInput::CallbackWithoutCode)?;
         self.exchange_code(pending, &state, &code).await
     }
 
@@ -655,9 +653,10 @@ impl OidcClient {
         }
         let code = code.trim();
         if code.is_empty() {
-            return Err(crate::Error::InvalidInput(
-                "the authorization code is empty".to_owned(),
-            ));
+            return Err(InvalidInput::BlankField {
+                field: "authorization code",
+            }
+            .into());
         }
         let client = self.oauth_client(None);
         let request = client
@@ -807,9 +806,10 @@ impl OidcClient {
     pub async fn revoke_refresh_token(&self, refresh_token: &SecretString) -> crate::Result<()> {
         let token = refresh_token.expose_secret().trim();
         if token.is_empty() {
-            return Err(crate::Error::InvalidInput(
-                "the refresh token to revoke is empty".to_owned(),
-            ));
+            return Err(InvalidInput::BlankField {
+                field: "refresh token",
+            }
+            .into());
         }
         let url = self.revocation_url().await?;
         let config = &self.inner.config;
@@ -819,7 +819,10 @@ impl OidcClient {
             ("client_id", config.client_id.as_str()),
             ("client_secret", config.client_secret.expose_secret()),
         ])
-        .map_err(|_| crate::Error::InvalidInput("the token cannot be form-encoded".to_owned()))?;
+        .map_err(|e| InvalidInput::Serialize {
+            what: "revocation form",
+            reason: e.to_string(),
+        })?;
         let span = tracing::debug_span!(
             "superoffice.oauth_revoke",
             method = "POST",

@@ -1,7 +1,8 @@
 //! The crate's error types, in one place below everything that returns them: [`Error`] (what
 //! every call returns), [`ApiError`] (an HTTP error answer), [`AuthError`] (sign-in, tokens,
-//! system user), [`TenantError`] (tenant state API) and, in their own leaf module,
-//! `CustomerIdError`. `auth` and `tenant` re-export theirs.
+//! system user), [`TenantError`] (tenant state API), [`InvalidInput`] (refused locally, with
+//! [`PanelUrlError`]) and, in their own leaf module, `CustomerIdError`. `auth` and `tenant`
+//! re-export theirs.
 //!
 //! HTTP failures carry an [`ApiError`] with the status, SuperOffice's error document
 //! (`{"Error":true,"ErrorType":…,"ErrorMessage":…,"ErrorSource":…}`) when the body was one, and
@@ -14,12 +15,14 @@ use http::StatusCode;
 mod api;
 mod auth;
 mod config;
+mod invalid_input;
 mod tenant;
 
 pub(crate) use api::snippet;
 pub use api::ApiError;
 pub use auth::{AuthError, IdTokenProblem};
 pub use config::ConfigError;
+pub use invalid_input::{InvalidInput, PanelUrlError};
 pub use tenant::{TenantError, TenantState};
 
 /// HTTP statuses worth retrying for an idempotent request: 429, 502, 503 and 504.
@@ -46,9 +49,9 @@ pub enum Error {
     /// The request never produced an HTTP response (DNS, connect, TLS, timeout, body read).
     #[error("transport error calling SuperOffice")]
     Transport(#[source] reqwest::Error),
-    /// The input was rejected locally, before anything was sent.
+    /// The input was rejected locally, before anything was sent (see [`InvalidInput`]).
     #[error("invalid input: {0}")]
-    InvalidInput(String),
+    InvalidInput(#[from] InvalidInput),
     /// The client was configured wrongly (see [`ConfigError`]).
     #[error(transparent)]
     Config(#[from] ConfigError),
@@ -92,10 +95,19 @@ pub enum Error {
     Protocol(String),
 }
 
+impl From<PanelUrlError> for Error {
+    fn from(e: PanelUrlError) -> Self {
+        Error::InvalidInput(InvalidInput::PanelUrl(e))
+    }
+}
+
 impl Error {
-    /// Shorthand for [`Error::InvalidInput`].
-    pub fn invalid_input(message: impl Into<String>) -> Self {
-        Error::InvalidInput(message.into())
+    /// Why the input was refused locally, for [`Error::InvalidInput`].
+    pub fn invalid_input(&self) -> Option<&InvalidInput> {
+        match self {
+            Error::InvalidInput(reason) => Some(reason),
+            _ => None,
+        }
     }
 
     /// The HTTP status, when the error came from an HTTP response.

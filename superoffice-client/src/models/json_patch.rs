@@ -3,12 +3,12 @@
 //! SuperOffice supports the operations `test`, `replace`, `add` and `remove` (not `move` or
 //! `copy`); paths are field names (`Status`, `Rating/Id`, `CustomFields`), case-insensitive,
 //! with or without a leading `/`. A failing `test` makes the whole patch fail with HTTP 409
-//! ([`Error::Conflict`]), which gives optimistic concurrency.
+//! ([`Error::Conflict`](crate::Error::Conflict)), which gives optimistic concurrency.
 
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::error::{Error, Result};
+use crate::error::{InvalidInput, Result};
 
 /// One operation. Serialises as `{"op":"replace","path":"Status","value":"Sold"}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -127,23 +127,17 @@ impl JsonPatch {
     /// one operation that changes something (a patch of only `test`s is refused).
     pub fn validate(&self) -> Result<()> {
         if self.0.is_empty() {
-            return Err(Error::invalid_input(
-                "a JSON Patch needs at least one operation",
-            ));
+            return Err(InvalidInput::JsonPatchEmpty.into());
         }
-        if let Some(op) = self
+        if let Some(index) = self
             .0
             .iter()
-            .find(|op| op.path().trim_start_matches('/').trim().is_empty())
+            .position(|op| op.path().trim_start_matches('/').trim().is_empty())
         {
-            return Err(Error::invalid_input(format!(
-                "JSON Patch operation {op:?} has an empty path"
-            )));
+            return Err(InvalidInput::JsonPatchEmptyPath { index }.into());
         }
         if self.0.iter().all(|op| matches!(op, PatchOp::Test { .. })) {
-            return Err(Error::invalid_input(
-                "a JSON Patch of only `test` operations changes nothing",
-            ));
+            return Err(InvalidInput::JsonPatchOnlyTests.into());
         }
         Ok(())
     }
@@ -229,11 +223,15 @@ mod tests {
 
     #[test]
     fn validation_rejects_useless_patches() {
-        assert!(JsonPatch::new().validate().is_err());
-        assert!(JsonPatch::new().replace("/", 1).validate().is_err());
-        assert!(JsonPatch::new()
-            .test("Status", SaleStatus::Open)
-            .validate()
-            .is_err());
+        let reason = |patch: JsonPatch| patch.validate().unwrap_err().invalid_input().cloned();
+        assert_eq!(reason(JsonPatch::new()), Some(InvalidInput::JsonPatchEmpty));
+        assert_eq!(
+            reason(JsonPatch::new().replace("Heading", "x").replace("/", 1)),
+            Some(InvalidInput::JsonPatchEmptyPath { index: 1 })
+        );
+        assert_eq!(
+            reason(JsonPatch::new().test("Status", SaleStatus::Open)),
+            Some(InvalidInput::JsonPatchOnlyTests)
+        );
     }
 }

@@ -20,7 +20,7 @@ use superoffice_client::models::{
     WebPanelEntity,
 };
 use superoffice_client::odata::{Filter, Order};
-use superoffice_client::Error;
+use superoffice_client::{Error, InvalidInput};
 use superoffice_sandbox::default_seed;
 
 // Fixtures in SuperOffice's wire format. Field names and casing follow the Swagger files
@@ -346,7 +346,7 @@ async fn find_user_by_email<B: Backend>(backend: &B) {
     // Refused locally: nothing is sent (the backends would report an undeclared request).
     assert!(matches!(
         client.users().find_by_email("not an address").await,
-        Err(Error::InvalidInput(_))
+        Err(Error::InvalidInput(InvalidInput::InvalidEmail))
     ));
 }
 

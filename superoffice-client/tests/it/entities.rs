@@ -11,7 +11,7 @@ use superoffice_client::models::{
     AddressType, AssociateType, ContactId, DocumentEntity, DocumentId, DurationUnit, PersonId,
     RoleType, SaleId,
 };
-use superoffice_client::Error;
+use superoffice_client::{Error, InvalidInput};
 use wiremock::matchers::{
     body_bytes, body_json, header, method, path, query_param, query_param_is_missing,
 };
@@ -228,7 +228,7 @@ async fn find_by_email_quotes_the_address() {
 
     assert!(matches!(
         client.users().find_by_email("not-an-address").await,
-        Err(Error::InvalidInput(_))
+        Err(Error::InvalidInput(InvalidInput::InvalidEmail))
     ));
 }
 
@@ -292,7 +292,10 @@ async fn sub_lists_of_invalid_ids_are_refused_locally() {
     let (client, _) = client(&server);
     assert!(matches!(
         client.contacts().persons(ContactId(0)).send().await,
-        Err(Error::InvalidInput(_))
+        Err(Error::InvalidInput(InvalidInput::NonPositiveId {
+            field: "ContactId",
+            id: 0
+        }))
     ));
     let streamed: Result<Vec<_>, _> = client
         .persons()
@@ -300,7 +303,13 @@ async fn sub_lists_of_invalid_ids_are_refused_locally() {
         .stream()
         .try_collect()
         .await;
-    assert!(matches!(streamed, Err(Error::InvalidInput(_))));
+    assert!(matches!(
+        streamed,
+        Err(Error::InvalidInput(InvalidInput::NonPositiveId {
+            field: "ContactId",
+            id: -1
+        }))
+    ));
     assert!(matches!(
         client.contacts().get(ContactId(0)).await,
         Err(Error::InvalidInput(_))
@@ -337,7 +346,7 @@ async fn has_function_right_posts_the_documented_body() {
     );
     assert!(matches!(
         client.users().has_function_right(" ").await,
-        Err(Error::InvalidInput(_))
+        Err(Error::InvalidInput(InvalidInput::FunctionRightName))
     ));
 }
 
@@ -421,15 +430,25 @@ async fn document_input_is_checked_before_sending() {
     let no_template = DocumentEntity::new("Signed contract", "contract.pdf", 0);
     let mut with_id = ok.clone();
     with_id.document_id = DocumentId(5);
-    for bad in [no_header, path_name, no_template, with_id] {
-        assert!(
-            matches!(docs.create(&bad).await, Err(Error::InvalidInput(_))),
-            "{bad:?}"
-        );
+    for (bad, reason) in [
+        (no_header, InvalidInput::BlankField { field: "Header" }),
+        (path_name, InvalidInput::DocumentFileName),
+        (no_template, InvalidInput::DocumentTemplateMissing),
+        (
+            with_id,
+            InvalidInput::IdOnCreate {
+                field: "DocumentId",
+            },
+        ),
+    ] {
+        let err = docs.create(&bad).await.expect_err("refused locally");
+        assert_eq!(err.invalid_input(), Some(&reason), "{bad:?}");
     }
     assert!(matches!(
         docs.upload_content(DocumentId(1), Vec::new()).await,
-        Err(Error::InvalidInput(_))
+        Err(Error::InvalidInput(InvalidInput::BlankField {
+            field: "document content"
+        }))
     ));
     assert!(matches!(
         docs.upload_content(DocumentId(0), b"x".to_vec()).await,

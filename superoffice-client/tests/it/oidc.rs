@@ -15,7 +15,7 @@ use superoffice_client::auth::{
     AuthorizeOptions, IdTokenValidator, JwtExpectations, OidcConfig, PendingAuthorization, Prompt,
 };
 use superoffice_client::tenant::{CustomerId, TenantLocator};
-use superoffice_client::{AuthError, Error};
+use superoffice_client::{AuthError, InvalidInput};
 use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -490,7 +490,13 @@ async fn revocation_posts_the_refresh_token_to_the_discovered_endpoint() {
         .revoke_refresh_token(&SecretString::from(" ".to_owned()))
         .await
         .expect_err("empty");
-    assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+    assert_eq!(
+        err.invalid_input(),
+        Some(&InvalidInput::BlankField {
+            field: "refresh token"
+        }),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@ use superoffice_client::models::{
     AssociateType, JsonPatch, ListRef, SaleCompleted, SaleEntity, SaleId, SaleStatus, SoDateTime,
 };
 use superoffice_client::odata::{Filter, Order};
-use superoffice_client::{Client, Error, RateLimit};
+use superoffice_client::{Client, Error, InvalidInput, RateLimit};
 use wiremock::matchers::{body_json, body_string, header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -223,7 +223,7 @@ async fn invalid_patches_are_refused_before_sending() {
     let sales = client.sales();
     assert!(matches!(
         sales.patch(SaleId(42), &JsonPatch::new()).await,
-        Err(Error::InvalidInput(_))
+        Err(Error::InvalidInput(InvalidInput::JsonPatchEmpty))
     ));
     assert!(matches!(
         sales
@@ -232,11 +232,14 @@ async fn invalid_patches_are_refused_before_sending() {
                 &JsonPatch::new().replace("Status", SaleStatus::Sold)
             )
             .await,
-        Err(Error::InvalidInput(_))
+        Err(Error::InvalidInput(InvalidInput::NonPositiveId {
+            field: "SaleId",
+            id: 0
+        }))
     ));
     assert!(matches!(
         sales.merge_patch(SaleId(42), &json!("Sold")).await,
-        Err(Error::InvalidInput(_))
+        Err(Error::InvalidInput(InvalidInput::MergePatchNotObject))
     ));
     assert!(matches!(
         sales.put(&SaleEntity::default()).await,

@@ -8,12 +8,12 @@ use rest_support::{api_base, client, client_with, json_body, silent_server, API,
 use std::sync::Arc;
 
 use serde_json::{json, Value};
-use superoffice_client::api::{PanelUrl, TemplateVariable};
+use superoffice_client::api::{PanelUrl, PanelUrlError, TemplateVariable};
 use superoffice_client::credentials::{StaticToken, WithAppToken};
 use superoffice_client::models::{
     SelectableMdoListItem, UrlEncoding, VisibleIn, WebPanelEntity, WebPanelId,
 };
-use superoffice_client::{Client, Credential, Error};
+use superoffice_client::{Client, Credential, Error, InvalidInput};
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -145,7 +145,9 @@ async fn create_refuses_bad_panels_locally() {
     let no_url = WebPanelEntity::new("x", "", VisibleIn::SaleArchive, "p");
     assert!(matches!(
         panels.create(&no_url).await,
-        Err(Error::InvalidInput(_))
+        Err(Error::InvalidInput(InvalidInput::BlankField {
+            field: "Url"
+        }))
     ));
     let usec = WebPanelEntity::new(
         "x",
@@ -155,13 +157,17 @@ async fn create_refuses_bad_panels_locally() {
     );
     assert!(matches!(
         panels.create(&usec).await,
-        Err(Error::InvalidInput(_))
+        Err(Error::InvalidInput(InvalidInput::PanelUrl(
+            PanelUrlError::ForbiddenVariable
+        )))
     ));
     let mut with_id = WebPanelEntity::new("x", panel_url(), VisibleIn::SaleArchive, "p");
     with_id.web_panel_id = WebPanelId(3);
     assert!(matches!(
         panels.create(&with_id).await,
-        Err(Error::InvalidInput(_))
+        Err(Error::InvalidInput(InvalidInput::IdOnCreate {
+            field: "WebPanelId"
+        }))
     ));
     assert!(matches!(
         panels.delete(WebPanelId(0)).await,
@@ -169,7 +175,9 @@ async fn create_refuses_bad_panels_locally() {
     ));
     assert!(matches!(
         panels.get_by_prog_id(" ").await,
-        Err(Error::InvalidInput(_))
+        Err(Error::InvalidInput(InvalidInput::BlankField {
+            field: "ProgId"
+        }))
     ));
 }
 
@@ -353,7 +361,10 @@ async fn app_panel_calls_without_app_token_fail_before_sending() {
         client.web_panels().delete_app_panels().await,
     ] {
         assert!(
-            matches!(&result, Err(Error::InvalidInput(m)) if m.contains("SO-AppToken")),
+            matches!(
+                &result,
+                Err(Error::InvalidInput(InvalidInput::AppTokenRequired))
+            ),
             "{result:?}"
         );
     }

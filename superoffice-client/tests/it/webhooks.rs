@@ -11,7 +11,7 @@ use superoffice_client::models::{
     WebhookState,
 };
 use superoffice_client::webhook::{sign_for_test, verify, WebhookError};
-use superoffice_client::Error;
+use superoffice_client::{Error, InvalidInput};
 use wiremock::matchers::{body_json, body_partial_json, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -73,13 +73,13 @@ async fn create_is_checked_locally() {
     plain_http.target_url = Some("http://contracts.example.com/hooks".into());
     assert!(matches!(
         client.webhooks().create(&plain_http).await,
-        Err(Error::InvalidInput(_))
+        Err(Error::InvalidInput(InvalidInput::WebhookTargetNotHttps))
     ));
     let mut no_events = new_hook();
     no_events.events.clear();
     assert!(matches!(
         client.webhooks().create(&no_events).await,
-        Err(Error::InvalidInput(_))
+        Err(Error::InvalidInput(InvalidInput::WebhookEvents))
     ));
 }
 
@@ -230,10 +230,12 @@ async fn update_without_the_secret_is_refused_before_sending() {
     hook.secret = None;
     hook.state = Some(WebhookState::Active);
     let err = client.webhooks().update(&hook).await.unwrap_err();
-    assert!(
-        matches!(&err, Error::InvalidInput(m) if m.contains("Secret")),
+    assert_eq!(
+        err.invalid_input(),
+        Some(&InvalidInput::WebhookSecretRequired),
         "{err:?}"
     );
+    assert!(err.to_string().contains("Webhook::with_secret"), "{err}");
 }
 
 /// The `sale.created` example of the webhooks reference page "Sale webhook events".
