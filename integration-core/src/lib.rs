@@ -15,5 +15,8 @@
 //! - `postgres`: `PostgresStore` (sqlx's PostgreSQL driver).
 #![forbid(unsafe_code)]
 
+pub use engine::Integration;
+
+pub mod engine;
 pub mod policy;
 pub mod store;
