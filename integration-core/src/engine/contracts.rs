@@ -241,6 +241,9 @@ impl Integration {
             .await?;
         let store = &self.inner.store;
         let oneflow = self.oneflow(installation).await?;
+        if !choices.files.is_empty() {
+            check_sections(&oneflow, &choices).await?;
+        }
         match store
             .claim_contract_request(installation, sale_id, request_key, self.now())
             .await?
@@ -334,6 +337,32 @@ impl Integration {
             .await?;
         Ok(())
     }
+}
+
+/// Refuses files the template has no section for, before anything is created.
+async fn check_sections(
+    oneflow: &oneflow_client::Client,
+    choices: &ContractChoices,
+) -> Result<(), EngineError> {
+    use oneflow_client::models::UploadKind;
+    let template = oneflow
+        .templates()
+        .get(TemplateId::from(choices.template_id))
+        .await?;
+    let options = &template.available_options;
+    for file in &choices.files {
+        let (allowed, section) = match file.kind() {
+            UploadKind::ExpandedPdf => (options.can_receive_expanded_pdf, "PDF document"),
+            _ => (options.can_receive_attachments, "Attachments"),
+        };
+        if !allowed {
+            return Err(EngineError::InvalidInput(format!(
+                "the template has no \"{section}\" section for the file; \
+                 pick a template with one or leave the file out"
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn sale_key(sale_id: i64) -> Result<SaleId, EngineError> {

@@ -260,14 +260,18 @@ pub struct Settings {
     pub stage_mapping: StageMappingSettings,
     /// Archive the signed PDF as a SuperOffice document on the Sale.
     pub archive_signed_pdf: bool,
+    /// The SuperOffice document type (`DocumentTemplate` id) of archived PDFs; archiving
+    /// needs one (the audit log says so when it is missing).
+    pub archive_document_template_id: Option<i32>,
 }
 
 impl Default for Settings {
-    /// Stage mapping on with the policy defaults; archiving on.
+    /// Stage mapping on with the policy defaults; archiving on (once a document type is set).
     fn default() -> Self {
         Self {
             stage_mapping: StageMappingSettings::default(),
             archive_signed_pdf: true,
+            archive_document_template_id: None,
         }
     }
 }

@@ -2,11 +2,13 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use oneflow_client::models::{ContractId, ContractState as OfState};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
-use superoffice_client::models::{JsonPatch, SaleEntity, SaleId, SaleStatus as SoStatus};
+use superoffice_client::models::{
+    DocumentEntity, JsonPatch, SaleEntity, SaleId, SaleStatus as SoStatus,
+};
 
 use super::{EngineError, Integration};
 use crate::policy::stage_mapping::{
@@ -652,10 +654,18 @@ impl Integration {
         sale: &SaleEntity,
         event: Option<String>,
     ) -> Result<(), JobError> {
-        if !self.doc(installation).await?.0.settings.archive_signed_pdf {
+        let settings = self.doc(installation).await?.0.settings;
+        if !settings.archive_signed_pdf {
             return Ok(());
         }
         let result: Result<i32, EngineError> = async {
+            let template = settings.archive_document_template_id.ok_or_else(|| {
+                EngineError::InvalidInput(
+                    "no SuperOffice document type is set for archived contracts; \
+                     set archive_document_template_id in the settings"
+                        .into(),
+                )
+            })?;
             let oneflow = self.oneflow(installation).await?;
             let so = self.superoffice(installation).await?;
             let id = ContractId::from(contract_id);
@@ -670,13 +680,15 @@ impl Integration {
                 .or_else(|| files.first())
                 .ok_or_else(|| EngineError::InvalidInput("the contract has no files".into()))?;
             let bytes = oneflow.files().download(id, file.id).await?.bytes().await?;
-            let mut document = so.documents().default_document().await?;
-            document.header = Some(format!("Signed contract {contract_id}"));
-            document.name = Some(format!("oneflow-contract-{contract_id}.pdf"));
             let contact = sale
                 .contact_id()
                 .ok_or_else(|| EngineError::InvalidInput("the Sale has no company".into()))?;
-            document = document.on_sale(sale.sale_id, contact, sale.person_id());
+            let document = DocumentEntity::new(
+                format!("Signed contract {contract_id}"),
+                format!("oneflow-contract-{contract_id}.pdf"),
+                template,
+            )
+            .on_sale(sale.sale_id, contact, sale.person_id());
             let created = so.documents().create(&document).await?;
             so.documents()
                 .upload_content(created.document_id, bytes)
@@ -741,10 +753,12 @@ impl Integration {
         }
         let (doc, _) = self.doc(installation).await?;
         let periods = doc.connection.mapping_periods.clone();
+        // Oneflow's timestamps have whole seconds: a change in the second mapping was switched
+        // on counts as on, one in the second it was switched off as off.
         let on_at = |at: DateTime<Utc>| {
-            periods
-                .iter()
-                .any(|(from, to)| *from <= at && to.is_none_or(|to| at <= to))
+            periods.iter().any(|(from, to)| {
+                from.trunc_subsecs(0) <= at && to.is_none_or(|to| at < to.trunc_subsecs(0))
+            })
         };
         let contracts = self.linked_contracts(installation).await?;
         let mut updated = 0;

@@ -253,3 +253,96 @@ fn answer(result: Result<Ack, EngineError>) -> StatusCode {
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
+
+impl World {
+    /// A Oneflow client on the account (admin rights, no acting user).
+    pub(crate) fn oneflow(&self) -> oneflow_client::Client {
+        oneflow_client::Client::builder()
+            .base_url(self.of.base_url().as_str())
+            .api_token(self.of.api_token().to_owned())
+            .build()
+            .unwrap()
+    }
+
+    /// The offered template with a PDF section, in the Sales workspace.
+    pub(crate) async fn pdf_template(
+        &self,
+        installation: InstallationId,
+    ) -> integration_core::engine::TemplateOption {
+        self.engine
+            .templates_for(installation, SELLER)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|t| t.template.has_pdf_section && !t.template.has_attachments_section)
+            .expect("a template with a PDF section")
+    }
+
+    /// Creates and sends a contract from `sale` as the seller.
+    pub(crate) async fn send_contract(&self, installation: InstallationId, sale: i64) -> i64 {
+        let template = self.pdf_template(installation).await;
+        let choices = integration_core::engine::ContractChoices::new(
+            template.workspace_id,
+            template.template.id,
+        )
+        .file(oneflow_client::api::files::FileUpload::expanded_pdf(
+            "offer.pdf",
+            b"%PDF-1.4\n% offer\n%%EOF\n".to_vec(),
+        ))
+        .publish("Your contract", "Please review and sign.");
+        let key = format!("req-{sale}-{}", rand_suffix());
+        self.engine
+            .create_contract_from_sale(installation, SELLER, sale, choices, &key)
+            .await
+            .expect("create the contract")
+            .contract_id
+    }
+
+    /// The counterparty signatory of a contract.
+    pub(crate) async fn signatory(&self, contract: i64) -> i64 {
+        let contract = self
+            .oneflow()
+            .contracts()
+            .get(contract.into())
+            .await
+            .unwrap();
+        let id = contract
+            .counterparties()
+            .flat_map(|p| p.all_participants())
+            .find(|p| p.signatory)
+            .expect("a signatory")
+            .id
+            .get();
+        id
+    }
+
+    /// Waits (bounded by the sandbox) until Oneflow delivered `event` for `contract`.
+    pub(crate) async fn delivered(&self, contract: i64, event: &str) {
+        self.of
+            .wait_for_deliveries(|log| {
+                log.iter().any(|d| {
+                    d.contract_id == contract
+                        && d.event_types.iter().any(|t| t == event)
+                        && d.outcome.is_success()
+                })
+            })
+            .await
+            .expect("the delivery arrives");
+    }
+
+    /// Waits until SuperOffice delivered a successful `event` for a Sale.
+    pub(crate) async fn so_delivered(&self, event: &str) {
+        self.so
+            .wait_for_deliveries(|log| log.iter().any(|d| d.event == event && d.success))
+            .await
+            .expect("the SuperOffice delivery arrives");
+    }
+
+    pub(crate) fn advance(&self, by: TimeDelta) {
+        self.clock.advance(by);
+    }
+}
+
+fn rand_suffix() -> String {
+    format!("{:x}", Utc::now().timestamp_nanos_opt().unwrap_or_default())
+}
