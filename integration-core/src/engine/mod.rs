@@ -31,7 +31,7 @@
 //! let store: Arc<dyn Store> =
 //!     Arc::new(SqliteStore::open("integration.db", SecretKey::from_bytes([7; 32])).await?);
 //! let config = IntegrationConfig::new(
-//!     Environment::Online,
+//!     Environment::Production,
 //!     "my-client-id",
 //!     "my-client-secret",
 //!     "https://contracts.example.com/superoffice/callback".parse()?,
