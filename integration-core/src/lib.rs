@@ -4,8 +4,9 @@
 //!
 //! - [`policy`]: the user-replaceable decisions, each a small synchronous trait with a
 //!   documented default — [`policy::template_filter::TemplateFilter`] (which templates a user
-//!   may pick) and [`policy::stage_mapping::StageMappingPolicy`] (what a signed or declined
-//!   contract does to its Sale);
+//!   may pick), [`policy::contract_factory::ContractFactory`] (a Sale and the user's choices →
+//!   a checked Oneflow create request) and [`policy::stage_mapping::StageMappingPolicy`] (what
+//!   a signed or declined contract does to its Sale);
 //! - [`store`]: the durable state behind one object-safe trait, [`store::Store`], with an
 //!   embedded SQLite default ([`store::SqliteStore`]), a PostgreSQL store for several replicas
 //!   (feature `postgres`) and an in-memory store for tests.
