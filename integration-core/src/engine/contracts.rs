@@ -1,15 +1,16 @@
 //! Templates for a user and idempotent contract creation from a Sale.
 
 use futures::TryStreamExt;
+use std::collections::BTreeSet;
+
 use oneflow_client::api::files::FileUpload;
-use oneflow_client::models::draft::{
-    CompanyPartyDraft, ContractDraft, MyPartyDraft, ParticipantDraft, PublishMessage,
-    MAX_CONTRACT_NAME_LEN,
-};
-use oneflow_client::models::{ContractId, DeliveryChannel, TemplateId, WorkspaceId};
-use superoffice_client::models::{SaleEntity, SaleId};
+use superoffice_client::models::{PersonId, SaleEntity, SaleId};
 
 use super::{EngineError, Integration};
+use crate::policy::contract_factory::{
+    CompanyFacts, ContractChoices, ContractPlan, OwnerFacts, ParticipantSource, PersonFacts,
+    SaleContext, SaleFacts, TemplateFacts,
+};
 use crate::policy::template_filter::{
     TemplateCandidate, TemplateTypeInfo, SUPEROFFICE_EXTENSION_TYPE,
 };
@@ -25,56 +26,6 @@ pub struct TemplateOption {
     pub workspace_name: Option<String>,
     /// The template.
     pub template: TemplateCandidate,
-}
-
-/// What the user chose in the panel.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct ContractChoices {
-    /// Contract name (default: the Sale heading cut to 130 characters).
-    pub name: Option<String>,
-    /// Workspace.
-    pub workspace_id: i64,
-    /// Template.
-    pub template_id: i64,
-    /// Files to upload (a PDF for a "PDF document" section, others as attachments).
-    pub files: Vec<FileUpload>,
-    /// `None`: keep the contract as a draft; otherwise publish with this subject and message.
-    pub publish: Option<(String, String)>,
-}
-
-impl ContractChoices {
-    /// A draft from this template in this workspace, without files.
-    pub fn new(workspace_id: i64, template_id: i64) -> Self {
-        Self {
-            name: None,
-            workspace_id,
-            template_id,
-            files: Vec::new(),
-            publish: None,
-        }
-    }
-
-    /// Names the contract.
-    #[must_use]
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-
-    /// Adds a file.
-    #[must_use]
-    pub fn file(mut self, file: FileUpload) -> Self {
-        self.files.push(file);
-        self
-    }
-
-    /// Publishes (sends for signing) with this subject and message.
-    #[must_use]
-    pub fn publish(mut self, subject: impl Into<String>, message: impl Into<String>) -> Self {
-        self.publish = Some((subject.into(), message.into()));
-        self
-    }
 }
 
 /// The contract a request produced.
@@ -136,114 +87,201 @@ impl Integration {
         Ok(options)
     }
 
-    /// The validated contract draft for a Sale, without creating anything.
+    /// The checked plan for a contract from a Sale (the create request, uploads, publish
+    /// step) through the [`ContractFactory`](crate::policy::contract_factory::ContractFactory),
+    /// without creating anything. Every problem with the choices comes back at once as
+    /// [`EngineError::InvalidChoices`].
     pub async fn preview_contract(
         &self,
         installation: InstallationId,
         user_email: &str,
         sale_id: i64,
         choices: &ContractChoices,
-        request_key: &str,
-    ) -> Result<ContractDraft, EngineError> {
+    ) -> Result<ContractPlan, EngineError> {
         let so = self.superoffice(installation).await?;
         let sale = so.sales().get(sale_key(sale_id)?).await?;
-        self.draft_for(installation, &so, &sale, user_email, choices, request_key)
+        self.plan_for(installation, &so, &sale, user_email, choices)
             .await
     }
 
-    async fn draft_for(
+    /// Gathers the factory's input from both systems and asks it for the plan.
+    async fn plan_for(
         &self,
         installation: InstallationId,
         so: &superoffice_client::Client,
         sale: &SaleEntity,
         user_email: &str,
         choices: &ContractChoices,
-        request_key: &str,
-    ) -> Result<ContractDraft, EngineError> {
+    ) -> Result<ContractPlan, EngineError> {
         let tenant = self
             .installation(installation)
             .await?
             .tenant
             .ok_or(EngineError::NotConnected(installation))?;
-        let fields = &self.inner.config.link_fields;
-        let contact_id = sale.contact_id().ok_or_else(|| {
-            EngineError::InvalidInput(format!(
-                "Sale {} has no company; add one in SuperOffice before creating a contract",
-                sale.sale_id.0
-            ))
-        })?;
-        let company = so.contacts().get(contact_id).await?;
-        let mut party = CompanyPartyDraft::new(company.name.clone().unwrap_or_default());
-        if let Some(org_nr) = company.org_nr.as_deref().filter(|s| !s.trim().is_empty()) {
-            party = party.identification_number(org_nr);
-        }
-        if let Some(cc) = company.country_code() {
-            party = party.country_code(cc);
-        }
-        if let Some(person_id) = sale.person_id() {
-            let person = so.persons().get(person_id).await?;
-            if let Some(email) = person.primary_email() {
-                party = party.participant(
-                    ParticipantDraft::new(person.display_name())
-                        .email(email)
-                        .delivery_channel(DeliveryChannel::Email)
-                        .signatory(true),
-                );
+        let oneflow = self.oneflow(installation).await?;
+        let settings = self.doc(installation).await?.0.settings;
+
+        // The Sale side.
+        let company = match sale.contact_id() {
+            Some(id) => {
+                let contact = so.contacts().get(id).await?;
+                Some(CompanyFacts {
+                    name: contact.name.clone().unwrap_or_default(),
+                    org_number: contact.org_nr.clone().filter(|s| !s.trim().is_empty()),
+                    country_code: contact.country_code().map(str::to_owned),
+                })
+            }
+            None => None,
+        };
+        let mut person_ids: Vec<i32> = sale.person_id().map(|p| p.0).into_iter().collect();
+        for participant in &choices.participants {
+            if let ParticipantSource::Person(id) = participant.source {
+                if !person_ids.contains(&id) {
+                    person_ids.push(id);
+                }
             }
         }
-        let heading = sale.heading.clone().unwrap_or_default();
-        let name = choices
-            .name
-            .clone()
-            .unwrap_or(heading)
-            .chars()
-            .take(MAX_CONTRACT_NAME_LEN)
-            .collect::<String>();
-        let draft = ContractDraft::new(
-            WorkspaceId::from(choices.workspace_id),
-            TemplateId::from(choices.template_id),
-        )
-        .name(name)
-        .party(party)
-        .my_party(MyPartyDraft::new().participant(ParticipantDraft::user(user_email.trim())))
-        .data_field(fields.tenant.clone(), tenant)
-        .data_field(fields.sale_id.clone(), sale.sale_id.0.to_string())
-        .data_field(fields.request_key.clone(), request_key.to_owned());
-        draft
-            .validate()
-            .map_err(|e| EngineError::Oneflow(e.into()))?;
-        Ok(draft)
+        let mut persons = Vec::new();
+        for id in person_ids {
+            let person = match so.persons().get(PersonId(id)).await {
+                Ok(person) => person,
+                // A person the user picked that does not exist is the factory's to report.
+                Err(e) if e.is_not_found() => continue,
+                Err(e) => return Err(e.into()),
+            };
+            persons.push(PersonFacts {
+                id,
+                first_name: person.firstname.clone().unwrap_or_default(),
+                last_name: person.lastname.clone().unwrap_or_default(),
+                full_name: person.full_name.clone(),
+                email: person.primary_email().map(str::to_owned),
+                mobile: person.mobile_phone().map(str::to_owned),
+                phone: person.primary_phone().map(str::to_owned),
+                title: person.title.clone(),
+            });
+        }
+        let owner = match &sale.associate {
+            Some(associate) => {
+                let email = if associate.person_id.0 > 0 {
+                    match so.persons().get(associate.person_id).await {
+                        Ok(person) => person.primary_email().map(str::to_owned),
+                        Err(e) if e.is_not_found() => None,
+                        Err(e) => return Err(e.into()),
+                    }
+                } else {
+                    None
+                };
+                OwnerFacts {
+                    associate_id: associate.associate_id.0,
+                    name: associate
+                        .full_name
+                        .clone()
+                        .or_else(|| associate.name.clone())
+                        .unwrap_or_default(),
+                    email,
+                }
+            }
+            None => OwnerFacts {
+                associate_id: 0,
+                name: String::new(),
+                email: None,
+            },
+        };
+        let active_oneflow_users: BTreeSet<String> = oneflow
+            .users()
+            .list()
+            .stream()
+            .try_filter_map(|user| async move { Ok(user.active.then_some(user.email).flatten()) })
+            .try_collect()
+            .await?;
+        let context = SaleContext {
+            tenant,
+            sale: SaleFacts {
+                id: sale.sale_id.0,
+                heading: sale.heading.clone().unwrap_or_default(),
+                amount: sale.amount,
+                currency: sale.currency.as_ref().and_then(|c| c.value.clone()),
+                person_id: sale.person_id().map(|p| p.0),
+            },
+            company,
+            persons,
+            owner,
+            acting_user_email: user_email.trim().to_owned(),
+            active_oneflow_users,
+            field_mappings: settings.field_mappings.clone(),
+            link_fields: self.inner.config.link_fields.clone(),
+        };
+
+        // The template side: its options, the workspaces where this user may create from it,
+        // and its template type's data fields.
+        let template = oneflow.templates().get(choices.template_id).await?;
+        let mut facts =
+            TemplateFacts::from_available_options(template.id, &template.available_options);
+        let workspaces = oneflow
+            .as_user(user_email.trim())
+            .helpers()
+            .contract_create_data()
+            .extension_type(SUPEROFFICE_EXTENSION_TYPE)
+            .send()
+            .await?;
+        facts.workspace_ids = workspaces
+            .iter()
+            .filter(|w| w.templates.iter().any(|t| t.id == template.id))
+            .map(|w| w.id)
+            .collect();
+        if let Some(ty) = &template.template_type {
+            facts.data_field_custom_ids = oneflow
+                .template_types()
+                .data_fields(ty.id)
+                .await?
+                .into_iter()
+                .filter_map(|f| f.custom_id)
+                .collect();
+        }
+        self.inner
+            .contract_factory
+            .plan(&context, &facts, choices)
+            .map_err(EngineError::InvalidChoices)
     }
 
-    /// Creates a contract from a Sale as `user_email`, once per `request_key`: a retried or
-    /// double-submitted request returns the contract of the first one. After a crash between
-    /// Oneflow's answer and our record, the contract is found by its request-key data field.
-    /// Files are uploaded, the contract is published unless the choices keep it a draft, the
-    /// link is recorded and audited.
+    /// Creates a contract from a Sale as `user_email`, once per request key
+    /// ([`ContractChoices::request_key`]): a retried or double-submitted request returns the
+    /// contract of the first one. After a crash between Oneflow's answer and our record, the
+    /// contract is found by its request-key data field.
+    ///
+    /// The choices are checked by the [`ContractFactory`](crate::policy::contract_factory::ContractFactory)
+    /// before anything is claimed or sent. `file_contents` holds the bytes of
+    /// [`ContractChoices::files`], in the same order. Files are uploaded, the contract is
+    /// published unless the choices keep it a draft, the link is recorded and audited.
     pub async fn create_contract_from_sale(
         &self,
         installation: InstallationId,
         user_email: &str,
         sale_id: i64,
-        choices: ContractChoices,
-        request_key: &str,
+        choices: &ContractChoices,
+        file_contents: Vec<Vec<u8>>,
     ) -> Result<CreatedContract, EngineError> {
-        if request_key.trim().is_empty() {
+        let request_key = choices.request_key.trim();
+        if request_key.is_empty() {
             return Err(EngineError::InvalidInput(
                 "a request key is needed (one per user action, e.g. a UUID)".into(),
             ));
         }
+        if file_contents.len() != choices.files.len() {
+            return Err(EngineError::InvalidInput(format!(
+                "{} files were chosen but {} were handed over",
+                choices.files.len(),
+                file_contents.len()
+            )));
+        }
         let so = self.superoffice(installation).await?;
         let sale = so.sales().get(sale_key(sale_id)?).await?;
-        // Validated before anything is claimed or sent.
-        let draft = self
-            .draft_for(installation, &so, &sale, user_email, &choices, request_key)
+        // Checked before anything is claimed or sent.
+        let plan = self
+            .plan_for(installation, &so, &sale, user_email, choices)
             .await?;
         let store = &self.inner.store;
         let oneflow = self.oneflow(installation).await?;
-        if !choices.files.is_empty() {
-            check_sections(&oneflow, &choices).await?;
-        }
         match store
             .claim_contract_request(installation, sale_id, request_key, self.now())
             .await?
@@ -282,22 +320,23 @@ impl Integration {
             }
             ClaimOutcome::Claimed => {}
         }
-        let as_user = oneflow.as_user(user_email.trim());
-        let contract = as_user.contracts().create(&draft).await?;
+        let as_user = oneflow.as_user(&plan.act_as);
+        let contract = as_user.contracts().create(&plan.draft).await?;
         let contract_id = contract.id.get();
         self.record_contract(installation, sale_id, contract_id, request_key)
             .await?;
-        for file in choices.files {
+        let mut contents: Vec<Option<Vec<u8>>> = file_contents.into_iter().map(Some).collect();
+        for upload in &plan.uploads {
+            let bytes = contents
+                .get_mut(upload.file_index)
+                .and_then(Option::take)
+                .unwrap_or_default();
+            let file = FileUpload::new(upload.upload_as, upload.name.clone(), bytes)
+                .content_type(upload.content_type.clone());
             as_user.files().upload(&contract, file).await?;
         }
-        if let Some((subject, message)) = &choices.publish {
-            as_user
-                .contracts()
-                .publish(
-                    ContractId::from(contract_id),
-                    &PublishMessage::new(subject.clone(), message.clone()),
-                )
-                .await?;
+        if let Some(message) = &plan.publish {
+            as_user.contracts().publish(contract.id, message).await?;
         }
         Ok(CreatedContract {
             contract_id,
@@ -337,32 +376,6 @@ impl Integration {
             .await?;
         Ok(())
     }
-}
-
-/// Refuses files the template has no section for, before anything is created.
-async fn check_sections(
-    oneflow: &oneflow_client::Client,
-    choices: &ContractChoices,
-) -> Result<(), EngineError> {
-    use oneflow_client::models::UploadKind;
-    let template = oneflow
-        .templates()
-        .get(TemplateId::from(choices.template_id))
-        .await?;
-    let options = &template.available_options;
-    for file in &choices.files {
-        let (allowed, section) = match file.kind() {
-            UploadKind::ExpandedPdf => (options.can_receive_expanded_pdf, "PDF document"),
-            _ => (options.can_receive_attachments, "Attachments"),
-        };
-        if !allowed {
-            return Err(EngineError::InvalidInput(format!(
-                "the template has no \"{section}\" section for the file; \
-                 pick a template with one or leave the file out"
-            )));
-        }
-    }
-    Ok(())
 }
 
 fn sale_key(sale_id: i64) -> Result<SaleId, EngineError> {

@@ -76,6 +76,10 @@ pub enum EngineError {
         /// Why (never the expected signature).
         reason: String,
     },
+    /// The contract choices cannot make a contract; every problem names its form field and
+    /// says what to change. Nothing was sent.
+    #[error("the contract choices need changes: {0}")]
+    InvalidChoices(crate::policy::contract_factory::InvalidChoices),
     /// The request cannot work as given; the text says what to change.
     #[error("invalid input: {0}")]
     InvalidInput(String),

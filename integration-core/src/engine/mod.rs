@@ -55,6 +55,7 @@ use superoffice_client::auth::{OidcClient, OidcConfig, RefreshingTokenProvider, 
 use superoffice_client::{CustomerId, Environment, TenantLocator};
 use url::Url;
 
+use crate::policy::contract_factory::{ContractFactory, DefaultContractFactory, FieldMappings};
 use crate::policy::stage_mapping::{DefaultStageMapping, StageMappingPolicy, StageMappingSettings};
 use crate::policy::template_filter::{DefaultTemplateFilter, TemplateFilter};
 use crate::store::{InstallationId, InstallationState, SecretKind, Store, StoreError};
@@ -64,7 +65,8 @@ mod error;
 mod setup;
 mod sync;
 
-pub use contracts::{ContractChoices, CreatedContract, TemplateOption};
+pub use crate::policy::contract_factory::LinkFields;
+pub use contracts::{CreatedContract, TemplateOption};
 pub use error::EngineError;
 pub use setup::SetupReport;
 pub use superoffice_client::{Clock, SystemClock};
@@ -74,29 +76,6 @@ pub use sync::{Ack, BatchReport, Explanation};
 pub const DEFAULT_PANEL_PROG_ID: &str = "oneflow.superoffice.contract-panel";
 /// The default name of the web panel.
 pub const DEFAULT_PANEL_NAME: &str = "Oneflow Contract";
-
-/// The custom ids of the data fields on the Oneflow "SuperOffice" template type that link a
-/// contract to its Sale.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct LinkFields {
-    /// The SuperOffice tenant (`Cust12345`).
-    pub tenant: String,
-    /// The Sale id.
-    pub sale_id: String,
-    /// The request key of the "create contract" request (recovers a contract after a crash).
-    pub request_key: String,
-}
-
-impl Default for LinkFields {
-    fn default() -> Self {
-        Self {
-            tenant: "superoffice_tenant".into(),
-            sale_id: "superoffice_sale_id".into(),
-            request_key: "superoffice_request_key".into(),
-        }
-    }
-}
 
 /// How the worker retries.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -263,6 +242,8 @@ pub struct Settings {
     /// The SuperOffice document type (`DocumentTemplate` id) of archived PDFs; archiving
     /// needs one (the audit log says so when it is missing).
     pub archive_document_template_id: Option<i32>,
+    /// Data fields filled from the Sale, its company and persons when a contract is created.
+    pub field_mappings: FieldMappings,
 }
 
 impl Default for Settings {
@@ -272,6 +253,7 @@ impl Default for Settings {
             stage_mapping: StageMappingSettings::default(),
             archive_signed_pdf: true,
             archive_document_template_id: None,
+            field_mappings: FieldMappings::default(),
         }
     }
 }
@@ -308,6 +290,7 @@ pub struct IntegrationBuilder {
     store: Arc<dyn Store>,
     stage_mapping: Arc<dyn StageMappingPolicy>,
     template_filter: Arc<dyn TemplateFilter>,
+    contract_factory: Arc<dyn ContractFactory>,
     clock: Arc<dyn Clock>,
     http: Option<reqwest::Client>,
     worker_id: Option<String>,
@@ -331,6 +314,12 @@ impl IntegrationBuilder {
     /// Replaces the template filter.
     pub fn template_filter(mut self, filter: Arc<dyn TemplateFilter>) -> Self {
         self.template_filter = filter;
+        self
+    }
+
+    /// Replaces the contract factory.
+    pub fn contract_factory(mut self, factory: Arc<dyn ContractFactory>) -> Self {
+        self.contract_factory = factory;
         self
     }
 
@@ -381,6 +370,7 @@ impl IntegrationBuilder {
                 store: self.store,
                 stage_mapping: self.stage_mapping,
                 template_filter: self.template_filter,
+                contract_factory: self.contract_factory,
                 clock: self.clock,
                 http,
                 oidc,
@@ -412,6 +402,7 @@ struct Inner {
     store: Arc<dyn Store>,
     stage_mapping: Arc<dyn StageMappingPolicy>,
     template_filter: Arc<dyn TemplateFilter>,
+    contract_factory: Arc<dyn ContractFactory>,
     clock: Arc<dyn Clock>,
     http: reqwest::Client,
     oidc: OidcClient,
@@ -484,6 +475,7 @@ impl Integration {
             store,
             stage_mapping: Arc::new(DefaultStageMapping),
             template_filter: Arc::new(DefaultTemplateFilter),
+            contract_factory: Arc::new(DefaultContractFactory),
             clock: Arc::new(SystemClock),
             http: None,
             worker_id: None,

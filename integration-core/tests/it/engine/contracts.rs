@@ -1,8 +1,8 @@
 //! Templates per user and idempotent contract creation.
 
-use integration_core::engine::{ContractChoices, EngineError};
+use integration_core::engine::EngineError;
+use integration_core::policy::contract_factory::{ChoiceField, FileChoice, FileKind};
 use integration_core::store::ClaimOutcome;
-use oneflow_client::api::files::FileUpload;
 use oneflow_sandbox::default_seed as of_seed;
 
 use super::world::*;
@@ -53,11 +53,6 @@ pub(crate) async fn templates_are_filtered_per_user(world: World) {
     world.finish().await;
 }
 
-async fn choices(world: &World, id: integration_core::store::InstallationId) -> ContractChoices {
-    let template = world.pdf_template(id).await;
-    ContractChoices::new(template.workspace_id, template.template.id)
-}
-
 fn contracts_created(world: &World) -> usize {
     world
         .of
@@ -69,21 +64,21 @@ fn contracts_created(world: &World) -> usize {
 
 pub(crate) async fn a_double_submit_yields_one_contract(world: World) {
     let id = world.installed().await;
-    let choices = choices(&world, id).await;
+    let choices = world.choices(id, 101, "req-double").await;
     let (a, b) = tokio::join!(
         world
             .engine
-            .create_contract_from_sale(id, SELLER, 101, choices.clone(), "req-double"),
+            .create_contract_from_sale(id, SELLER, 101, &choices, Vec::new()),
         world
             .engine
-            .create_contract_from_sale(id, SELLER, 101, choices.clone(), "req-double"),
+            .create_contract_from_sale(id, SELLER, 101, &choices, Vec::new()),
     );
     // One request creates; the other either returns it or asks to try again shortly.
     let created: Vec<_> = [a, b].into_iter().filter_map(Result::ok).collect();
     assert!(!created.is_empty());
     let again = world
         .engine
-        .create_contract_from_sale(id, SELLER, 101, choices, "req-double")
+        .create_contract_from_sale(id, SELLER, 101, &choices, Vec::new())
         .await
         .unwrap();
     assert!(again.existing);
@@ -97,12 +92,12 @@ pub(crate) async fn a_double_submit_yields_one_contract(world: World) {
 
 pub(crate) async fn a_crash_between_create_and_link_still_yields_one_contract(world: World) {
     let id = world.installed().await;
-    let choices = choices(&world, id).await;
+    let choices = world.choices(id, 101, "req-crash").await;
     // The first attempt claimed the key and Oneflow created the contract, then the host died
     // before it recorded the id.
-    let draft = world
+    let plan = world
         .engine
-        .preview_contract(id, SELLER, 101, &choices, "req-crash")
+        .preview_contract(id, SELLER, 101, &choices)
         .await
         .unwrap();
     assert_eq!(
@@ -117,7 +112,7 @@ pub(crate) async fn a_crash_between_create_and_link_still_yields_one_contract(wo
         .oneflow()
         .as_user(SELLER)
         .contracts()
-        .create(&draft)
+        .create(&plan.draft)
         .await
         .unwrap();
     assert!(world
@@ -129,7 +124,7 @@ pub(crate) async fn a_crash_between_create_and_link_still_yields_one_contract(wo
     // The retry finds it by its request-key data field.
     let retried = world
         .engine
-        .create_contract_from_sale(id, SELLER, 101, choices, "req-crash")
+        .create_contract_from_sale(id, SELLER, 101, &choices, Vec::new())
         .await
         .unwrap();
     assert!(retried.existing);
@@ -147,24 +142,39 @@ pub(crate) async fn a_crash_between_create_and_link_still_yields_one_contract(wo
 
 pub(crate) async fn a_file_without_its_section_is_refused_before_anything_is_sent(world: World) {
     let id = world.installed().await;
-    let choices = choices(&world, id)
-        .await
-        .file(FileUpload::attachment("terms.docx", b"PK\x03\x04".to_vec()));
+    let mut choices = world.choices(id, 101, "req-attachment").await;
+    choices.files = vec![FileChoice::new(
+        "terms.docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        4,
+        FileKind::Attachment,
+    )];
     let error = world
         .engine
-        .create_contract_from_sale(id, SELLER, 101, choices, "req-attachment")
+        .create_contract_from_sale(id, SELLER, 101, &choices, vec![b"PK\x03\x04".to_vec()])
         .await
         .unwrap_err();
     match &error {
-        EngineError::InvalidInput(text) => assert!(text.contains("Attachments"), "{text}"),
+        EngineError::InvalidChoices(invalid) => {
+            assert_eq!(invalid.problems().len(), 1, "{invalid}");
+            assert_eq!(
+                invalid.problems()[0].field(),
+                ChoiceField::File { index: 0 }
+            );
+        }
         other => panic!("unexpected {other:?}"),
     }
     assert_eq!(contracts_created(&world), 0);
     // Nothing was claimed: the same key works once the choice is fixed.
-    let fixed = choices_with_pdf(&world, id).await;
+    choices.files = vec![FileChoice::new(
+        "offer.pdf",
+        "application/pdf",
+        PDF.len() as u64,
+        FileKind::Pdf,
+    )];
     let created = world
         .engine
-        .create_contract_from_sale(id, SELLER, 101, fixed, "req-attachment")
+        .create_contract_from_sale(id, SELLER, 101, &choices, vec![PDF.to_vec()])
         .await
         .unwrap();
     assert!(!created.existing);
@@ -177,31 +187,30 @@ pub(crate) async fn a_file_without_its_section_is_refused_before_anything_is_sen
     assert!(
         files
             .iter()
-            .any(|f| f.name.as_deref() == Some("offer.pdf") || f.name.as_deref() == Some("offer")),
+            .any(|f| f.file_type.as_ref().is_some_and(|t| t.as_str() == "pdf")),
         "{files:?}"
     );
+    let contract = world
+        .oneflow()
+        .contracts()
+        .get(created.contract_id.into())
+        .await
+        .unwrap();
+    assert_eq!(contract.state.as_str(), "draft", "a draft is not published");
     world.finish().await;
-}
-
-async fn choices_with_pdf(
-    world: &World,
-    id: integration_core::store::InstallationId,
-) -> ContractChoices {
-    choices(world, id).await.file(FileUpload::expanded_pdf(
-        "offer.pdf",
-        b"%PDF-1.4\n% offer\n%%EOF\n".to_vec(),
-    ))
 }
 
 pub(crate) async fn a_preview_creates_nothing(world: World) {
     let id = world.installed().await;
-    let choices = choices(&world, id).await;
-    let draft = world
+    let choices = world.choices(id, 101, "req-preview").await;
+    let plan = world
         .engine
-        .preview_contract(id, SELLER, 101, &choices, "req-preview")
+        .preview_contract(id, SELLER, 101, &choices)
         .await
         .unwrap();
-    let json = serde_json::to_value(&draft).unwrap();
+    assert!(plan.publish.is_none());
+    assert!(plan.act_as.eq_ignore_ascii_case(SELLER));
+    let json = serde_json::to_value(&plan.draft).unwrap();
     let text = json.to_string();
     assert!(text.contains("Fleet tracking licence"), "{text}");
     assert!(text.contains("Fjord Shipping ASA"), "{text}");

@@ -18,7 +18,17 @@ use secrecy::ExposeSecret;
 use superoffice_client::Environment;
 use superoffice_sandbox::{default_seed as so_seed, SuperOfficeSandbox};
 
+use integration_core::policy::contract_factory::{
+    ContractChoices, Delivery, FileChoice, FileKind, ParticipantChoice, ParticipantSource,
+    PartyKind,
+};
+use oneflow_client::models::draft::ParticipantRole;
+use oneflow_client::models::DeliveryChannel;
+
 use crate::store::harness::Harness;
+
+/// A small PDF.
+pub(crate) const PDF: &[u8] = b"%PDF-1.4\n% offer\n%%EOF\n";
 
 /// The admin of the main tenant, the same e-mail in both systems.
 pub(crate) const ADMIN: &str = so_seed::ADMIN_EMAIL;
@@ -278,21 +288,56 @@ impl World {
             .expect("a template with a PDF section")
     }
 
-    /// Creates and sends a contract from `sale` as the seller.
-    pub(crate) async fn send_contract(&self, installation: InstallationId, sale: i64) -> i64 {
+    /// Choices for a contract from `sale` on the PDF template: the Sale's person signs for the
+    /// company, the Sale owner on our side; a draft without files.
+    pub(crate) async fn choices(
+        &self,
+        installation: InstallationId,
+        sale: i64,
+        request_key: &str,
+    ) -> ContractChoices {
         let template = self.pdf_template(installation).await;
-        let choices = integration_core::engine::ContractChoices::new(
-            template.workspace_id,
-            template.template.id,
-        )
-        .file(oneflow_client::api::files::FileUpload::expanded_pdf(
-            "offer.pdf",
-            b"%PDF-1.4\n% offer\n%%EOF\n".to_vec(),
-        ))
-        .publish("Your contract", "Please review and sign.");
+        let person = self.so.sale(MAIN_TENANT, sale as i32).unwrap()["Person"]["PersonId"]
+            .as_i64()
+            .expect("the Sale has a person") as i32;
+        let mut choices = ContractChoices::new(
+            template.workspace_id.into(),
+            template.template.id.into(),
+            request_key,
+        );
+        choices.participants = vec![
+            ParticipantChoice::new(
+                ParticipantSource::Person(person),
+                PartyKind::Company,
+                ParticipantRole::Signatory,
+            )
+            .delivery_channel(DeliveryChannel::Email),
+            ParticipantChoice::new(
+                ParticipantSource::SaleOwner,
+                PartyKind::Owner,
+                ParticipantRole::Signatory,
+            ),
+        ];
+        choices
+    }
+
+    /// Creates and sends a contract from `sale` as the seller, with a PDF.
+    pub(crate) async fn send_contract(&self, installation: InstallationId, sale: i64) -> i64 {
         let key = format!("req-{sale}-{}", rand_suffix());
+        let mut choices = self.choices(installation, sale, &key).await;
+        let pdf = PDF.to_vec();
+        choices.files = vec![FileChoice::new(
+            "offer.pdf",
+            "application/pdf",
+            pdf.len() as u64,
+            FileKind::Pdf,
+        )];
+        choices.delivery = Delivery::Send {
+            subject: "Your contract".into(),
+            message: "Please review and sign.".into(),
+        };
         self.engine
-            .create_contract_from_sale(installation, SELLER, sale, choices, &key)
+            .create_contract_from_sale(installation, SELLER, sale, &choices, vec![pdf])
             .await
             .expect("create the contract")
             .contract_id
