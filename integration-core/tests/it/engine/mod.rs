@@ -1,6 +1,7 @@
 //! The engine against both sandboxes, on every embedded store (memory, SQLite).
 
 mod contracts;
+mod replicas;
 mod setup;
 mod sync;
 mod world;

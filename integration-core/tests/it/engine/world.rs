@@ -25,7 +25,7 @@ use integration_core::policy::contract_factory::{
 use oneflow_client::models::draft::ParticipantRole;
 use oneflow_client::models::DeliveryChannel;
 
-use crate::store::harness::Harness;
+use crate::store::harness::{Harness, Replicas};
 
 /// A small PDF.
 pub(crate) const PDF: &[u8] = b"%PDF-1.4\n% offer\n%%EOF\n";
@@ -59,9 +59,16 @@ pub(crate) struct World {
     pub(crate) so: SuperOfficeSandbox,
     pub(crate) of: OneflowSandbox,
     pub(crate) engine: Integration,
+    /// A second replica of the host on the same database (replica worlds only).
+    pub(crate) replica: Option<Integration>,
     pub(crate) store: Arc<dyn Store>,
     pub(crate) clock: Arc<TestClock>,
-    harness: Harness,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Harness(Harness),
+    Replicas(Replicas),
 }
 
 /// Oneflow users beyond the main admin and the seller: (e-mail, is admin).
@@ -85,6 +92,22 @@ impl World {
     }
 
     pub(crate) async fn start_with(harness: Harness, options: Options) -> World {
+        let store = harness.store.clone();
+        Self::build(store, None, Cleanup::Harness(harness), options).await
+    }
+
+    /// Two engines, each on its own store over one shared database.
+    pub(crate) async fn start_replicas(replicas: Replicas) -> World {
+        let (a, b) = replicas.stores();
+        Self::build(a, Some(b), Cleanup::Replicas(replicas), Options::default()).await
+    }
+
+    async fn build(
+        store: Arc<dyn Store>,
+        replica_store: Option<Arc<dyn Store>>,
+        cleanup: Cleanup,
+        options: Options,
+    ) -> World {
         let so = SuperOfficeSandbox::start()
             .await
             .expect("SuperOffice sandbox");
@@ -103,7 +126,6 @@ impl World {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let host = format!("http://{}", listener.local_addr().unwrap());
         let clock = Arc::new(TestClock(Mutex::new(Utc::now())));
-        let store = harness.store.clone();
         let config = IntegrationConfig::new(
             Environment::custom(so.base_url()).unwrap(),
             so.client_id(),
@@ -113,9 +135,16 @@ impl World {
         )
         .oneflow_base_url(of.base_url().as_str())
         .worker(WorkerConfig::default());
+        let replica = replica_store.map(|other| {
+            Integration::builder(config.clone(), other)
+                .clock(clock.clone())
+                .worker_id("replica-b")
+                .build()
+                .expect("replica engine")
+        });
         let engine = Integration::builder(config, store.clone())
             .clock(clock.clone())
-            .worker_id("test-worker")
+            .worker_id("replica-a")
             .build()
             .expect("engine");
         let app = Router::new()
@@ -129,16 +158,21 @@ impl World {
             so,
             of,
             engine,
+            replica,
             store,
             clock,
-            harness,
+            cleanup,
         }
     }
 
     pub(crate) async fn finish(self) {
         drop(self.engine);
+        drop(self.replica);
         drop(self.store);
-        self.harness.finish().await;
+        match self.cleanup {
+            Cleanup::Harness(harness) => harness.finish().await,
+            Cleanup::Replicas(replicas) => replicas.finish().await,
+        }
     }
 
     /// Registers the Oneflow account (installation 1001).
