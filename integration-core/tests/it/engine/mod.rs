@@ -2,6 +2,7 @@
 
 mod contracts;
 mod replicas;
+mod rules;
 mod setup;
 mod sync;
 mod world;
