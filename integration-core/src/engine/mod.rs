@@ -133,6 +133,10 @@ pub struct IntegrationConfig {
     pub panel_name: String,
     /// User groups that see the panel (`None`: all).
     pub panel_user_groups: Option<Vec<i32>>,
+    /// The app's RSA private key for the SuperOffice system user (PEM or SuperOffice's XML).
+    /// With it, background work (worker, reconciliation, archiving) runs as the tenant's
+    /// system user; without it, on the admin's refreshing tokens.
+    pub system_user_private_key: Option<SecretString>,
     /// The link data fields.
     pub link_fields: LinkFields,
     /// Worker tuning.
@@ -149,6 +153,7 @@ impl fmt::Debug for IntegrationConfig {
             .field("public_base_url", &self.public_base_url.as_str())
             .field("oneflow_base_url", &self.oneflow_base_url)
             .field("panel_prog_id", &self.panel_prog_id)
+            .field("system_user", &self.system_user_private_key.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -173,6 +178,7 @@ impl IntegrationConfig {
             panel_prog_id: DEFAULT_PANEL_PROG_ID.to_owned(),
             panel_name: DEFAULT_PANEL_NAME.to_owned(),
             panel_user_groups: None,
+            system_user_private_key: None,
             link_fields: LinkFields::default(),
             worker: WorkerConfig::default(),
         }
@@ -196,6 +202,14 @@ impl IntegrationConfig {
     #[must_use]
     pub fn panel_user_groups(mut self, groups: Vec<i32>) -> Self {
         self.panel_user_groups = Some(groups);
+        self
+    }
+
+    /// Runs background work as the tenant's system user, signing with this private key
+    /// (PEM or SuperOffice's XML form).
+    #[must_use]
+    pub fn system_user_private_key(mut self, key: impl Into<String>) -> Self {
+        self.system_user_private_key = Some(SecretString::from(key.into()));
         self
     }
 
@@ -266,9 +280,15 @@ struct Connection {
     pending_admin_email: Option<String>,
     /// The admin who completed setup.
     admin_email: Option<String>,
-    /// The admin's associate id: writes made with the admin's tokens carry it, so SuperOffice
-    /// webhooks caused by them are recognised as echoes.
+    /// The admin's associate id.
     admin_associate_id: Option<i32>,
+    /// The associate background writes are made as (the system user, or else the admin):
+    /// SuperOffice webhooks caused by them are recognised as echoes.
+    background_associate_id: Option<i32>,
+    /// Whether background work runs as the system user.
+    system_user: bool,
+    /// The tenant's `serial` claim (pins the system user's ticket audience).
+    serial: Option<String>,
     panel_id: Option<i32>,
     oneflow_webhook_id: Option<i64>,
     superoffice_webhook_id: Option<i32>,
@@ -377,6 +397,7 @@ impl IntegrationBuilder {
                 locator,
                 oneflow_clients: Mutex::new(HashMap::new()),
                 superoffice_clients: Mutex::new(HashMap::new()),
+                background_clients: Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -410,6 +431,7 @@ struct Inner {
     worker_id: String,
     oneflow_clients: Mutex<HashMap<InstallationId, oneflow_client::Client>>,
     superoffice_clients: Mutex<HashMap<InstallationId, superoffice_client::Client>>,
+    background_clients: Mutex<HashMap<InstallationId, superoffice_client::Client>>,
 }
 
 /// Persists refreshed SuperOffice tokens (the refresh token) in the store, one replica at a
@@ -632,6 +654,81 @@ impl Integration {
     fn forget_clients(&self, id: InstallationId) {
         lock(&self.inner.oneflow_clients).remove(&id);
         lock(&self.inner.superoffice_clients).remove(&id);
+        lock(&self.inner.background_clients).remove(&id);
+    }
+
+    /// The SuperOffice client for background work: the tenant's system user when the app has a
+    /// private key and setup stored a system token, otherwise the admin's refreshing tokens.
+    async fn background(
+        &self,
+        id: InstallationId,
+    ) -> Result<superoffice_client::Client, EngineError> {
+        if let Some(client) = lock(&self.inner.background_clients).get(&id) {
+            return Ok(client.clone());
+        }
+        let (doc, _) = self.doc(id).await?;
+        let client = if doc.connection.system_user {
+            let tenant = self
+                .installation(id)
+                .await?
+                .tenant
+                .ok_or(EngineError::NotConnected(id))?;
+            self.system_user_client(id, &tenant, doc.connection.serial.as_deref())
+                .await?
+                .ok_or(EngineError::NotConnected(id))?
+        } else {
+            self.superoffice(id).await?
+        };
+        lock(&self.inner.background_clients).insert(id, client.clone());
+        Ok(client)
+    }
+
+    /// A client on the tenant's system user, when the app has a key and a system token is
+    /// stored.
+    async fn system_user_client(
+        &self,
+        id: InstallationId,
+        tenant: &str,
+        serial: Option<&str>,
+    ) -> Result<Option<superoffice_client::Client>, EngineError> {
+        use superoffice_client::auth::{SystemUserConfig, SystemUserKey, SystemUserTokenProvider};
+        let Some(key) = &self.inner.config.system_user_private_key else {
+            return Ok(None);
+        };
+        let Some(system_token) = self
+            .inner
+            .store
+            .secret(id, &SecretKind::SuperOfficeSystemToken)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let customer = CustomerId::parse(tenant)
+            .map_err(|e| EngineError::InvalidInput(format!("tenant {tenant}: {e}")))?;
+        let mut config = SystemUserConfig::new(
+            self.inner.config.environment.clone(),
+            customer.clone(),
+            system_token.expose_secret(),
+            self.inner.config.client_secret.expose_secret(),
+            SystemUserKey::parse(key.expose_secret())?,
+        );
+        if let Some(serial) = serial {
+            config = config.serial(serial);
+        }
+        let provider = SystemUserTokenProvider::new(config)?
+            .with_http_client(self.inner.http.clone())
+            .with_clock(self.inner.clock.clone());
+        let api_base = self.inner.locator.api_base(&customer).await?;
+        let client = superoffice_client::Client::builder()
+            .api_base(api_base.to_string())
+            .customer_id(customer)
+            .token_provider(Arc::new(provider))
+            .api_base_resolver(self.inner.locator.clone())
+            .http_client(self.inner.http.clone())
+            .retry_policy(superoffice_client::RetryPolicy::never())
+            .build()
+            .map_err(|e| EngineError::SuperOffice(e.into()))?;
+        Ok(Some(client))
     }
 
     async fn audit(

@@ -49,6 +49,8 @@ pub struct SetupReport {
     pub oneflow_webhook_id: i64,
     /// The SuperOffice webhook's id.
     pub superoffice_webhook_id: i32,
+    /// Whether background work runs as the tenant's system user (else on the admin's tokens).
+    pub system_user: bool,
 }
 
 impl Integration {
@@ -211,10 +213,25 @@ impl Integration {
             .await?;
         crate::engine::lock(&self.inner.superoffice_clients).insert(id, so.clone());
         let associate = claims.associate_id;
+        // Background work: the system user when the app has a key, else the admin.
+        let serial = claims.serial.clone();
+        let (system_user, background_associate) = match self
+            .system_user_client(id, &tenant, serial.as_deref())
+            .await?
+        {
+            Some(system) => {
+                let principal = system.users().current_principal().await?;
+                (true, Some(principal.associate_id.0))
+            }
+            None => (false, associate),
+        };
         let doc = self
             .update_doc(id, |doc| {
                 doc.connection.admin_email = Some(email.clone());
                 doc.connection.admin_associate_id = associate;
+                doc.connection.background_associate_id = background_associate;
+                doc.connection.system_user = system_user;
+                doc.connection.serial = serial.clone();
                 doc.connection.pending_admin_email = None;
                 if doc.settings.stage_mapping.stage_mapping_enabled {
                     track_mapping(&mut doc.connection, true, now);
@@ -258,6 +275,7 @@ impl Integration {
             data_fields_missing: missing,
             oneflow_webhook_id,
             superoffice_webhook_id,
+            system_user,
         };
         self.audit(
             id,

@@ -416,7 +416,10 @@ impl Integration {
         let payload: superoffice_client::webhook::WebhookPayload = serde_json::from_str(body)
             .map_err(|e| JobError::Permanent(format!("unreadable SuperOffice delivery: {e}")))?;
         let (doc, _) = self.doc(installation).await?;
-        let ours = doc.connection.admin_associate_id;
+        let ours = doc
+            .connection
+            .background_associate_id
+            .or(doc.connection.admin_associate_id);
         let by = Some(payload.changed_by_associate_id.0).filter(|a| *a != 0);
         let Some(fields) = payload.sale_fields() else {
             return Ok(());
@@ -497,7 +500,7 @@ impl Integration {
                 created_at: other.created_time().unwrap_or(link.created_at),
             });
         }
-        let so = self.superoffice(installation).await?;
+        let so = self.background(installation).await?;
         let sale_key = i32::try_from(sale_id)
             .map_err(|_| JobError::Permanent(format!("Sale id {sale_id} is out of range")))?;
         let sale = so.sales().get(SaleId(sale_key)).await?;
@@ -612,7 +615,7 @@ impl Integration {
         update: &SaleUpdate,
     ) -> Result<(), superoffice_client::Error> {
         let so = self
-            .superoffice(installation)
+            .background(installation)
             .await
             .map_err(|e| superoffice_client::Error::Protocol(e.to_string()))?;
         let current = sale
@@ -667,7 +670,7 @@ impl Integration {
                 )
             })?;
             let oneflow = self.oneflow(installation).await?;
-            let so = self.superoffice(installation).await?;
+            let so = self.background(installation).await?;
             let id = ContractId::from(contract_id);
             let files = oneflow.files().list(id).await?;
             let file = files

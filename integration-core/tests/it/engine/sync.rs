@@ -414,3 +414,51 @@ pub(crate) async fn two_installations_are_routed_to_their_own_tenant(world: Worl
     );
     world.finish().await;
 }
+
+async fn background_work_runs_as_the_system_user(harness: crate::store::harness::Harness) {
+    let world = World::start_with(
+        harness,
+        Options {
+            system_user: true,
+            ..Options::default()
+        },
+    )
+    .await;
+    let installation = world.register().await;
+    let report = world.setup_as(installation.id, ADMIN, ADMIN).await.unwrap();
+    assert!(report.system_user);
+    let id = installation.id;
+    let contract = world.send_contract(id, 101).await;
+    world.of.sign_all(contract).unwrap();
+    world.delivered(contract, "contract:sign").await;
+    world.drain().await;
+    assert_eq!(world.sale_status(MAIN_TENANT, 101), "Sold");
+    let patches: Vec<_> = world
+        .so
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PATCH" && r.path.contains("/Sale/"))
+        .collect();
+    assert_eq!(patches.len(), 1);
+    assert_eq!(patches[0].auth, superoffice_sandbox::AuthKind::SoTicket);
+    // The write comes back as a webhook by the system user's associate: an echo.
+    world.so_delivered("sale.changed").await;
+    world.drain().await;
+    let audit = world.audit(id).await;
+    assert!(audit.iter().any(|e| e.action == "echo"), "{audit:#?}");
+    assert!(
+        !audit.iter().any(|e| e.action == "manual_closure"),
+        "{audit:#?}"
+    );
+    world.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn background_work_runs_as_the_system_user_memory() {
+    background_work_runs_as_the_system_user(crate::store::harness::memory().await.unwrap()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn background_work_runs_as_the_system_user_sqlite() {
+    background_work_runs_as_the_system_user(crate::store::harness::sqlite().await.unwrap()).await;
+}

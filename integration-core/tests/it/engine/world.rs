@@ -75,6 +75,8 @@ enum Cleanup {
 pub(crate) struct Options {
     pub(crate) oneflow_users: Vec<(&'static str, bool)>,
     pub(crate) oneflow_admin_is_admin: bool,
+    /// Configure the app's system-user key (background work as the system user).
+    pub(crate) system_user: bool,
 }
 
 impl Default for Options {
@@ -82,6 +84,7 @@ impl Default for Options {
         Self {
             oneflow_users: vec![(SVEA_ADMIN, true)],
             oneflow_admin_is_admin: true,
+            system_user: false,
         }
     }
 }
@@ -135,6 +138,10 @@ impl World {
         )
         .oneflow_base_url(of.base_url().as_str())
         .worker(WorkerConfig::default());
+        let config = match so.system_user_private_key_pem() {
+            Some(key) if options.system_user => config.system_user_private_key(key),
+            _ => config,
+        };
         let replica = replica_store.map(|other| {
             Integration::builder(config.clone(), other)
                 .clock(clock.clone())
