@@ -93,6 +93,12 @@ pub struct WorkerConfig {
     pub max_backoff: TimeDelta,
     /// How long [`Integration::run_worker`] waits when the queue is empty.
     pub idle_wait: std::time::Duration,
+    /// The SuperOffice request budget per tenant, shared by every replica through the store
+    /// (default 10 per second, SuperOffice's guidance). The worker takes one unit per call.
+    pub superoffice_budget: (u32, TimeDelta),
+    /// The Oneflow request budget per account, shared through the store (default 2 000 per
+    /// 5 minutes, Oneflow's limit per token). The worker takes one unit per call.
+    pub oneflow_budget: (u32, TimeDelta),
 }
 
 impl Default for WorkerConfig {
@@ -104,6 +110,8 @@ impl Default for WorkerConfig {
             initial_backoff: TimeDelta::seconds(30),
             max_backoff: TimeDelta::hours(1),
             idle_wait: std::time::Duration::from_secs(2),
+            superoffice_budget: (10, TimeDelta::seconds(1)),
+            oneflow_budget: (2_000, TimeDelta::minutes(5)),
         }
     }
 }

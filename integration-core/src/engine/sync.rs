@@ -149,7 +149,48 @@ fn snapshot(sale: &SaleEntity) -> SaleSnapshot {
     }
 }
 
+/// Which shared request budget a call takes from.
+#[derive(Clone, Copy)]
+enum Budget {
+    Oneflow,
+    SuperOffice,
+}
+
 impl Integration {
+    /// Takes one unit of a request budget shared by every replica through the store; when it
+    /// is used up, the job waits for the next window.
+    async fn take_budget(
+        &self,
+        installation: InstallationId,
+        budget: Budget,
+    ) -> Result<(), JobError> {
+        let worker = &self.inner.config.worker;
+        let (key, (limit, window)) = match budget {
+            Budget::Oneflow => (format!("oneflow:{installation}"), worker.oneflow_budget),
+            Budget::SuperOffice => {
+                let tenant = self
+                    .installation(installation)
+                    .await?
+                    .tenant
+                    .unwrap_or_default();
+                (format!("superoffice:{tenant}"), worker.superoffice_budget)
+            }
+        };
+        let now = self.now();
+        match self
+            .inner
+            .store
+            .take_rate_budget(&key, limit, window, now)
+            .await?
+        {
+            crate::store::RateDecision::Allowed { .. } => Ok(()),
+            crate::store::RateDecision::Exhausted { retry_at } => Err(JobError::Transient(
+                format!("the shared request budget {key} is used up until {retry_at}"),
+                (retry_at - now).to_std().ok(),
+            )),
+        }
+    }
+
     /// Takes a Oneflow webhook delivery for `installation`: verifies it with that
     /// installation's sign key, records it durably and queues it, and returns at once.
     ///
@@ -490,6 +531,7 @@ impl Integration {
             if link.contract_id == contract_id {
                 continue;
             }
+            self.take_budget(installation, Budget::Oneflow).await?;
             let other = oneflow
                 .contracts()
                 .get(ContractId::from(link.contract_id))
@@ -503,6 +545,7 @@ impl Integration {
         let so = self.background(installation).await?;
         let sale_key = i32::try_from(sale_id)
             .map_err(|_| JobError::Permanent(format!("Sale id {sale_id} is out of range")))?;
+        self.take_budget(installation, Budget::SuperOffice).await?;
         let sale = so.sales().get(SaleId(sale_key)).await?;
         let settings = self.doc(installation).await?.0.settings.stage_mapping;
         let created = contract.created_time().unwrap_or_else(|| self.now());
@@ -557,6 +600,7 @@ impl Integration {
                 }
                 Decision::Update(update) => update.clone(),
             };
+            self.take_budget(installation, Budget::SuperOffice).await?;
             match self
                 .apply_update(installation, &sale, &input, &update)
                 .await

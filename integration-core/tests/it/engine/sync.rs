@@ -462,3 +462,46 @@ async fn background_work_runs_as_the_system_user_memory() {
 async fn background_work_runs_as_the_system_user_sqlite() {
     background_work_runs_as_the_system_user(crate::store::harness::sqlite().await.unwrap()).await;
 }
+
+async fn a_used_up_shared_budget_defers_the_job(harness: crate::store::harness::Harness) {
+    let world = World::start_with(
+        harness,
+        Options {
+            superoffice_budget: (2, TimeDelta::minutes(1)),
+            ..Options::default()
+        },
+    )
+    .await;
+    let id = world.installed().await;
+    let contract = world.send_contract(id, 101).await;
+    world.delivered(contract, "contract:publish").await;
+    world.drain().await; // reads the Sale: one unit
+    world.of.sign_all(contract).unwrap();
+    world.delivered(contract, "contract:sign").await;
+    // Reads the Sale (the second unit), then has none left for the write.
+    let report = world.engine.process_next_batch().await.unwrap();
+    assert_eq!((report.leased, report.retried), (1, 1), "{report:?}");
+    assert_eq!(world.sale_status(MAIN_TENANT, 101), "Open");
+    let audit = world.audit(id).await;
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "retry" && e.detail.contains("budget superoffice:Cust12345")),
+        "{audit:#?}"
+    );
+    world.advance(TimeDelta::seconds(61));
+    let report = world.engine.process_next_batch().await.unwrap();
+    assert_eq!(report.completed, 1, "{report:?}");
+    assert_eq!(world.sale_status(MAIN_TENANT, 101), "Sold");
+    world.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_used_up_shared_budget_defers_the_job_memory() {
+    a_used_up_shared_budget_defers_the_job(crate::store::harness::memory().await.unwrap()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_used_up_shared_budget_defers_the_job_sqlite() {
+    a_used_up_shared_budget_defers_the_job(crate::store::harness::sqlite().await.unwrap()).await;
+}

@@ -77,6 +77,8 @@ pub(crate) struct Options {
     pub(crate) oneflow_admin_is_admin: bool,
     /// Configure the app's system-user key (background work as the system user).
     pub(crate) system_user: bool,
+    /// The shared SuperOffice budget (default: generous, the test clock stands still).
+    pub(crate) superoffice_budget: (u32, TimeDelta),
 }
 
 impl Default for Options {
@@ -85,6 +87,7 @@ impl Default for Options {
             oneflow_users: vec![(SVEA_ADMIN, true)],
             oneflow_admin_is_admin: true,
             system_user: false,
+            superoffice_budget: (10_000, TimeDelta::seconds(1)),
         }
     }
 }
@@ -137,7 +140,11 @@ impl World {
             host.parse().unwrap(),
         )
         .oneflow_base_url(of.base_url().as_str())
-        .worker(WorkerConfig::default());
+        .worker({
+            let mut worker = WorkerConfig::default();
+            worker.superoffice_budget = options.superoffice_budget;
+            worker
+        });
         let config = match so.system_user_private_key_pem() {
             Some(key) if options.system_user => config.system_user_private_key(key),
             _ => config,
