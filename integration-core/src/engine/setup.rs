@@ -533,6 +533,15 @@ impl Integration {
         Ok(created.webhook_id.0)
     }
 
+    /// Flushes the tenant's caches (what [`SetupReport::flush_url`] does in a browser), with
+    /// the admin's sign-in: use it when the provisioned panel does not show yet. SuperOffice
+    /// only flushes for a General Administrator.
+    pub async fn flush_caches(&self, installation: InstallationId) -> Result<(), EngineError> {
+        let so = self.superoffice(installation).await?;
+        so.flush_caches().await?;
+        Ok(())
+    }
+
     /// Enables an installation: webhooks arriving from now on are applied.
     pub async fn enable(&self, installation: InstallationId) -> Result<Installation, EngineError> {
         let current = self.installation(installation).await?;
