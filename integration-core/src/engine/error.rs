@@ -80,6 +80,15 @@ pub enum EngineError {
     /// says what to change. Nothing was sent.
     #[error("the contract choices need changes: {0}")]
     InvalidChoices(crate::policy::contract_factory::InvalidChoices),
+    /// A request budget shared through the store is used up for now; try again after
+    /// `retry_after`.
+    #[error("the shared request budget {key} is used up; try again in {}s", retry_after.as_secs())]
+    BudgetExhausted {
+        /// The budget, e.g. `superoffice:Cust12345`.
+        key: String,
+        /// How long until the next window.
+        retry_after: std::time::Duration,
+    },
     /// The request cannot work as given; the text says what to change.
     #[error("invalid input: {0}")]
     InvalidInput(String),
@@ -143,7 +152,7 @@ impl EngineError {
                     || e.retry_after().is_some()
                     || matches!(e, superoffice_client::Error::Transport(_))
             }
-            Self::Store(_) => true,
+            Self::Store(_) | Self::BudgetExhausted { .. } => true,
             _ => false,
         }
     }
@@ -153,6 +162,7 @@ impl EngineError {
         match self {
             Self::Oneflow(e) => e.retry_after(),
             Self::SuperOffice(e) => e.retry_after(),
+            Self::BudgetExhausted { retry_after, .. } => Some(*retry_after),
             _ => None,
         }
     }

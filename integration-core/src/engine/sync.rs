@@ -163,7 +163,7 @@ impl Integration {
         &self,
         installation: InstallationId,
         budget: Budget,
-    ) -> Result<(), JobError> {
+    ) -> Result<(), EngineError> {
         let worker = &self.inner.config.worker;
         let (key, (limit, window)) = match budget {
             Budget::Oneflow => (format!("oneflow:{installation}"), worker.oneflow_budget),
@@ -184,10 +184,12 @@ impl Integration {
             .await?
         {
             crate::store::RateDecision::Allowed { .. } => Ok(()),
-            crate::store::RateDecision::Exhausted { retry_at } => Err(JobError::Transient(
-                format!("the shared request budget {key} is used up until {retry_at}"),
-                (retry_at - now).to_std().ok(),
-            )),
+            crate::store::RateDecision::Exhausted { retry_at } => {
+                Err(EngineError::BudgetExhausted {
+                    key,
+                    retry_after: (retry_at - now).to_std().unwrap_or_default(),
+                })
+            }
         }
     }
 
@@ -501,7 +503,7 @@ impl Integration {
         &self,
         installation: InstallationId,
         contract_id: i64,
-    ) -> Result<Option<(i64, StageInput, SaleEntity)>, JobError> {
+    ) -> Result<Option<(i64, StageInput, SaleEntity)>, EngineError> {
         let oneflow = self.oneflow(installation).await?;
         let contract = oneflow
             .contracts()
@@ -544,7 +546,7 @@ impl Integration {
         }
         let so = self.background(installation).await?;
         let sale_key = i32::try_from(sale_id)
-            .map_err(|_| JobError::Permanent(format!("Sale id {sale_id} is out of range")))?;
+            .map_err(|_| EngineError::InvalidInput(format!("Sale id {sale_id} is out of range")))?;
         self.take_budget(installation, Budget::SuperOffice).await?;
         let sale = so.sales().get(SaleId(sale_key)).await?;
         let settings = self.doc(installation).await?.0.settings.stage_mapping;
@@ -778,16 +780,13 @@ impl Integration {
         installation: InstallationId,
         contract_id: i64,
     ) -> Result<Option<Explanation>, EngineError> {
-        match self.stage_input(installation, contract_id).await {
-            Ok(Some((sale_id, input, _))) => Ok(Some(Explanation {
+        Ok(self
+            .stage_input(installation, contract_id)
+            .await?
+            .map(|(sale_id, input, _)| Explanation {
                 sale_id,
                 decision: self.inner.stage_mapping.decide(&input),
-            })),
-            Ok(None) => Ok(None),
-            Err(JobError::Transient(e, _)) | Err(JobError::Permanent(e)) => {
-                Err(EngineError::InvalidInput(e))
-            }
-        }
+            }))
     }
 
     /// Sweeps the linked Sales that are still open and applies the transitions whose webhooks
@@ -810,12 +809,8 @@ impl Integration {
         let contracts = self.linked_contracts(installation).await?;
         let mut updated = 0;
         for contract_id in contracts {
-            let input = match self.stage_input(installation, contract_id).await {
-                Ok(Some((_, input, _))) => input,
-                Ok(None) => continue,
-                Err(JobError::Transient(e, _)) | Err(JobError::Permanent(e)) => {
-                    return Err(EngineError::InvalidInput(e))
-                }
+            let Some((_, input, _)) = self.stage_input(installation, contract_id).await? else {
+                continue;
             };
             if input.sale.status != SaleStatus::Open && input.sale.status != SaleStatus::Stalled {
                 continue;
