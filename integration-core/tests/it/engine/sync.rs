@@ -1,12 +1,17 @@
 //! Stage sync: deliveries → queue → worker → Sale, with the failure modes.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use chrono::TimeDelta;
 use integration_core::engine::{Ack, EngineError};
-use integration_core::policy::stage_mapping::Decision;
+use integration_core::policy::stage_mapping::{
+    Decision, DefaultStageMapping, StageInput, StageMappingPolicy,
+};
 use integration_core::store::{InstallationId, SecretKind};
 use secrecy::{ExposeSecret, SecretString};
+use superoffice_client::models::{JsonPatch, SaleId};
 
 use super::world::*;
 
@@ -504,4 +509,101 @@ async fn a_used_up_shared_budget_defers_the_job_memory() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_used_up_shared_budget_defers_the_job_sqlite() {
     a_used_up_shared_budget_defers_the_job(crate::store::harness::sqlite().await.unwrap()).await;
+}
+
+/// The default policy, but the first time it decides to close a Sale, a seller closes that
+/// Sale as Lost by hand — between the engine's read and its write.
+#[derive(Debug)]
+struct SellerClosesMeanwhile {
+    seller: Arc<OnceLock<superoffice_client::Client>>,
+    done: AtomicBool,
+}
+
+impl StageMappingPolicy for SellerClosesMeanwhile {
+    fn decide(&self, input: &StageInput) -> Decision {
+        let decision = DefaultStageMapping.decide(input);
+        if matches!(decision, Decision::Update(_)) && !self.done.swap(true, Ordering::SeqCst) {
+            let seller = self.seller.get().expect("the seller's client").clone();
+            tokio::task::block_in_place(|| {
+                tokio::runtime::Handle::current().block_on(async move {
+                    seller
+                        .sales()
+                        .patch(SaleId(101), &JsonPatch::new().replace("Status", "Lost"))
+                        .await
+                })
+            })
+            .expect("the seller closes the Sale");
+        }
+        decision
+    }
+}
+
+async fn a_concurrent_change_is_re_read_and_decided_again(harness: crate::store::harness::Harness) {
+    let seller = Arc::new(OnceLock::new());
+    let world = World::start_with(
+        harness,
+        Options {
+            stage_mapping: Some(Arc::new(SellerClosesMeanwhile {
+                seller: seller.clone(),
+                done: AtomicBool::new(false),
+            })),
+            ..Options::default()
+        },
+    )
+    .await;
+    let token = world.so.issue_access_token(SELLER).unwrap();
+    let client = superoffice_client::Client::builder()
+        .api_base(world.so.api_base(MAIN_TENANT).unwrap())
+        .token_provider(Arc::new(superoffice_client::credentials::StaticToken::new(
+            superoffice_client::Credential::bearer(token),
+        )))
+        .build()
+        .unwrap();
+    seller.set(client).unwrap();
+    let id = world.installed().await;
+    let contract = world.send_contract(id, 101).await;
+    world.of.sign_all(contract).unwrap();
+    world.delivered(contract, "contract:sign").await;
+    world.drain().await;
+    // The guarded write failed, the engine re-read the Sale and left the manual closure alone.
+    assert_eq!(world.sale_status(MAIN_TENANT, 101), "Lost");
+    let refused = world
+        .so
+        .requests()
+        .iter()
+        .filter(|r| {
+            r.method == "PATCH" && r.path.contains("/Sale/") && (r.status == 409 || r.status == 412)
+        })
+        .count();
+    assert_eq!(refused, 1);
+    let audit = world.audit(id).await;
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.detail.contains("changed meanwhile; deciding again")),
+        "{audit:#?}"
+    );
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.detail.contains("already closed as Lost")),
+        "{audit:#?}"
+    );
+    world.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_concurrent_change_is_re_read_and_decided_again_memory() {
+    a_concurrent_change_is_re_read_and_decided_again(
+        crate::store::harness::memory().await.unwrap(),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_concurrent_change_is_re_read_and_decided_again_sqlite() {
+    a_concurrent_change_is_re_read_and_decided_again(
+        crate::store::harness::sqlite().await.unwrap(),
+    )
+    .await;
 }

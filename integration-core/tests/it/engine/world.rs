@@ -79,6 +79,9 @@ pub(crate) struct Options {
     pub(crate) system_user: bool,
     /// The shared SuperOffice budget (default: generous, the test clock stands still).
     pub(crate) superoffice_budget: (u32, TimeDelta),
+    /// A stage-mapping policy instead of the default.
+    pub(crate) stage_mapping:
+        Option<Arc<dyn integration_core::policy::stage_mapping::StageMappingPolicy>>,
 }
 
 impl Default for Options {
@@ -88,6 +91,7 @@ impl Default for Options {
             oneflow_admin_is_admin: true,
             system_user: false,
             superoffice_budget: (10_000, TimeDelta::seconds(1)),
+            stage_mapping: None,
         }
     }
 }
@@ -156,11 +160,13 @@ impl World {
                 .build()
                 .expect("replica engine")
         });
-        let engine = Integration::builder(config, store.clone())
+        let mut builder = Integration::builder(config, store.clone())
             .clock(clock.clone())
-            .worker_id("replica-a")
-            .build()
-            .expect("engine");
+            .worker_id("replica-a");
+        if let Some(policy) = options.stage_mapping {
+            builder = builder.stage_mapping(policy);
+        }
+        let engine = builder.build().expect("engine");
         let app = Router::new()
             .route("/webhooks/oneflow/{id}", post(oneflow_hook))
             .route("/webhooks/superoffice/{id}", post(superoffice_hook))
