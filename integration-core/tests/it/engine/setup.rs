@@ -14,6 +14,7 @@ super::engine_scenarios!(setup:
     an_unknown_or_reused_state_is_refused,
     uninstall_removes_everything,
     only_a_superoffice_admin_changes_settings,
+    the_panel_can_be_hidden_from_user_groups,
 );
 
 pub(crate) async fn setup_provisions_panel_fields_and_webhooks(world: World) {
@@ -330,4 +331,38 @@ async fn a_oneflow_user_who_is_not_admin_is_refused_memory() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_oneflow_user_who_is_not_admin_is_refused_sqlite() {
     oneflow_user_who_is_not_admin(crate::store::harness::sqlite().await.unwrap()).await;
+}
+
+pub(crate) async fn the_panel_can_be_hidden_from_user_groups(world: World) {
+    let installation = world.register().await;
+    let report = world.setup_as(installation.id, ADMIN, ADMIN).await.unwrap();
+    let admin = superoffice_client::Client::builder()
+        .api_base(world.so.api_base(MAIN_TENANT).unwrap())
+        .token_provider(std::sync::Arc::new(
+            superoffice_client::credentials::StaticToken::new(
+                superoffice_client::Credential::bearer(world.so.issue_access_token(ADMIN).unwrap()),
+            ),
+        ))
+        .build()
+        .unwrap();
+    let panel = superoffice_client::models::WebPanelId(report.panel_id);
+    let visible = |groups: &[superoffice_client::models::SelectableMdoListItem]| {
+        let mut ids: Vec<i32> = groups.iter().filter(|g| g.selected).map(|g| g.id).collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(
+        visible(&admin.web_panels().user_groups(panel).await.unwrap()),
+        [1, 2]
+    );
+    world
+        .engine
+        .hide_panel_from(installation.id, &[1])
+        .await
+        .unwrap();
+    assert_eq!(
+        visible(&admin.web_panels().user_groups(panel).await.unwrap()),
+        [2]
+    );
+    world.finish().await;
 }
