@@ -319,7 +319,7 @@
 //! In tests, `SuperOfficeSandbox::issue_access_token` skips the browser step: wrap the token in
 //! a [`StaticToken`](credentials::StaticToken). The sandbox also moves tenants, expires and
 //! revokes tokens, injects faults (500, HTML 502/503, timeouts, 429 with or without `Retry-After`), records
-//! requests and delivers webhooks – see its crate docs and `tests/it/sandbox_client.rs`.
+//! requests and delivers webhooks – see its crate docs and `tests/it/against_sandbox.rs`.
 //!
 //! # Errors
 //!

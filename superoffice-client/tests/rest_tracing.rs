@@ -2,6 +2,8 @@
 //! never carry tokens or personal data. (A binary of its own: tracing caches per-callsite
 //! interest globally, so a thread-local subscriber must not race with other tests.)
 
+#[path = "it/fixtures.rs"]
+mod fixtures;
 #[path = "it/rest_support/mod.rs"]
 mod rest_support;
 

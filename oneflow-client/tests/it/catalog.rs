@@ -28,13 +28,7 @@ async fn ping_and_account() {
     Mock::given(method("GET"))
         .and(path("/v1/accounts/me"))
         .and(header("x-oneflow-api-token", TOKEN))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/account.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("account.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -69,26 +63,14 @@ async fn users_are_paged_and_found_case_insensitively_among_active_ones() {
     Mock::given(method("GET"))
         .and(path("/v1/users"))
         .and(query_param("offset", "0"))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/users_page_1.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("users_page_1.json")))
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/v1/users"))
         .and(query_param("offset", "2"))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/users_page_2.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("users_page_2.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -111,13 +93,7 @@ async fn user_listing_with_limit_and_missing_user() {
         .and(path("/v1/users"))
         .and(query_param("limit", "2"))
         .and(query_param("offset", "0"))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/users_page_1.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("users_page_1.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -126,11 +102,7 @@ async fn user_listing_with_limit_and_missing_user() {
         .and(query_param("limit", "100"))
         .respond_with(json(
             200,
-            &include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/users_page_2.json"
-            ))
-            .replace("\"count\": 3", "\"count\": 1"),
+            &fixture!("users_page_2.json").replace("\"count\": 3", "\"count\": 1"),
         ))
         .expect(1)
         .mount(&server)
@@ -156,25 +128,13 @@ async fn workspaces_list_and_get() {
     let server = server().await;
     Mock::given(method("GET"))
         .and(path("/v1/workspaces"))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/workspaces_page.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("workspaces_page.json")))
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/v1/workspaces/130407"))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/workspace.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("workspace.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -199,13 +159,7 @@ async fn templates_list_filters_and_get() {
         .and(query_param("filter[workspace_ids]", "130406,130407"))
         .and(query_param("sort", "name"))
         .and(query_param_is_missing("template_type_id"))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/templates_page.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("templates_page.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -214,13 +168,7 @@ async fn templates_list_filters_and_get() {
         .and(query_param("template_type_id", "40210"))
         .and(query_param("filter[active]", ""))
         .and(query_param_is_missing("extension_type"))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/templates_page.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("templates_page.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -270,19 +218,10 @@ async fn templates_list_filters_and_get() {
 #[tokio::test]
 async fn template_types_crud_and_data_fields() {
     let server = server().await;
-    let tt = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/template_type.json"
-    ));
+    let tt = fixture!("template_type.json");
     Mock::given(method("GET"))
         .and(path("/v1/template_types"))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/template_types_page.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("template_types_page.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -316,13 +255,7 @@ async fn template_types_crud_and_data_fields() {
         .await;
     Mock::given(method("GET"))
         .and(path("/v1/template_types/40210/data_fields"))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/template_type_data_fields.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("template_type_data_fields.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -332,7 +265,7 @@ async fn template_types_crud_and_data_fields() {
             {"id": 901, "custom_id": "superoffice_sale_id", "name": "SuperOffice sale id"},
             {"custom_id": "superoffice_stage", "name": "Sale stage", "description": "Stage when created"}
         ]})))
-        .respond_with(json(200, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/template_type_data_fields.json"))))
+        .respond_with(json(200, fixture!("template_type_data_fields.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -393,13 +326,7 @@ async fn contract_create_data_is_an_unpaginated_array() {
         .and(header("x-oneflow-user-email", "seller@ourco.example"))
         .and(query_param("extension_type", "superoffice"))
         .and(query_param_is_missing("limit"))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/contract_create_data.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("contract_create_data.json")))
         .expect(1)
         .mount(&server)
         .await;

@@ -14,6 +14,7 @@
 
 mod backend;
 
+use crate::common::fixture;
 use backend::{ids, Backend, Exchange, Mocked, Sandboxed};
 use futures::TryStreamExt;
 use oneflow_client::api::files::FileUpload;
@@ -33,58 +34,19 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 // Fixtures in Oneflow's wire format, with the ids and names of the sandbox's default seed.
-const ACCOUNT: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/conformance/account.json"
-));
-const TEMPLATES: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/conformance/templates_superoffice_active.json"
-));
-const CONTRACT_DRAFT: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/conformance/contract_draft.json"
-));
-const CONTRACT_DRAFT_4712: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/conformance/contract_draft_sale_4712.json"
-));
-const CONTRACT_PENDING: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/conformance/contract_pending.json"
-));
-const CONTRACTS_4711: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/conformance/contracts_sale_4711.json"
-));
-const FILE_UPLOADED: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/conformance/file_uploaded.json"
-));
-const FILES: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/conformance/files_after_upload.json"
-));
-const PROBLEM_401: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/conformance/problem_401_unknown_user.json"
-));
-const PROBLEM_409: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/conformance/problem_409_already_published.json"
-));
-const WEBHOOK: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/conformance/webhook_created.json"
-));
-const WEBHOOKS_ONE: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/conformance/webhooks_one.json"
-));
-const WEBHOOKS_NONE: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/conformance/webhooks_none.json"
-));
+const ACCOUNT: &str = fixture!("conformance/account.json");
+const TEMPLATES: &str = fixture!("conformance/templates_superoffice_active.json");
+const CONTRACT_DRAFT: &str = fixture!("conformance/contract_draft.json");
+const CONTRACT_DRAFT_4712: &str = fixture!("conformance/contract_draft_sale_4712.json");
+const CONTRACT_PENDING: &str = fixture!("conformance/contract_pending.json");
+const CONTRACTS_4711: &str = fixture!("conformance/contracts_sale_4711.json");
+const FILE_UPLOADED: &str = fixture!("conformance/file_uploaded.json");
+const FILES: &str = fixture!("conformance/files_after_upload.json");
+const PROBLEM_401: &str = fixture!("conformance/problem_401_unknown_user.json");
+const PROBLEM_409: &str = fixture!("conformance/problem_409_already_published.json");
+const WEBHOOK: &str = fixture!("conformance/webhook_created.json");
+const WEBHOOKS_ONE: &str = fixture!("conformance/webhooks_one.json");
+const WEBHOOKS_NONE: &str = fixture!("conformance/webhooks_none.json");
 
 /// The e-mail the unknown-user scenario acts as (not a user of the seeded account).
 const UNKNOWN_EMAIL: &str = "nobody@acme.example";

@@ -1,18 +1,13 @@
 //! Files: list, multipart upload with local pre-checks, download following a 302.
 
 use crate::common;
-
 use common::*;
+
 use oneflow_client::api::files::FileUpload;
 use oneflow_client::models::*;
 use oneflow_client::{Error, InvalidInput, TemplateSection};
 use wiremock::matchers::{body_string_contains, header, header_regex, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-const CONTRACT: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/contract.json"
-));
 
 fn contract(pdf: bool, attachments: bool) -> Contract {
     let mut v: serde_json::Value = serde_json::from_str(CONTRACT).unwrap();
@@ -27,13 +22,7 @@ async fn list_files() {
     Mock::given(method("GET"))
         .and(path("/v1/contracts/3012345/files"))
         .and(header("x-oneflow-api-token", TOKEN))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/files_page.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("files_page.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -67,13 +56,7 @@ async fn upload_expanded_pdf_as_multipart() {
         ))
         .and(body_string_contains("application/pdf"))
         .and(body_string_contains("%PDF-1.7 fake"))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/file_uploaded.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("file_uploaded.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -97,13 +80,7 @@ async fn upload_attachment_as_multipart() {
         .and(body_string_contains("name=\"upload_as\"\r\n\r\nattachment"))
         .and(body_string_contains("filename=\"price-list.xlsx\""))
         .and(body_string_contains("spreadsheetml"))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/file_uploaded.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("file_uploaded.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -405,4 +382,77 @@ async fn credentials_are_not_reattached_after_the_chain_left_the_api_origin() {
         .await
         .unwrap();
     assert_eq!(&download.bytes().await.unwrap()[..], b"%PDF");
+}
+
+/// A file download asks for binary content, not JSON (Oneflow's own connector sends
+/// `Accept: binary/octet-stream`); a strict server answers `Accept: application/json` with 406.
+///
+/// Regression (found in review): this test failed before its fix.
+#[tokio::test]
+async fn download_does_not_ask_for_json() {
+    let server = server().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/contracts/3012345/files/1"))
+        .and(query_param("download", "true"))
+        .and(header_regex("accept", "octet-stream"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(b"%PDF-1.7".to_vec(), "application/pdf"),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let download = client(&server)
+        .files()
+        .download(ContractId(3012345), FileId(1))
+        .await
+        .unwrap();
+    assert_eq!(&download.bytes().await.unwrap()[..], b"%PDF-1.7");
+}
+
+/// The `Location` of a file redirect is a pre-signed storage URL (a bearer credential for the
+/// file); a transport error on that hop must not carry it into `Debug` or the error chain.
+///
+/// Regression (found in review): this test failed before its fix.
+#[tokio::test]
+async fn presigned_redirect_url_stays_out_of_transport_errors() {
+    let api = server().await;
+    // A port nothing listens on: the storage hop fails to connect.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let location = format!("http://127.0.0.1:{port}/files/x.pdf?X-Amz-Signature=SECRETSIG42");
+    Mock::given(method("GET"))
+        .and(path("/v1/contracts/3012345/files/3101"))
+        .respond_with(ResponseTemplate::new(302).insert_header("location", location.as_str()))
+        .expect(1)
+        .mount(&api)
+        .await;
+    let err = client(&api)
+        .files()
+        .download(ContractId(3012345), FileId(3101))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    let shown = everything_shown(&err);
+    assert!(!shown.contains("SECRETSIG42"), "signed URL leaked: {shown}");
+}
+
+/// A caller-supplied MIME type is input like any other: refused locally, not a transport
+/// error at send time.
+///
+/// Regression (found in review): this test failed before its fix.
+#[tokio::test]
+async fn invalid_content_type_override_is_refused_before_sending() {
+    let server = server().await; // the catch-all fails the test on any request
+    let contract: Contract = serde_json::from_str(CONTRACT).unwrap();
+    let upload = FileUpload::attachment("terms.pdf", &b"%PDF"[..]).content_type("not a mime type");
+    let err = client(&server)
+        .files()
+        .upload(&contract, upload)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidInput(InvalidInput::Invalid { .. })),
+        "{err:?}"
+    );
 }

@@ -1,17 +1,18 @@
 //! All integration tests of `oneflow-client`, in one test binary (one link instead of one per
-//! file). Each module is one former `tests/*.rs` file; fixtures stay in `tests/fixtures/`.
+//! file). One module per topic; fixtures stay in `tests/fixtures/`.
 //! `tests/logging.rs` stays its own binary: it installs a global tracing subscriber.
 
-mod common;
-
+mod against_sandbox;
 mod catalog;
+mod common;
 mod conformance;
-mod contract_extras;
 mod contracts;
-mod fidelity;
+mod errors;
 mod files;
 mod layout;
-mod regressions;
-mod sandbox_client;
+mod models;
+mod pagination;
+mod retry;
+mod secrets;
 mod transport;
 mod webhooks;

@@ -1,24 +1,22 @@
-//! Webhook management endpoints and delivery verification.
+//! Webhook management endpoints, drafts and filters, and delivery verification.
 
 use crate::common;
-
 use common::*;
+
 use oneflow_client::api::webhooks::WebhookDraft;
 use oneflow_client::models::*;
-use oneflow_client::webhook::{self, WebhookError};
-use oneflow_client::{Error, InvalidInput};
+use oneflow_client::webhook::WebhookError;
+use oneflow_client::{webhook, Error, InvalidInput};
 use secrecy::SecretString;
 use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
 const SIGN_KEY: &str = "super-secret-sign-key";
+
 /// Shaped as the "Current" delivery example on developer.oneflow.com's webhooks page (the
 /// `callback_id` is the documented one; events and signature are ours).
-const DELIVERY: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/webhook_delivery.json"
-));
+const DELIVERY: &str = fixture!("webhook_delivery.json");
 
 fn draft() -> WebhookDraft {
     WebhookDraft::new("https://crm.ourco.example/oneflow/hook")
@@ -49,7 +47,7 @@ async fn create_sends_sign_key_and_filters() {
                 {"type": "WORKSPACE", "values": [130406]}
             ]}]
         })))
-        .respond_with(json(200, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/webhook.json"))))
+        .respond_with(json(200, fixture!("webhook.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -106,13 +104,7 @@ async fn list_accepts_envelope_and_bare_array() {
     Mock::given(method("GET"))
         .and(path("/v1/webhooks"))
         .and(header("x-oneflow-user-email", EMAIL))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/webhooks_envelope.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("webhooks_envelope.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -128,13 +120,7 @@ async fn list_accepts_envelope_and_bare_array() {
     let server2 = common::server().await;
     Mock::given(method("GET"))
         .and(path("/v1/webhooks"))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/webhooks_array.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("webhooks_array.json")))
         .expect(1)
         .mount(&server2)
         .await;
@@ -149,13 +135,7 @@ async fn get_update_delete() {
     let server = server().await;
     Mock::given(method("GET"))
         .and(path("/v1/webhooks/9901"))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/webhook.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("webhook.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -165,13 +145,7 @@ async fn get_update_delete() {
             json!({"callback_url": "https://crm.ourco.example/v2/hook", "sign_key": SIGN_KEY,
                               "template_group_id": null, "filters": null}),
         ))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/webhook.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("webhook.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -276,10 +250,7 @@ fn verify_reports_missing_fields_and_garbage() {
 
 #[test]
 fn verify_keeps_unknown_event_types() {
-    let body = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/webhook_delivery_unknown_event.json"
-    ));
+    let body = fixture!("webhook_delivery_unknown_event.json");
     let payload = webhook::verify(body.as_bytes(), SIGN_KEY).unwrap();
     assert_eq!(
         payload.events[0].event_type,
@@ -312,4 +283,64 @@ fn webhook_id_may_come_as_id_webhook_id_or_both() {
     let old: Webhook = serde_json::from_str(r#"{"id": 6, "filters": null}"#).unwrap();
     assert_eq!(old.webhook_id, WebhookId(6));
     assert!(serde_json::from_str::<Webhook>(r#"{"callback_url": "https://x.example/h"}"#).is_err());
+}
+
+/// Webhook filters come as documented objects with `filter_rules` or, as in Oneflow's own
+/// connector, as plain event-type strings; both read.
+///
+/// Regression (issue 7, the documented behaviour): this test failed before its fix.
+#[test]
+fn webhook_filters_read_in_both_public_forms() {
+    let hook: Webhook = serde_json::from_str(
+        r#"{"webhook_id": 7, "callback_url": "https://hooks.example/of",
+            "filters": ["contract:sign",
+                        {"filter_rules": [{"type": "EVENT_TYPE", "values": ["contract:publish"]},
+                                          {"type": "WORKSPACE", "values": [130406]}]}]}"#,
+    )
+    .unwrap();
+    assert_eq!(hook.filters.len(), 2);
+    let plain = &hook.filters[0].filter_rules;
+    assert_eq!(plain.len(), 1);
+    assert_eq!(plain[0].rule_type, WebhookFilterRuleType::EventType);
+    assert_eq!(plain[0].values, vec![serde_json::json!("contract:sign")]);
+    assert_eq!(hook.filters[1].filter_rules.len(), 2);
+}
+
+/// Webhook drafts: https callback (http only on loopback) and a non-empty sign key, checked
+/// locally; the generated key is strong and different each time.
+///
+/// Regression (issue 7, the documented behaviour): this test failed before its fix.
+#[test]
+fn webhook_drafts_need_https_and_a_sign_key() {
+    use oneflow_client::api::webhooks::WebhookDraft;
+    use oneflow_client::InvalidInput;
+    use secrecy::ExposeSecret;
+    let key = WebhookDraft::random_sign_key();
+    assert_eq!(key.expose_secret().len(), 64);
+    assert!(key.expose_secret().bytes().all(|b| b.is_ascii_hexdigit()));
+    assert_ne!(
+        key.expose_secret(),
+        WebhookDraft::random_sign_key().expose_secret()
+    );
+    let ok = WebhookDraft::new("https://crm.ourco.example/hook").sign_key(key.clone());
+    assert_eq!(ok.validate(), Ok(()));
+    let local = WebhookDraft::new("http://127.0.0.1:8080/hook").sign_key(key.clone());
+    assert_eq!(local.validate(), Ok(()));
+    let plain = WebhookDraft::new("http://crm.ourco.example/hook").sign_key(key);
+    assert!(matches!(
+        plain.validate(),
+        Err(InvalidInput::Invalid {
+            field: "callback_url",
+            ..
+        })
+    ));
+    for draft in [
+        WebhookDraft::new("https://crm.ourco.example/hook"),
+        WebhookDraft::new("https://crm.ourco.example/hook").sign_key(""),
+    ] {
+        assert_eq!(
+            draft.validate(),
+            Err(InvalidInput::Missing { field: "sign_key" })
+        );
+    }
 }

@@ -11,6 +11,7 @@
 
 mod backend;
 
+use crate::fixtures::fixture;
 use backend::{Backend, Exchange, Mocked, Sandboxed};
 use futures::TryStreamExt as _;
 use serde_json::json;
@@ -28,66 +29,21 @@ use superoffice_sandbox::default_seed;
 // en/api/search/odata/using-filters.md and the FindSale/AllUsers archive-provider references
 // (en/api/archive-providers/reference/findsale.md, allusers.md); error bodies follow the
 // error document `{"Error","ErrorType","ErrorMessage","ErrorSource"}`.
-const CURRENT_PRINCIPAL: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/conformance/current_principal.json"
-));
-const SALE_101_OPEN: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/conformance/sale_101_open.json"
-));
-const SALE_101_SOLD: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/conformance/sale_101_sold.json"
-));
-const CONTACT_2: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/conformance/contact_2.json"
-));
-const PERSON_10: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/conformance/person_10.json"
-));
-const USERS_SELLER: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/conformance/users_by_email_seller.json"
-));
-const USERS_NONE: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/conformance/users_by_email_none.json"
-));
-const SALE_STAGES: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/conformance/sale_stages.json"
-));
-const WEB_PANEL_REQUEST: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/conformance/web_panel_create_request.json"
-));
-const WEB_PANEL: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/conformance/web_panel.json"
-));
-const WEB_PANEL_NONE: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/conformance/web_panel_by_prog_id_none.json"
-));
-const OPEN_SALES_PAGE_1: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/conformance/open_sales_page1.json"
-));
-const OPEN_SALES_PAGE_2: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/conformance/open_sales_page2.json"
-));
-const SALE_NOT_FOUND: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/conformance/error_sale_not_found.json"
-));
-const PATCH_TEST_FAILED: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/conformance/error_patch_test_failed.json"
-));
+const CURRENT_PRINCIPAL: &str = fixture!("conformance/current_principal.json");
+const SALE_101_OPEN: &str = fixture!("conformance/sale_101_open.json");
+const SALE_101_SOLD: &str = fixture!("conformance/sale_101_sold.json");
+const CONTACT_2: &str = fixture!("conformance/contact_2.json");
+const PERSON_10: &str = fixture!("conformance/person_10.json");
+const USERS_SELLER: &str = fixture!("conformance/users_by_email_seller.json");
+const USERS_NONE: &str = fixture!("conformance/users_by_email_none.json");
+const SALE_STAGES: &str = fixture!("conformance/sale_stages.json");
+const WEB_PANEL_REQUEST: &str = fixture!("conformance/web_panel_create_request.json");
+const WEB_PANEL: &str = fixture!("conformance/web_panel.json");
+const WEB_PANEL_NONE: &str = fixture!("conformance/web_panel_by_prog_id_none.json");
+const OPEN_SALES_PAGE_1: &str = fixture!("conformance/open_sales_page1.json");
+const OPEN_SALES_PAGE_2: &str = fixture!("conformance/open_sales_page2.json");
+const SALE_NOT_FOUND: &str = fixture!("conformance/error_sale_not_found.json");
+const PATCH_TEST_FAILED: &str = fixture!("conformance/error_patch_test_failed.json");
 
 /// The columns `users().find_by_email` selects.
 const USER_COLUMNS: &str = "associateDbId,fullName,personEmail,userName,isActive,assocType";

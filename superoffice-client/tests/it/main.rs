@@ -1,28 +1,26 @@
-//! The integration tests of `superoffice-client`, one module per former test binary (a
-//! single binary links once instead of once per file). `rest_tracing` stays a binary of
+//! The integration tests of `superoffice-client`, one module per topic (a single
+//! binary links once instead of once per file); shared helpers are in the `*_support` modules. `rest_tracing` stays a binary of
 //! its own: tracing caches per-callsite interest globally.
 
-mod auth_hardening;
-mod auth_oidc;
+mod against_sandbox;
 mod auth_support;
-mod auth_system_user;
 mod conformance;
-mod credentials_refresh;
+mod credentials;
+mod entities;
+mod fixtures;
+mod id_token;
 mod layout;
 mod models_wire;
 mod odata;
-mod regressions;
-mod rest_crm_calls;
-mod rest_entities;
-mod rest_resilience;
-mod rest_sales;
+mod oidc;
 mod rest_support;
-mod rest_web_panels;
-mod rest_webhooks;
-mod sandbox_client;
-mod sandbox_crm;
+mod sales;
 mod sandbox_oidc;
 mod sandbox_rest;
 mod sandbox_support;
 mod sandbox_webhooks;
+mod system_user;
 mod tenant;
+mod transport;
+mod web_panels;
+mod webhooks;

@@ -1,10 +1,18 @@
 //! The client's OData `$filter` builder read back by the sandbox's parser, which follows the
 //! documented syntax (en/api/search/odata/*.md): quoted user text never changes the structure.
+//! Also how `odata.nextLink` is followed.
 
+use crate::rest_support;
+use rest_support::{client, API};
+
+use futures::TryStreamExt;
 use proptest::prelude::*;
 use serde_json::json;
 use superoffice_client::odata::Filter;
+use superoffice_client::Error;
 use superoffice_sandbox::odata::{parse_filter, FilterExpr, Literal, Row};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// Text that is hard to quote: quotes, backslashes, brackets, commas, keywords, spaces.
 fn nasty_text() -> impl Strategy<Value = String> {
@@ -102,4 +110,32 @@ fn streams_are_send_unpin_and_static() {
     let _ = check(client.persons().list().stream());
     let _ = check(client.users().list().stream());
     let _ = check(client.sales().list_as::<serde_json::Value>().stream());
+}
+
+/// An `odata.nextLink` on the right host whose path starts inside the API base but continues
+/// with `//` must not be joined as an absolute path (which would leave the tenant's base).
+///
+/// Regression (found in review): this test failed before its fix.
+#[tokio::test]
+async fn a_next_link_escaping_the_api_base_through_a_double_slash_is_refused() {
+    let server = MockServer::start().await;
+    let escaping = format!("{}{API}//Cust99999/api/v1/Sale?$skip=1", server.uri());
+    Mock::given(method("GET"))
+        .and(path(format!("{API}/v1/Sale")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "odata.nextLink": escaping,
+            "value": [{"saleId": 1}]
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/Cust99999/api/v1/Sale"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": []})))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let (client, _tokens) = client(&server);
+    let result: Result<Vec<_>, _> = client.sales().list().top(1).stream().try_collect().await;
+    assert!(matches!(result, Err(Error::Protocol(_))), "{result:?}");
 }

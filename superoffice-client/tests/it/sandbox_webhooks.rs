@@ -1,13 +1,17 @@
-//! The sandbox's webhooks: create ping, signed deliveries on sale status changes, retries.
+//! The sandbox's webhooks: create ping, signed deliveries on sale status changes, retries,
+//! and the documented sale `FieldValues` in a delivery.
 
 use crate::sandbox_support;
+use crate::sandbox_support::{sandbox, OPEN};
+use sandbox_support::*;
 
 use std::time::Duration;
 
 use base64::Engine as _;
 use hmac::{KeyInit as _, Mac as _};
-use sandbox_support::*;
 use serde_json::{json, Value};
+use superoffice_client::models;
+use superoffice_client::models::{ContactId, JsonPatch, Webhook, WebhookSecret};
 use superoffice_sandbox::{default_seed, SaleStatus, SuperOfficeSandbox};
 
 const SECRET: &str = "whsec-sandbox-0123456789abcdef";
@@ -539,4 +543,43 @@ async fn client_update_keeps_the_secret() {
     assert_eq!(updated.state, Some(WebhookState::Stopped));
     assert!(updated.secret.is_none(), "the answer hides the secret");
     assert_eq!(sb.webhooks("Cust12345").unwrap()[0]["Secret"], SECRET);
+}
+
+#[tokio::test]
+async fn sale_events_carry_the_documented_field_values() {
+    let sb = sandbox().await;
+    let token = sb.issue_access_token(default_seed::ADMIN_EMAIL).unwrap();
+    let client = rest_client(&sb, &token);
+    let mut receiver = Receiver::start().await;
+    client
+        .webhooks()
+        .create(&Webhook::new(
+            "oneflow-sales",
+            receiver.url.clone(),
+            ["sale.changed"],
+            WebhookSecret::new("whsec-0123456789"),
+        ))
+        .await
+        .unwrap();
+    receiver.next().await; // the test ping
+    let patch = JsonPatch::new().replace("Status", models::SaleStatus::Sold);
+    client.sales().patch(OPEN, &patch).await.unwrap();
+    let delivery = receiver.next().await;
+    let payload: superoffice_client::models::WebhookPayload =
+        serde_json::from_value(delivery.json()).unwrap();
+    // Webhooks reference "Sale webhook events": no heading, amount or probability.
+    for undocumented in ["heading", "amount", "probability", "sale_id"] {
+        assert!(
+            !payload.field_values.contains_key(undocumented),
+            "{undocumented}"
+        );
+    }
+    let fields = payload.sale_fields().unwrap();
+    assert_eq!(fields.status, Some(models::SaleStatus::Sold));
+    assert_eq!(fields.done, Some(true));
+    assert_eq!(
+        fields.contact_id,
+        Some(ContactId(default_seed::FJORD_CONTACT_ID))
+    );
+    assert_eq!(payload.primary_key, Some(i64::from(OPEN.0)));
 }

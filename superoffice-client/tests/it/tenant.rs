@@ -1,40 +1,29 @@
-//! Customer ids, SuperOffice URLs, environments and the tenant state API.
+//! Customer ids, environments, the tenant state API and the API base: parsing, status
+//! tolerance, the `webapi_url` fallback, the 421 host rules, the cache, and the cache flush.
+
+use crate::fixtures::fixture;
+use crate::{auth_support as support, rest_support};
+use rest_support::{client, BEARER_1};
+use support::*;
 
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
+use serde_json::json;
+use superoffice_client::auth::{AuthorizeOptions, IdTokenValidator, JwtExpectations};
 use superoffice_client::tenant::{
     flush_url, flush_url_from_base, ApiBaseResolver, CustomerId, TenantError, TenantLocator,
     TenantState, TenantStatus,
 };
-use superoffice_client::{AuthError, Environment, ManualClock};
-use superoffice_client::{CustomerIdError, Error};
+use superoffice_client::{AuthError, CustomerIdError, Environment, Error, ManualClock};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const RUNNING: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/auth/tenant_state_running.json"
-));
-const MOVED: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/auth/tenant_state_moved.json"
-));
-const SUSPENDED: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/auth/tenant_state_suspended.json"
-));
+const RUNNING: &str = fixture!("auth/tenant_state_running.json");
 
-fn cust() -> CustomerId {
-    CustomerId::parse("Cust26759").expect("valid")
-}
+const MOVED: &str = fixture!("auth/tenant_state_moved.json");
 
-fn tenant_err(err: Error) -> TenantError {
-    match err {
-        Error::Auth(AuthError::Tenant(e)) => e,
-        other => panic!("expected a tenant error, got {other:?}"),
-    }
-}
+const SUSPENDED: &str = fixture!("auth/tenant_state_suspended.json");
 
 #[test]
 fn customer_ids_parse_and_normalise() {
@@ -456,4 +445,299 @@ async fn state_api_failures_are_typed() {
         }
         other => panic!("unexpected {other:?}"),
     }
+}
+
+// ---------------------------------------------------------------- item 12: tenant status
+
+/// A deleted or suspended tenant may come back with empty `Endpoint`/`Api`: a typed state,
+/// not a decode error.
+#[tokio::test]
+async fn tenant_status_with_empty_endpoint_and_api_is_a_typed_state() {
+    let body = r#"{"ContextIdentifier":"Cust26759","Endpoint":"","State":"Deleted","IsRunning":false,"ValidUntil":"2026-11-28T19:10:00Z","Api":"","Version":""}"#;
+    let status: TenantStatus = serde_json::from_str(body).expect("empty URLs decode");
+    assert_eq!(status.state, TenantState::Deleted);
+    assert_eq!(status.endpoint, None);
+    assert_eq!(status.api, None);
+    assert_eq!(status.api_base(), None);
+
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/state/Cust26759"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let locator = TenantLocator::new(environment(&server), reqwest::Client::new());
+    let err = tenant_err(locator.api_base(&cust()).await.expect_err("deleted"));
+    assert_eq!(
+        err,
+        TenantError::NotAvailable {
+            customer: cust(),
+            state: TenantState::Deleted
+        }
+    );
+}
+
+/// Without a `webapi_url` claim, `OidcClient::api_base` asks the tenant state API.
+#[tokio::test]
+async fn a_missing_webapi_url_falls_back_to_the_tenant_state_api() {
+    let server = MockServer::start().await;
+    let oidc = oidc(&server, clock());
+    let request = oidc.authorize_url(AuthorizeOptions::new()).expect("url");
+    let mut claims = id_token_claims(&server, &secrets(&request.pending).1);
+    claims
+        .as_object_mut()
+        .expect("object")
+        .remove("http://schemes.superoffice.net/identity/webapi_url");
+    let id_token = sign(&claims, KID_A, PROVIDER_KEY_A);
+    mount_jwks(&server, JWKS, 1).await;
+    Mock::given(method("POST"))
+        .and(path("/login/common/oauth/tokens"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(with_id_token(TOKEN_RESPONSE, &id_token)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let state = json!({
+        "ContextIdentifier": "Cust26759",
+        "Endpoint": format!("{}/Cust26759", server.uri()),
+        "State": "Running",
+        "IsRunning": true,
+        "ValidUntil": "2026-11-28T20:00:00Z",
+        "Api": format!("{}/Cust26759/api", server.uri()),
+    });
+    Mock::given(method("GET"))
+        .and(path("/api/state/Cust26759"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(state))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let session = oidc
+        .exchange_code(&request.pending, request.pending.state(), "code-1")
+        .await
+        .expect("signed in");
+    assert_eq!(session.api_base(), None);
+    let base = oidc.api_base(&session).await.expect("from the state API");
+    assert_eq!(base.as_str(), format!("{}/Cust26759/api/", server.uri()));
+}
+
+// ---------------------------------------------------------------- https only
+
+#[test]
+fn custom_environments_need_https_except_on_loopback() {
+    for bad in [
+        "http://sandbox.example.com",
+        "http://10.0.0.5:8080",
+        "http://sod.superoffice.com",
+    ] {
+        assert!(
+            matches!(
+                Environment::custom(bad),
+                Err(AuthError::InvalidEnvironment { .. })
+            ),
+            "{bad}"
+        );
+    }
+    for good in [
+        "https://sandbox.example.com",
+        "http://127.0.0.1:41234",
+        "http://localhost:8080",
+        "http://[::1]:9000",
+    ] {
+        Environment::custom(good).unwrap_or_else(|e| panic!("{good}: {e}"));
+    }
+}
+
+#[test]
+fn the_environment_owns_only_its_own_domain() {
+    let sod = Environment::Sod;
+    let ok = |u: &str| sod.owns_host(&url::Url::parse(u).expect("url"));
+    assert!(ok("https://sod2.superoffice.com/Cust1/api/"));
+    assert!(ok("https://app.superoffice.com/Cust1/api/"));
+    assert!(!ok("http://sod2.superoffice.com/Cust1/api/"));
+    assert!(!ok("https://superoffice.com.evil.example/Cust1/api/"));
+    assert!(!ok("https://evilsuperoffice.com/Cust1/api/"));
+    assert!(!ok("https://sod2.superoffice.com:8443/Cust1/api/"));
+    let custom = Environment::custom("http://127.0.0.1:4000").expect("env");
+    let own = |u: &str| custom.owns_host(&url::Url::parse(u).expect("url"));
+    assert!(own("http://127.0.0.1:4001/Cust1/api/"));
+    assert!(!own("http://localhost:4001/Cust1/api/"));
+    assert!(!own("https://sod2.superoffice.com/Cust1/api/"));
+}
+
+// ---------------------------------------------------------------- 421: new base checks
+
+#[tokio::test]
+async fn after_421_a_new_base_must_be_on_the_environment_name_the_tenant_and_match_the_context() {
+    let cases = [
+        (
+            "https://sod2.evil.example/Cust26759/api",
+            "Cust26759",
+            "the host is not on the environment's own domain",
+        ),
+        (
+            "{server}/Cust99999/api",
+            "Cust26759",
+            "the tenant's customer id is not in the path",
+        ),
+        (
+            "{server}/Cust26759/api",
+            "Cust99999",
+            "the answer is about another ContextIdentifier",
+        ),
+    ];
+    for (api, context, expected) in cases {
+        let server = MockServer::start().await;
+        let api = api.replace("{server}", &server.uri());
+        Mock::given(method("GET"))
+            .and(path("/api/state/Cust26759"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "ContextIdentifier": context,
+                "Endpoint": api.trim_end_matches("/api"),
+                "State": "Running",
+                "IsRunning": true,
+                "Api": api,
+            })))
+            .mount(&server)
+            .await;
+        let locator = TenantLocator::new(environment(&server), reqwest::Client::new());
+        let resolver: Arc<dyn ApiBaseResolver> = Arc::new(locator.clone());
+        match tenant_err(
+            resolver
+                .resolve_api_base(&cust())
+                .await
+                .expect_err("refused"),
+        ) {
+            TenantError::UntrustedApiBase { customer, reason } => {
+                assert_eq!(customer, cust());
+                assert_eq!(reason, expected);
+            }
+            other => panic!("{api}: unexpected {other:?}"),
+        }
+        // Nor is it handed out from the cache.
+        assert!(locator.api_base(&cust()).await.is_err());
+    }
+}
+
+// ---------------------------------------------------------------- size caps
+
+#[tokio::test]
+async fn jwks_and_tenant_state_bodies_are_capped() {
+    let server = MockServer::start().await;
+    let huge = format!(r#"{{"keys":[],"padding":"{}"}}"#, "x".repeat(300 * 1024));
+    Mock::given(method("GET"))
+        .and(path("/login/.well-known/jwks"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(huge, "application/json"))
+        .mount(&server)
+        .await;
+    let validator =
+        IdTokenValidator::new(&environment(&server), reqwest::Client::new()).with_clock(clock());
+    let expect = JwtExpectations::new(issuer(&server), Some(CLIENT_ID.to_owned()));
+    let token = sign(&id_token_claims(&server, "n"), KID_A, PROVIDER_KEY_A);
+    match auth_err(
+        validator
+            .validate(&token, &expect)
+            .await
+            .expect_err("too big"),
+    ) {
+        AuthError::Jwks { reason, .. } => assert!(reason.contains("larger than"), "{reason}"),
+        other => panic!("unexpected {other:?}"),
+    }
+
+    let big_state = format!(
+        r#"{{"ContextIdentifier":"Cust26759","State":"Running","Version":"{}"}}"#,
+        "9".repeat(100 * 1024)
+    );
+    Mock::given(method("GET"))
+        .and(path("/api/state/Cust26759"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(big_state, "application/json"))
+        .mount(&server)
+        .await;
+    let locator = TenantLocator::new(environment(&server), reqwest::Client::new());
+    let err = tenant_err(locator.status(&cust()).await.expect_err("too big"));
+    assert!(
+        matches!(err, TenantError::StateResponseTooLarge { .. }),
+        "{err:?}"
+    );
+}
+
+/// `status` of a tenant in offline maintenance must not leave its base in the cache, where
+/// `api_base` would hand it out instead of reporting the tenant as not available.
+///
+/// Regression (found in review): this test failed before its fix.
+#[tokio::test]
+async fn status_of_an_unusable_tenant_does_not_feed_the_api_base_cache() {
+    use superoffice_client::tenant::{TenantError, TenantLocator};
+    use superoffice_client::CustomerId;
+    use superoffice_client::Environment;
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/state/Cust26759"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "ContextIdentifier": "Cust26759",
+            "Endpoint": "https://sod2.superoffice.com/Cust26759",
+            "State": "OfflineMaintenance",
+            "IsRunning": false,
+            "ValidUntil": "2026-11-28T20:00:00Z",
+            "Api": "https://sod2.superoffice.com/Cust26759/api",
+            "Version": "10.5.2.1234"
+        })))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 11, 28, 19, 0, 0).unwrap(),
+    ));
+    let locator = TenantLocator::new(
+        Environment::custom(server.uri()).expect("env"),
+        reqwest::Client::new(),
+    )
+    .with_clock(clock);
+    let customer = CustomerId::parse("Cust26759").expect("id");
+    let status = locator.status(&customer).await.expect("status");
+    assert!(!status.is_usable());
+    let err = locator
+        .api_base(&customer)
+        .await
+        .expect_err("not available");
+    assert!(
+        matches!(
+            err,
+            Error::Auth(AuthError::Tenant(TenantError::NotAvailable { .. }))
+        ),
+        "{err:?}"
+    );
+}
+
+// ---- item 14: the cache flush ------------------------------------------------------------
+
+#[tokio::test]
+async fn flush_caches_gets_default_aspx_on_the_tenant_host() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/Cust12345/default.aspx"))
+        .and(header("authorization", BEARER_1))
+        .respond_with(ResponseTemplate::new(200).set_body_raw("<html>flushed</html>", "text/html"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (client, _) = client(&server);
+    client.flush_caches().await.unwrap();
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(received[0].url.query(), Some("flush"));
+}
+
+#[tokio::test]
+async fn flush_caches_reports_a_refusal() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/Cust12345/default.aspx"))
+        .respond_with(ResponseTemplate::new(403).set_body_raw("<html>403</html>", "text/html"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (client, _) = client(&server);
+    let err = client.flush_caches().await.unwrap_err();
+    assert_eq!(err.api_error().map(|e| e.status().as_u16()), Some(403));
 }

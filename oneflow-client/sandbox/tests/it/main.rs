@@ -1,6 +1,6 @@
 //! Behaviour of the Oneflow sandbox over raw HTTP (reqwest); no client types.
 
 mod api;
-mod contract_extras;
+mod contracts;
 mod deliveries;
 mod support;

@@ -1,9 +1,25 @@
 //! Shared helpers for the wiremock tests.
 #![allow(dead_code)]
 
-use oneflow_client::{Client, RetryPolicy};
+use std::error::Error as _;
+use std::time::Duration;
+
+use oneflow_client::{Client, Error, RetryPolicy};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// The text of a file under `tests/fixtures/`, embedded at compile time.
+macro_rules! fixture {
+    ($path:literal) => {
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/",
+            $path
+        ))
+    };
+}
+#[allow(unused_imports)] // `tests/logging.rs` includes this module and reads no fixture.
+pub(crate) use fixture;
 
 /// A syntactically valid 40-character token.
 pub(crate) const TOKEN: &str = "oF-4Tkn-7Qx9Lm2Pz8Rv5Wc1Yd6Hb3Nj0Ks7Ge4A";
@@ -39,31 +55,56 @@ pub(crate) fn base(server: &MockServer) -> String {
     format!("{}/v1", server.uri())
 }
 
-/// A client with no retries, acting as [`EMAIL`].
-pub(crate) fn client(server: &MockServer) -> Client {
+/// The contract fixture in Oneflow's wire format (`GET /contracts/{id}`).
+pub(crate) const CONTRACT: &str = fixture!("contract.json");
+
+/// A client acting as [`EMAIL`] with the given retry policy.
+pub(crate) fn client_with_policy(server: &MockServer, policy: RetryPolicy) -> Client {
     Client::builder()
         .base_url(base(server))
         .api_token(TOKEN)
         .user_email(EMAIL)
-        .retry_policy(RetryPolicy::never())
+        .retry_policy(policy)
         .build()
         .expect("client")
 }
 
+/// A client with no retries, acting as [`EMAIL`].
+pub(crate) fn client(server: &MockServer) -> Client {
+    client_with_policy(server, RetryPolicy::never())
+}
+
 /// A client that retries quickly (no jitter, 10 ms base backoff).
 pub(crate) fn retrying_client(server: &MockServer) -> Client {
-    Client::builder()
-        .base_url(base(server))
-        .api_token(TOKEN)
-        .user_email(EMAIL)
-        .retry_policy(
-            RetryPolicy::default()
-                .jitter(false)
-                .initial_backoff(std::time::Duration::from_millis(10))
-                .max_attempts(4),
-        )
-        .build()
-        .expect("client")
+    client_with_policy(
+        server,
+        RetryPolicy::default()
+            .jitter(false)
+            .initial_backoff(Duration::from_millis(10))
+            .max_attempts(4),
+    )
+}
+
+/// Retries immediately (zero backoff), so tests observe retries by request counts only.
+pub(crate) fn instant_retries(server: &MockServer, attempts: u32) -> Client {
+    client_with_policy(
+        server,
+        RetryPolicy::default()
+            .jitter(false)
+            .initial_backoff(Duration::ZERO)
+            .max_attempts(attempts),
+    )
+}
+
+/// The whole error as a log line would show it: `Display`, every source, and `Debug`.
+pub(crate) fn everything_shown(err: &Error) -> String {
+    let mut text = format!("{err} / {err:?}");
+    let mut source = err.source();
+    while let Some(s) = source {
+        text.push_str(&format!(" / {s} / {s:?}"));
+        source = s.source();
+    }
+    text
 }
 
 /// JSON response from a fixture text.

@@ -2,46 +2,27 @@
 //! JWKS fixtures, and helpers that sign id_tokens.
 #![allow(dead_code)]
 
+use crate::fixtures::fixture;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::Value;
-use superoffice_client::auth::{OidcClient, OidcConfig};
-use superoffice_client::{Environment, ManualClock};
+use superoffice_client::auth::{OidcClient, OidcConfig, PendingAuthorization};
+
+use superoffice_client::{AuthError, CustomerId, Environment, Error, ManualClock, TenantError};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-pub(crate) const PROVIDER_KEY_A: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/auth/provider_key_a.pem"
-));
-pub(crate) const PROVIDER_KEY_B: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/auth/provider_key_b.pem"
-));
+pub(crate) const PROVIDER_KEY_A: &str = fixture!("auth/provider_key_a.pem");
+pub(crate) const PROVIDER_KEY_B: &str = fixture!("auth/provider_key_b.pem");
 pub(crate) const KID_A: &str = "sod-2026-a";
 pub(crate) const KID_B: &str = "sod-2026-b";
-pub(crate) const JWKS: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/auth/jwks.json"
-));
-pub(crate) const JWKS_ROTATED: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/auth/jwks_rotated.json"
-));
-pub(crate) const ID_TOKEN_CLAIMS: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/auth/id_token_claims.json"
-));
-pub(crate) const TOKEN_RESPONSE: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/auth/token_response.json"
-));
-pub(crate) const REFRESH_RESPONSE: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/auth/refresh_response.json"
-));
+pub(crate) const JWKS: &str = fixture!("auth/jwks.json");
+pub(crate) const JWKS_ROTATED: &str = fixture!("auth/jwks_rotated.json");
+pub(crate) const ID_TOKEN_CLAIMS: &str = fixture!("auth/id_token_claims.json");
+pub(crate) const TOKEN_RESPONSE: &str = fixture!("auth/token_response.json");
+pub(crate) const REFRESH_RESPONSE: &str = fixture!("auth/refresh_response.json");
 
 pub(crate) const CLIENT_ID: &str = "2f8d9a6b7c5e4d3f2a1b0c9d8e7f6a5b";
 pub(crate) const CLIENT_SECRET: &str = "client-secret-5c1f0e9d8b7a";
@@ -128,4 +109,52 @@ pub(crate) fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'
         .iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())
+}
+
+/// The [`AuthError`] inside a client error; panics (failing the test) on any other kind.
+pub(crate) fn auth_err(err: Error) -> AuthError {
+    match err {
+        Error::Auth(inner) => inner,
+        other => panic!("expected an auth error, got {other:?}"),
+    }
+}
+
+/// The [`TenantError`] inside a client error; panics (failing the test) on any other kind.
+pub(crate) fn tenant_err(err: Error) -> TenantError {
+    match auth_err(err) {
+        AuthError::Tenant(inner) => inner,
+        other => panic!("expected a tenant error, got {other:?}"),
+    }
+}
+
+/// The customer id the auth and tenant tests use.
+pub(crate) fn cust() -> CustomerId {
+    CustomerId::parse("Cust26759").expect("valid customer id")
+}
+
+/// The query pairs of a URL.
+pub(crate) fn query(url: &url::Url) -> Vec<(String, String)> {
+    url.query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// The verifier and nonce the host keeps in its session (read through serde, as a host would
+/// store them).
+pub(crate) fn secrets(pending: &PendingAuthorization) -> (String, String) {
+    let json = serde_json::to_value(pending).expect("pending serialises");
+    (
+        json["pkce_verifier"].as_str().expect("verifier").to_owned(),
+        json["nonce"].as_str().expect("nonce").to_owned(),
+    )
+}
+
+/// Mounts the token endpoint answering `body` exactly `expected_calls` times.
+pub(crate) async fn mount_token(server: &MockServer, body: Value, expected_calls: u64) {
+    Mock::given(method("POST"))
+        .and(path("/login/common/oauth/tokens"))
+        .respond_with(json_response(&body))
+        .expect(expected_calls)
+        .mount(server)
+        .await;
 }

@@ -2,17 +2,19 @@
 //! and a resolver that points at another server.
 #![allow(dead_code)]
 
+use crate::fixtures::fixture;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use superoffice_client::credentials::StaticToken;
 use superoffice_client::tenant::{ApiBaseResolver, CustomerId};
 use superoffice_client::Client;
 use superoffice_client::RateLimit;
 use superoffice_client::RetryPolicy;
 use superoffice_client::{Credential, TokenProvider};
 use url::Url;
-use wiremock::MockServer;
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// The API path prefix the tests use on the mock server.
 pub(crate) const API: &str = "/Cust12345/api";
@@ -122,6 +124,35 @@ pub(crate) const BEARER_2: &str = "Bearer 8A:Cust12345.token-2";
 pub(crate) fn timerless_http() -> reqwest::Client {
     reqwest::Client::builder()
         .pool_idle_timeout(None)
+        .build()
+        .unwrap()
+}
+
+/// The sale fixture in SuperOffice's wire format (`GET /api/v1/Sale/{id}`).
+pub(crate) const SALE: &str = fixture!("rest/sale.json");
+
+/// A 200 answer with a JSON fixture text as its body.
+pub(crate) fn json_body(body: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_raw(body.as_bytes().to_vec(), "application/json")
+}
+
+/// A server that fails the test if it receives anything.
+pub(crate) async fn silent_server() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(500))
+        .expect(0)
+        .mount(&server)
+        .await;
+    server
+}
+
+/// A client with the given credential, no resolver and no client-side rate limit.
+pub(crate) fn client_with(server: &MockServer, credential: Credential) -> Client {
+    Client::builder()
+        .api_base(api_base(server))
+        .token_provider(Arc::new(StaticToken::new(credential)))
+        .rate_limit(RateLimit::unlimited())
         .build()
         .unwrap()
 }

@@ -11,6 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde_json::Value;
 use sha2::Digest as _;
+use superoffice_client::models::SaleId;
 use superoffice_sandbox::{default_seed, SuperOfficeSandbox};
 use tokio::sync::mpsc;
 
@@ -226,4 +227,12 @@ pub(crate) fn rest_client_with(
         )))
         .build()
         .unwrap()
+}
+
+/// The seed's open sale, as the client's id type.
+pub(crate) const OPEN: SaleId = SaleId(default_seed::OPEN_SALE_ID);
+
+/// A sandbox with the default seed.
+pub(crate) async fn sandbox() -> SuperOfficeSandbox {
+    SuperOfficeSandbox::start().await.unwrap()
 }

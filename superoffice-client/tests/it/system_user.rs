@@ -2,6 +2,7 @@
 //! re-issue on 401.
 
 use crate::auth_support as support;
+use crate::fixtures::fixture;
 
 use std::sync::Arc;
 
@@ -22,30 +23,12 @@ use support::*;
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const APP_KEY_PKCS8: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/auth/app_key.pkcs8.pem"
-));
-const APP_KEY_PKCS1: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/auth/app_key.pkcs1.pem"
-));
-const APP_KEY_XML: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/auth/app_key.xml"
-));
-const SYSTEM_USER_CLAIMS: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/auth/system_user_claims.json"
-));
-const SUCCESS: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/auth/system_user_success.json"
-));
-const REJECTED: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/auth/system_user_rejected.json"
-));
+const APP_KEY_PKCS8: &str = fixture!("auth/app_key.pkcs8.pem");
+const APP_KEY_PKCS1: &str = fixture!("auth/app_key.pkcs1.pem");
+const APP_KEY_XML: &str = fixture!("auth/app_key.xml");
+const SYSTEM_USER_CLAIMS: &str = fixture!("auth/system_user_claims.json");
+const SUCCESS: &str = fixture!("auth/system_user_success.json");
+const REJECTED: &str = fixture!("auth/system_user_rejected.json");
 
 const SYSTEM_TOKEN: &str = "SuperOffice DevNet Node OIDC-8k8Q7DmBgo";
 const SERIAL: &str = "1203786442";

@@ -1,9 +1,14 @@
-//! Contract endpoints: request shape and response decoding.
+//! Contract endpoints: request shape and response decoding, list filters, data fields and
+//! events. Parties and participants are in `parties`, products in `products`.
+
+mod parties;
+mod products;
 
 use crate::common;
-
 use common::*;
+
 use futures::TryStreamExt;
+use oneflow_client::api::contracts::TimeRange;
 use oneflow_client::models::draft::*;
 use oneflow_client::models::*;
 use oneflow_client::{Error, InvalidInput};
@@ -12,11 +17,6 @@ use wiremock::matchers::{
     body_json, body_partial_json, header, method, path, query_param, query_param_is_missing,
 };
 use wiremock::{Mock, ResponseTemplate};
-
-const CONTRACT: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/contract.json"
-));
 
 fn draft() -> ContractDraft {
     ContractDraft::new(WorkspaceId(130406), TemplateId(756510))
@@ -286,13 +286,7 @@ async fn list_with_data_field_match_and_state() {
         .and(query_param("sort", "state_updated_time"))
         .and(query_param("limit", "50"))
         .and(query_param("offset", "0"))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/contracts_page.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("contracts_page.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -324,13 +318,7 @@ async fn data_field_match_value_is_url_escaped_and_validated() {
             "filter[data_field_match]",
             "external_ref:A&B=1 2",
         ))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/contracts_page.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("contracts_page.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -368,136 +356,11 @@ async fn data_field_match_value_is_url_escaped_and_validated() {
 }
 
 #[tokio::test]
-async fn parties_and_participants() {
-    let server = server().await;
-    let party = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/party.json"
-    ));
-    let participant = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/participant.json"
-    ));
-    Mock::given(method("POST"))
-        .and(path("/v1/contracts/3012345/parties"))
-        .and(body_partial_json(json!({
-            "type": "company", "name": "Beta ApS", "country_code": "DK",
-            "participants": [{"name": "Bo Viewer", "email": "bo@beta.example", "signatory": false,
-                              "two_step_authentication_method": "email", "_permissions": {"contract:update": false}}]
-        })))
-        .respond_with(json(200, party))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("PUT"))
-        .and(path("/v1/contracts/3012345/parties/5504"))
-        .and(body_json(json!({"name": "Beta ApS (DK)"})))
-        .respond_with(json(200, party))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("DELETE"))
-        .and(path("/v1/contracts/3012345/parties/5504"))
-        .respond_with(ResponseTemplate::new(200))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/v1/contracts/3012345/parties/5504/participants"))
-        .and(body_json(
-            json!({"name": "Carl Signer", "phone_number": "+46709998877", "title": "CFO",
-                              "delivery_channel": "sms", "sign_method": "sms", "signatory": true,
-                              "_permissions": {"contract:update": true}}),
-        ))
-        .respond_with(json(200, participant))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("PUT"))
-        .and(path("/v1/contracts/3012345/parties/5504/participants/7705"))
-        .and(body_json(json!({"title": "CEO"})))
-        .respond_with(json(200, participant))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("DELETE"))
-        .and(path("/v1/contracts/3012345/parties/5504/participants/7705"))
-        .respond_with(ResponseTemplate::new(200))
-        .expect(1)
-        .mount(&server)
-        .await;
-
-    let contracts = client(&server).contracts();
-    let parties = contracts.parties(ContractId(3012345));
-    let added = parties
-        .add(
-            &CompanyPartyDraft::new("Beta ApS")
-                .country_code("DK")
-                .participant(
-                    ParticipantDraft::new("Bo Viewer")
-                        .email("bo@beta.example")
-                        .delivery_channel(DeliveryChannel::Email)
-                        .two_step_authentication(TwoStepAuthenticationMethod::Email)
-                        .role(ParticipantRole::Viewer),
-                )
-                .into(),
-        )
-        .await
-        .unwrap();
-    assert_eq!(added.id, PartyId(5504));
-    assert_eq!(
-        added.participants[0].two_step_authentication_method,
-        Some(TwoStepAuthenticationMethod::Email)
-    );
-    parties
-        .update(PartyId(5504), &PartyUpdate::new().name("Beta ApS (DK)"))
-        .await
-        .unwrap();
-    parties.remove(PartyId(5504)).await.unwrap();
-
-    let people = contracts.participants(ContractId(3012345), PartyId(5504));
-    let carl = people
-        .add(
-            &ParticipantDraft::new("Carl Signer")
-                .phone_number("+46709998877")
-                .title("CFO")
-                .delivery_channel(DeliveryChannel::Sms)
-                .sign_method(SignMethod::Sms)
-                .role(ParticipantRole::Signatory),
-        )
-        .await
-        .unwrap();
-    assert_eq!(carl.id, ParticipantId(7705));
-    assert_eq!(carl.delivery_status, Some(DeliveryStatus::NotSent));
-    people
-        .update(carl.id, &ParticipantDraft::default().title("CEO"))
-        .await
-        .unwrap();
-    people.remove(carl.id).await.unwrap();
-
-    // Missing phone for SMS delivery is caught locally (no request: the catch-all expects 0).
-    let err = people
-        .add(&ParticipantDraft::new("No Phone").delivery_channel(DeliveryChannel::Sms))
-        .await
-        .unwrap_err();
-    assert!(matches!(
-        err,
-        Error::InvalidInput(InvalidInput::PhoneRequired { index: 0 })
-    ));
-}
-
-#[tokio::test]
 async fn data_fields_list_bulk_and_single_updates() {
     let server = server().await;
     Mock::given(method("GET"))
         .and(path("/v1/contracts/3012345/data_fields"))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/data_fields_page.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("data_fields_page.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -507,26 +370,14 @@ async fn data_fields_list_bulk_and_single_updates() {
             {"id": 901, "value": "4712"},
             {"_private_ownerside": {"custom_id": "superoffice_sale_owner"}, "value": null}
         ]})))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/data_fields_page.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("data_fields_page.json")))
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("PUT"))
         .and(path("/v1/contracts/3012345/data_fields/901"))
         .and(body_json(json!({"value": "4712"})))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/data_field.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("data_field.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -535,26 +386,14 @@ async fn data_fields_list_bulk_and_single_updates() {
             "/v1/contracts/3012345/data_fields/c::superoffice_sale_id",
         ))
         .and(body_json(json!({"value": "4712"})))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/data_field.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("data_field.json")))
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("PUT"))
         .and(path("/v1/contracts/3012345/data_fields/c::sale%20id%2Fx"))
         .and(body_json(json!({"value": null})))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/data_field.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("data_field.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -594,26 +433,14 @@ async fn events_list_and_get() {
         .and(path("/v1/contracts/3012345/events"))
         .and(query_param("limit", "100"))
         .and(query_param("offset", "0"))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/events_page.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("events_page.json")))
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/v1/contracts/3012345/events/2340"))
         .and(query_param_is_missing("limit"))
-        .respond_with(json(
-            200,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/event.json"
-            )),
-        ))
+        .respond_with(json(200, fixture!("event.json")))
         .expect(1)
         .mount(&server)
         .await;
@@ -634,4 +461,323 @@ async fn events_list_and_get() {
     let one = events.get(EventId(2340)).await.unwrap();
     assert_eq!(one.event_type, EventType::DataFieldUpdate);
     assert_eq!(one.data.as_ref().unwrap()["changes"][0]["to"], "4711");
+}
+
+#[tokio::test]
+async fn published_time_range_uses_the_documented_pipe_form() {
+    use chrono::TimeZone;
+    let server = server().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/contracts"))
+        // docs "filtering": `?filter[published_time]=|2021-07-19T11:32:40%2B00:00`.
+        .and(query_param(
+            "filter[published_time]",
+            "|2021-07-19T11:32:40+0000",
+        ))
+        .respond_with(json(200, fixture!("contracts_page.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let upper = chrono::Utc
+        .with_ymd_and_hms(2021, 7, 19, 11, 32, 40)
+        .unwrap();
+    let page = client(&server)
+        .contracts()
+        .list()
+        .published_time(TimeRange::until(upper))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.count, 2);
+}
+
+#[tokio::test]
+async fn filters_that_would_return_everything_are_refused_locally() {
+    let server = server().await;
+    Mock::given(method("GET"))
+        .respond_with(json(200, fixture!("contracts_page.json")))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let contracts = client(&server).contracts();
+    let empty_states = contracts.list().states([]).send().await.unwrap_err();
+    assert!(
+        matches!(
+            empty_states,
+            Error::InvalidInput(InvalidInput::Invalid {
+                field: "states filter",
+                ..
+            })
+        ),
+        "{empty_states:?}"
+    );
+    let open_range = contracts
+        .list()
+        .published_time(TimeRange {
+            from: None,
+            to: None,
+        })
+        .to_request();
+    assert!(open_range.is_err());
+    let twice = contracts
+        .list()
+        .state(ContractState::Signed)
+        .filter("states", "pending")
+        .to_request();
+    assert!(twice.is_err(), "the same filter may not be sent twice");
+    let req = contracts
+        .list()
+        .states([ContractState::Signed, ContractState::Signed])
+        .to_request()
+        .unwrap();
+    assert_eq!(req.query_value("filter[states]"), Some("signed"));
+}
+
+#[tokio::test]
+async fn create_sends_value_folder_tags_and_participant_extras() {
+    let server = server().await;
+    let mut options = serde_json::Map::new();
+    options.insert("invite".to_owned(), json!(false));
+    Mock::given(method("POST"))
+        .and(path("/v1/contracts/create"))
+        // Names and shapes from the create-a-contract reference; `value` as in the
+        // create-a-contract-with-a-contract-value tutorial (`{"amount": "500.10"}`).
+        .and(body_partial_json(json!({
+            "value": {"amount": "500.10"},
+            "folder_id": 77,
+            "tags": [{"id": 3}, {"id": 5}],
+            "parties": [{"participants": [{"name": "Ann Buyer", "_options": {"invite": false}}]}],
+            "my_party": {"participants": [{"email": "seller@ourco.example", "organizer": true}]}
+        })))
+        .respond_with(json(200, CONTRACT))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let draft = ContractDraft::new(WorkspaceId(130406), TemplateId(756510))
+        .value(Money::amount("500.10"))
+        .folder(FolderId(77))
+        .tag(TagId(3))
+        .tag(TagId(5))
+        .party(
+            CompanyPartyDraft::new("Acme AB").participant(
+                ParticipantDraft::new("Ann Buyer")
+                    .email("ann@acme.example")
+                    .delivery_channel(DeliveryChannel::Email)
+                    .options(options),
+            ),
+        )
+        .my_party(
+            MyPartyDraft::new()
+                .participant(ParticipantDraft::user("seller@ourco.example").organizer(true)),
+        );
+    client(&server).contracts().create(&draft).await.unwrap();
+    let body = serde_json::to_value(&draft).unwrap();
+    assert!(
+        body.get("_private").is_none(),
+        "value is top-level on create"
+    );
+}
+
+#[tokio::test]
+async fn bad_values_and_counterparty_organizers_are_refused_locally() {
+    let server = server().await;
+    Mock::given(method("POST"))
+        .respond_with(json(200, CONTRACT))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let contracts = client(&server).contracts();
+    for amount in ["5.123", "1,5", "", "-3", "12."] {
+        let draft = ContractDraft::new(WorkspaceId(1), TemplateId(2)).value(Money::amount(amount));
+        let err = contracts.create(&draft).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::InvalidInput(InvalidInput::Invalid {
+                    field: "contract value amount",
+                    ..
+                })
+            ),
+            "{amount}: {err:?}"
+        );
+    }
+    let draft = ContractDraft::new(WorkspaceId(1), TemplateId(2)).party(
+        CompanyPartyDraft::new("Acme AB").participant(
+            ParticipantDraft::new("Ann")
+                .email("ann@acme.example")
+                .delivery_channel(DeliveryChannel::Email)
+                .organizer(true),
+        ),
+    );
+    let err = contracts.create(&draft).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::InvalidInput(InvalidInput::Invalid {
+                field: "participant organizer",
+                ..
+            })
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn update_keeps_the_listed_tags() {
+    let server = server().await;
+    Mock::given(method("PUT"))
+        .and(path("/v1/contracts/101"))
+        // update-a-contract-by-id reference: `tags`, the tag ids to be left in the contract.
+        .and(body_json(json!({"_private": {}, "tags": [{"id": 3}]})))
+        .respond_with(json(200, CONTRACT))
+        .expect(1)
+        .mount(&server)
+        .await;
+    client(&server)
+        .contracts()
+        .update(
+            ContractId(101),
+            &ContractUpdate::new().keep_tags([TagId(3)]),
+        )
+        .await
+        .unwrap();
+    let err = ContractUpdate::new()
+        .value(Money::new("1.234", "SEK"))
+        .validate()
+        .unwrap_err();
+    assert!(matches!(err, InvalidInput::Invalid { .. }));
+}
+
+/// Create-a-contract reference: contract names may have 130 characters; party and
+/// participant names and titles stay ≤ 100.
+///
+/// Regression (issue 7, the documented behaviour): this test failed before its fix.
+#[test]
+fn contract_name_limit_is_130_and_party_names_stay_100() {
+    use oneflow_client::models::draft::*;
+    assert_eq!(MAX_CONTRACT_NAME_LEN, 130);
+    let party = || {
+        CompanyPartyDraft::new("Acme AB").participant(
+            ParticipantDraft::new("Ann")
+                .email("ann@acme.example")
+                .delivery_channel(DeliveryChannel::Email),
+        )
+    };
+    let draft = |name: String| {
+        ContractDraft::new(WorkspaceId(1), TemplateId(2))
+            .name(name)
+            .party(party())
+    };
+    assert_eq!(draft("n".repeat(130)).validate(), Ok(()));
+    assert!(matches!(
+        draft("n".repeat(131)).validate(),
+        Err(oneflow_client::InvalidInput::TooLong { max: 130, .. })
+    ));
+    assert!(ContractUpdate::new()
+        .name("n".repeat(130))
+        .validate()
+        .is_ok());
+    assert!(ContractUpdate::new()
+        .name("n".repeat(131))
+        .validate()
+        .is_err());
+    let long_party = ContractDraft::new(WorkspaceId(1), TemplateId(2)).party(
+        CompanyPartyDraft::new("p".repeat(101))
+            .participant(ParticipantDraft::new("Ann").email("ann@acme.example")),
+    );
+    assert!(matches!(
+        long_party.validate(),
+        Err(oneflow_client::InvalidInput::TooLong { max: 100, .. })
+    ));
+}
+
+/// The create/update/participant/data-field references mark `x-oneflow-user-email`
+/// required: without an acting user the client refuses locally (nothing is sent: the
+/// catch-all mock fails the test otherwise) and names the call.
+///
+/// Regression (issue 7, the documented behaviour): this test failed before its fix.
+#[tokio::test]
+async fn writes_that_need_an_acting_user_are_refused_locally() {
+    use oneflow_client::models::draft::*;
+    use oneflow_client::{Error, InvalidInput};
+    let server = server().await;
+    let anonymous = client(&server).as_anonymous();
+    let draft = ContractDraft::new(WorkspaceId(1), TemplateId(2));
+    let err = anonymous.contracts().create(&draft).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::InvalidInput(InvalidInput::ActingUserRequired {
+                call: "contracts/create"
+            })
+        ),
+        "{err:?}"
+    );
+    let err = anonymous
+        .contracts()
+        .update(ContractId(9), &ContractUpdate::new().name("n"))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("contracts/{id}"), "{err}");
+    let err = anonymous
+        .contracts()
+        .participants(ContractId(9), PartyId(3))
+        .add(
+            &ParticipantDraft::new("Ann")
+                .email("ann@acme.example")
+                .delivery_channel(DeliveryChannel::Email),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        Error::InvalidInput(InvalidInput::ActingUserRequired { .. })
+    ));
+    let err = anonymous
+        .contracts()
+        .data_fields(ContractId(9))
+        .update_all(&[DataFieldUpdate::new(
+            DataFieldKey::CustomId("sale".into()),
+            "1",
+        )])
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        Error::InvalidInput(InvalidInput::ActingUserRequired { .. })
+    ));
+    // A per-call user satisfies the requirement.
+    let request = oneflow_client::ApiRequest::get("ping", ["ping"]).requires_acting_user();
+    assert!(request.acting_user_required());
+    Mock::given(method("GET"))
+        .and(path("/v1/ping"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw("{}", "application/json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let _: serde_json::Value = anonymous
+        .as_user("ann@ourco.example")
+        .execute(request)
+        .await
+        .unwrap();
+}
+
+/// A blank custom id is refused for a single update (`c::` path segment) and must be
+/// refused the same way in a bulk update, before anything is sent.
+///
+/// Regression (found in review): this test failed before its fix.
+#[tokio::test]
+async fn bulk_data_field_update_refuses_a_blank_custom_id_locally() {
+    use oneflow_client::models::draft::DataFieldUpdate;
+    let server = server().await; // the catch-all fails the test on any request
+    let err = client(&server)
+        .contracts()
+        .data_fields(ContractId(3012345))
+        .update_all(&[DataFieldUpdate::new(" ", "4711")])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidInput(InvalidInput::Missing { .. })),
+        "{err:?}"
+    );
 }

@@ -1,32 +1,27 @@
-//! Errors, 401 refresh, 421 re-resolution, retries and rate limiting of the REST client.
+//! Errors, 401 refresh, 421 re-resolution, retries and rate limiting of the REST client, and
+//! request paths that must stay inside the API base.
 
+use crate::fixtures::fixture;
 use crate::rest_support;
+use rest_support::{
+    api_base, client, CountingTokens, FixedResolver, API, BEARER_1, BEARER_2, SALE,
+};
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use rest_support::{api_base, client, CountingTokens, FixedResolver, API, BEARER_1, BEARER_2};
+use serde_json::json;
 use superoffice_client::credentials::StaticToken;
 use superoffice_client::models::{SaleId, Webhook, WebhookSecret};
-use superoffice_client::Client;
-use superoffice_client::RateLimit;
-use superoffice_client::RetryPolicy;
-use superoffice_client::{ApiRequest, ConfigError, Credential, Error};
+use superoffice_client::{
+    ApiRequest, Client, ConfigError, Credential, Error, RateLimit, RetryPolicy,
+};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const SALE: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/sale.json"
-));
-const NOT_FOUND: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/error_not_found.json"
-));
-const BAD_GATEWAY: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/bad_gateway.html"
-));
+const NOT_FOUND: &str = fixture!("rest/error_not_found.json");
+
+const BAD_GATEWAY: &str = fixture!("rest/bad_gateway.html");
 
 fn sale_ok() -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_raw(SALE.as_bytes().to_vec(), "application/json")
@@ -646,4 +641,103 @@ async fn system_user_credentials_send_ticket_and_app_token() {
     client.sales().get(SaleId(42)).await.unwrap();
     let debug = format!("{client:?}");
     assert!(!debug.contains("ticket-abc") && !debug.contains("client-secret-xyz"));
+}
+
+/// A request whose segments would climb out of the API base (`..`, or an empty first segment)
+/// is refused locally.
+///
+/// Regression (found in review): this test failed before its fix.
+#[tokio::test]
+async fn request_paths_cannot_leave_the_api_base() {
+    let server = MockServer::start().await;
+    let base = api_base(&server);
+    let climbing = ApiRequest::get(
+        "v1/List/{name}/Items",
+        ["v1", "List", "..", "..", "..", "x"],
+    );
+    assert!(matches!(climbing.url(&base), Err(Error::InvalidInput(_))));
+    let absolute = ApiRequest::get("v1/{x}", ["", "Cust99999", "api", "v1", "Sale"]);
+    assert!(matches!(absolute.url(&base), Err(Error::InvalidInput(_))));
+    let fine = ApiRequest::get("v1/Sale/{id}", ["v1", "Sale", "42"]);
+    assert_eq!(
+        fine.url(&base).expect("inside").path(),
+        format!("{API}/v1/Sale/42")
+    );
+
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let (client, _tokens) = client(&server);
+    let err = client
+        .execute::<serde_json::Value>(absolute)
+        .await
+        .expect_err("refused");
+    assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+}
+
+/// A PATCH that meets 421 (re-resolve) and then 401 (refresh) is sent three times in all, each
+/// time with the same JSON Patch body, and never more (no loop between the two recoveries).
+///
+/// Regression (found in review): this test failed before its fix.
+#[tokio::test]
+async fn misdirected_then_unauthorized_patch_resends_the_same_body_once_each() {
+    use rest_support::{CountingTokens, FixedResolver, BEARER_1, BEARER_2};
+    use superoffice_client::models::{JsonPatch, SaleId, SaleStatus};
+    use superoffice_client::Client;
+    use superoffice_client::RateLimit;
+    use wiremock::matchers::{body_string, header};
+
+    let body = r#"[{"op":"test","path":"Status","value":"Open"},{"op":"replace","path":"Status","value":"Sold"}]"#;
+    let sale = fixture!("rest/sale_sold.json");
+    let old = MockServer::start().await;
+    let new = MockServer::start().await;
+    let sale_path = format!("{API}/v1/Sale/42");
+    Mock::given(method("PATCH"))
+        .and(path(sale_path.as_str()))
+        .and(body_string(body))
+        .respond_with(ResponseTemplate::new(421))
+        .expect(1)
+        .mount(&old)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path(sale_path.as_str()))
+        .and(header("Authorization", BEARER_1))
+        .and(body_string(body))
+        .respond_with(ResponseTemplate::new(401))
+        .expect(1)
+        .mount(&new)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path(sale_path.as_str()))
+        .and(header("Authorization", BEARER_2))
+        .and(header("Content-Type", "application/json"))
+        .and(body_string(body))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(sale.as_bytes().to_vec(), "application/json"),
+        )
+        .expect(1)
+        .mount(&new)
+        .await;
+    let tokens = CountingTokens::new();
+    let resolver = FixedResolver::new(api_base(&new));
+    let client = Client::builder()
+        .api_base(api_base(&old))
+        .token_provider(tokens.clone())
+        .api_base_resolver(resolver.clone())
+        .rate_limit(RateLimit::unlimited())
+        .build()
+        .expect("client");
+    let patch = JsonPatch::new()
+        .test("Status", SaleStatus::Open)
+        .replace("Status", SaleStatus::Sold);
+    let updated = client
+        .sales()
+        .patch(SaleId(42), &patch)
+        .await
+        .expect("patched");
+    assert_eq!(updated.status, Some(SaleStatus::Sold));
+    assert_eq!(resolver.calls(), 1);
+    assert_eq!(tokens.refreshes(), 1);
 }

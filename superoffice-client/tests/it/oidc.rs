@@ -1,54 +1,23 @@
-//! The OIDC flow against a mock SuperOffice provider: authorization URL, code exchange,
-//! id_token validation, refresh.
+//! The OIDC sign-in against a mock provider: the authorization URL (with `prompt`), the code
+//! exchange, callbacks and pending sign-ins, refresh, revocation, token-endpoint answers and
+//! redirects, and the client configuration.
 
 use crate::auth_support as support;
+use crate::fixtures::fixture;
+use support::*;
 
 use base64::Engine as _;
 use chrono::Duration;
 use secrecy::{ExposeSecret, SecretString};
-use serde_json::Value;
+use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use superoffice_client::auth::{
-    AuthorizeOptions, IdTokenProblem, OidcConfig, PendingAuthorization,
+    AuthorizeOptions, IdTokenValidator, JwtExpectations, OidcConfig, PendingAuthorization, Prompt,
 };
-use superoffice_client::tenant::CustomerId;
-use superoffice_client::AuthError;
-use superoffice_client::Error;
-use support::*;
-use wiremock::matchers::{method, path};
+use superoffice_client::tenant::{CustomerId, TenantLocator};
+use superoffice_client::{AuthError, Error};
+use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-fn query(url: &url::Url) -> Vec<(String, String)> {
-    url.query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
-}
-
-/// The verifier and nonce the host keeps in its session (read through serde, as a host would
-/// store them).
-fn secrets(pending: &PendingAuthorization) -> (String, String) {
-    let json = serde_json::to_value(pending).expect("pending serialises");
-    (
-        json["pkce_verifier"].as_str().expect("verifier").to_owned(),
-        json["nonce"].as_str().expect("nonce").to_owned(),
-    )
-}
-
-async fn mount_token(server: &MockServer, body: Value, expected_calls: u64) {
-    Mock::given(method("POST"))
-        .and(path("/login/common/oauth/tokens"))
-        .respond_with(json_response(&body))
-        .expect(expected_calls)
-        .mount(server)
-        .await;
-}
-
-fn auth_err(err: Error) -> AuthError {
-    match err {
-        Error::Auth(auth) => auth,
-        other => panic!("expected an auth error, got {other:?}"),
-    }
-}
 
 #[tokio::test]
 async fn authorize_url_has_all_parameters() {
@@ -167,289 +136,6 @@ async fn code_exchange_sends_the_right_form_and_validates_the_id_token() {
         session.api_base().map(|u| u.to_string()),
         Some("https://sod2.superoffice.com/Cust26759/api/".to_owned())
     );
-}
-
-#[tokio::test]
-async fn claims_are_typed_and_lenient() {
-    let server = MockServer::start().await;
-    let oidc = oidc(&server, clock());
-    let request = oidc.authorize_url(AuthorizeOptions::new()).expect("url");
-    let (_, nonce) = secrets(&request.pending);
-    let mut claims = id_token_claims(&server, &nonce);
-    claims["http://schemes.superoffice.net/identity/is_administrator"] = "False".into();
-    let id_token = sign(&claims, KID_A, PROVIDER_KEY_A);
-    mount_jwks(&server, JWKS, 1).await;
-    mount_token(&server, with_id_token(TOKEN_RESPONSE, &id_token), 1).await;
-
-    let session = oidc
-        .exchange_code(&request.pending, request.pending.state(), "code")
-        .await
-        .expect("sign-in completes");
-    let c = &session.claims;
-    assert_eq!(c.subject.as_deref(), Some("jane.doe@example.com"));
-    assert_eq!(c.audience, vec![CLIENT_ID.to_owned()]);
-    assert_eq!(c.associate_id, Some(5));
-    assert_eq!(c.is_administrator, Some(false));
-    // `iat` arrives as the string "1795856400".
-    assert_eq!(c.issued_at.map(|t| t.timestamp()), Some(1_795_856_400));
-    assert_eq!(c.not_before.map(|t| t.timestamp()), Some(1_795_856_400));
-    assert_eq!(c.expires_at.timestamp(), 1_795_856_700);
-    assert_eq!(c.email.as_deref(), Some("jane.doe@example.com"));
-    assert_eq!(c.primary_email.as_deref(), Some("jane.doe@example.com"));
-    assert_eq!(c.upn.as_deref(), Some("jane.doe@example.com"));
-    assert_eq!(c.initials.as_deref(), Some("JD"));
-    assert_eq!(c.identity_provider.as_deref(), Some("central-superid"));
-    assert_eq!(c.company_name.as_deref(), Some("SuperOffice DevNet"));
-    assert_eq!(c.serial.as_deref(), Some("1203786442"));
-    assert_eq!(
-        c.netserver_url.as_ref().map(|u| u.as_str()),
-        Some("https://sod2.superoffice.com/Cust26759/Remote/Services88/")
-    );
-    assert_eq!(
-        c.system_token
-            .as_ref()
-            .map(|t| t.expose_secret().to_owned()),
-        Some("SuperOffice DevNet Node OIDC-8k8Q7DmBgo".to_owned())
-    );
-
-    // Nothing secret in Debug.
-    let debug = format!("{session:?}");
-    assert!(!debug.contains("OIDC-8k8Q7DmBgo"), "{debug}");
-    assert!(!debug.contains("8A:Cust26759"), "{debug}");
-    assert!(!debug.contains(REFRESH_TOKEN), "{debug}");
-    assert!(!debug.contains(&nonce), "{debug}");
-    assert!(!debug.contains(&id_token), "{debug}");
-}
-
-#[tokio::test]
-async fn administrator_claim_true() {
-    let server = MockServer::start().await;
-    let oidc = oidc(&server, clock());
-    let request = oidc.authorize_url(AuthorizeOptions::new()).expect("url");
-    let (_, nonce) = secrets(&request.pending);
-    let id_token = sign(&id_token_claims(&server, &nonce), KID_A, PROVIDER_KEY_A);
-    mount_jwks(&server, JWKS, 1).await;
-    mount_token(&server, with_id_token(TOKEN_RESPONSE, &id_token), 1).await;
-    let session = oidc
-        .exchange_code(&request.pending, request.pending.state(), "code")
-        .await
-        .expect("sign-in completes");
-    assert_eq!(session.claims.is_administrator, Some(true));
-}
-
-/// Runs a code exchange whose id_token has `claims` (signed with `pem` under `kid`).
-async fn exchange_with(
-    server: &MockServer,
-    edit: impl FnOnce(&mut Value, &str),
-    kid: &str,
-    pem: &str,
-) -> Result<superoffice_client::auth::Session, Error> {
-    let oidc = oidc(server, clock());
-    let request = oidc.authorize_url(AuthorizeOptions::new()).expect("url");
-    let (_, nonce) = secrets(&request.pending);
-    let mut claims = id_token_claims(server, &nonce);
-    edit(&mut claims, &nonce);
-    let id_token = sign(&claims, kid, pem);
-    mount_token(server, with_id_token(TOKEN_RESPONSE, &id_token), 1).await;
-    oidc.exchange_code(&request.pending, request.pending.state(), "code")
-        .await
-}
-
-#[tokio::test]
-async fn expired_id_token_is_rejected() {
-    let server = MockServer::start().await;
-    mount_jwks(&server, JWKS, 1).await;
-    let err = exchange_with(
-        &server,
-        |c, _| {
-            // Expired 10 minutes before `now()` (beyond the 60 s leeway).
-            c["exp"] = (now().timestamp() - 600).into();
-        },
-        KID_A,
-        PROVIDER_KEY_A,
-    )
-    .await
-    .expect_err("expired");
-    match auth_err(err) {
-        AuthError::ExpiredIdToken { expired_at } => {
-            assert_eq!(expired_at.timestamp(), now().timestamp() - 600)
-        }
-        other => panic!("unexpected {other:?}"),
-    }
-}
-
-#[tokio::test]
-async fn wrong_audience_is_rejected() {
-    let server = MockServer::start().await;
-    mount_jwks(&server, JWKS, 1).await;
-    let err = exchange_with(
-        &server,
-        |c, _| c["aud"] = "someone-else".into(),
-        KID_A,
-        PROVIDER_KEY_A,
-    )
-    .await
-    .expect_err("wrong aud");
-    match auth_err(err) {
-        AuthError::WrongAudience { expected, found } => {
-            assert_eq!(expected, CLIENT_ID);
-            assert_eq!(found, vec!["someone-else".to_owned()]);
-        }
-        other => panic!("unexpected {other:?}"),
-    }
-}
-
-#[tokio::test]
-async fn wrong_issuer_is_rejected() {
-    let server = MockServer::start().await;
-    mount_jwks(&server, JWKS, 1).await;
-    let err = exchange_with(
-        &server,
-        |c, _| c["iss"] = "https://online.superoffice.com".into(),
-        KID_A,
-        PROVIDER_KEY_A,
-    )
-    .await
-    .expect_err("wrong iss");
-    assert!(
-        matches!(auth_err(err), AuthError::WrongIssuer { ref found, .. } if found == "https://online.superoffice.com")
-    );
-}
-
-#[tokio::test]
-async fn bad_signature_is_rejected() {
-    let server = MockServer::start().await;
-    mount_jwks(&server, JWKS, 1).await;
-    // Claims to be key A but is signed with key B.
-    let err = exchange_with(&server, |_, _| {}, KID_A, PROVIDER_KEY_B)
-        .await
-        .expect_err("bad signature");
-    assert!(matches!(
-        auth_err(err),
-        AuthError::IdTokenInvalid {
-            reason: IdTokenProblem::BadSignature
-        }
-    ));
-}
-
-#[tokio::test]
-async fn unknown_kid_refetches_the_jwks_once_and_accepts_the_rotated_key() {
-    let server = MockServer::start().await;
-    // First fetch: only key A; every later fetch: A and B.
-    Mock::given(method("GET"))
-        .and(path("/login/.well-known/jwks"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(JWKS, "application/json"))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/login/.well-known/jwks"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(JWKS_ROTATED, "application/json"))
-        .with_priority(2)
-        .expect(1)
-        .mount(&server)
-        .await;
-
-    let oidc = oidc(&server, clock());
-    // Warm the cache with key A.
-    let first = oidc.authorize_url(AuthorizeOptions::new()).expect("url");
-    let (_, nonce) = secrets(&first.pending);
-    let token_a = sign(&id_token_claims(&server, &nonce), KID_A, PROVIDER_KEY_A);
-    let _guard = Mock::given(method("POST"))
-        .and(path("/login/common/oauth/tokens"))
-        .respond_with(json_response(&with_id_token(TOKEN_RESPONSE, &token_a)))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount_as_scoped(&server)
-        .await;
-    oidc.exchange_code(&first.pending, first.pending.state(), "code-1")
-        .await
-        .expect("key A validates");
-
-    // Now a token signed with the rotated-in key B.
-    let second = oidc.authorize_url(AuthorizeOptions::new()).expect("url");
-    let (_, nonce) = secrets(&second.pending);
-    let token_b = sign(&id_token_claims(&server, &nonce), KID_B, PROVIDER_KEY_B);
-    mount_token(&server, with_id_token(TOKEN_RESPONSE, &token_b), 1).await;
-    oidc.exchange_code(&second.pending, second.pending.state(), "code-2")
-        .await
-        .expect("key B validates after one refetch");
-    // The `.expect(1)` on both JWKS mocks verifies exactly two fetches in total.
-}
-
-#[tokio::test]
-async fn a_kid_missing_even_after_refetch_is_unknown_key() {
-    let server = MockServer::start().await;
-    mount_jwks(&server, JWKS, 1).await; // exactly one fetch: the first lookup misses and fetches
-    let err = exchange_with(&server, |_, _| {}, "no-such-key", PROVIDER_KEY_A)
-        .await
-        .expect_err("unknown key");
-    assert!(matches!(
-        auth_err(err),
-        AuthError::UnknownKey { kid: Some(ref k) } if k == "no-such-key"
-    ));
-}
-
-#[tokio::test]
-async fn unknown_kid_with_a_warm_cache_refetches_exactly_once() {
-    let server = MockServer::start().await;
-    mount_jwks(&server, JWKS, 2).await;
-    let oidc = oidc(&server, clock());
-
-    let first = oidc.authorize_url(AuthorizeOptions::new()).expect("url");
-    let (_, nonce) = secrets(&first.pending);
-    let good = sign(&id_token_claims(&server, &nonce), KID_A, PROVIDER_KEY_A);
-    let _guard = Mock::given(method("POST"))
-        .and(path("/login/common/oauth/tokens"))
-        .respond_with(json_response(&with_id_token(TOKEN_RESPONSE, &good)))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount_as_scoped(&server)
-        .await;
-    oidc.exchange_code(&first.pending, first.pending.state(), "code-1")
-        .await
-        .expect("warm");
-
-    let second = oidc.authorize_url(AuthorizeOptions::new()).expect("url");
-    let (_, nonce) = secrets(&second.pending);
-    let bad = sign(&id_token_claims(&server, &nonce), KID_B, PROVIDER_KEY_B);
-    mount_token(&server, with_id_token(TOKEN_RESPONSE, &bad), 1).await;
-    let err = oidc
-        .exchange_code(&second.pending, second.pending.state(), "code-2")
-        .await
-        .expect_err("B is not published");
-    assert!(matches!(auth_err(err), AuthError::UnknownKey { .. }));
-}
-
-#[tokio::test]
-async fn nonce_mismatch_is_rejected() {
-    let server = MockServer::start().await;
-    mount_jwks(&server, JWKS, 1).await;
-    let err = exchange_with(
-        &server,
-        |c, _| c["nonce"] = "a-replayed-nonce".into(),
-        KID_A,
-        PROVIDER_KEY_A,
-    )
-    .await
-    .expect_err("nonce");
-    assert!(matches!(auth_err(err), AuthError::NonceMismatch));
-
-    let server = MockServer::start().await;
-    mount_jwks(&server, JWKS, 1).await;
-    let err = exchange_with(
-        &server,
-        |c, _| {
-            c.as_object_mut().map(|m| m.remove("nonce"));
-        },
-        KID_A,
-        PROVIDER_KEY_A,
-    )
-    .await
-    .expect_err("missing nonce");
-    assert!(matches!(auth_err(err), AuthError::NonceMismatch));
 }
 
 #[tokio::test]
@@ -579,10 +265,7 @@ async fn refresh_rejected_is_a_typed_token_endpoint_error_without_secrets() {
     Mock::given(method("POST"))
         .and(path("/login/common/oauth/tokens"))
         .respond_with(ResponseTemplate::new(400).set_body_raw(
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/auth/token_error_invalid_grant.json"
-            )),
+            fixture!("auth/token_error_invalid_grant.json"),
             "application/json",
         ))
         .expect(1)
@@ -729,104 +412,383 @@ async fn a_text_json_token_answer_with_scope_is_accepted() {
     assert_eq!(tokens.expires_at, now() + Duration::seconds(1800));
 }
 
+fn following_client() -> reqwest::Client {
+    // reqwest's default policy follows up to 10 redirects.
+    reqwest::Client::new()
+}
+
+// ---------------------------------------------------------------- item 16: prompt
+
 #[tokio::test]
-async fn the_expected_issuer_can_be_overridden() {
+async fn prompt_is_sent_on_the_authorization_url() {
     let server = MockServer::start().await;
-    let mut claims = id_token_claims(&server, "unused");
-    claims.as_object_mut().map(|m| m.remove("nonce"));
-    claims["iss"] = "https://sod.superoffice.com".into();
-    let id_token = sign(&claims, KID_A, PROVIDER_KEY_A);
-    mount_token(&server, with_id_token(REFRESH_RESPONSE, &id_token), 2).await;
-    // Two clients, two key caches.
-    mount_jwks(&server, JWKS, 2).await;
-    let config = OidcConfig::new(environment(&server), CLIENT_ID, CLIENT_SECRET, REDIRECT_URI)
-        .expect("config");
-    let refresh_token = SecretString::from(REFRESH_TOKEN.to_owned());
+    let oidc = oidc(&server, clock());
+    let request = oidc
+        .authorize_url(
+            AuthorizeOptions::new()
+                .login_hint("jane.doe@example.com")
+                .prompt(Prompt::SelectAccount),
+        )
+        .expect("url");
+    let prompt: Vec<String> = request
+        .url
+        .query_pairs()
+        .filter(|(k, _)| k == "prompt")
+        .map(|(_, v)| v.into_owned())
+        .collect();
+    assert_eq!(prompt, ["select_account"]);
+    let plain = oidc.authorize_url(AuthorizeOptions::new()).expect("url");
+    assert!(!plain.url.query_pairs().any(|(k, _)| k == "prompt"));
+    assert_eq!(Prompt::Login.as_str(), "login");
+    assert_eq!(Prompt::Consent.as_str(), "consent");
+}
 
-    let strict = oidc(&server, clock());
-    let err = strict
-        .refresh(&refresh_token)
-        .await
-        .expect_err("issuer differs");
-    assert!(matches!(auth_err(err), AuthError::WrongIssuer { .. }));
+// ---------------------------------------------------------------- revocation (item 15 part)
 
-    let relaxed = superoffice_client::auth::OidcClient::builder(config)
-        .clock(clock())
-        .issuer("https://sod.superoffice.com")
-        .build()
-        .expect("client");
-    relaxed
-        .refresh(&refresh_token)
-        .await
-        .expect("issuer matches the override");
+async fn mount_discovery(server: &MockServer, revocation: Option<String>) {
+    let mut doc = json!({
+        "issuer": server.uri(),
+        "authorization_endpoint": format!("{}/login/common/oauth/authorize", server.uri()),
+        "token_endpoint": format!("{}/login/common/oauth/tokens", server.uri()),
+        "jwks_uri": format!("{}/login/.well-known/jwks", server.uri()),
+    });
+    if let Some(url) = revocation {
+        doc["revocation_endpoint"] = Value::String(url);
+    }
+    Mock::given(method("GET"))
+        .and(path("/login/.well-known/openid-configuration"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(doc))
+        .mount(server)
+        .await;
 }
 
 #[tokio::test]
-async fn only_rs256_is_accepted() {
+async fn revocation_posts_the_refresh_token_to_the_discovered_endpoint() {
     let server = MockServer::start().await;
-    mount_jwks(&server, JWKS, 0).await;
-    let b64 = |v: &Value| {
-        base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(serde_json::to_vec(v).expect("json"))
-    };
-    let claims = id_token_claims(&server, "n");
-    let unsigned = format!(
-        "{}.{}.",
-        b64(&serde_json::json!({"alg": "none", "typ": "JWT"})),
-        b64(&claims)
-    );
-    let hs256 = jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
-        &claims,
-        &jsonwebtoken::EncodingKey::from_secret(CLIENT_SECRET.as_bytes()).expect("hmac key"),
+    mount_discovery(
+        &server,
+        Some(format!("{}/login/common/oauth/revoke", server.uri())),
     )
-    .expect("hs256");
-    let validator = oidc(&server, clock()).validator().clone();
-    let expect = superoffice_client::auth::JwtExpectations::new(issuer(&server), None);
-    for (token, alg) in [(unsigned.as_str(), "none"), (hs256.as_str(), "HS256")] {
-        let err = validator.validate(token, &expect).await.expect_err(alg);
-        match auth_err(err) {
-            AuthError::IdTokenInvalid {
-                reason: IdTokenProblem::UnsupportedAlgorithm(found),
-            } => assert_eq!(found, alg),
-            other => panic!("{alg}: unexpected {other:?}"),
-        }
-    }
-    for garbage in ["", "a.b", "!!!.x.y", "a.b.c.d"] {
-        let err = validator
-            .validate(garbage, &expect)
+    .await;
+    Mock::given(method("POST"))
+        .and(path("/login/common/oauth/revoke"))
+        .and(body_string_contains(format!("token={REFRESH_TOKEN}")))
+        .and(body_string_contains("token_type_hint=refresh_token"))
+        .and(body_string_contains(format!("client_id={CLIENT_ID}")))
+        .and(body_string_contains(format!(
+            "client_secret={CLIENT_SECRET}"
+        )))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let oidc = oidc(&server, clock());
+    oidc.revoke_refresh_token(&SecretString::from(REFRESH_TOKEN.to_owned()))
+        .await
+        .expect("revoked");
+    let err = oidc
+        .revoke_refresh_token(&SecretString::from(" ".to_owned()))
+        .await
+        .expect_err("empty");
+    assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn revocation_refuses_a_missing_or_foreign_endpoint() {
+    for endpoint in [
+        None,
+        Some("https://evil.example/revoke".to_owned()),
+        Some("not a url".to_owned()),
+    ] {
+        let server = MockServer::start().await;
+        mount_discovery(&server, endpoint.clone()).await;
+        let oidc = oidc(&server, clock());
+        let err = oidc
+            .revoke_refresh_token(&SecretString::from(REFRESH_TOKEN.to_owned()))
             .await
-            .expect_err(garbage);
+            .expect_err("unusable endpoint");
+        assert!(
+            matches!(auth_err(err), AuthError::RevocationUnavailable { .. }),
+            "{endpoint:?}"
+        );
+        // Only the discovery document was asked; nothing was posted.
+        let requests = server.received_requests().await.expect("recorded");
+        assert!(requests.iter().all(|r| r.method.as_str() == "GET"));
+    }
+}
+
+#[tokio::test]
+async fn a_refused_revocation_is_a_typed_oauth_error() {
+    let server = MockServer::start().await;
+    mount_discovery(
+        &server,
+        Some(format!("{}/login/common/oauth/revoke", server.uri())),
+    )
+    .await;
+    Mock::given(method("POST"))
+        .and(path("/login/common/oauth/revoke"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(
+            json!({"error": "invalid_client", "error_description": "client authentication failed"}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let oidc = oidc(&server, clock());
+    let err = oidc
+        .revoke_refresh_token(&SecretString::from(REFRESH_TOKEN.to_owned()))
+        .await
+        .expect_err("refused");
+    let text = err.to_string();
+    match auth_err(err) {
+        AuthError::TokenEndpoint { status, error, .. } => {
+            assert_eq!(status, Some(401));
+            assert_eq!(error, "invalid_client");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(!text.contains(REFRESH_TOKEN), "{text}");
+}
+
+// ---------------------------------------------------------------- redirects
+
+#[tokio::test]
+async fn a_caller_client_that_follows_redirects_is_detected() {
+    let server = MockServer::start().await;
+    let moved = |to: &str| {
+        ResponseTemplate::new(307).insert_header("location", format!("{}{to}", server.uri()))
+    };
+    Mock::given(method("GET"))
+        .and(path("/login/.well-known/jwks"))
+        .respond_with(moved("/elsewhere/jwks"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/elsewhere/jwks"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(JWKS, "application/json"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/state/Cust26759"))
+        .respond_with(moved("/elsewhere/state"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/elsewhere/state"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "ContextIdentifier": "Cust26759",
+            "State": "Running",
+            "Api": format!("{}/Cust26759/api", server.uri()),
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/login/common/oauth/tokens"))
+        .respond_with(moved("/elsewhere/tokens"))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/elsewhere/tokens"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(REFRESH_RESPONSE, "application/json"))
+        .mount(&server)
+        .await;
+
+    let validator =
+        IdTokenValidator::new(&environment(&server), following_client()).with_clock(clock());
+    let expect = JwtExpectations::new(issuer(&server), Some(CLIENT_ID.to_owned()));
+    let token = sign(&id_token_claims(&server, "n"), KID_A, PROVIDER_KEY_A);
+    let err = auth_err(validator.validate(&token, &expect).await.expect_err("jwks"));
+    assert!(
+        matches!(err, AuthError::RedirectFollowed { endpoint: "jwks" }),
+        "{err:?}"
+    );
+
+    let locator = TenantLocator::new(environment(&server), following_client());
+    let err = auth_err(locator.status(&cust()).await.expect_err("state"));
+    assert!(
+        matches!(
+            err,
+            AuthError::RedirectFollowed {
+                endpoint: "tenant state"
+            }
+        ),
+        "{err:?}"
+    );
+
+    let config = superoffice_client::auth::OidcConfig::new(
+        environment(&server),
+        CLIENT_ID,
+        CLIENT_SECRET,
+        REDIRECT_URI,
+    )
+    .expect("config");
+    let oidc = superoffice_client::auth::OidcClient::builder(config)
+        .http_client(following_client())
+        .clock(clock())
+        .build()
+        .expect("client");
+    let err = oidc
+        .refresh(&SecretString::from(REFRESH_TOKEN.to_owned()))
+        .await
+        .expect_err("token");
+    let text = format!("{err} {err:?}");
+    assert!(
+        matches!(
+            auth_err(err),
+            AuthError::RedirectFollowed { endpoint: "token" }
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("8A:"), "{text}");
+}
+
+// ---------------------------------------------------------------- token bodies
+
+#[tokio::test]
+async fn token_endpoint_bodies_never_appear_in_errors() {
+    let secret_access = "8A:Cust26759.super-secret-access-token";
+    for (status, body) in [
+        // A 2xx that is not 200, carrying tokens.
+        (
+            201,
+            json!({"token_type": "Bearer", "access_token": secret_access, "expires_in": 3600})
+                .to_string(),
+        ),
+        (
+            500,
+            format!("<html>crash while issuing {secret_access}</html>"),
+        ),
+        (400, format!(r#"{{"unexpected": "{secret_access}"}}"#)),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/login/common/oauth/tokens"))
+            .respond_with(ResponseTemplate::new(status).set_body_raw(body, "application/json"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let oidc = oidc(&server, clock());
+        let err = oidc
+            .refresh(&SecretString::from(REFRESH_TOKEN.to_owned()))
+            .await
+            .expect_err("unusable answer");
+        let text = format!("{err} {err:?}");
+        assert!(!text.contains("super-secret"), "{status}: {text}");
         assert!(
             matches!(
                 auth_err(err),
-                AuthError::IdTokenInvalid {
-                    reason: IdTokenProblem::Malformed(_)
-                }
+                AuthError::TokenEndpoint { ref error, status: Some(s), .. }
+                    if error == "invalid_response" && s == status
             ),
-            "{garbage}"
+            "{status}: {text}"
         );
     }
 }
 
+// ---------------------------------------------------------------- callback and pending
+
 #[tokio::test]
-async fn an_id_token_without_subject_is_rejected() {
+async fn callback_errors_are_shown_only_after_the_state_matched_and_cleaned() {
     let server = MockServer::start().await;
-    mount_jwks(&server, JWKS, 1).await;
-    let err = exchange_with(
-        &server,
-        |c, _| {
-            c.as_object_mut().map(|m| m.remove("sub"));
-        },
-        KID_A,
-        PROVIDER_KEY_A,
-    )
-    .await
-    .expect_err("no sub");
-    assert!(matches!(
-        auth_err(err),
-        AuthError::IdTokenInvalid {
-            reason: IdTokenProblem::MissingClaim("sub")
+    let oidc = oidc(&server, clock());
+    let request = oidc.authorize_url(AuthorizeOptions::new()).expect("url");
+    let forged = "error=access_denied&error_description=Call+%2B1-555+now&state=forged";
+    let err = oidc
+        .exchange_callback(&request.pending, forged)
+        .await
+        .expect_err("forged");
+    assert!(matches!(auth_err(err), AuthError::StateMismatch));
+
+    let query = format!(
+        "error=access%5Fdenied%07&error_description=User%0D%0Acancelled%1B%5B31m&state={}",
+        request.pending.state()
+    );
+    match auth_err(
+        oidc.exchange_callback(&request.pending, &query)
+            .await
+            .expect_err("denied"),
+    ) {
+        AuthError::AuthorizationDenied { error, description } => {
+            assert_eq!(error, "access_denied");
+            assert_eq!(description.as_deref(), Some("Usercancelled[31m"));
         }
-    ));
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn pending_sign_ins_expire_after_ten_minutes() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/login/common/oauth/tokens"))
+        .respond_with(ResponseTemplate::new(500))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let clock = clock();
+    let oidc = oidc(&server, clock.clone());
+    let request = oidc.authorize_url(AuthorizeOptions::new()).expect("url");
+    clock.advance(Duration::minutes(10) + Duration::seconds(1));
+    let err = oidc
+        .exchange_code(&request.pending, request.pending.state(), "code-1")
+        .await
+        .expect_err("expired");
+    let err = auth_err(err);
+    assert!(err.requires_sign_in());
+    assert!(
+        matches!(err, AuthError::SignInExpired { created_at } if created_at == now()),
+        "{err:?}"
+    );
+}
+
+/// A refresh answer with `"refresh_token": ""` carries no new refresh token: the old one is
+/// kept (storing the empty one would make every later refresh fail with `CannotRefresh`).
+///
+/// Regression (found in review): this test failed before its fix.
+#[tokio::test]
+async fn an_empty_refresh_token_in_a_refresh_answer_keeps_the_old_one() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/login/common/oauth/tokens"))
+        .respond_with(json_response(&json!({
+            "token_type": "Bearer",
+            "access_token": "8A:Cust26759.AR2refreshed",
+            "expires_in": 3600,
+            "refresh_token": ""
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let oidc = oidc(&server, clock());
+    let tokens = oidc
+        .refresh(&SecretString::from(REFRESH_TOKEN.to_owned()))
+        .await
+        .expect("refreshed");
+    assert_eq!(
+        tokens.refresh_token.as_ref().map(|t| t.expose_secret()),
+        Some(REFRESH_TOKEN)
+    );
+}
+
+/// A token answer with an absurd `expires_in` must not panic on date overflow.
+///
+/// Regression (found in review): this test failed before its fix.
+#[tokio::test]
+async fn a_huge_expires_in_does_not_panic() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/login/common/oauth/tokens"))
+        .respond_with(json_response(&json!({
+            "token_type": "Bearer",
+            "access_token": "8A:Cust26759.AR2refreshed",
+            "expires_in": "100000000000000"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let oidc = oidc(&server, clock());
+    let tokens = oidc
+        .refresh(&SecretString::from(REFRESH_TOKEN.to_owned()))
+        .await
+        .expect("refreshed");
+    assert!(tokens.expires_at > now() + chrono::Duration::days(365));
 }

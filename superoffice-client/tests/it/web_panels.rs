@@ -1,35 +1,29 @@
-//! Web panels: list items CRUD, List agent calls and user-group visibility.
+//! Web panels: list items CRUD, List agent calls, user-group visibility and the app token
+//! that app panels need.
 
+use crate::fixtures::fixture;
 use crate::rest_support;
+use rest_support::{api_base, client, client_with, json_body, silent_server, API, BEARER_1};
 
-use rest_support::{client, API, BEARER_1};
+use std::sync::Arc;
+
 use serde_json::{json, Value};
 use superoffice_client::api::{PanelUrl, TemplateVariable};
+use superoffice_client::credentials::{StaticToken, WithAppToken};
 use superoffice_client::models::{
     SelectableMdoListItem, UrlEncoding, VisibleIn, WebPanelEntity, WebPanelId,
 };
-use superoffice_client::Error;
+use superoffice_client::{Client, Credential, Error};
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 // `WebPanelEntity` fields and `VisibleIn`/`UrlEncoding` values from Swagger-v1-List; user
 // groups as `SelectableMDOListItem[]` (Swagger-v1-List `…/Items/{listItemId}/UserGroups`).
-const PANEL: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/web_panel.json"
-));
-const PANELS: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/web_panels.json"
-));
-const GROUPS: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/user_groups.json"
-));
+const PANEL: &str = fixture!("rest/web_panel.json");
 
-fn json_body(body: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_raw(body.as_bytes().to_vec(), "application/json")
-}
+const PANELS: &str = fixture!("rest/web_panels.json");
+
+const GROUPS: &str = fixture!("rest/user_groups.json");
 
 fn panel_url() -> String {
     PanelUrl::builder("https://contracts.example.com/so/sale")
@@ -314,4 +308,66 @@ async fn user_group_visibility_get_and_set() {
         .await
         .unwrap();
     assert!(stored.iter().all(|g| g.selected));
+}
+
+// ---- item 9: SO-AppToken on bearer credentials -------------------------------------------
+
+#[tokio::test]
+async fn bearer_with_app_token_sends_so_app_token_for_app_panels() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("{API}/v1/Agents/List/GetAppWebPanels")))
+        .and(header("authorization", "Bearer 8A:Cust12345.user"))
+        .and(header("so-apptoken", "app-client-secret"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("{API}/v1/Agents/List/DeleteAppWebPanels")))
+        .and(header("so-apptoken", "app-client-secret"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let provider = WithAppToken::new(
+        Arc::new(StaticToken::new(Credential::bearer("8A:Cust12345.user"))),
+        "app-client-secret",
+    );
+    assert!(!format!("{provider:?}").contains("app-client-secret"));
+    let client = Client::builder()
+        .api_base(api_base(&server))
+        .token_provider(Arc::new(provider))
+        .build()
+        .unwrap();
+    assert!(client.web_panels().app_panels().await.unwrap().is_empty());
+    client.web_panels().delete_app_panels().await.unwrap();
+}
+
+#[tokio::test]
+async fn app_panel_calls_without_app_token_fail_before_sending() {
+    let server = silent_server().await;
+    let client = client_with(&server, Credential::bearer("8A:Cust12345.user"));
+    for result in [
+        client.web_panels().app_panels().await.map(|_| ()),
+        client.web_panels().delete_app_panels().await,
+    ] {
+        assert!(
+            matches!(&result, Err(Error::InvalidInput(m)) if m.contains("SO-AppToken")),
+            "{result:?}"
+        );
+    }
+}
+
+#[test]
+fn app_token_is_redacted_and_reported() {
+    let plain = Credential::bearer("tok");
+    assert!(!plain.has_app_token());
+    assert!(plain.app_token_header().is_none());
+    let with = plain.with_app_token("s3cret-app");
+    assert!(with.has_app_token());
+    let value = with.app_token_header().unwrap();
+    assert!(value.is_sensitive());
+    assert_eq!(value, "s3cret-app");
+    assert!(!format!("{with:?}").contains("s3cret-app"));
 }

@@ -1,50 +1,29 @@
-//! Sales: request shape and decoding of get/put/patch/merge-patch and the OData list.
+//! Sales: request shape and decoding of get/put/patch/merge-patch and the OData list,
+//! `If-Unmodified-Since`, `Sale/default`, `Sale/Validate` and the stages of a sale type.
 
+use crate::fixtures::fixture;
 use crate::rest_support;
+use rest_support::{api_base, client, json_body, API, BEARER_1, SALE};
 
 use futures::{StreamExt, TryStreamExt};
-use rest_support::{api_base, client, API, BEARER_1};
 use serde_json::{json, Value};
 use superoffice_client::models::{
     AssociateType, JsonPatch, ListRef, SaleCompleted, SaleEntity, SaleId, SaleStatus, SoDateTime,
 };
 use superoffice_client::odata::{Filter, Order};
-use superoffice_client::Client;
-use superoffice_client::Error;
-use superoffice_client::RateLimit;
+use superoffice_client::{Client, Error, RateLimit};
 use wiremock::matchers::{body_json, body_string, header, method, path, query_param};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-// `SaleEntityWithLinks` fields and enums from Swagger-v1-Sale; the 409 body and PATCH
-// semantics from the PATCH Sale reference (v1SaleEntity_PatchSaleEntity).
-const SALE: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/sale.json"
-));
-const SALE_SOLD: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/sale_sold.json"
-));
-const SALE_UNKNOWN: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/sale_unknown_enums.json"
-));
-const PATCH_FAILED: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/error_patch_test_failed.json"
-));
-const PAGE1: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/sales_page1.json"
-));
-const PAGE2: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/sales_page2.json"
-));
+const SALE_SOLD: &str = fixture!("rest/sale_sold.json");
 
-fn json_response(body: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_raw(body.as_bytes().to_vec(), "application/json")
-}
+const SALE_UNKNOWN: &str = fixture!("rest/sale_unknown_enums.json");
+
+const PATCH_FAILED: &str = fixture!("rest/error_patch_test_failed.json");
+
+const PAGE1: &str = fixture!("rest/sales_page1.json");
+
+const PAGE2: &str = fixture!("rest/sales_page2.json");
 
 #[tokio::test]
 async fn get_sends_headers_and_decodes_the_sale() {
@@ -55,7 +34,7 @@ async fn get_sends_headers_and_decodes_the_sale() {
         .and(header("Accept", "application/json"))
         .and(header("Accept-Language", "en"))
         .and(header("SO-TimeZone", "UTC"))
-        .respond_with(json_response(SALE))
+        .respond_with(json_body(SALE))
         .expect(1)
         .mount(&server)
         .await;
@@ -113,7 +92,7 @@ async fn unknown_enum_values_decode() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path(format!("{API}/v1/Sale/42")))
-        .respond_with(json_response(SALE_UNKNOWN))
+        .respond_with(json_body(SALE_UNKNOWN))
         .mount(&server)
         .await;
     let (client, _) = client(&server);
@@ -135,7 +114,7 @@ async fn get_then_put_round_trips_unknown_fields() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path(format!("{API}/v1/Sale/42")))
-        .respond_with(json_response(SALE))
+        .respond_with(json_body(SALE))
         .mount(&server)
         .await;
     let mut expected: Value = serde_json::from_str(SALE).unwrap();
@@ -165,7 +144,7 @@ async fn get_then_put_round_trips_unknown_fields() {
         .and(path(format!("{API}/v1/Sale/42")))
         .and(header("Content-Type", "application/json"))
         .and(body_json(&sent))
-        .respond_with(json_response(SALE))
+        .respond_with(json_body(SALE))
         .expect(1)
         .mount(&server)
         .await;
@@ -184,7 +163,7 @@ async fn patch_sends_exact_json_patch_and_decodes_the_result() {
         .and(body_string(
             r#"[{"op":"test","path":"Status","value":"Open"},{"op":"replace","path":"Status","value":"Sold"},{"op":"replace","path":"ReasonSold","value":{"Id":3}},{"op":"replace","path":"Saledate","value":"2026-07-24T00:00:00"}]"#,
         ))
-        .respond_with(json_response(SALE_SOLD))
+        .respond_with(json_body(SALE_SOLD))
         .expect(1)
         .mount(&server)
         .await;
@@ -273,7 +252,7 @@ async fn merge_patch_is_sent_as_application_json() {
         .and(path(format!("{API}/v1/Sale/42")))
         .and(header("Content-Type", "application/json"))
         .and(body_json(json!({"Status": "Sold", "Probability": 100})))
-        .respond_with(json_response(SALE_SOLD))
+        .respond_with(json_body(SALE_SOLD))
         .expect(1)
         .mount(&server)
         .await;
@@ -299,7 +278,7 @@ async fn odata_list_quotes_user_text_in_the_query() {
         .and(query_param("$orderBy", "saleId desc"))
         .and(query_param("$top", "10"))
         .and(query_param("$skip", "20"))
-        .respond_with(json_response(PAGE2))
+        .respond_with(json_body(PAGE2))
         .expect(1)
         .mount(&server)
         .await;
@@ -328,7 +307,7 @@ async fn stream_follows_next_link() {
     Mock::given(method("GET"))
         .and(path(format!("{API}/v1/Sale")))
         .and(query_param("$skip", "2"))
-        .respond_with(json_response(PAGE2))
+        .respond_with(json_body(PAGE2))
         .expect(1)
         .mount(&server)
         .await;
@@ -336,7 +315,7 @@ async fn stream_follows_next_link() {
         .and(path(format!("{API}/v1/Sale")))
         .and(query_param("$top", "2"))
         .and(wiremock::matchers::query_param_is_missing("$skip"))
-        .respond_with(json_response(&page1))
+        .respond_with(json_body(&page1))
         .expect(1)
         .mount(&server)
         .await;
@@ -609,7 +588,7 @@ async fn accept_language_is_sent_by_default_and_can_be_turned_off() {
     Mock::given(method("GET"))
         .and(path(format!("{API}/v1/Sale/42")))
         .and(header("Accept-Language", "en"))
-        .respond_with(json_response(SALE))
+        .respond_with(json_body(SALE))
         .expect(1)
         .mount(&server)
         .await;
@@ -631,7 +610,7 @@ async fn accept_language_is_sent_by_default_and_can_be_turned_off() {
 
     Mock::given(method("GET"))
         .and(path(format!("{API}/v1/Sale/42")))
-        .respond_with(json_response(SALE))
+        .respond_with(json_body(SALE))
         .expect(1)
         .mount(&server)
         .await;
@@ -662,4 +641,127 @@ async fn odata_requests_ask_for_logical_output() {
     let (client, _) = client(&server);
     let page = client.users().list().send().await.unwrap();
     assert!(page.value[0].is_active);
+}
+
+const SALE_TYPE_1: &str = fixture!("rest/sale_type_1.json");
+
+const SALE_STAGES: &str = fixture!("rest/sale_stages.json");
+
+const VALIDATE_ERRORS: &str = fixture!("rest/sale_validate_errors.json");
+
+// ---- item 15: Sale writes with If-Unmodified-Since, default, validation ------------------
+
+/// Matches the whole `If-Unmodified-Since` value (wiremock's `header` splits on commas).
+fn unmodified_since(expected: &'static str) -> impl Fn(&Request) -> bool {
+    move |request: &Request| {
+        request
+            .headers
+            .get("if-unmodified-since")
+            .is_some_and(|v| v.as_bytes() == expected.as_bytes())
+    }
+}
+
+#[tokio::test]
+async fn sale_writes_send_if_unmodified_since_and_map_412() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path(format!("{API}/v1/Sale/42")))
+        .and(unmodified_since("Fri, 24 Jul 2026 08:00:00 GMT"))
+        .respond_with(ResponseTemplate::new(412).set_body_json(json!({
+            "Error": true, "ErrorType": "SoPreconditionFailedException",
+            "ErrorMessage": "modified", "ErrorSource": "SuperOffice.Services.Implementation"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path(format!("{API}/v1/Sale/42")))
+        .and(unmodified_since("Fri, 24 Jul 2026 08:00:00 GMT"))
+        .respond_with(json_body(SALE))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (client, _) = client(&server);
+    let sale: SaleEntity = serde_json::from_str(SALE).unwrap();
+    let since = chrono::DateTime::parse_from_rfc3339("2026-07-24T08:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let err = client
+        .sales()
+        .put_if_unmodified_since(&sale, since)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::PreconditionFailed(_)), "{err:?}");
+    let patch = JsonPatch::new().replace("Status", SaleStatus::Sold);
+    client
+        .sales()
+        .patch_if_unmodified_since(SaleId(42), &patch, since)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn default_sale_and_validate() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{API}/v1/Sale/default")))
+        .respond_with(json_body(SALE))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("{API}/v1/Sale/Validate")))
+        .and(wiremock::matchers::body_partial_json(
+            json!({"SaleId": 42, "Status": "Lost"}),
+        ))
+        .respond_with(json_body(VALIDATE_ERRORS))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("{API}/v1/Sale/Validate")))
+        .and(wiremock::matchers::body_partial_json(
+            json!({"Status": "Open"}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (client, _) = client(&server);
+    let mut sale = client.sales().default_sale().await.unwrap();
+    assert_eq!(sale.sale_id, SaleId(42));
+    sale.status = Some(SaleStatus::Lost);
+    let problems = client.sales().validate(&sale).await.unwrap();
+    assert!(!problems.is_valid());
+    assert_eq!(
+        problems.message("reason"),
+        Some("Reason is mandatory when a Sale is closed as lost")
+    );
+    sale.status = Some(SaleStatus::Open);
+    assert!(client.sales().validate(&sale).await.unwrap().is_valid());
+}
+
+#[tokio::test]
+async fn stages_for_a_sale_type_are_its_selected_live_stages() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{API}/v1/List/SaleType/Items/1")))
+        .respond_with(json_body(SALE_TYPE_1))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{API}/v1/List/Rating/Items")))
+        .respond_with(json_body(SALE_STAGES))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (client, _) = client(&server);
+    let stages = client.lists().stages_for_sale_type(1).await.unwrap();
+    let ids: Vec<i32> = stages.iter().map(|s| s.sale_stage_id).collect();
+    assert_eq!(ids, [1, 3], "selected stages only, in the type's order");
+    assert!(matches!(
+        client.lists().sale_type(0).await,
+        Err(Error::InvalidInput(_))
+    ));
 }

@@ -1,5 +1,6 @@
 //! The real client against the sandbox: OIDC sign-in, REST reads, JSON Patch, tenant moves,
-//! token refresh and the system user.
+//! token refresh, the system user, and (in `sign_in_choices`) the account chooser, `prompt`
+//! values, revocation and suspended tenants.
 
 use std::sync::Arc;
 
@@ -405,4 +406,222 @@ async fn sandbox_sign_in_returns_the_callback_with_code_and_state() {
         sb.sign_in(&elsewhere, default_seed::SELLER_EMAIL).await,
         Err(superoffice_sandbox::SandboxError::SignIn(_))
     ));
+}
+
+/// The sandbox's account chooser, `prompt` values, revocation and suspended tenants, seen
+/// through the client's sign-in.
+mod sign_in_choices {
+    use super::*;
+    use crate::auth_support::{auth_err, tenant_err};
+    use superoffice_client::auth::{OidcClient, OidcConfig, Session};
+    use superoffice_client::auth::{PendingAuthorization, Prompt};
+    use superoffice_client::tenant::{TenantError, TenantState};
+    use superoffice_client::AuthError;
+    use superoffice_sandbox::{default_seed, SuperOfficeSandbox};
+
+    fn browser() -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    fn oidc(sb: &SuperOfficeSandbox) -> OidcClient {
+        let env = Environment::custom(sb.base_url()).expect("env");
+        OidcClient::new(
+            OidcConfig::new(
+                env,
+                sb.client_id(),
+                sb.client_secret(),
+                default_seed::REDIRECT_URI,
+            )
+            .expect("config"),
+        )
+        .expect("client")
+    }
+
+    async fn finish(
+        oidc: &OidcClient,
+        pending: &PendingAuthorization,
+        redirect: reqwest::Response,
+    ) -> Session {
+        assert_eq!(
+            redirect.status().as_u16(),
+            302,
+            "expected a redirect to the callback"
+        );
+        let location = redirect.headers()["location"]
+            .to_str()
+            .expect("ascii")
+            .to_owned();
+        let callback = url::Url::parse(&location).expect("url");
+        oidc.exchange_callback(pending, callback.query().unwrap_or_default())
+            .await
+            .expect("signed in")
+    }
+
+    async fn sign_in(sb: &SuperOfficeSandbox) -> (OidcClient, Session) {
+        let oidc = oidc(sb);
+        let request = oidc.authorize_url(AuthorizeOptions::new()).expect("url");
+        let callback = sb
+            .sign_in(&request.url, default_seed::ADMIN_EMAIL)
+            .await
+            .expect("sandbox sign-in");
+        let session = oidc
+            .exchange_callback(&request.pending, callback.query().unwrap_or_default())
+            .await
+            .expect("signed in");
+        (oidc, session)
+    }
+
+    /// "Switch account": with `prompt=select_account` the sandbox shows its account chooser
+    /// although the login hint names a user it could sign in silently.
+    #[tokio::test]
+    async fn select_account_shows_the_account_chooser_despite_the_login_hint() {
+        let sb = SuperOfficeSandbox::start().await.expect("sandbox");
+        let oidc = oidc(&sb);
+        let silent = oidc
+            .authorize_url(AuthorizeOptions::new().login_hint(default_seed::ADMIN_EMAIL))
+            .expect("url");
+        let response = browser()
+            .get(silent.url.clone())
+            .send()
+            .await
+            .expect("authorize");
+        assert_eq!(response.status().as_u16(), 302, "silent without prompt");
+
+        let request = oidc
+            .authorize_url(
+                AuthorizeOptions::new()
+                    .login_hint(default_seed::ADMIN_EMAIL)
+                    .prompt(Prompt::SelectAccount),
+            )
+            .expect("url");
+        let page = browser()
+            .get(request.url.clone())
+            .send()
+            .await
+            .expect("authorize");
+        assert_eq!(page.status().as_u16(), 200);
+        let html = page.text().await.expect("html");
+        assert!(
+            html.contains(default_seed::SELLER_EMAIL),
+            "lists the accounts"
+        );
+        assert!(
+            html.contains("name=\"prompt\""),
+            "keeps the prompt in the form"
+        );
+
+        // The user picks the seller on the chooser.
+        let chosen = browser()
+            .post(request.url.clone())
+            .form(&[("email", default_seed::SELLER_EMAIL), ("consent", "allow")])
+            .send()
+            .await
+            .expect("post");
+        let session = finish(&oidc, &request.pending, chosen).await;
+        assert_eq!(
+            session.claims.associate_id,
+            Some(default_seed::SELLER_ASSOCIATE_ID)
+        );
+    }
+
+    #[tokio::test]
+    async fn the_sandbox_refuses_unknown_prompt_values_and_prompt_none_without_a_user() {
+        let sb = SuperOfficeSandbox::start().await.expect("sandbox");
+        let oidc = oidc(&sb);
+        let request = oidc.authorize_url(AuthorizeOptions::new()).expect("url");
+        let redirect_error = |response: &reqwest::Response| {
+            let location = response.headers()["location"]
+                .to_str()
+                .expect("ascii")
+                .to_owned();
+            url::Url::parse(&location)
+                .expect("url")
+                .query_pairs()
+                .find(|(k, _)| k == "error")
+                .map(|(_, v)| v.into_owned())
+        };
+        for (prompt, expected) in [
+            ("sometimes", "invalid_request"),
+            ("none login", "invalid_request"),
+            ("none", "login_required"),
+        ] {
+            let mut url = request.url.clone();
+            url.query_pairs_mut().append_pair("prompt", prompt);
+            let response = browser().get(url).send().await.expect("authorize");
+            assert_eq!(response.status().as_u16(), 302, "{prompt}");
+            assert_eq!(
+                redirect_error(&response).as_deref(),
+                Some(expected),
+                "{prompt}"
+            );
+        }
+    }
+
+    /// Disconnect: the revoked refresh token then fails with `invalid_grant`.
+    #[tokio::test]
+    async fn a_revoked_refresh_token_fails_with_invalid_grant() {
+        let sb = SuperOfficeSandbox::start().await.expect("sandbox");
+        let (oidc, session) = sign_in(&sb).await;
+        let refresh = session.tokens.refresh_token.clone().expect("refresh token");
+        oidc.refresh(&refresh).await.expect("usable before");
+        assert_eq!(
+            oidc.revocation_url().await.expect("discovered").path(),
+            "/login/common/oauth/revoke"
+        );
+        oidc.revoke_refresh_token(&refresh).await.expect("revoked");
+        let err = oidc.refresh(&refresh).await.expect_err("revoked");
+        let err = auth_err(err);
+        assert!(err.requires_sign_in(), "{err:?}");
+        assert!(
+            matches!(err, AuthError::TokenEndpoint { ref error, .. } if error == "invalid_grant")
+        );
+        // Revoking an unknown (already revoked) token is not an error (RFC 7009).
+        oidc.revoke_refresh_token(&refresh)
+            .await
+            .expect("idempotent");
+
+        // Wrong client credentials are refused.
+        let env = Environment::custom(sb.base_url()).expect("env");
+        let wrong = OidcClient::new(
+            OidcConfig::new(
+                env,
+                sb.client_id(),
+                "wrong-secret",
+                default_seed::REDIRECT_URI,
+            )
+            .expect("config"),
+        )
+        .expect("client");
+        let err = wrong
+            .revoke_refresh_token(&refresh)
+            .await
+            .expect_err("bad client");
+        assert!(matches!(
+            auth_err(err),
+            AuthError::TokenEndpoint { status: Some(401), ref error, .. } if error == "invalid_client"
+        ));
+    }
+
+    /// The sandbox's state API returns empty `Endpoint`/`Api` for a suspended tenant; the
+    /// client reads it as a typed state.
+    #[tokio::test]
+    async fn a_suspended_sandbox_tenant_has_no_location() {
+        let sb = SuperOfficeSandbox::start().await.expect("sandbox");
+        sb.set_tenant_state(default_seed::MAIN_TENANT, "Suspended")
+            .expect("state");
+        let locator = TenantLocator::new(
+            Environment::custom(sb.base_url()).expect("env"),
+            superoffice_client::default_http_client().expect("http"),
+        );
+        let tenant = CustomerId::parse(default_seed::MAIN_TENANT).expect("id");
+        let status = locator.status(&tenant).await.expect("typed state");
+        assert_eq!(status.state, TenantState::Suspended);
+        assert_eq!(status.endpoint, None);
+        assert_eq!(status.api, None);
+        let err = tenant_err(locator.api_base(&tenant).await.expect_err("suspended"));
+        assert!(matches!(err, TenantError::NotAvailable { .. }), "{err:?}");
+    }
 }

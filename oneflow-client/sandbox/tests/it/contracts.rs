@@ -1,5 +1,5 @@
-//! Issue 7, part 2 (sandbox side): create/update fields `value`, `folder_id`, `tags`,
-//! participant `organizer` and `_options`, product groups and single-party reads.
+//! Contracts in the sandbox beyond the basics: the documented create/update fields (`value`,
+//! `folder_id`, `tags`), participant `organizer` and `_options`, product groups and single-party reads.
 
 use crate::support::*;
 use oneflow_sandbox::default_seed as seed;

@@ -1,18 +1,18 @@
-//! The refreshing token provider: early refresh, reactive refresh after 401, single flight,
-//! persistence hook.
+//! The refreshing token provider: early refresh (and one that fails while the token is still
+//! valid), reactive refresh after 401, single flight, persistence hook.
 
 use crate::auth_support as support;
+use crate::fixtures::fixture;
+use support::*;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use chrono::Duration;
-use secrecy::ExposeSecret;
-use superoffice_client::auth::{RefreshingTokenProvider, TokenSet, TokenSink};
+use chrono::{Duration, TimeZone, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use superoffice_client::auth::{RefreshingTokenProvider, TokenRefresher, TokenSet, TokenSink};
 use superoffice_client::credentials::StaticToken;
-use superoffice_client::{AuthError, Clock};
-use superoffice_client::{Credential, Error, TokenProvider};
-use support::*;
+use superoffice_client::{AuthError, Clock, Credential, Error, ManualClock, TokenProvider};
 use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, MockServer};
 
@@ -278,10 +278,7 @@ async fn a_refused_refresh_token_is_not_tried_again_until_replaced() {
     Mock::given(method("POST"))
         .and(path("/login/common/oauth/tokens"))
         .respond_with(wiremock::ResponseTemplate::new(400).set_body_raw(
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/auth/token_error_invalid_grant.json"
-            )),
+            fixture!("auth/token_error_invalid_grant.json"),
             "application/json",
         ))
         .expect(1)
@@ -307,4 +304,93 @@ async fn a_refused_refresh_token_is_not_tried_again_until_replaced() {
         .await;
     let credential = provider.credential().await.expect("fresh tokens");
     assert_eq!(bearer_secret(&credential), "8A:Cust26759.AR2newSignIn");
+}
+
+/// A refresher whose token endpoint is down (a transport-like failure), counting calls.
+#[derive(Debug, Default)]
+struct DownRefresher {
+    calls: AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl TokenRefresher for DownRefresher {
+    async fn refresh(&self, _refresh_token: &SecretString) -> superoffice_client::Result<TokenSet> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        Err(AuthError::TokenEndpoint {
+            status: Some(503),
+            error: "invalid_response".to_owned(),
+            description: None,
+        }
+        .into())
+    }
+}
+
+fn bearer(credential: &Credential) -> String {
+    match credential {
+        Credential::Bearer { access_token, .. } => access_token.expose_secret().to_owned(),
+        other => panic!("expected a bearer credential, got {other:?}"),
+    }
+}
+
+/// An early (pre-expiry) refresh that fails transiently must not fail the call while the
+/// current access token is still valid.
+///
+/// Regression (found in review): this test failed before its fix.
+#[tokio::test]
+async fn a_failed_early_refresh_keeps_using_the_still_valid_token() {
+    let now = Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap();
+    let clock = Arc::new(ManualClock::new(now));
+    let refresher = Arc::new(DownRefresher::default());
+    // Valid for 30 more seconds: inside the default 60 s early-refresh margin.
+    let tokens = TokenSet::new(
+        "8A:Cust12345.still-valid",
+        Some("refresh-token".to_owned()),
+        now + chrono::Duration::seconds(30),
+    );
+    let provider =
+        RefreshingTokenProvider::new(refresher.clone(), tokens).with_clock(clock.clone());
+
+    let credential = provider.credential().await.expect("the still-valid token");
+    assert_eq!(bearer(&credential), "8A:Cust12345.still-valid");
+    assert_eq!(
+        refresher.calls.load(Ordering::SeqCst),
+        1,
+        "an early refresh was tried"
+    );
+
+    // Once the token has really expired, the failure is reported.
+    clock.advance(chrono::Duration::seconds(31));
+    let err = provider
+        .credential()
+        .await
+        .expect_err("expired and cannot refresh");
+    assert!(
+        matches!(err, Error::Auth(AuthError::TokenEndpoint { .. })),
+        "{err:?}"
+    );
+    assert_eq!(refresher.calls.load(Ordering::SeqCst), 2);
+}
+
+/// A still-valid token without a refresh token is handed out until it expires.
+///
+/// Regression (found in review): this test failed before its fix.
+#[tokio::test]
+async fn a_valid_token_without_refresh_token_is_used_until_it_expires() {
+    let now = Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap();
+    let clock = Arc::new(ManualClock::new(now));
+    let tokens = TokenSet::new(
+        "8A:Cust12345.no-refresh",
+        None,
+        now + chrono::Duration::seconds(30),
+    );
+    let provider = RefreshingTokenProvider::new(Arc::new(DownRefresher::default()), tokens)
+        .with_clock(clock.clone());
+    let credential = provider.credential().await.expect("still valid");
+    assert_eq!(bearer(&credential), "8A:Cust12345.no-refresh");
+    clock.advance(chrono::Duration::seconds(31));
+    let err = provider.credential().await.expect_err("expired");
+    assert!(
+        matches!(err, Error::Auth(AuthError::CannotRefresh)),
+        "{err:?}"
+    );
 }

@@ -1,31 +1,25 @@
-//! Webhooks: CRUD request shape, the secret on the wire, and signature verification.
+//! Webhooks: CRUD request shape, the secret on the wire, signature verification (in every
+//! base64 form) and the documented payloads.
 
+use crate::fixtures::fixture;
 use crate::rest_support;
+use rest_support::{client, json_body, API};
 
-use rest_support::{client, API};
 use serde_json::json;
-use superoffice_client::models::{NotifyVia, Webhook, WebhookId, WebhookSecret, WebhookState};
+use superoffice_client::models::{
+    ContactId, NotifyVia, PersonId, SaleStatus, Webhook, WebhookId, WebhookPayload, WebhookSecret,
+    WebhookState,
+};
 use superoffice_client::webhook::{sign_for_test, verify, WebhookError};
 use superoffice_client::Error;
 use wiremock::matchers::{body_json, body_partial_json, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const WEBHOOK: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/webhook.json"
-));
-const WEBHOOKS: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/webhooks.json"
-));
-const PAYLOAD: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/webhook_payload.json"
-));
+const WEBHOOK: &str = fixture!("rest/webhook.json");
 
-fn json_body(body: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_raw(body.as_bytes().to_vec(), "application/json")
-}
+const WEBHOOKS: &str = fixture!("rest/webhooks.json");
+
+const PAYLOAD: &str = fixture!("rest/webhook_payload.json");
 
 fn new_hook() -> Webhook {
     Webhook::new(
@@ -239,5 +233,93 @@ async fn update_without_the_secret_is_refused_before_sending() {
     assert!(
         matches!(&err, Error::InvalidInput(m) if m.contains("Secret")),
         "{err:?}"
+    );
+}
+
+/// The `sale.created` example of the webhooks reference page "Sale webhook events".
+const SALE_CREATED: &str = fixture!("rest/webhook_payload_sale_created.json");
+
+/// The example of the webhooks reference page "Test event".
+const TEST_EVENT: &str = fixture!("rest/webhook_payload_test.json");
+
+// ---- item 15: typed webhook FieldValues --------------------------------------------------
+
+#[test]
+fn sale_field_values_decode_from_the_documented_example() {
+    let payload: WebhookPayload = serde_json::from_str(SALE_CREATED).unwrap();
+    assert!(!payload.is_test());
+    let fields = payload.sale_fields().expect("a sale event");
+    assert_eq!(fields.status, Some(SaleStatus::Open));
+    assert_eq!(fields.done, Some(false));
+    assert_eq!(fields.stage_id, Some(1));
+    assert_eq!(fields.sale_type_id, Some(3));
+    assert_eq!(fields.sale_type_category_id, Some(3));
+    assert_eq!(fields.contact_id, Some(ContactId(5)));
+    assert_eq!(fields.person_id, Some(PersonId(8)));
+    assert_eq!(fields.currency_id, Some(36));
+    assert_eq!(fields.reason_lost_id, Some(0));
+    assert_eq!(fields.saledate.as_deref(), Some("2020-02-13T00:00:00"));
+    assert_eq!(
+        fields.updated.as_deref(),
+        Some("2025-05-14T15:56:39.5450964+02:00")
+    );
+
+    let mut sold = payload.clone();
+    sold.field_values.insert("status".into(), json!(2));
+    sold.field_values.insert("done".into(), json!(2));
+    let fields = sold.sale_fields().unwrap();
+    assert_eq!(fields.status, Some(SaleStatus::Sold));
+    assert_eq!(fields.done, Some(true));
+    sold.field_values.insert("status".into(), json!(9));
+    assert_eq!(
+        sold.sale_fields().unwrap().status,
+        Some(SaleStatus::Other("9".into()))
+    );
+}
+
+#[test]
+fn the_documented_test_event_is_a_test_without_sale_fields() {
+    let payload: WebhookPayload = serde_json::from_str(TEST_EVENT).unwrap();
+    assert!(payload.is_test());
+    assert_eq!(payload.primary_key, Some(0));
+    assert_eq!(payload.entity.as_deref(), Some("test"));
+    assert!(payload.sale_fields().is_none());
+}
+
+/// The webhook signature is accepted without `=` padding and in URL-safe base64; a wrong
+/// signature in either form is still rejected.
+///
+/// Regression (found in review): this test failed before its fix.
+#[test]
+fn webhook_signatures_in_other_base64_forms_are_verified() {
+    use superoffice_client::webhook::{sign_for_test, verify_signature, WebhookError};
+    // A body whose signature has `+` or `/`, so the URL-safe form really differs.
+    let (body, signature) = (0..1000)
+        .map(|n| format!(r#"{{"EventId":"e-{n}","Event":"sale.changed","PrimaryKey":{n}}}"#))
+        .map(|body| {
+            let signature = sign_for_test(body.as_bytes(), "s3cret");
+            (body, signature)
+        })
+        .find(|(_, signature)| signature.contains(['+', '/']))
+        .expect("some signature has + or /");
+    assert!(signature.ends_with('='));
+    let unpadded = signature.trim_end_matches('=');
+    let url_safe = signature.replace('+', "-").replace('/', "_");
+    let url_safe_unpadded = url_safe.trim_end_matches('=');
+    for form in [signature.as_str(), unpadded, &url_safe, url_safe_unpadded] {
+        assert_eq!(
+            verify_signature(body.as_bytes(), "s3cret", form),
+            Ok(()),
+            "{form}"
+        );
+        assert_eq!(
+            verify_signature(body.as_bytes(), "other", form),
+            Err(WebhookError::InvalidSignature),
+            "{form}"
+        );
+    }
+    assert_eq!(
+        verify_signature(body.as_bytes(), "s3cret", "a-b+c"),
+        Err(WebhookError::MalformedSignature)
     );
 }

@@ -1,64 +1,47 @@
-//! Contacts, persons, users and lists: request shape and decoding.
+//! Contacts, persons, users, lists, functional rights and documents: request shape and
+//! decoding.
 
+use crate::fixtures::fixture;
 use crate::rest_support;
+use rest_support::{client, json_body, silent_server, API, BEARER_1};
 
 use futures::TryStreamExt;
-use rest_support::{client, API, BEARER_1};
+use serde_json::json;
 use superoffice_client::models::{
-    AddressType, AssociateType, ContactId, DurationUnit, PersonId, RoleType,
+    AddressType, AssociateType, ContactId, DocumentEntity, DocumentId, DurationUnit, PersonId,
+    RoleType, SaleId,
 };
 use superoffice_client::Error;
-use wiremock::matchers::{header, method, path, query_param, query_param_is_missing};
+use wiremock::matchers::{
+    body_bytes, body_json, header, method, path, query_param, query_param_is_missing,
+};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 // `ContactEntity`/`PersonEntity` fields from Swagger-v1-Contact and Swagger-v1-Person.
-const CONTACT: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/contact.json"
-));
-const PERSON: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/person.json"
-));
-const PRINCIPAL: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/current_principal.json"
-));
-const ASSOCIATE: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/current_associate.json"
-));
-const USERS: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/users_by_email.json"
-));
-const STAGES: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/sale_stages.json"
-));
-const TYPES: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/sale_types.json"
-));
-const REASONS_LOST: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/reasons_lost.json"
-));
-const REASONS_SOLD: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/rest/reasons_sold.json"
-));
+const CONTACT: &str = fixture!("rest/contact.json");
 
-fn json(body: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_raw(body.as_bytes().to_vec(), "application/json")
-}
+const PERSON: &str = fixture!("rest/person.json");
+
+const PRINCIPAL: &str = fixture!("rest/current_principal.json");
+
+const ASSOCIATE: &str = fixture!("rest/current_associate.json");
+
+const USERS: &str = fixture!("rest/users_by_email.json");
+
+const STAGES: &str = fixture!("rest/sale_stages.json");
+
+const TYPES: &str = fixture!("rest/sale_types.json");
+
+const REASONS_LOST: &str = fixture!("rest/reasons_lost.json");
+
+const REASONS_SOLD: &str = fixture!("rest/reasons_sold.json");
 
 async fn serve(server: &MockServer, route: &str, body: &str) {
     Mock::given(method("GET"))
         .and(path(format!("{API}/{route}")))
         .and(header("Authorization", BEARER_1))
         .and(header("Accept", "application/json"))
-        .respond_with(json(body))
+        .respond_with(json_body(body))
         .expect(1)
         .mount(server)
         .await;
@@ -224,7 +207,7 @@ async fn find_by_email_quotes_the_address() {
             "$filter",
             r"personEmail is 'jane.o\'brien@example.com'",
         ))
-        .respond_with(json(USERS))
+        .respond_with(json_body(USERS))
         .expect(1)
         .mount(&server)
         .await;
@@ -255,7 +238,7 @@ async fn sale_stages_types_and_reasons() {
     Mock::given(method("GET"))
         .and(path(format!("{API}/v1/List/Rating/Items")))
         .and(query_param("includeDeleted", "true"))
-        .respond_with(json(STAGES))
+        .respond_with(json_body(STAGES))
         .expect(1)
         .mount(&server)
         .await;
@@ -290,7 +273,7 @@ async fn sale_stages_without_deleted_send_no_query() {
     Mock::given(method("GET"))
         .and(path(format!("{API}/v1/List/Rating/Items")))
         .and(query_param_is_missing("includeDeleted"))
-        .respond_with(json(STAGES))
+        .respond_with(json_body(STAGES))
         .expect(1)
         .mount(&server)
         .await;
@@ -320,6 +303,136 @@ async fn sub_lists_of_invalid_ids_are_refused_locally() {
     assert!(matches!(streamed, Err(Error::InvalidInput(_))));
     assert!(matches!(
         client.contacts().get(ContactId(0)).await,
+        Err(Error::InvalidInput(_))
+    ));
+}
+
+const DOCUMENT: &str = fixture!("rest/document.json");
+
+#[tokio::test]
+async fn has_function_right_posts_the_documented_body() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("{API}/v1/Agents/Sentry/HasFunctionRight")))
+        .and(body_json(json!({"FunctionRight": "admin-all"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!(true)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("{API}/v1/Agents/Sentry/GetFunctionRights")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!(["admin-all", "admin-lists"])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (client, _) = client(&server);
+    assert!(client
+        .users()
+        .has_function_right("admin-all")
+        .await
+        .unwrap());
+    assert_eq!(
+        client.users().function_rights().await.unwrap(),
+        ["admin-all", "admin-lists"]
+    );
+    assert!(matches!(
+        client.users().has_function_right(" ").await,
+        Err(Error::InvalidInput(_))
+    ));
+}
+
+// ---- item 15: documents ------------------------------------------------------------------
+
+#[test]
+fn document_decodes_from_a_swagger_shaped_fixture() {
+    let doc: DocumentEntity = serde_json::from_str(DOCUMENT).unwrap();
+    assert_eq!(doc.document_id, DocumentId(88));
+    assert_eq!(doc.name.as_deref(), Some("contract-101.pdf"));
+    assert_eq!(
+        doc.document_template.as_ref().unwrap().document_template_id,
+        3
+    );
+    assert_eq!(doc.sale.as_ref().unwrap().sale_id, SaleId(101));
+    assert_eq!(doc.contact.as_ref().unwrap().contact_id, ContactId(2));
+    assert!(doc.created_date.is_some());
+}
+
+#[tokio::test]
+async fn document_create_then_upload_and_read_content() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("{API}/v1/Document")))
+        .and(wiremock::matchers::body_partial_json(json!({
+            "DocumentId": 0,
+            "Header": "Signed contract",
+            "Name": "contract-101.pdf",
+            "DocumentTemplate": {"DocumentTemplateId": 3},
+            "Contact": {"ContactId": 2},
+            "Person": {"PersonId": 10},
+            "Sale": {"SaleId": 101}
+        })))
+        .respond_with(json_body(DOCUMENT))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let pdf = b"%PDF-1.7 signed".to_vec();
+    Mock::given(method("PUT"))
+        .and(path(format!("{API}/v1/Document/88/Content")))
+        .and(header("content-type", "application/octet-stream"))
+        .and(body_bytes(pdf.clone()))
+        .respond_with(json_body(DOCUMENT))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{API}/v1/Document/88/Content")))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(pdf.clone(), "application/octet-stream"),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (client, _) = client(&server);
+    let record = DocumentEntity::new("Signed contract", "contract-101.pdf", 3).on_sale(
+        SaleId(101),
+        ContactId(2),
+        Some(PersonId(10)),
+    );
+    let created = client.documents().create(&record).await.unwrap();
+    client
+        .documents()
+        .upload_content(created.document_id, pdf.clone())
+        .await
+        .unwrap();
+    let content = client.documents().content(DocumentId(88)).await.unwrap();
+    assert_eq!(content.as_ref(), pdf.as_slice());
+}
+
+#[tokio::test]
+async fn document_input_is_checked_before_sending() {
+    let server = silent_server().await;
+    let (client, _) = client(&server);
+    let docs = client.documents();
+    let ok = DocumentEntity::new("Signed contract", "contract.pdf", 3);
+    let mut no_header = ok.clone();
+    no_header.header = Some(" ".into());
+    let mut path_name = ok.clone();
+    path_name.name = Some("../etc/contract.pdf".into());
+    let no_template = DocumentEntity::new("Signed contract", "contract.pdf", 0);
+    let mut with_id = ok.clone();
+    with_id.document_id = DocumentId(5);
+    for bad in [no_header, path_name, no_template, with_id] {
+        assert!(
+            matches!(docs.create(&bad).await, Err(Error::InvalidInput(_))),
+            "{bad:?}"
+        );
+    }
+    assert!(matches!(
+        docs.upload_content(DocumentId(1), Vec::new()).await,
+        Err(Error::InvalidInput(_))
+    ));
+    assert!(matches!(
+        docs.upload_content(DocumentId(0), b"x".to_vec()).await,
         Err(Error::InvalidInput(_))
     ));
 }
