@@ -208,7 +208,7 @@ pub async fn run_story(
     say(
         out,
         format!(
-            "{} is administrator in both systems; tenant {} bound",
+            "{} is administrator in SuperOffice tenant {} and in the Oneflow account; tenant bound",
             report.admin_email, report.tenant
         ),
     )?;
@@ -414,7 +414,16 @@ pub async fn run_story(
             })
             .map(|e| e.detail)
             .unwrap_or_else(|| "no decision recorded".into());
-        say(out, format!("{event} for Sale {sale_id}: {decision}"))?;
+        let status = superoffice.sale(so_seed::MAIN_TENANT, *sale_id)?["Status"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let outcome = if status == "Sold" || status == "Lost" {
+            format!("Sale {sale_id} closed as {status}")
+        } else {
+            format!("Sale {sale_id} left {status}")
+        };
+        say(out, format!("{event}: {outcome} ({decision})"))?;
     }
 
     // --- 6. Read back --------------------------------------------------------------------------
@@ -453,7 +462,7 @@ pub async fn run_story(
     say(
         out,
         format!(
-            "web panel gone: {panel_gone}, webhooks gone: {hooks_gone}, tokens revoked, secrets forgotten"
+            "web panel gone: {panel_gone}, webhooks gone: {hooks_gone} (Oneflow and SuperOffice), tokens revoked, secrets forgotten"
         ),
     )?;
 
