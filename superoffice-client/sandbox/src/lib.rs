@@ -1,5 +1,6 @@
 //! An in-process, stateful fake of **SuperOffice CRM Online**: OIDC provider, tenant state API,
-//! two data hosts and the REST Web API for the calls this SDK makes. It is a real HTTP server on
+//! two data hosts, the REST Web API for the calls this SDK makes and a minimal web UI (the
+//! Sale screen with its web panel tabs). It is a real HTTP server on
 //! `127.0.0.1` speaking SuperOffice's wire format (PascalCase entities, `{"Error":true,…}`
 //! bodies, OData archive rows), so the client, the examples and end-to-end tests run offline.
 //!
@@ -42,9 +43,32 @@
 //! | Tenant state | `GET {base}/api/state/{Cust}` |
 //! | REST | `{host}/{Cust}/api/v1/…` (`webapi_url` = `{host}/{Cust}/api/`) |
 //! | Cache flush | `GET {host}/{Cust}/default.aspx?flush` |
+//! | Web UI sign-in | `GET/POST {ui}/login`, `POST {ui}/logout` (`ui` = [`SuperOfficeSandbox::ui_url`]) |
+//! | Sale screen | `GET {ui}/{Cust}/default.aspx?sale.main?sale_id={id}` ([`SuperOfficeSandbox::sale_screen_url`]) |
 //!
-//! Three listeners run: the auth host (= `base`: sign-in and tenant state only, no tenant
-//! REST) and two data hosts, A (where every tenant starts) and B.
+//! Four listeners run: the auth host (= `base`: sign-in and tenant state only, no tenant
+//! REST), two data hosts, A (where every tenant starts) and B, and the web UI. The web UI
+//! listens on 127.0.0.1 too but is addressed as **`http://localhost:{port}`**: browsers treat
+//! `localhost` and `127.0.0.1` as different *sites*, so a service on `127.0.0.1` framed by the
+//! Sale screen is a cross-site (third-party) iframe, as a partner's panel is under
+//! SuperOffice Online; the UI session cookie is not sent to that service either.
+//!
+//! # Sale screen
+//!
+//! A browser signs in at `{ui}/login` (pick a seeded user; the page sends
+//! `X-Frame-Options: DENY` and `frame-ancestors 'none'`) and gets a session cookie
+//! (`SoSandboxUi`, `HttpOnly`, `SameSite=Lax`). The Sale screen then shows the Sale's heading,
+//! company, person, amount, status, stage and probability and, below them, one tab per web
+//! panel with `VisibleIn` `SaleArchive` ("Panel - Sale screen section tab") that is not
+//! deleted, is available in the web client (`OnSalesMarketingWeb`) and is selected for the
+//! user's group, by `Rank`. The selected tab (`&panel={WebPanelId}`, default the first) is an
+//! `<iframe>` whose `src` is the panel's `Url` with SuperOffice's template variables
+//! substituted and encoded per `UrlEncoding`: `<uctx>` tenant, `<usid>` the user's associate
+//! id, `<user>`/`<usem>`/`<usfn>`/`<usln>` the user's name and e-mail, `<said>` sale id,
+//! `<sati>`, `<saam>`, `<sacu>`, `<sanu>`, `<sapr>`, `<sast>`, `<satu>`, `<saty>`, `<cuid>`,
+//! `<name>`, `<atid>`, `<attn>`; `<usec>` becomes empty (as in Online since 11.5); other
+//! `<xxxx>` stay as written. The OIDC provider's interactive sign-in page refuses framing as
+//! well, so panels sign users in through a pop-up.
 //! [`SuperOfficeSandbox::move_tenant`] moves a tenant to the other host; the old host then answers
 //! **421** `WrongSubdomain` and the state API points to the new one.
 //!
@@ -94,6 +118,8 @@
 //! [`sale`](SuperOfficeSandbox::sale),
 //! [`set_sale_status`](SuperOfficeSandbox::set_sale_status) (fires webhooks like a user in the
 //! CRM would), [`web_panels`](SuperOfficeSandbox::web_panels),
+//! [`create_web_panel`](SuperOfficeSandbox::create_web_panel),
+//! [`set_web_panel_user_groups`](SuperOfficeSandbox::set_web_panel_user_groups),
 //! [`webhooks`](SuperOfficeSandbox::webhooks). Faults:
 //! [`inject_fault`](SuperOfficeSandbox::inject_fault) ([`Fault`]: 500, HTML 502, HTML 503,
 //! timeout, 429 with or without `Retry-After`). Observation:
@@ -147,6 +173,9 @@
 //! * Access-token expiry uses the wall clock; id_tokens live 300 s. One RSA key per process is
 //!   shared by all sandboxes in that process (generated on first start).
 //! * 429s and 5xx only come from [`Fault`] knobs; there is no built-in rate limiter.
+//! * The web UI is one listener for all tenants (SuperOffice serves it from the tenant's own
+//!   host); sign-in is a user picker without password; a user has one (primary) user group;
+//!   the Sale screen renders only the selected tab's iframe and no other Sale screen parts.
 
 #![forbid(unsafe_code)]
 
@@ -160,6 +189,7 @@ mod seed;
 mod server;
 mod state;
 mod tenant_state;
+mod ui;
 mod webhooks;
 
 use std::fmt;
@@ -270,7 +300,8 @@ pub struct RequestRecord {
     pub status: u16,
     /// Authorization scheme used.
     pub auth: AuthKind,
-    /// Which listener served it: 0 = data host A, 1 = data host B, 2 = the auth host.
+    /// Which listener served it: 0 = data host A, 1 = data host B, 2 = the auth host, 3 = the
+    /// web UI.
     pub host: usize,
     /// Whether a [`Fault`] produced the answer.
     pub faulted: bool,
@@ -310,6 +341,7 @@ const DEFAULT_WAIT: Duration = Duration::from_secs(30);
 pub struct SuperOfficeSandbox {
     shared: SharedRef,
     base_url: Url,
+    ui_url: Url,
     shutdown: watch::Sender<bool>,
     servers: Vec<tokio::task::JoinHandle<()>>,
     system_user_key_pem: Option<String>,
@@ -322,6 +354,7 @@ impl fmt::Debug for SuperOfficeSandbox {
             .field("base_url", &self.base_url.as_str())
             .field("host_a", &self.shared.hosts[0])
             .field("host_b", &self.shared.hosts[1])
+            .field("ui", &self.ui_url.as_str())
             .field("client_id", &self.shared.app.client_id)
             .finish_non_exhaustive()
     }
@@ -384,6 +417,9 @@ impl SuperOfficeSandbox {
         let listener_a = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let listener_b = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let listener_auth = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        // The web UI is addressed as `localhost`, another site than services on 127.0.0.1.
+        let listener_ui = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let ui_base = format!("http://localhost:{}", listener_ui.local_addr()?.port());
         let hosts = [
             format!("http://{}", listener_a.local_addr()?),
             format!("http://{}", listener_b.local_addr()?),
@@ -405,20 +441,30 @@ impl SuperOfficeSandbox {
             auto_consent_user: builder.auto_consent_user,
             webhook_retry_delays: builder.webhook_retry_delays,
             hosts,
+            ui_base,
             deliveries_changed,
             http,
             stopped: shutdown_rx.clone(),
         });
         let base_url = Url::parse(&shared.hosts[state::AUTH_HOST])
             .map_err(|e| SandboxError::Io(std::io::Error::other(e)))?;
+        let ui_url = Url::parse(&format!("{}/", shared.ui_base))
+            .map_err(|e| SandboxError::Io(std::io::Error::other(e)))?;
         let servers = vec![
             server::spawn(shared.clone(), listener_a, 0, shutdown_rx.clone()),
             server::spawn(shared.clone(), listener_b, 1, shutdown_rx.clone()),
-            server::spawn(shared.clone(), listener_auth, state::AUTH_HOST, shutdown_rx),
+            server::spawn(
+                shared.clone(),
+                listener_auth,
+                state::AUTH_HOST,
+                shutdown_rx.clone(),
+            ),
+            server::spawn(shared.clone(), listener_ui, state::UI_HOST, shutdown_rx),
         ];
         Ok(SuperOfficeSandbox {
             shared,
             base_url,
+            ui_url,
             shutdown,
             servers,
             system_user_key_pem,
@@ -444,6 +490,46 @@ impl SuperOfficeSandbox {
     /// Both data hosts: `[host A (where tenants start), host B]`; neither is the auth host.
     pub fn data_hosts(&self) -> [&str; 2] {
         [&self.shared.hosts[0], &self.shared.hosts[1]]
+    }
+
+    /// The web UI, e.g. `http://localhost:41236/`: a sign-in form at `login` and the Sale
+    /// screen (see [`sale_screen_url`](Self::sale_screen_url)). It listens on 127.0.0.1 but is
+    /// addressed as `localhost`, which browsers treat as another *site* than `127.0.0.1`: a
+    /// service bound to `127.0.0.1` that the Sale screen frames is a cross-site iframe there,
+    /// as a partner's panel is in SuperOffice Online. Its sign-in page refuses framing.
+    pub fn ui_url(&self) -> &Url {
+        &self.ui_url
+    }
+
+    /// The Sale screen of a sale, shaped like SuperOffice's page address:
+    /// `{ui}/{Cust}/default.aspx?sale.main?sale_id={id}`. It shows the Sale's fields and, as
+    /// tabs, the `SaleArchive` web panels visible to the signed-in user's group, each an
+    /// iframe whose URL has its template variables (`<uctx>`, `<said>`, `<usid>`, …)
+    /// substituted. Without a UI session it redirects to the sign-in form.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), superoffice_sandbox::SandboxError> {
+    /// use superoffice_sandbox::{default_seed, SuperOfficeSandbox};
+    ///
+    /// let sandbox = SuperOfficeSandbox::start().await?;
+    /// let url = sandbox.sale_screen_url(default_seed::MAIN_TENANT, default_seed::OPEN_SALE_ID)?;
+    /// println!("open {url} and sign in as {}", default_seed::SELLER_EMAIL);
+    /// # Ok(()) }
+    /// ```
+    pub fn sale_screen_url(&self, tenant: &str, sale_id: i32) -> Result<Url, SandboxError> {
+        let world = self.shared.lock();
+        let t = world
+            .tenant(tenant)
+            .ok_or_else(|| SandboxError::UnknownTenant(tenant.to_owned()))?;
+        if !t.sales.contains_key(&sale_id) {
+            return Err(SandboxError::UnknownSale {
+                tenant: tenant.to_owned(),
+                sale_id,
+            });
+        }
+        let path = ui::sale_screen_path(&t.cust, sale_id);
+        Url::parse(&format!("{}{path}", self.shared.ui_base))
+            .map_err(|e| SandboxError::Io(std::io::Error::other(e)))
     }
 
     /// The tenant's current REST base (`webapi_url`), `{host}/{Cust}/api/`.
@@ -473,6 +559,7 @@ impl SuperOfficeSandbox {
             out,
             "  discovery          : {base}/login/.well-known/openid-configuration"
         );
+        let _ = writeln!(out, "  web UI (sign in)   : {}/login", self.shared.ui_base);
         let _ = writeln!(out, "  client_id          : {}", self.client_id());
         let _ = writeln!(out, "  client_secret      : {}", self.client_secret());
         for uri in self.redirect_uris() {
@@ -485,6 +572,14 @@ impl SuperOfficeSandbox {
                 "  tenant {} ({}) webapi_url {}/{}/api/ state {}",
                 t.cust, t.company_name, self.shared.hosts[t.host], t.cust, t.state
             );
+            if let Some(sale_id) = t.sales.keys().next() {
+                let _ = writeln!(
+                    out,
+                    "    sale screen {}{}",
+                    self.shared.ui_base,
+                    ui::sale_screen_path(&t.cust, *sale_id)
+                );
+            }
             for u in &t.users {
                 let _ = writeln!(
                     out,
@@ -691,6 +786,59 @@ impl SuperOfficeSandbox {
             .tenant(tenant)
             .ok_or_else(|| SandboxError::UnknownTenant(tenant.to_owned()))?;
         Ok(t.web_panels.values().map(|p| p.entity.clone()).collect())
+    }
+
+    /// Creates a web panel as the app would (`POST v1/List/WebPanel/Items` with the app
+    /// token): `panel` is a `WebPanelEntity` (at least `Name`; e.g. `Url`, `VisibleIn`
+    /// `"SaleArchive"`, `ProgId`), validated like the REST call. Like there, the new panel is
+    /// visible for every user group. Returns the stored entity (with `WebPanelId`).
+    ///
+    /// ```no_run
+    /// # fn demo(sandbox: &superoffice_sandbox::SuperOfficeSandbox) -> Result<(), superoffice_sandbox::SandboxError> {
+    /// let panel = sandbox.create_web_panel(
+    ///     "Cust12345",
+    ///     &serde_json::json!({
+    ///         "Name": "Oneflow Contract",
+    ///         "VisibleIn": "SaleArchive",
+    ///         "Url": "https://contracts.example.com/so/sale?ctx=<uctx>&sale=<said>&user=<usid>",
+    ///     }),
+    /// )?;
+    /// # let _ = panel; Ok(()) }
+    /// ```
+    pub fn create_web_panel(&self, tenant: &str, panel: &Value) -> Result<Value, SandboxError> {
+        let mut world = self.shared.lock();
+        let t = world
+            .tenant_mut(tenant)
+            .ok_or_else(|| SandboxError::UnknownTenant(tenant.to_owned()))?;
+        rest::lists::insert_panel(t, panel, true).map_err(SandboxError::InvalidChange)
+    }
+
+    /// Makes a web panel visible to exactly these user groups (what an admin does in
+    /// Settings and maintenance, or `PUT …/WebPanel/Items/{id}/UserGroups`).
+    pub fn set_web_panel_user_groups(
+        &self,
+        tenant: &str,
+        panel_id: i32,
+        groups: &[i32],
+    ) -> Result<(), SandboxError> {
+        let mut world = self.shared.lock();
+        let t = world
+            .tenant_mut(tenant)
+            .ok_or_else(|| SandboxError::UnknownTenant(tenant.to_owned()))?;
+        if let Some(unknown) = groups
+            .iter()
+            .find(|g| !t.user_groups.iter().any(|known| known.id == **g))
+        {
+            return Err(SandboxError::InvalidChange(format!(
+                "unknown user group id {unknown} in {}",
+                t.cust
+            )));
+        }
+        let panel = t.web_panels.get_mut(&panel_id).ok_or_else(|| {
+            SandboxError::InvalidChange(format!("no web panel {panel_id} in {tenant}"))
+        })?;
+        panel.user_groups = groups.to_vec();
+        Ok(())
     }
 
     /// All webhooks (`Webhook`, secrets included) of the tenant.

@@ -288,7 +288,9 @@ fn sign_in_page(
 <form method=\"post\">{hidden}<label>User <select name=\"email\">{options}</select></label> \
 <button type=\"submit\" name=\"consent\" value=\"allow\">Allow</button></form></body></html>"
     );
-    html(StatusCode::OK, &page)
+    // Identity providers' sign-in pages refuse to be framed (clickjacking defence), which is
+    // why panels sign in through a pop-up (en/api/authentication/online/troubleshooting/iframe-idp-auth.mdx).
+    super::ui::deny_framing(html(StatusCode::OK, &page))
 }
 
 fn client_auth(req: &Req, form: &[(String, String)]) -> Option<(String, String)> {

@@ -17,9 +17,11 @@ pub(crate) struct Req {
     /// Percent-decoded path segments (original case).
     pub(crate) segments: Vec<String>,
     pub(crate) query: Vec<(String, String)>,
+    /// The query string as sent (the Sale screen's `sale.main?sale_id=…` is not name=value).
+    pub(crate) raw_query: Option<String>,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
-    /// Listener index (0 = host A, 1 = host B).
+    /// Listener index (0 = host A, 1 = host B, 2 = auth host, 3 = web UI).
     pub(crate) host: usize,
 }
 
@@ -150,6 +152,7 @@ async fn handle(State((shared, host)): State<(SharedRef, usize)>, request: Reque
         method: parts.method.clone(),
         segments,
         query,
+        raw_query: raw_query.clone(),
         headers: parts.headers,
         body,
         host,
@@ -221,6 +224,9 @@ async fn route(shared: &SharedRef, req: &Req) -> Response {
     let s0 = req.seg(0).unwrap_or_default();
     let s1 = req.seg(1).unwrap_or_default();
     let auth_host = req.host == super::state::AUTH_HOST;
+    if req.host == super::state::UI_HOST {
+        return super::ui::route(shared, req);
+    }
     match (s0.as_str(), s1.as_str()) {
         // The authentication host serves no tenant (REST, default.aspx).
         (cust, _) if auth_host && cust.starts_with("cust") => not_found_html(),

@@ -26,6 +26,8 @@ pub(crate) struct Shared {
     /// Base URLs of the listeners: `[data host A (where tenants start), data host B, auth
     /// host]`. The auth host serves sign-in and the tenant state API, never tenant REST.
     pub(crate) hosts: [String; 3],
+    /// Base URL of the web UI listener (`http://localhost:{port}`, no trailing slash).
+    pub(crate) ui_base: String,
     pub(crate) deliveries_changed: watch::Sender<usize>,
     pub(crate) http: reqwest::Client,
     /// Turns `true` when the sandbox is dropped; background deliveries stop then.
@@ -36,6 +38,16 @@ pub(crate) type SharedRef = Arc<Shared>;
 
 /// Listener index of the authentication host.
 pub(crate) const AUTH_HOST: usize = 2;
+
+/// Listener index of the web UI (sign-in form and Sale screen).
+pub(crate) const UI_HOST: usize = 3;
+
+/// A signed-in user of the sandbox's web UI.
+#[derive(Clone)]
+pub(crate) struct UiSession {
+    pub(crate) tenant: String,
+    pub(crate) associate_id: i32,
+}
 
 impl Shared {
     /// Locks the world; a poisoned lock (a panicking handler) is recovered, the data is plain.
@@ -146,6 +158,8 @@ pub(crate) struct World {
     pub(crate) faults: VecDeque<Fault>,
     pub(crate) requests: Vec<RequestRecord>,
     pub(crate) deliveries: Vec<DeliveryRecord>,
+    /// Web UI sessions by cookie value.
+    pub(crate) ui_sessions: HashMap<String, UiSession>,
 }
 
 impl World {
@@ -195,6 +209,7 @@ impl World {
             faults: VecDeque::new(),
             requests: Vec::new(),
             deliveries: Vec::new(),
+            ui_sessions: HashMap::new(),
         })
     }
 }

@@ -386,8 +386,18 @@ fn create_panel(tenant: &mut Tenant, p: &Principal, body: &Value) -> Result<Valu
     if !can_admin_lists(tenant, p) {
         return Err(forbidden());
     }
+    insert_panel(tenant, body, p.app_token || p.is_system).map_err(|e| bad_request(&e))
+}
+
+/// Validates and stores a new web panel (visible for every user group, like a panel created
+/// over REST); `app_owned` marks it as the app's (`GetAppWebPanels`).
+pub(crate) fn insert_panel(
+    tenant: &mut Tenant,
+    body: &Value,
+    app_owned: bool,
+) -> Result<Value, String> {
     let mut panel = default_web_panel();
-    merge_panel(tenant, &mut panel, body, 0).map_err(|e| bad_request(&e))?;
+    merge_panel(tenant, &mut panel, body, 0)?;
     let id = tenant.next_web_panel_id;
     tenant.next_web_panel_id += 1;
     if let Some(obj) = panel.as_object_mut() {
@@ -402,7 +412,7 @@ fn create_panel(tenant: &mut Tenant, p: &Principal, body: &Value) -> Result<Valu
         WebPanel {
             entity: panel.clone(),
             user_groups: groups,
-            app_owned: p.app_token || p.is_system,
+            app_owned,
         },
     );
     Ok(panel)
