@@ -1,58 +1,41 @@
-//! The demo story: both sandboxes, both typed clients, one narrated run.
+//! The demo story: both sandboxes, the integration engine a host embeds, one narrated run.
 //!
 //! [`run_story`] is what `cargo run -p examples --bin demo` executes; the end-to-end tests call
 //! it too and check the [`StorySummary`] it returns, which is read back from the two systems
 //! (not from what the story intended to do).
+//!
+//! Everything the integration does goes through [`Integration`]: registering the Oneflow
+//! account, setup (admin checks, tenant binding, panel, link fields, webhooks), templates,
+//! contracts from Sales, webhook intake and the worker that maps contract states onto Sales,
+//! and removal. The story only plays the people (the admin signing in, buyers signing or
+//! declining) and the host (a small HTTP server that hands webhook deliveries to the engine).
 
-use std::collections::HashSet;
 use std::fmt;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
-use futures::TryStreamExt;
-use oneflow_client::api::files::FileUpload;
-use oneflow_client::api::webhooks::WebhookDraft;
-use oneflow_client::models::draft::{
-    CompanyPartyDraft, ContractDraft, MyPartyDraft, ParticipantDraft, PublishMessage,
+use integration_core::engine::{Ack, EngineError, IntegrationConfig};
+use integration_core::policy::contract_factory::{
+    ContractChoices, Delivery, FileChoice, FileKind, ParticipantChoice, ParticipantSource,
+    PartyKind,
 };
-use oneflow_client::models::{
-    ContractId, ContractState, DeliveryChannel, EventType, Template, WebhookFilter,
-    WebhookFilterRule,
-};
-use oneflow_client::webhook::WebhookPayload;
+use integration_core::store::{InstallationId, SecretKey, SqliteStore, Store};
+use integration_core::Integration;
+use oneflow_client::models::draft::ParticipantRole;
+use oneflow_client::models::DeliveryChannel;
 use oneflow_sandbox::{DeliveryConfig, OneflowSandbox, SeedUser};
-use superoffice_client::api::{PanelUrl, TemplateVariable};
-use superoffice_client::auth::RefreshingTokenProvider;
-use superoffice_client::auth::{AuthorizeOptions, OidcConfig, Session};
-use superoffice_client::models::{
-    ContactId, JsonPatch, PersonId, SaleEntity, SaleId, SaleStatus, VisibleIn, WebPanelEntity,
-};
-use superoffice_client::tenant::flush_url_from_base;
-use superoffice_client::{CustomerId, Environment, OidcClient, TenantLocator};
+use secrecy::SecretString;
+use superoffice_client::Environment;
 use superoffice_sandbox::{default_seed as so_seed, SuperOfficeSandbox};
-use tokio::sync::mpsc;
 
 /// A boxed error: the demo reports any failure with its chain of causes.
 pub type StoryError = Box<dyn std::error::Error + Send + Sync>;
-
-/// The data field on the "SuperOffice" template type that links a contract to its Sale.
-pub const SALE_ID_FIELD: &str = "superoffice_sale_id";
-/// The `ProgId` of the web panel the integration provisions.
-pub const PANEL_PROG_ID: &str = "oneflow.superoffice.contract-panel";
-/// The extension type of Oneflow's "SuperOffice" template group.
-pub const SUPEROFFICE_EXTENSION_TYPE: &str = "superoffice";
-/// The webhook events the integration subscribes to.
-pub const WEBHOOK_EVENTS: [EventType; 3] = [
-    EventType::ContractPublish,
-    EventType::ContractSign,
-    EventType::ContractDecline,
-];
 
 /// Settings of one run.
 #[derive(Debug, Clone)]
@@ -103,17 +86,17 @@ pub struct StorySummary {
     pub templates_offered: Vec<String>,
     /// The web panel's id while installed.
     pub web_panel_id: Option<i32>,
-    /// HTTP status of the cache flush URL.
+    /// HTTP status of the cache flush.
     pub flush_status: u16,
     /// Contracts created and the Sale state afterwards.
     pub contracts: Vec<ContractOutcome>,
-    /// Webhook deliveries accepted (distinct `callback_id`s).
+    /// Oneflow webhook deliveries accepted (distinct notifications).
     pub webhook_notifications: usize,
-    /// Deliveries that repeated an already-seen `callback_id` (acknowledged, not processed).
+    /// Deliveries that repeated an already-seen notification (acknowledged, not processed).
     pub duplicate_deliveries: usize,
     /// Sale updates (PATCH requests) SuperOffice received.
     pub sale_updates: usize,
-    /// Whether the panel and the webhook were gone after removal.
+    /// Whether the panel and the webhooks were gone after removal.
     pub removed_cleanly: bool,
 }
 
@@ -157,7 +140,7 @@ impl fmt::Display for StorySummary {
             f,
             "  removal           {}",
             if self.removed_cleanly {
-                "web panel and webhook deleted"
+                "web panel and webhooks deleted"
             } else {
                 "INCOMPLETE"
             }
@@ -172,7 +155,7 @@ pub async fn run_story(
 ) -> Result<StorySummary, StoryError> {
     let mut summary = StorySummary::default();
 
-    // --- The two systems -------------------------------------------------------------------
+    // --- The two systems and the host ------------------------------------------------------
     let superoffice = SuperOfficeSandbox::start().await?;
     // The same people in both systems: Oneflow knows the SuperOffice users by e-mail.
     let oneflow = OneflowSandbox::builder()
@@ -182,7 +165,24 @@ pub async fn run_story(
         .delivery_config(DeliveryConfig::immediate().duplicate(options.duplicate_deliveries))
         .start()
         .await?;
-    step(out, "Sandboxes")?;
+    let dir = tempfile::tempdir()?;
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(dir.path().join("integration.db"), SecretKey::generate()).await?,
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let host = format!("http://{}", listener.local_addr()?);
+    let config = IntegrationConfig::new(
+        Environment::custom(superoffice.base_url())?,
+        superoffice.client_id(),
+        superoffice.client_secret(),
+        so_seed::REDIRECT_URI.parse()?,
+        host.parse()?,
+    )
+    .oneflow_base_url(oneflow.base_url().as_str());
+    let engine = Integration::builder(config, store).build()?;
+    let stats = Arc::new(Mutex::new(DeliveryStats::default()));
+    serve_host(listener, engine.clone(), stats.clone());
+    step(out, "Sandboxes and host")?;
     say(
         out,
         format!("SuperOffice (OIDC + tenants)  {}", superoffice.base_url()),
@@ -191,365 +191,279 @@ pub async fn run_story(
         out,
         format!("Oneflow API                   {}", oneflow.base_url()),
     )?;
+    say(out, format!("host (webhooks, SQLite store) {host}"))?;
 
     // --- 1. The admin connects the Oneflow account to one SuperOffice tenant ----------------
-    step(out, "1. Admin connects SuperOffice (OIDC, PKCE, nonce)")?;
-    let oidc = OidcClient::new(OidcConfig::new(
-        Environment::custom(superoffice.base_url())?,
-        superoffice.client_id(),
-        superoffice.client_secret(),
-        so_seed::REDIRECT_URI,
-    )?)?;
-    let tenant = CustomerId::parse(so_seed::MAIN_TENANT)?;
-    let session = sign_in(&superoffice, &oidc, &tenant, so_seed::ADMIN_EMAIL).await?;
-    let admin_email = session
-        .claims
-        .email
-        .clone()
-        .ok_or("the id_token carries no e-mail")?;
-    if session.claims.is_administrator != Some(true) {
-        return Err("the SuperOffice user is not an administrator".into());
-    }
-    let of_admin = oneflow_client(&oneflow)?.as_user(&admin_email);
-    let of_user = of_admin
-        .users()
-        .find_active_by_email(&admin_email)
-        .await?
-        .ok_or("no active Oneflow user with the admin's e-mail")?;
-    if !of_user.is_admin {
-        return Err("the Oneflow user is not an admin".into());
-    }
-    let account = of_admin.account().me().await?;
+    step(out, "1. Admin connects Oneflow and SuperOffice")?;
+    let installation = engine.register_oneflow_account(oneflow.api_token()).await?;
+    let id = installation.id;
+    say(
+        out,
+        format!("Oneflow account {id} registered with its API token"),
+    )?;
+    let sign_in = engine.begin_setup(id, so_seed::ADMIN_EMAIL).await?;
+    // The browser part: the admin signs in at SuperOffice and is sent back with a code.
+    let callback = superoffice.sign_in(&sign_in, so_seed::ADMIN_EMAIL).await?;
+    let report = engine.complete_setup(callback.as_str()).await?;
     say(
         out,
         format!(
-            "{admin_email} is administrator in SuperOffice tenant {tenant} and in Oneflow account {:?}",
-            account.name.as_deref().unwrap_or("?")
+            "{} is administrator in SuperOffice tenant {} and in the Oneflow account; tenant bound",
+            report.admin_email, report.tenant
         ),
     )?;
-    summary.tenant = tenant.to_string();
-    summary.admin_email = admin_email.clone();
+    summary.tenant = report.tenant.clone();
+    summary.admin_email = report.admin_email.clone();
+    summary.web_panel_id = Some(report.panel_id);
 
-    // The `webapi_url` claim, or the tenant state API when the claim is missing.
-    let api_base = oidc.api_base(&session).await?;
-    let provider = RefreshingTokenProvider::new(Arc::new(oidc.clone()), session.tokens.clone());
-    let so = superoffice_client::Client::builder()
-        .api_base(api_base.clone())
-        .token_provider(Arc::new(provider))
-        .api_base_resolver(Arc::new(TenantLocator::new(
-            Environment::custom(superoffice.base_url())?,
-            superoffice_client::default_http_client()?,
-        )))
-        .build()?;
-    let principal = so.users().current_principal().await?;
+    // --- 2. What setup provisioned ------------------------------------------------------------
+    step(out, "2. Setup provisioned panel, link fields and webhooks")?;
     say(
         out,
         format!(
-            "REST base {api_base} (from the id_token), signed in as associate {}",
-            principal.associate_id.0
+            "panel {} \"Oneflow Contract\" on SaleArchive (Sale screen tab), visible to all user groups",
+            report.panel_id
         ),
     )?;
-
-    // A local host service: receives Oneflow webhooks (and would serve the panel page).
-    let sign_key = "demo-sign-key-5b1e0c7a";
-    let (host_url, mut notifications, receiver_stats) = start_host(sign_key).await?;
-
-    // --- 2. The web panel on the Sale screen -------------------------------------------------
-    step(out, "2. Provision the \"Oneflow Contract\" web panel")?;
-    let panel_url = PanelUrl::builder(&format!("{host_url}/superoffice/panel"))?
-        .variable("ctx", TemplateVariable::ContextId)
-        .variable("user", TemplateVariable::UserAssociateId)
-        .variable("sale", TemplateVariable::SaleId)
-        .variable("company", TemplateVariable::CompanyId)
-        .variable("person", TemplateVariable::PersonId)
-        .build()?;
-    // `SaleArchive` is "Panel - Sale screen section tab" (visiblein MDO list id 29): the
-    // Oneflow Contract tab at the bottom of the Sale screen, not the Sale card (9).
-    let panel = match so.web_panels().get_by_prog_id(PANEL_PROG_ID).await? {
-        Some(existing) if existing.visible_in == Some(VisibleIn::SaleArchive) => existing,
-        Some(mut misplaced) => {
-            misplaced.visible_in = Some(VisibleIn::SaleArchive);
-            so.web_panels().update(&misplaced).await?
-        }
-        None => {
-            let mut panel = WebPanelEntity::new(
-                "Oneflow Contract",
-                panel_url.as_str(),
-                VisibleIn::SaleArchive,
-                PANEL_PROG_ID,
-            );
-            panel.tooltip = Some("Oneflow contracts for this Sale (Oneflow integration)".into());
-            panel.window_name = Some("oneflow_contract_panel".into());
-            so.web_panels().create(&panel).await?
-        }
-    };
-    let panel_id = panel.web_panel_id;
-    so.web_panels().show_to_all_user_groups(panel_id).await?;
     say(
         out,
         format!(
-            "panel {} \"Oneflow Contract\" on SaleArchive (Sale screen tab), visible to all user groups: {}",
-            panel_id.0,
-            panel_url.as_str()
+            "link data fields added to the \"SuperOffice\" template type: {}",
+            list(&report.data_fields_added)
         ),
     )?;
-    // The flush page lives on the tenant's own host (its `webapi_url`), never on the auth host.
-    let flush = flush_url_from_base(&so.api_base(), &tenant);
-    let flush_status = match so.flush_caches().await {
+    say(
+        out,
+        format!(
+            "Oneflow webhook {} and SuperOffice webhook {} point at the host",
+            report.oneflow_webhook_id, report.superoffice_webhook_id
+        ),
+    )?;
+    summary.flush_status = match engine.flush_caches(id).await {
         Ok(()) => 200,
-        Err(error) => error.status().map_or(0, |s| s.as_u16()),
+        Err(EngineError::SuperOffice(error)) => error.status().map_or(0, |s| s.as_u16()),
+        Err(error) => return Err(error.into()),
     };
     say(
         out,
-        format!("panel not showing? open {flush} (as General Administrator): HTTP {flush_status}"),
-    )?;
-    summary.web_panel_id = Some(panel_id.0);
-    summary.flush_status = flush_status;
-
-    // --- 3. Oneflow webhook for the SuperOffice template group ------------------------------
-    step(out, "3. Register the Oneflow webhook")?;
-    let group = of_admin
-        .template_types()
-        .list()
-        .stream()
-        .try_filter(|t| {
-            futures::future::ready(t.extension_type.as_deref() == Some(SUPEROFFICE_EXTENSION_TYPE))
-        })
-        .try_next()
-        .await?
-        .ok_or("no template type with extension type superoffice")?;
-    let hook = of_admin
-        .webhooks()
-        .create(
-            &WebhookDraft::new(format!("{host_url}/oneflow/webhook"))
-                .sign_key(sign_key.to_owned())
-                .template_group_id(group.id)
-                .filter(WebhookFilter::new(vec![WebhookFilterRule::event_types(
-                    WEBHOOK_EVENTS,
-                )])),
-        )
-        .await?;
-    say(
-        out,
         format!(
-            "webhook {} for template group {:?} ({}), events {}",
-            hook.webhook_id.get(),
-            group.name.as_deref().unwrap_or("?"),
-            group.id.get(),
-            WEBHOOK_EVENTS
-                .iter()
-                .map(EventType::as_str)
-                .collect::<Vec<_>>()
-                .join(", ")
+            "panel not showing? open {} (as General Administrator): HTTP {}",
+            report.flush_url, summary.flush_status
         ),
     )?;
+    if !options.stage_mapping {
+        let mut settings = engine.settings(id).await?;
+        settings.stage_mapping.stage_mapping_enabled = false;
+        let admin = SecretString::from(superoffice.issue_access_token(so_seed::ADMIN_EMAIL)?);
+        engine.update_settings(id, &admin, settings).await?;
+        say(out, "the admin switched stage mapping off")?;
+    }
 
-    // --- 4. Templates a seller may pick ------------------------------------------------------
+    // --- 3. Templates a seller may pick ------------------------------------------------------
     step(
         out,
-        "4. Templates offered to the seller (active, group \"SuperOffice\")",
+        "3. Templates offered to the seller (active, group \"SuperOffice\")",
     )?;
-    let seller = oneflow_client(&oneflow)?.as_user(so_seed::SELLER_EMAIL);
-    let workspaces = seller
-        .helpers()
-        .contract_create_data()
-        .extension_type(SUPEROFFICE_EXTENSION_TYPE)
-        .send()
-        .await?;
-    let mut offered: Vec<(oneflow_client::models::WorkspaceId, Template)> = Vec::new();
-    for ws in &workspaces {
-        for template in &ws.templates {
-            say(
-                out,
-                format!(
-                    "{:<10} {:<40} pdf={} attachments={}",
-                    ws.name.as_deref().unwrap_or("?"),
-                    template.name.as_deref().unwrap_or("?"),
-                    template.available_options.can_receive_expanded_pdf,
-                    template.available_options.can_receive_attachments
-                ),
-            )?;
-            summary
-                .templates_offered
-                .push(template.name.clone().unwrap_or_default());
-            offered.push((ws.id, template.clone()));
-        }
+    let templates = engine.templates_for(id, so_seed::SELLER_EMAIL).await?;
+    for option in &templates {
+        say(
+            out,
+            format!(
+                "{:<10} {:<40} pdf={} attachments={}",
+                option.workspace_name.as_deref().unwrap_or("?"),
+                option.template.name,
+                option.template.has_pdf_section,
+                option.template.has_attachments_section
+            ),
+        )?;
+        summary.templates_offered.push(option.template.name.clone());
     }
-    let (workspace_id, template) = offered
+    let template = templates
         .iter()
-        .find(|(_, t)| t.available_options.can_receive_expanded_pdf)
-        .cloned()
-        .ok_or("no offered template has a PDF section")?;
+        .find(|t| t.template.has_pdf_section && !t.template.has_attachments_section)
+        .ok_or("no offered template has only a PDF section")?;
 
-    // --- 5. Contracts from two Sales ----------------------------------------------------------
+    // --- 4. Contracts from two Sales ----------------------------------------------------------
     let sales = [
-        (SaleId(so_seed::OPEN_SALE_ID), Decision::Sign),
-        (SaleId(so_seed::SECOND_OPEN_SALE_ID), Decision::Decline),
+        (so_seed::OPEN_SALE_ID, Buyer::Signs),
+        (so_seed::SECOND_OPEN_SALE_ID, Buyer::Declines),
     ];
     let mut created = Vec::new();
-    for (sale_id, decision) in sales {
+    for (sale_id, buyer) in sales {
         step(
             out,
-            format!(
-                "5. Contract from Sale {} (then the buyer will {decision})",
-                sale_id.0
-            ),
+            format!("4. Contract from Sale {sale_id} (then the buyer {buyer})"),
         )?;
-        let sale = so.sales().get(sale_id).await?;
-        let draft = contract_from_sale(&so, &sale, workspace_id, &template).await?;
-        let contract = seller.contracts().create(&draft).await?;
-        say(
-            out,
-            format!(
-                "contract {} {:?} created as {} with {} parties",
-                contract.id.get(),
-                contract.name().unwrap_or("?"),
-                contract.state,
-                contract.parties.len()
-            ),
-        )?;
-        let pdf = FileUpload::expanded_pdf(
-            "offer.pdf",
-            format!(
-                "%PDF-1.4\n% Offer for {}\n%%EOF\n",
-                sale.heading.as_deref().unwrap_or("")
-            )
-            .into_bytes(),
+        let person = superoffice.sale(so_seed::MAIN_TENANT, sale_id)?["Person"]["PersonId"]
+            .as_i64()
+            .and_then(|p| i32::try_from(p).ok())
+            .ok_or("the Sale has no person")?;
+        let mut choices = ContractChoices::new(
+            template.workspace_id.into(),
+            template.template.id.into(),
+            format!("demo-{sale_id}"),
         );
-        let file = seller.files().upload(&contract, pdf).await?;
-        say(
-            out,
-            format!(
-                "uploaded {} as the contract's PDF",
-                file.name.as_deref().unwrap_or("the file")
+        choices.participants = vec![
+            ParticipantChoice::new(
+                ParticipantSource::Person(person),
+                PartyKind::Company,
+                ParticipantRole::Signatory,
+            )
+            .delivery_channel(DeliveryChannel::Email),
+            ParticipantChoice::new(
+                ParticipantSource::SaleOwner,
+                PartyKind::Owner,
+                ParticipantRole::Signatory,
             ),
-        )?;
-        // Attachments need an Attachments section: checked locally, nothing is sent.
-        if let Err(err) = seller
-            .files()
-            .upload(
-                &contract,
-                FileUpload::attachment("terms.docx", b"PK".to_vec()),
+        ];
+        // Attachments need an Attachments section: refused before anything is sent.
+        let mut with_attachment = choices.clone();
+        with_attachment.files = vec![FileChoice::new(
+            "terms.docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            2,
+            FileKind::Attachment,
+        )];
+        if let Err(error) = engine
+            .create_contract_from_sale(
+                id,
+                so_seed::SELLER_EMAIL,
+                sale_id.into(),
+                &with_attachment,
+                vec![b"PK".to_vec()],
             )
             .await
         {
-            say(out, format!("attachment refused locally: {err}"))?;
+            say(out, format!("attachment refused locally: {error}"))?;
         }
-        let sent = seller
-            .contracts()
-            .publish(
-                contract.id,
-                &PublishMessage::new(
-                    format!("Contract: {}", sale.heading.as_deref().unwrap_or("")),
-                    "Please review and sign.",
-                ),
+        let pdf = format!("%PDF-1.4\n% Offer for Sale {sale_id}\n%%EOF\n").into_bytes();
+        choices.files = vec![FileChoice::new(
+            "offer.pdf",
+            "application/pdf",
+            pdf.len() as u64,
+            FileKind::Pdf,
+        )];
+        choices.delivery = Delivery::Send {
+            subject: "Your contract".into(),
+            message: "Please review and sign.".into(),
+        };
+        let contract = engine
+            .create_contract_from_sale(
+                id,
+                so_seed::SELLER_EMAIL,
+                sale_id.into(),
+                &choices,
+                vec![pdf],
             )
             .await?;
-        say(out, format!("sent for signing: state {}", sent.state))?;
-        let notification =
-            next_notification(&mut notifications, options.webhook_wait, sent.id).await?;
         say(
             out,
             format!(
-                "webhook {} for contract {}: {}",
-                &notification.callback_id[..8],
-                notification.contract.id.get(),
-                event_types(&notification)
+                "contract {} created with the PDF and sent for signing (request key {})",
+                contract.contract_id, choices.request_key
             ),
         )?;
-        created.push((sale_id, sent, decision));
+        wait_for(
+            &oneflow,
+            options.webhook_wait,
+            contract.contract_id,
+            "contract:publish",
+        )
+        .await?;
+        let report = drain(&engine).await?;
+        say(
+            out,
+            format!(
+                "webhook contract:publish verified, recorded, processed ({} job)",
+                report
+            ),
+        )?;
+        created.push((sale_id, contract.contract_id, buyer));
     }
 
-    // --- 6. Buyers act; webhooks drive stage mapping ----------------------------------------
+    // --- 5. Buyers act; webhooks drive stage mapping ----------------------------------------
     step(
         out,
         format!(
-            "6. Buyers sign / decline; stage mapping is {}",
+            "5. Buyers sign / decline; stage mapping is {}",
             if options.stage_mapping { "ON" } else { "OFF" }
         ),
     )?;
-    for (sale_id, contract, decision) in &created {
-        let signatory = contract
-            .counterparties()
-            .flat_map(|p| p.all_participants())
-            .find(|p| p.signatory)
-            .ok_or("the contract has no counterparty signatory")?
-            .id
-            .get();
-        match decision {
-            Decision::Sign => oneflow.sign_all(contract.id.get()).map(|_| ())?,
-            Decision::Decline => oneflow.decline(contract.id.get(), signatory)?,
-        }
-        let notification =
-            next_notification(&mut notifications, options.webhook_wait, contract.id).await?;
-        say(
-            out,
-            format!(
-                "webhook {} verified: {}",
-                &notification.callback_id[..8],
-                event_types(&notification)
-            ),
-        )?;
-        // The signature does not cover the body: re-read the contract, the source of truth.
-        let current = of_admin.contracts().get(notification.contract.id).await?;
-        let linked = current
-            .data_field_value(SALE_ID_FIELD)
-            .and_then(|v| v.parse::<i32>().ok())
-            .ok_or("the contract carries no Sale link")?;
-        if linked != sale_id.0 {
-            return Err(format!("contract links Sale {linked}, expected {}", sale_id.0).into());
-        }
-        let outcome = if options.stage_mapping {
-            close_sale(&so, SaleId(linked), &current.state).await?
-        } else {
-            "stage mapping off: Sale left as it is".to_owned()
+    for (sale_id, contract_id, buyer) in &created {
+        let event = match buyer {
+            Buyer::Signs => {
+                oneflow.sign_all(*contract_id)?;
+                "contract:sign"
+            }
+            Buyer::Declines => {
+                let signatory = counterparty_signatory(&oneflow, *contract_id).await?;
+                oneflow.decline(*contract_id, signatory)?;
+                "contract:decline"
+            }
         };
-        say(
-            out,
-            format!(
-                "contract {} is {} → {outcome}",
-                current.id.get(),
-                current.state
-            ),
-        )?;
+        wait_for(&oneflow, options.webhook_wait, *contract_id, event).await?;
+        drain(&engine).await?;
+        let decision = engine
+            .store()
+            .recent_audit(id, 20)
+            .await?
+            .into_iter()
+            .find(|e| {
+                e.action == "stage_mapping"
+                    && e.detail.starts_with(&format!("contract {contract_id}"))
+            })
+            .map(|e| e.detail)
+            .unwrap_or_else(|| "no decision recorded".into());
+        let status = superoffice.sale(so_seed::MAIN_TENANT, *sale_id)?["Status"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let outcome = if status == "Sold" || status == "Lost" {
+            format!("Sale {sale_id} closed as {status}")
+        } else {
+            format!("Sale {sale_id} left {status}")
+        };
+        say(out, format!("{event}: {outcome} ({decision})"))?;
     }
 
-    // --- 7. Read back --------------------------------------------------------------------------
-    for (sale_id, contract, _) in &created {
-        let sale = so.sales().get(*sale_id).await?;
-        let current = of_admin.contracts().get(contract.id).await?;
+    // --- 6. Read back --------------------------------------------------------------------------
+    for (sale_id, contract_id, _) in &created {
+        let sale = superoffice.sale(so_seed::MAIN_TENANT, *sale_id)?;
         summary.contracts.push(ContractOutcome {
-            sale_id: sale_id.0,
-            sale_heading: sale.heading.clone().unwrap_or_default(),
-            contract_id: current.id.get(),
-            contract_state: current.state.to_string(),
-            sale_status: sale
-                .status
-                .as_ref()
-                .map(|s| s.to_string())
-                .unwrap_or_default(),
+            sale_id: *sale_id,
+            sale_heading: sale["Heading"].as_str().unwrap_or_default().to_owned(),
+            contract_id: *contract_id,
+            contract_state: oneflow.contract_state(*contract_id).unwrap_or_default(),
+            sale_status: sale["Status"].as_str().unwrap_or_default().to_owned(),
         });
     }
 
-    // --- 8. Removal --------------------------------------------------------------------------
-    step(out, "7. Removal: delete the web panel and the webhook")?;
-    so.web_panels().delete_permanently(panel_id).await?;
-    of_admin.webhooks().delete(hook.webhook_id).await?;
-    let panel_gone = so
-        .web_panels()
-        .get_by_prog_id(PANEL_PROG_ID)
-        .await?
-        .is_none();
-    let hook_gone = of_admin
-        .webhooks()
-        .list()
-        .await?
+    // Let every delivery Oneflow still owes us land before counting (duplicates included),
+    // then process what they queued.
+    let copies = if options.duplicate_deliveries { 2 } else { 1 };
+    let notifications = created.len() * 2;
+    oneflow
+        .wait_for_deliveries_within(options.webhook_wait, |log| {
+            log.iter().filter(|d| d.outcome.is_success()).count() >= notifications * copies
+        })
+        .await?;
+    drain(&engine).await?;
+
+    // --- 7. Removal --------------------------------------------------------------------------
+    step(out, "6. Removal: uninstall")?;
+    engine.uninstall(id).await?;
+    let panel_gone = superoffice
+        .web_panels(so_seed::MAIN_TENANT)?
         .iter()
-        .all(|h| h.webhook_id != hook.webhook_id);
-    summary.removed_cleanly = panel_gone && hook_gone;
+        .all(|p| p["ProgId"] != "oneflow.superoffice.contract-panel");
+    let hooks_gone = superoffice.webhooks(so_seed::MAIN_TENANT)?.is_empty()
+        && oneflow_admin(&oneflow)?.webhooks().list().await?.is_empty();
+    summary.removed_cleanly = panel_gone && hooks_gone;
     say(
         out,
-        format!("web panel gone: {panel_gone}, webhook gone: {hook_gone}"),
+        format!(
+            "web panel gone: {panel_gone}, webhooks gone: {hooks_gone} (Oneflow and SuperOffice), tokens revoked, secrets forgotten"
+        ),
     )?;
 
     summary.sale_updates = superoffice
@@ -557,34 +471,23 @@ pub async fn run_story(
         .iter()
         .filter(|r| r.method == "PATCH" && r.path.contains("/Sale/"))
         .count();
-    // Let every delivery Oneflow still owes us land before counting (duplicates included).
-    let accepted = receiver_stats
-        .lock()
-        .map_err(|_| "receiver poisoned")?
-        .accepted;
-    let copies = if options.duplicate_deliveries { 2 } else { 1 };
-    oneflow
-        .wait_for_deliveries_within(options.webhook_wait, |log| {
-            log.iter().filter(|d| d.outcome.is_success()).count() >= accepted * copies
-        })
-        .await?;
-    let stats = receiver_stats.lock().map_err(|_| "receiver poisoned")?;
+    let stats = stats.lock().map_err(|_| "delivery counter poisoned")?;
     summary.webhook_notifications = stats.accepted;
     summary.duplicate_deliveries = stats.duplicates;
     Ok(summary)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Decision {
-    Sign,
-    Decline,
+enum Buyer {
+    Signs,
+    Declines,
 }
 
-impl fmt::Display for Decision {
+impl fmt::Display for Buyer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Decision::Sign => "sign",
-            Decision::Decline => "decline",
+            Buyer::Signs => "signs",
+            Buyer::Declines => "declines",
         })
     }
 }
@@ -598,198 +501,142 @@ fn say(out: &mut (dyn Write + Send), line: impl fmt::Display) -> std::io::Result
     writeln!(out, "   {line}")
 }
 
-fn oneflow_client(sandbox: &OneflowSandbox) -> Result<oneflow_client::Client, StoryError> {
+fn list(items: &[String]) -> String {
+    if items.is_empty() {
+        "none needed".into()
+    } else {
+        items.join(", ")
+    }
+}
+
+/// Runs the worker until the queue is empty; returns how many jobs it finished.
+async fn drain(engine: &Integration) -> Result<usize, EngineError> {
+    let mut completed = 0;
+    loop {
+        let report = engine.process_next_batch().await?;
+        if report.leased == 0 {
+            return Ok(completed);
+        }
+        completed += report.completed;
+    }
+}
+
+async fn wait_for(
+    oneflow: &OneflowSandbox,
+    wait: Duration,
+    contract: i64,
+    event: &str,
+) -> Result<(), StoryError> {
+    oneflow
+        .wait_for_deliveries_within(wait, |log| {
+            log.iter().any(|d| {
+                d.contract_id == contract
+                    && d.outcome.is_success()
+                    && d.event_types.iter().any(|t| t == event)
+            })
+        })
+        .await?;
+    Ok(())
+}
+
+/// A Oneflow client on the account, to look at what the engine did.
+fn oneflow_admin(oneflow: &OneflowSandbox) -> Result<oneflow_client::Client, StoryError> {
     Ok(oneflow_client::Client::builder()
-        .base_url(sandbox.base_url().as_str())
-        .api_token(sandbox.api_token().to_owned())
-        .timeout(Duration::from_secs(10))
+        .base_url(oneflow.base_url().as_str())
+        .api_token(oneflow.api_token().to_owned())
         .build()?)
 }
 
-/// The browser part of the sign-in, done by the sandbox (`SuperOfficeSandbox::sign_in`): the
-/// user picks their account, the sandbox redirects back with a code, and the client exchanges
-/// it.
-async fn sign_in(
-    sandbox: &SuperOfficeSandbox,
-    oidc: &OidcClient,
-    tenant: &CustomerId,
-    email: &str,
-) -> Result<Session, StoryError> {
-    let request = oidc.authorize_url(AuthorizeOptions::new().tenant(tenant.clone()))?;
-    let callback = sandbox.sign_in(&request.url, email).await?;
-    Ok(oidc
-        .exchange_callback(&request.pending, callback.query().unwrap_or(""))
-        .await?)
-}
-
-/// Builds the Oneflow contract draft from a Sale: the Sale's company as a company party with
-/// the Sale's person as signatory, the Sale owner on our side, and the Sale link data field.
-async fn contract_from_sale(
-    so: &superoffice_client::Client,
-    sale: &SaleEntity,
-    workspace_id: oneflow_client::models::WorkspaceId,
-    template: &Template,
-) -> Result<ContractDraft, StoryError> {
-    let contact_id: ContactId = sale.contact_id().ok_or("the Sale has no company")?;
-    let company = so.contacts().get(contact_id).await?;
-    let person_id: PersonId = sale.person_id().ok_or("the Sale has no person")?;
-    let person = so.persons().get(person_id).await?;
-    let buyer_email = person
-        .primary_email()
-        .ok_or("the Sale's person has no e-mail")?;
-    let mut party = CompanyPartyDraft::new(company.name.clone().unwrap_or_default()).participant(
-        ParticipantDraft::new(person.display_name())
-            .email(buyer_email)
-            .delivery_channel(DeliveryChannel::Email)
-            .signatory(true),
-    );
-    if let Some(org_nr) = company.org_nr.as_deref().filter(|s| !s.is_empty()) {
-        party = party.identification_number(org_nr);
-    }
-    if let Some(cc) = company.country_code() {
-        party = party.country_code(cc);
-    }
-    let heading = sale.heading.clone().unwrap_or_default();
-    let draft = ContractDraft::new(workspace_id, template.id)
-        .name(
-            heading
-                .chars()
-                .take(oneflow_client::models::draft::MAX_CONTRACT_NAME_LEN)
-                .collect::<String>(),
-        )
-        .party(party)
-        .my_party(MyPartyDraft::new().participant(ParticipantDraft::user(so_seed::SELLER_EMAIL)))
-        .data_field(SALE_ID_FIELD, sale.sale_id.0.to_string())
-        .data_field("superoffice_sale_heading", heading);
-    // Checked locally before anything is sent.
-    draft.validate()?;
-    Ok(draft)
-}
-
-/// Stage mapping: signed → Sold, declined → Lost; only an open Sale moves (never override a
-/// Sale someone closed by hand), and the `test` op makes the update safe against races.
-async fn close_sale(
-    so: &superoffice_client::Client,
-    sale_id: SaleId,
-    state: &ContractState,
-) -> Result<String, StoryError> {
-    let (status, probability) = match state {
-        ContractState::Signed => ("Sold", 100),
-        ContractState::Declined => ("Lost", 0),
-        other => return Ok(format!("no Sale change for state {other}")),
-    };
-    let sale = so.sales().get(sale_id).await?;
-    if sale.status != Some(SaleStatus::Open) {
-        return Ok(format!(
-            "Sale {} already {:?}: left alone",
-            sale_id.0, sale.status
-        ));
-    }
-    let patch = JsonPatch::new()
-        .test("Status", "Open")
-        .replace("Status", status)
-        .replace("Probability", probability);
-    let updated = so.sales().patch(sale_id, &patch).await?;
-    Ok(format!(
-        "Sale {} closed as {} (probability {}%)",
-        sale_id.0,
-        updated
-            .status
-            .as_ref()
-            .map(|s| s.to_string())
-            .unwrap_or_default(),
-        updated.probability.unwrap_or_default()
-    ))
-}
-
-fn event_types(payload: &WebhookPayload) -> String {
-    payload
-        .events
-        .iter()
-        .map(|e| e.event_type.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-async fn next_notification(
-    rx: &mut mpsc::UnboundedReceiver<WebhookPayload>,
-    wait: Duration,
-    contract: ContractId,
-) -> Result<WebhookPayload, StoryError> {
-    loop {
-        let payload = tokio::time::timeout(wait, rx.recv())
-            .await
-            .map_err(|_| format!("no webhook for contract {} within {wait:?}", contract.get()))?
-            .ok_or("the webhook receiver stopped")?;
-        if payload.contract.id == contract {
-            return Ok(payload);
-        }
-    }
+/// The counterparty signatory of a contract, as the sandbox's signing page would show it.
+async fn counterparty_signatory(
+    oneflow: &OneflowSandbox,
+    contract: i64,
+) -> Result<i64, StoryError> {
+    let contract = oneflow_admin(oneflow)?
+        .contracts()
+        .get(contract.into())
+        .await?;
+    let signatory = contract
+        .counterparties()
+        .flat_map(|p| p.all_participants())
+        .find(|p| p.signatory)
+        .ok_or("the contract has no counterparty signatory")?
+        .id
+        .get();
+    Ok(signatory)
 }
 
 #[derive(Debug, Default)]
-struct ReceiverStats {
+struct DeliveryStats {
     accepted: usize,
     duplicates: usize,
 }
 
 #[derive(Clone)]
-struct HostState {
-    sign_key: String,
-    seen: Arc<Mutex<HashSet<String>>>,
-    stats: Arc<Mutex<ReceiverStats>>,
-    tx: mpsc::UnboundedSender<WebhookPayload>,
+struct Host {
+    engine: Integration,
+    stats: Arc<Mutex<DeliveryStats>>,
 }
 
-/// Starts the local host service (webhook endpoint) on 127.0.0.1 and returns its base URL.
-async fn start_host(
-    sign_key: &str,
-) -> Result<
-    (
-        String,
-        mpsc::UnboundedReceiver<WebhookPayload>,
-        Arc<Mutex<ReceiverStats>>,
-    ),
-    StoryError,
-> {
-    let (tx, rx) = mpsc::unbounded_channel();
-    let stats = Arc::new(Mutex::new(ReceiverStats::default()));
-    let state = HostState {
-        sign_key: sign_key.to_owned(),
-        seen: Arc::new(Mutex::new(HashSet::new())),
-        stats: stats.clone(),
-        tx,
-    };
+/// The host's webhook endpoints: hand the raw bytes to the engine, answer at once.
+fn serve_host(
+    listener: tokio::net::TcpListener,
+    engine: Integration,
+    stats: Arc<Mutex<DeliveryStats>>,
+) {
     let app = Router::new()
-        .route("/oneflow/webhook", post(receive_oneflow_webhook))
-        .with_state(state);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
+        .route("/webhooks/oneflow/{installation}", post(oneflow_webhook))
+        .route(
+            "/webhooks/superoffice/{installation}",
+            post(superoffice_webhook),
+        )
+        .with_state(Host { engine, stats });
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    Ok((format!("http://{addr}"), rx, stats))
 }
 
-/// Verify, dedupe on `callback_id`, hand over, answer 200 at once (Oneflow retries anything else).
-async fn receive_oneflow_webhook(State(state): State<HostState>, body: Bytes) -> StatusCode {
-    let payload = match oneflow_client::webhook::verify(&body, state.sign_key.as_str()) {
-        Ok(payload) => payload,
-        Err(_) => return StatusCode::UNAUTHORIZED,
-    };
-    let fresh = match state.seen.lock() {
-        Ok(mut seen) => seen.insert(payload.callback_id.clone()),
-        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    if let Ok(mut stats) = state.stats.lock() {
-        if fresh {
-            stats.accepted += 1;
-        } else {
-            stats.duplicates += 1;
+async fn oneflow_webhook(
+    State(host): State<Host>,
+    Path(installation): Path<i64>,
+    body: Bytes,
+) -> StatusCode {
+    let result = host
+        .engine
+        .ingest_oneflow_webhook(InstallationId::new(installation), &body)
+        .await;
+    if let Ok(mut stats) = host.stats.lock() {
+        match &result {
+            Ok(Ack::Duplicate) => stats.duplicates += 1,
+            Ok(_) => stats.accepted += 1,
+            Err(_) => {}
         }
     }
-    if fresh && state.tx.send(payload).is_err() {
-        return StatusCode::SERVICE_UNAVAILABLE;
+    status(result)
+}
+
+async fn superoffice_webhook(
+    State(host): State<Host>,
+    Path(installation): Path<i64>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
+    let signature = headers
+        .get(superoffice_client::webhook::SIGNATURE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    status(
+        host.engine
+            .ingest_superoffice_webhook(InstallationId::new(installation), &body, signature)
+            .await,
+    )
+}
+
+/// 200 for everything recorded (duplicates included), 401 for a bad signature.
+fn status(result: Result<Ack, EngineError>) -> StatusCode {
+    match result {
+        Ok(_) => StatusCode::OK,
+        Err(EngineError::BadSignature { .. }) => StatusCode::UNAUTHORIZED,
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE,
     }
-    StatusCode::OK
 }

@@ -80,7 +80,7 @@ fn the_demo_tells_the_whole_story_and_exits_successfully() {
         "default.aspx?flush",
         "Sale 101 closed as Sold",
         "Sale 102 closed as Lost",
-        "web panel gone: true, webhook gone: true",
+        "web panel gone: true, webhooks gone: true",
     ] {
         assert!(
             stdout.contains(expected),

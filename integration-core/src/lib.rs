@@ -1,7 +1,9 @@
 //! The Oneflow ↔ SuperOffice integration as a library a host application embeds.
 //!
-//! This crate holds the parts that do not talk to either API:
-//!
+//! - [`engine`]: [`Integration`], what a host embeds: registering Oneflow accounts, setup
+//!   (admin checks in both systems, tenant binding, web panel, link fields, both webhooks),
+//!   templates and contracts from Sales, webhook intake, the worker that maps contract states
+//!   onto Sales, reconciliation, enable/disable and uninstall;
 //! - [`policy`]: the user-replaceable decisions, each a small synchronous trait with a
 //!   documented default — [`policy::template_filter::TemplateFilter`] (which templates a user
 //!   may pick), [`policy::contract_factory::ContractFactory`] (a Sale and the user's choices →
@@ -16,5 +18,8 @@
 //! - `postgres`: `PostgresStore` (sqlx's PostgreSQL driver).
 #![forbid(unsafe_code)]
 
+pub use engine::Integration;
+
+pub mod engine;
 pub mod policy;
 pub mod store;

@@ -4,12 +4,15 @@
 //! cargo run -p examples --bin demo
 //! ```
 //!
-//! Steps: an admin (admin in both systems, same e-mail) connects SuperOffice with OIDC; the
-//! "Oneflow Contract" web panel is provisioned on the Sale screen; a Oneflow webhook is
-//! registered; active templates of the "SuperOffice" template group are listed; a contract is
-//! created from a Sale (company, person, owner, PDF) and sent; signing closes the Sale as Sold,
-//! declining a second contract closes its Sale as Lost; finally the panel and webhook are
-//! removed. Every call goes through the typed clients over real HTTP on loopback.
+//! Steps, all through the integration engine (`integration_core::Integration`) on an embedded
+//! SQLite store: the Oneflow account is registered by its API token; an admin (admin in both
+//! systems, same e-mail) connects SuperOffice with OIDC, and setup provisions the "Oneflow
+//! Contract" web panel on the Sale screen, the template type's link fields and both webhooks;
+//! active templates of the "SuperOffice" template group are listed for a seller; contracts are
+//! created from two Sales (company, person, owner, PDF) and sent; webhook deliveries reach the
+//! engine through a small host, and its worker closes the signed contract's Sale as Sold and
+//! the declined one's as Lost; finally the integration is uninstalled. Every call goes over
+//! real HTTP on loopback.
 
 use std::process::ExitCode;
 

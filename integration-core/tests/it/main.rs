@@ -1,3 +1,4 @@
 //! Integration tests of `integration-core`, one binary (link time dominates on small machines).
 
+mod engine;
 mod store;

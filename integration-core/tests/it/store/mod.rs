@@ -4,7 +4,7 @@
 //! is dropped afterwards. Without a reachable database the PostgreSQL tests print a notice and
 //! pass, except under `CI=true`, where they fail.
 
-mod harness;
+pub(crate) mod harness;
 mod replicas;
 mod suite;
 
