@@ -159,6 +159,13 @@ async fn sale_screen_shows_the_oneflow_tab_to_a_visible_group_only() {
         .click()
         .await
         .expect("sign out");
+    // Sign-out answers with a redirect to the sign-in page; wait for that page so the next
+    // navigation cannot overtake the sign-out (it would still carry the seller's session).
+    client
+        .wait()
+        .for_element(Locator::Css("form[action='/login'] select#email"))
+        .await
+        .expect("the sign-in page after signing out");
     browser
         .open_signed_in(&sale, default_seed::ADMIN_EMAIL)
         .await
