@@ -5,9 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::header::{
-    HeaderMap, HeaderName, HeaderValue, ACCEPT, LOCATION, RETRY_AFTER, USER_AGENT,
-};
+use reqwest::header::{HeaderName, HeaderValue, ACCEPT, LOCATION, RETRY_AFTER, USER_AGENT};
 use reqwest::{redirect, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
@@ -319,15 +317,12 @@ impl Client {
         }
     }
 
-    fn auth_headers(&self) -> Result<HeaderMap> {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            HeaderName::from_static(TOKEN_HEADER),
-            self.inner.token.clone(),
-        );
+    /// Adds the token and the acting user to a request (straight onto the request, without
+    /// building a `HeaderMap` per call).
+    fn with_auth(&self, builder: reqwest::RequestBuilder) -> Result<reqwest::RequestBuilder> {
         let user = match &self.acting_user {
-            ActingUser::Default => self.inner.default_user.clone(),
-            ActingUser::Email(v) => Some(v.clone()),
+            ActingUser::Default => self.inner.default_user.as_ref(),
+            ActingUser::Email(v) => Some(v),
             ActingUser::Anonymous => None,
             ActingUser::Invalid => {
                 return Err(InvalidInput::InvalidHeaderValue {
@@ -336,19 +331,20 @@ impl Client {
                 .into());
             }
         };
-        if let Some(user) = user {
-            headers.insert(HeaderName::from_static(USER_EMAIL_HEADER), user);
-        }
-        Ok(headers)
+        let builder = builder.header(
+            HeaderName::from_static(TOKEN_HEADER),
+            self.inner.token.clone(),
+        );
+        Ok(match user {
+            Some(user) => builder.header(HeaderName::from_static(USER_EMAIL_HEADER), user.clone()),
+            None => builder,
+        })
     }
 
     async fn send_once(&self, request: &ApiRequest) -> Result<reqwest::Response> {
         let url = self.url_for(request)?;
         let mut builder = self
-            .inner
-            .http
-            .request(request.method().clone(), url)
-            .headers(self.auth_headers()?)
+            .with_auth(self.inner.http.request(request.method().clone(), url))?
             .header(USER_AGENT, self.inner.user_agent.clone());
         if !request.query_pairs().is_empty() {
             builder = builder.query(request.query_pairs());
@@ -416,7 +412,7 @@ impl Client {
                     .get(target)
                     .header(USER_AGENT, self.inner.user_agent.clone());
                 if trusted {
-                    builder = builder.headers(self.auth_headers()?);
+                    builder = self.with_auth(builder)?;
                 }
                 if let Some(t) = self.inner.request_timeout {
                     builder = builder.timeout(t);
