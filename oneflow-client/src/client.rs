@@ -853,7 +853,8 @@ mod tests {
         let contract = decode::<crate::models::Contract>(StatusCode::OK, &ok).unwrap();
         assert_eq!(contract.id, crate::models::ContractId(3_012_345));
 
-        let cases: [(&str, fn(&mut serde_json::Value)); 3] = [
+        type Breakage = fn(&mut serde_json::Value);
+        let cases: [(&str, Breakage); 3] = [
             ("parties[1].participants[0].id", |c| {
                 c["parties"][1]["participants"][0]["id"] = "not a number".into();
             }),

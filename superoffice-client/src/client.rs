@@ -790,7 +790,8 @@ mod tests {
             decode_json("v1/Sale/{id}", &serde_json::to_vec(&fixture).unwrap()).unwrap();
         assert_eq!(sale.sale_id, SaleId(42));
 
-        let cases: [(&str, fn(&mut serde_json::Value)); 3] = [
+        type Breakage = fn(&mut serde_json::Value);
+        let cases: [(&str, Breakage); 3] = [
             ("Associate.AssociateId", |s| {
                 s["Associate"]["AssociateId"] = "five".into();
             }),
