@@ -523,7 +523,8 @@ async fn error_from_response(response: reqwest::Response, path_template: &'stati
 /// with `serde_path_to_error` to find the path (tracking the path on every successful decode
 /// would cost about a third of the decode).
 pub(crate) fn decode<T: DeserializeOwned>(status: StatusCode, body: &[u8]) -> Result<T> {
-    match serde_json::from_slice(body) {
+    // Like the tracked decode below (and as before), text after the value is not checked.
+    match T::deserialize(&mut serde_json::Deserializer::from_slice(body)) {
         Ok(value) => Ok(value),
         Err(fast) => Err(decode_error::<T>(status, body, fast)),
     }
