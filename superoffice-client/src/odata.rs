@@ -567,13 +567,24 @@ impl<T: DeserializeOwned + Send + 'static> StreamState<T> {
             )));
         }
         for (index, row) in page.value.into_iter().enumerate() {
-            let snippet = crate::error::snippet(&serde_json::to_vec(&row).unwrap_or_default());
-            let row: T = serde_path_to_error::deserialize(row).map_err(|e| Error::Decode {
-                endpoint: self.list.template.to_owned(),
-                path: format!("value[{index}].{}", e.path()),
-                message: crate::redact::redact(&e.inner().to_string(), 300),
-                snippet,
-            })?;
+            // Fast path: no path tracking and no snippet unless the row does not decode.
+            let row: T = match T::deserialize(&row) {
+                Ok(decoded) => decoded,
+                Err(fast) => {
+                    let snippet =
+                        crate::error::snippet(&serde_json::to_vec(&row).unwrap_or_default());
+                    let (path, message) = match serde_path_to_error::deserialize::<_, T>(&row) {
+                        Err(e) => (e.path().to_string(), e.inner().to_string()),
+                        Ok(_) => (String::from("."), fast.to_string()),
+                    };
+                    return Err(Error::Decode {
+                        endpoint: self.list.template.to_owned(),
+                        path: format!("value[{index}].{path}"),
+                        message: crate::redact::redact(&message, 300),
+                        snippet,
+                    });
+                }
+            };
             self.buffer.push_back(row);
         }
         // Track the position on every page, including pages reached through a link, so a
