@@ -289,7 +289,7 @@ mod server {
              \"email\": \"user.{i}@ourco.example\", \"id\": {id}, \"is_admin\": false, \
              \"name\": \"Bench User {i}\", \"phone_number\": \"+4670{i:07}\", \
              \"state\": \"registered\", \"title\": \"Account Manager\"}}",
-            i % 7 != 0
+            !i.is_multiple_of(7)
         )
     }
 

@@ -301,7 +301,7 @@ mod server {
             "{{\"PrimaryKey\": {id}, \"EntityName\": \"associate\", \"associateDbId\": {id}, \
              \"fullName\": \"Bench User {i}\", \"personEmail\": \"user.{i}@example.com\", \
              \"userName\": \"user.{i}@example.com\", \"isActive\": {}, \"assocType\": \"InternalAssociate\"}}",
-            i % 7 != 0
+            !i.is_multiple_of(7)
         )
     }
 
