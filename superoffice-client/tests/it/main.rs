@@ -14,6 +14,7 @@ mod layout;
 mod models_wire;
 mod odata;
 mod oidc;
+mod refresh_storm;
 mod rest_support;
 mod sales;
 mod sandbox_oidc;
