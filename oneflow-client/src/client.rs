@@ -467,6 +467,7 @@ fn error_kind(error: &Error) -> &'static str {
         Error::Config(_) => "config",
         Error::InvalidInput(_) => "invalid_input",
         Error::OffsetCeilingReached { .. } => "offset_ceiling",
+        Error::RepeatedPage { .. } => "repeated_page",
     }
 }
 

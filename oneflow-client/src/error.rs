@@ -71,6 +71,17 @@ pub enum Error {
         /// The ceiling (always [`MAX_OFFSET`]).
         max_offset: u32,
     },
+
+    /// The server answered the next page with exactly the same body as the page before, so it
+    /// ignores `offset`; paging on would only repeat items (the stream ends here instead).
+    #[error(
+        "Oneflow answered offset {offset} with the same page as the offset before; \
+         the server ignores paging, so the stream stops instead of repeating items"
+    )]
+    RepeatedPage {
+        /// The offset that was answered with the previous page again.
+        offset: u32,
+    },
 }
 
 fn fmt_retry_after(d: &Option<Duration>) -> String {

@@ -100,6 +100,20 @@ impl Client {
         decode_page(status, &body)
     }
 
+    /// Fetches one page and a fingerprint of its raw body (to notice a repeated page).
+    async fn fetch_page_fingerprinted<T: DeserializeOwned>(
+        &self,
+        request: ApiRequest,
+        paging: Paging,
+    ) -> Result<(u64, Page<T>)> {
+        use std::hash::{Hash, Hasher};
+        paging.check()?;
+        let (status, body) = self.execute_bytes(&paging.apply(request)).await?;
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        body.hash(&mut hasher);
+        Ok((hasher.finish(), decode_page(status, &body)?))
+    }
+
     /// Streams all items from `paging.offset` on.
     pub(crate) fn stream_items<T>(&self, request: ApiRequest, paging: Paging) -> ItemStream<T>
     where
@@ -112,6 +126,9 @@ impl Client {
             /// Items at the start of the next page that were already yielded (the last
             /// page is fetched at the ceiling and may overlap the one before).
             skip: usize,
+            /// Fingerprint of the previous page's body: a server that ignores `offset`
+            /// answers every page the same, and the stream must not repeat its items.
+            previous: Option<u64>,
             done: bool,
         }
         let state = State {
@@ -119,13 +136,29 @@ impl Client {
             request,
             paging,
             skip: 0,
+            previous: None,
             done: false,
         };
         let items = stream::unfold(state, |mut st| async move {
             if st.done {
                 return None;
             }
-            let page: Result<Page<T>> = st.client.fetch_page(st.request.clone(), st.paging).await;
+            let page: Result<(u64, Page<T>)> = st
+                .client
+                .fetch_page_fingerprinted(st.request.clone(), st.paging)
+                .await;
+            let page = match page {
+                Ok((fingerprint, _)) if st.previous == Some(fingerprint) => {
+                    st.done = true;
+                    let offset = st.paging.offset;
+                    return Some((vec![Err(Error::RepeatedPage { offset })], st));
+                }
+                Ok((fingerprint, p)) => {
+                    st.previous = Some(fingerprint);
+                    Ok(p)
+                }
+                Err(e) => Err(e),
+            };
             let page = match page {
                 Ok(p) => p,
                 Err(e) => {

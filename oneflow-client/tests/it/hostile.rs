@@ -295,9 +295,11 @@ fn pagination_links_never_move_the_client() {
 }
 
 /// A server that ignores `offset` (the same full page, no count) cannot keep the stream
-/// going: it ends at Oneflow's offset ceiling with a typed error.
+/// going or make it repeat items: the second, identical page ends it with a typed error.
+/// Before this check the stream repeated the same 100 users until the offset ceiling
+/// (200 requests, 19 900 duplicates).
 #[tokio::test]
-async fn a_server_that_ignores_offset_ends_at_the_ceiling() {
+async fn a_server_that_ignores_offset_ends_the_stream_without_repeating_items() {
     let server = MockServer::start().await;
     let page = serde_json::json!({
         "count": 0,
@@ -307,16 +309,18 @@ async fn a_server_that_ignores_offset_ends_at_the_ceiling() {
     Mock::given(method("GET"))
         .and(path("/v1/users"))
         .respond_with(common::json(200, &page.to_string()))
+        .expect(2)
         .mount(&server)
         .await;
     let client = common::client(&server);
     let items: Vec<_> = client.users().list().stream().collect().await;
+    assert_eq!(items.len(), 101, "one page of items, then the error");
+    assert!(items[..100].iter().all(Result::is_ok));
     let last = items.last().expect("items").as_ref().expect_err("ended");
     assert!(
-        matches!(last, Error::OffsetCeilingReached { .. }),
+        matches!(last, Error::RepeatedPage { offset: 100 }),
         "{last:?}"
     );
-    assert!(server.received_requests().await.unwrap().len() <= 201);
 }
 
 // ------------------------------------------------------------------------ Retry-After

@@ -74,12 +74,14 @@ async fn stream_stops_on_an_empty_page() {
 #[tokio::test]
 async fn offset_ceiling_is_a_typed_error_not_a_silent_truncation() {
     let server = server().await;
-    let ids: Vec<i64> = (0..100).collect();
-    for offset in ["19800", "19900"] {
+    for offset in [19_800_i64, 19_900] {
+        // Each page holds other contracts (a page equal to the one before means the server
+        // ignores `offset`, which ends the stream with `RepeatedPage` instead).
+        let ids: Vec<i64> = (offset..offset + 100).collect();
         Mock::given(method("GET"))
             .and(path("/v1/contracts"))
             .and(query_param("limit", "100"))
-            .and(query_param("offset", offset))
+            .and(query_param("offset", offset.to_string()))
             .respond_with(json(200, &page_of(&ids, 25_000)))
             .expect(1)
             .mount(&server)
