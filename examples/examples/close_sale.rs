@@ -84,15 +84,17 @@ pub(crate) async fn run(client: &Client, seen: &SaleEntity) -> Result<Closed, Er
 }
 
 fn report(closed: &Closed) -> String {
+    let status = |s: &Option<SaleStatus>| s.as_ref().map_or("?".to_owned(), |s| s.to_string());
     match closed {
         Closed::Sold(sale) => format!(
-            "Sale {} is {:?} (probability {:?})",
-            sale.sale_id, sale.status, sale.probability
+            "closed: {}, probability {}%",
+            status(&sale.status),
+            sale.probability.unwrap_or_default()
         ),
-        Closed::NotOpen(status) => format!("not open ({status:?}); nothing sent"),
+        Closed::NotOpen(current) => format!("not open ({}); nothing sent", status(current)),
         Closed::Conflict { guard, current } => format!(
-            "refused by {guard:?}: someone changed Sale {} first; it is {:?} now, nothing was written",
-            current.sale_id, current.status
+            "refused by {guard:?} (someone changed the Sale first); it is {} now, nothing was written",
+            status(&current.status)
         ),
     }
 }
