@@ -36,6 +36,8 @@ pub(crate) async fn setup_provisions_panel_fields_and_webhooks(world: World) {
         ["superoffice_tenant", "superoffice_request_key"]
     );
     assert!(report.data_fields_missing.is_empty());
+    // Archiving is on by default; the admin still has to choose the document template.
+    assert!(report.archive_needs_document_template);
 
     let panels = world.so.web_panels(MAIN_TENANT).unwrap();
     let panel = panels

@@ -5,7 +5,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use chrono::TimeDelta;
-use integration_core::engine::{Ack, EngineError};
+use integration_core::engine::{Ack, Clock, EngineError};
 use integration_core::policy::stage_mapping::{
     Decision, DefaultStageMapping, StageInput, StageMappingPolicy,
 };
@@ -469,10 +469,11 @@ async fn background_work_runs_as_the_system_user_sqlite() {
 }
 
 async fn a_used_up_shared_budget_defers_the_job(harness: crate::store::harness::Harness) {
+    let budget = (100, TimeDelta::minutes(1));
     let world = World::start_with(
         harness,
         Options {
-            superoffice_budget: (2, TimeDelta::minutes(1)),
+            superoffice_budget: budget,
             ..Options::default()
         },
     )
@@ -480,10 +481,20 @@ async fn a_used_up_shared_budget_defers_the_job(harness: crate::store::harness::
     let id = world.installed().await;
     let contract = world.send_contract(id, 101).await;
     world.delivered(contract, "contract:publish").await;
-    world.drain().await; // reads the Sale: one unit
+    world.drain().await;
     world.of.sign_all(contract).unwrap();
     world.delivered(contract, "contract:sign").await;
-    // Reads the Sale (the second unit), then has none left for the write.
+    // A fresh window, of which other replicas used all but one unit.
+    world.advance(TimeDelta::minutes(1));
+    let key = format!("superoffice:{MAIN_TENANT}");
+    for _ in 0..budget.0 - 1 {
+        world
+            .store
+            .take_rate_budget(&key, budget.0, budget.1, world.clock.now())
+            .await
+            .unwrap();
+    }
+    // Reads the Sale (the last unit), then has none left for the write.
     let report = world.engine.process_next_batch().await.unwrap();
     assert_eq!((report.leased, report.retried), (1, 1), "{report:?}");
     assert_eq!(world.sale_status(MAIN_TENANT, 101), "Open");
