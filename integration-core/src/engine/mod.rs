@@ -107,6 +107,12 @@ pub struct WorkerConfig {
     /// [`Integration::run_worker`] (hourly; default 7 days; never less than
     /// [`MIN_RETENTION`], the dedupe window). `None` keeps everything.
     pub retention: Option<TimeDelta>,
+    /// How long in total a call made on a user's behalf (templates, preview, create, setup)
+    /// may wait for the next window of a used-up budget before it fails with
+    /// [`EngineError::BudgetExhausted`] (default 5 s: SuperOffice's budget is per second, so
+    /// a burst waits briefly; Oneflow's is per 5 minutes, so a used-up one fails at once).
+    /// Background jobs never wait: they are retried after the window.
+    pub user_budget_wait: std::time::Duration,
 }
 
 impl Default for WorkerConfig {
@@ -121,6 +127,7 @@ impl Default for WorkerConfig {
             superoffice_budget: (10, TimeDelta::seconds(1)),
             oneflow_budget: (2_000, TimeDelta::minutes(5)),
             retention: Some(TimeDelta::days(7)),
+            user_budget_wait: std::time::Duration::from_secs(5),
         }
     }
 }
@@ -782,9 +789,11 @@ impl Integration {
         installation: InstallationId,
     ) -> Result<Vec<superoffice_client::api::users::UserRow>, EngineError> {
         use futures::TryStreamExt;
+        self.installation(installation).await?;
         let so = self.superoffice(installation).await?;
         let of = self.oneflow(installation).await?;
-        self.take_budget(installation, sync::Budget::Oneflow).await?;
+        self.take_user_budget(installation, sync::Budget::Oneflow)
+            .await?;
         let oneflow_emails: std::collections::HashSet<String> = of
             .users()
             .list()
@@ -797,7 +806,7 @@ impl Integration {
             })
             .try_collect()
             .await?;
-        self.take_budget(installation, sync::Budget::SuperOffice)
+        self.take_user_budget(installation, sync::Budget::SuperOffice)
             .await?;
         let users: Vec<_> = so.users().list().stream().try_collect().await?;
         Ok(users

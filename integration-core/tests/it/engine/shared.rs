@@ -33,7 +33,11 @@ pub(crate) async fn two_engines_refresh_the_admin_tokens_once(world: World) {
     let before = world.token_calls();
     assert_eq!(before, 1);
     other.unmatched_users(id).await.unwrap();
-    assert_eq!(world.token_calls(), before, "the stored access token is used");
+    assert_eq!(
+        world.token_calls(),
+        before,
+        "the stored access token is used"
+    );
 
     // The access token expires; both replicas call at once, twice each.
     world.so.expire_access_tokens();
@@ -116,7 +120,11 @@ pub(crate) async fn completed_deliveries_are_purged_after_the_dedupe_window(worl
         .oneflow_delivery(id, contract, "cb-retained", "contract:publish")
         .await;
     assert!(matches!(
-        world.engine.ingest_oneflow_webhook(id, &body).await.unwrap(),
+        world
+            .engine
+            .ingest_oneflow_webhook(id, &body)
+            .await
+            .unwrap(),
         Ack::Queued { .. }
     ));
     world.drain().await;
@@ -127,7 +135,11 @@ pub(crate) async fn completed_deliveries_are_purged_after_the_dedupe_window(worl
         0
     );
     assert_eq!(
-        world.engine.ingest_oneflow_webhook(id, &body).await.unwrap(),
+        world
+            .engine
+            .ingest_oneflow_webhook(id, &body)
+            .await
+            .unwrap(),
         Ack::Duplicate
     );
     // Past it, completed work goes with its dedupe key.
@@ -135,7 +147,11 @@ pub(crate) async fn completed_deliveries_are_purged_after_the_dedupe_window(worl
     let purged = world.engine.purge_before(world.clock.now()).await.unwrap();
     assert!(purged >= 1, "{purged}");
     assert!(matches!(
-        world.engine.ingest_oneflow_webhook(id, &body).await.unwrap(),
+        world
+            .engine
+            .ingest_oneflow_webhook(id, &body)
+            .await
+            .unwrap(),
         Ack::Queued { .. }
     ));
     world.finish().await;
@@ -286,7 +302,11 @@ pub(crate) async fn the_signed_pdf_is_archived_with_its_bytes(world: World) {
     let files = oneflow.files().list(contract.into()).await.unwrap();
     let file = files
         .iter()
-        .find(|f| f.file_type.as_ref().is_some_and(|t| t.as_str() == "contract"))
+        .find(|f| {
+            f.file_type
+                .as_ref()
+                .is_some_and(|t| t.as_str() == "contract")
+        })
         .or_else(|| files.first())
         .unwrap();
     let served = oneflow
@@ -344,7 +364,12 @@ async fn a_manual_closure_is_told_from_the_system_users_echo(harness: Harness) {
         .unwrap();
     world
         .so
-        .wait_for_deliveries(|log| log.iter().filter(|d| d.event == "sale.changed" && d.success).count() >= 2)
+        .wait_for_deliveries(|log| {
+            log.iter()
+                .filter(|d| d.event == "sale.changed" && d.success)
+                .count()
+                >= 2
+        })
         .await
         .expect("the second Sale event arrives");
     world.drain().await;

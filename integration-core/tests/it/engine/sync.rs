@@ -458,16 +458,6 @@ async fn background_work_runs_as_the_system_user(harness: crate::store::harness:
     world.finish().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn background_work_runs_as_the_system_user_memory() {
-    background_work_runs_as_the_system_user(crate::store::harness::memory().await.unwrap()).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn background_work_runs_as_the_system_user_sqlite() {
-    background_work_runs_as_the_system_user(crate::store::harness::sqlite().await.unwrap()).await;
-}
-
 async fn a_used_up_shared_budget_defers_the_job(harness: crate::store::harness::Harness) {
     let budget = (100, TimeDelta::minutes(1));
     let world = World::start_with(
@@ -510,16 +500,6 @@ async fn a_used_up_shared_budget_defers_the_job(harness: crate::store::harness::
     assert_eq!(report.completed, 1, "{report:?}");
     assert_eq!(world.sale_status(MAIN_TENANT, 101), "Sold");
     world.finish().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_used_up_shared_budget_defers_the_job_memory() {
-    a_used_up_shared_budget_defers_the_job(crate::store::harness::memory().await.unwrap()).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_used_up_shared_budget_defers_the_job_sqlite() {
-    a_used_up_shared_budget_defers_the_job(crate::store::harness::sqlite().await.unwrap()).await;
 }
 
 /// The default policy, but the first time it decides to close a Sale, a seller closes that
@@ -603,18 +583,8 @@ async fn a_concurrent_change_is_re_read_and_decided_again(harness: crate::store:
     world.finish().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_concurrent_change_is_re_read_and_decided_again_memory() {
-    a_concurrent_change_is_re_read_and_decided_again(
-        crate::store::harness::memory().await.unwrap(),
-    )
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_concurrent_change_is_re_read_and_decided_again_sqlite() {
-    a_concurrent_change_is_re_read_and_decided_again(
-        crate::store::harness::sqlite().await.unwrap(),
-    )
-    .await;
-}
+super::harness_scenarios!(sync_options:
+    background_work_runs_as_the_system_user,
+    a_used_up_shared_budget_defers_the_job,
+    a_concurrent_change_is_re_read_and_decided_again,
+);
