@@ -80,8 +80,11 @@ pub enum EngineError {
     /// says what to change. Nothing was sent.
     #[error("the contract choices need changes: {0}")]
     InvalidChoices(crate::policy::contract_factory::InvalidChoices),
-    /// A request budget shared through the store is used up for now; try again after
-    /// `retry_after`.
+    /// A request budget shared through the store (SuperOffice's per tenant, Oneflow's per
+    /// account) is used up for now; nothing was sent. Try again after `retry_after` (a host
+    /// answers HTTP 429 with `Retry-After`). User calls first wait up to
+    /// [`WorkerConfig::user_budget_wait`](super::WorkerConfig::user_budget_wait) for the next
+    /// window; background jobs are retried after it.
     #[error("the shared request budget {key} is used up; try again in {}s", retry_after.as_secs())]
     BudgetExhausted {
         /// The budget, e.g. `superoffice:Cust12345`.

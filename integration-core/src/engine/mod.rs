@@ -51,7 +51,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, TimeDelta, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
-use superoffice_client::auth::{OidcClient, OidcConfig, RefreshingTokenProvider, TokenSet};
+use superoffice_client::auth::{OidcClient, OidcConfig, TokenSet};
 use superoffice_client::{CustomerId, Environment, TenantLocator};
 use url::Url;
 
@@ -64,13 +64,14 @@ mod contracts;
 mod error;
 mod setup;
 mod sync;
+mod tokens;
 
 pub use crate::policy::contract_factory::LinkFields;
 pub use contracts::{CreatedContract, TemplateOption};
 pub use error::EngineError;
 pub use setup::SetupReport;
 pub use superoffice_client::{Clock, SystemClock};
-pub use sync::{Ack, BatchReport, Explanation};
+pub use sync::{Ack, BatchReport, Explanation, MIN_RETENTION};
 
 /// The default `ProgId` of the web panel the integration provisions.
 pub const DEFAULT_PANEL_PROG_ID: &str = "oneflow.superoffice.contract-panel";
@@ -94,11 +95,24 @@ pub struct WorkerConfig {
     /// How long [`Integration::run_worker`] waits when the queue is empty.
     pub idle_wait: std::time::Duration,
     /// The SuperOffice request budget per tenant, shared by every replica through the store
-    /// (default 10 per second, SuperOffice's guidance). The worker takes one unit per call.
+    /// (default 10 per second, SuperOffice's guidance). Every call the engine makes to
+    /// SuperOffice — in the worker and in user calls — takes one unit (a streamed list one
+    /// unit per stream); see [`EngineError::BudgetExhausted`].
     pub superoffice_budget: (u32, TimeDelta),
     /// The Oneflow request budget per account, shared through the store (default 2 000 per
-    /// 5 minutes, Oneflow's limit per token). The worker takes one unit per call.
+    /// 5 minutes, Oneflow's limit per token). Every call to Oneflow takes one unit, like the
+    /// SuperOffice budget.
     pub oneflow_budget: (u32, TimeDelta),
+    /// Completed webhook jobs and their deliveries older than this are purged by
+    /// [`Integration::run_worker`] (hourly; default 7 days; never less than
+    /// [`MIN_RETENTION`], the dedupe window). `None` keeps everything.
+    pub retention: Option<TimeDelta>,
+    /// How long in total a call made on a user's behalf (templates, preview, create, setup)
+    /// may wait for the next window of a used-up budget before it fails with
+    /// [`EngineError::BudgetExhausted`] (default 5 s: SuperOffice's budget is per second, so
+    /// a burst waits briefly; Oneflow's is per 5 minutes, so a used-up one fails at once).
+    /// Background jobs never wait: they are retried after the window.
+    pub user_budget_wait: std::time::Duration,
 }
 
 impl Default for WorkerConfig {
@@ -112,6 +126,8 @@ impl Default for WorkerConfig {
             idle_wait: std::time::Duration::from_secs(2),
             superoffice_budget: (10, TimeDelta::seconds(1)),
             oneflow_budget: (2_000, TimeDelta::minutes(5)),
+            retention: Some(TimeDelta::days(7)),
+            user_budget_wait: std::time::Duration::from_secs(5),
         }
     }
 }
@@ -442,60 +458,6 @@ struct Inner {
     background_clients: Mutex<HashMap<InstallationId, superoffice_client::Client>>,
 }
 
-/// Persists refreshed SuperOffice tokens (the refresh token) in the store, one replica at a
-/// time per tenant (named lock).
-struct StoreTokenSink {
-    store: Arc<dyn Store>,
-    clock: Arc<dyn Clock>,
-    installation: InstallationId,
-    tenant: String,
-    holder: String,
-}
-
-#[async_trait::async_trait]
-impl superoffice_client::auth::TokenSink for StoreTokenSink {
-    async fn tokens_refreshed(&self, tokens: &TokenSet) -> superoffice_client::Result<()> {
-        let Some(refresh) = &tokens.refresh_token else {
-            return Ok(());
-        };
-        let name = format!("superoffice-token-refresh:{}", self.tenant);
-        let store_error =
-            |e: StoreError| superoffice_client::Error::Protocol(format!("token store: {e}"));
-        // Wait for another replica's write to finish (bounded: the lock expires by itself).
-        let mut lock = None;
-        for _ in 0..50 {
-            lock = self
-                .store
-                .try_lock(
-                    &name,
-                    &self.holder,
-                    TimeDelta::seconds(10),
-                    self.clock.now(),
-                )
-                .await
-                .map_err(store_error)?;
-            if lock.is_some() {
-                break;
-            }
-            tokio::task::yield_now().await;
-        }
-        let result = self
-            .store
-            .put_secret(
-                self.installation,
-                &SecretKind::SuperOfficeRefreshToken,
-                refresh,
-                self.clock.now(),
-            )
-            .await
-            .map_err(store_error);
-        if let Some(lock) = lock {
-            let _ = self.store.release_lock(&lock).await;
-        }
-        result
-    }
-}
-
 impl Integration {
     /// Starts building an engine over `store` with the default policies, the system clock and
     /// a default HTTP client.
@@ -618,14 +580,10 @@ impl Integration {
         }
         let installation = self.installation(id).await?;
         let tenant = installation.tenant.ok_or(EngineError::NotConnected(id))?;
-        let refresh = self.secret(id, SecretKind::SuperOfficeRefreshToken).await?;
-        // Only the refresh token is stored: the first call refreshes.
-        let tokens = TokenSet::new(
-            String::new(),
-            Some(refresh.expose_secret().to_owned()),
-            DateTime::<Utc>::UNIX_EPOCH,
-        );
-        let client = self.superoffice_client_for(id, &tenant, tokens).await?;
+        // Fails early when setup stored no refresh token.
+        self.secret(id, SecretKind::SuperOfficeRefreshToken).await?;
+        // The access token comes from the store (or a refresh) on the first call.
+        let client = self.superoffice_client_for(id, &tenant, None).await?;
         lock(&self.inner.superoffice_clients).insert(id, client.clone());
         Ok(client)
     }
@@ -634,20 +592,20 @@ impl Integration {
         &self,
         id: InstallationId,
         tenant: &str,
-        tokens: TokenSet,
+        tokens: Option<TokenSet>,
     ) -> Result<superoffice_client::Client, EngineError> {
         let customer = CustomerId::parse(tenant)
             .map_err(|e| EngineError::InvalidInput(format!("tenant {tenant}: {e}")))?;
         let api_base = self.inner.locator.api_base(&customer).await?;
-        let provider = RefreshingTokenProvider::new(Arc::new(self.inner.oidc.clone()), tokens)
-            .with_clock(self.inner.clock.clone())
-            .with_sink(Arc::new(StoreTokenSink {
-                store: self.inner.store.clone(),
-                clock: self.inner.clock.clone(),
-                installation: id,
-                tenant: tenant.to_owned(),
-                holder: self.inner.worker_id.clone(),
-            }));
+        let provider = tokens::SharedTokenProvider {
+            refresher: Arc::new(self.inner.oidc.clone()),
+            store: self.inner.store.clone(),
+            clock: self.inner.clock.clone(),
+            installation: id,
+            tenant: tenant.to_owned(),
+            holder: self.inner.worker_id.clone(),
+            cached: tokio::sync::Mutex::new(tokens),
+        };
         superoffice_client::Client::builder()
             .api_base(api_base.to_string())
             .customer_id(customer)
@@ -831,8 +789,11 @@ impl Integration {
         installation: InstallationId,
     ) -> Result<Vec<superoffice_client::api::users::UserRow>, EngineError> {
         use futures::TryStreamExt;
+        self.installation(installation).await?;
         let so = self.superoffice(installation).await?;
         let of = self.oneflow(installation).await?;
+        self.take_user_budget(installation, sync::Budget::Oneflow)
+            .await?;
         let oneflow_emails: std::collections::HashSet<String> = of
             .users()
             .list()
@@ -844,6 +805,8 @@ impl Integration {
                     .flatten())
             })
             .try_collect()
+            .await?;
+        self.take_user_budget(installation, sync::Budget::SuperOffice)
             .await?;
         let users: Vec<_> = so.users().list().stream().try_collect().await?;
         Ok(users

@@ -12,6 +12,7 @@ use superoffice_client::models::{
 use superoffice_client::tenant::flush_url_from_base;
 use url::Url;
 
+use super::sync::Budget;
 use super::{random_secret, track_mapping, EngineError, Integration};
 use crate::policy::template_filter::{SUPEROFFICE_EXTENSION_TYPE, SUPEROFFICE_TEMPLATE_TYPE_NAME};
 use crate::store::{Installation, InstallationId, InstallationState, PendingOAuth, SecretKind};
@@ -51,6 +52,12 @@ pub struct SetupReport {
     pub superoffice_webhook_id: i32,
     /// Whether background work runs as the tenant's system user (else on the admin's tokens).
     pub system_user: bool,
+    /// Archiving signed PDFs is on (the default) but no SuperOffice document template is
+    /// chosen: the admin picks one for
+    /// [`Settings::archive_document_template_id`](super::Settings::archive_document_template_id)
+    /// (SuperOffice's document types differ per tenant, so the engine does not guess). Until
+    /// then each signed contract's audit entry says the PDF was not archived.
+    pub archive_needs_document_template: bool,
 }
 
 impl Integration {
@@ -187,6 +194,7 @@ impl Integration {
             });
         }
         let oneflow = self.oneflow(id).await?;
+        self.take_user_budget(id, Budget::Oneflow).await?;
         match oneflow.users().find_active_by_email(&email).await? {
             Some(user) if user.is_admin => {}
             _ => return Err(EngineError::NotOneflowAdmin { email }),
@@ -202,6 +210,7 @@ impl Integration {
                 .put_secret(id, &SecretKind::SuperOfficeRefreshToken, refresh, now)
                 .await?;
         }
+        crate::engine::tokens::store_access_token(&**store, id, &session.tokens, now).await?;
         if let Some(system_token) = &claims.system_token {
             store
                 .put_secret(id, &SecretKind::SuperOfficeSystemToken, system_token, now)
@@ -209,7 +218,7 @@ impl Integration {
         }
         self.forget_clients(id);
         let so = self
-            .superoffice_client_for(id, &tenant, session.tokens.clone())
+            .superoffice_client_for(id, &tenant, Some(session.tokens.clone()))
             .await?;
         crate::engine::lock(&self.inner.superoffice_clients).insert(id, so.clone());
         let associate = claims.associate_id;
@@ -220,6 +229,7 @@ impl Integration {
             .await?
         {
             Some(system) => {
+                self.take_user_budget(id, Budget::SuperOffice).await?;
                 let principal = system.users().current_principal().await?;
                 (true, Some(principal.associate_id.0))
             }
@@ -240,9 +250,9 @@ impl Integration {
             .await?;
 
         // The web panel.
-        let (panel_id, panel_created) = self.provision_panel(&so).await?;
+        let (panel_id, panel_created) = self.provision_panel(id, &so).await?;
         // The link data fields on the "SuperOffice" template type.
-        let (type_id, added, missing) = self.provision_link_fields(&oneflow).await?;
+        let (type_id, added, missing) = self.provision_link_fields(id, &oneflow).await?;
         // Webhooks: secrets first, so the SuperOffice test ping verifies.
         let oneflow_webhook_id = self
             .provision_oneflow_webhook(id, &oneflow, type_id, doc.connection.oneflow_webhook_id)
@@ -276,6 +286,8 @@ impl Integration {
             oneflow_webhook_id,
             superoffice_webhook_id,
             system_user,
+            archive_needs_document_template: doc.settings.archive_signed_pdf
+                && doc.settings.archive_document_template_id.is_none(),
         };
         self.audit(
             id,
@@ -295,6 +307,7 @@ impl Integration {
 
     async fn provision_panel(
         &self,
+        installation: InstallationId,
         so: &superoffice_client::Client,
     ) -> Result<(i32, bool), EngineError> {
         let config = &self.inner.config;
@@ -303,6 +316,8 @@ impl Integration {
             .variable("ctx", TemplateVariable::ContextId)
             .variable("user", TemplateVariable::UserAssociateId)
             .build()?;
+        self.take_user_budget(installation, Budget::SuperOffice)
+            .await?;
         let (panel, created) = match so
             .web_panels()
             .get_by_prog_id(&config.panel_prog_id)
@@ -324,6 +339,8 @@ impl Integration {
                     existing.url = wanted.1;
                     existing.name = wanted.2;
                     existing.deleted = false;
+                    self.take_user_budget(installation, Budget::SuperOffice)
+                        .await?;
                     (so.web_panels().update(&existing).await?, false)
                 } else {
                     (existing, false)
@@ -337,16 +354,20 @@ impl Integration {
                     config.panel_prog_id.as_str(),
                 );
                 panel.tooltip = Some("Oneflow contracts for this Sale".into());
+                self.take_user_budget(installation, Budget::SuperOffice)
+                    .await?;
                 (so.web_panels().create(&panel).await?, true)
             }
         };
         let id = panel.web_panel_id;
         match &config.panel_user_groups {
             None => {
+                self.take_user_budget(installation, Budget::SuperOffice)
+                    .await?;
                 so.web_panels().show_to_all_user_groups(id).await?;
             }
             Some(groups) => {
-                self.set_panel_groups(so, id, |group| groups.contains(&group.id))
+                self.set_panel_groups(installation, so, id, |group| groups.contains(&group.id))
                     .await?;
             }
         }
@@ -355,14 +376,19 @@ impl Integration {
 
     async fn set_panel_groups(
         &self,
+        installation: InstallationId,
         so: &superoffice_client::Client,
         id: WebPanelId,
         visible: impl Fn(&SelectableMdoListItem) -> bool,
     ) -> Result<(), EngineError> {
+        self.take_user_budget(installation, Budget::SuperOffice)
+            .await?;
         let mut groups = so.web_panels().user_groups(id).await?;
         for group in &mut groups {
             group.selected = visible(group);
         }
+        self.take_user_budget(installation, Budget::SuperOffice)
+            .await?;
         so.web_panels().set_user_groups(id, &groups).await?;
         Ok(())
     }
@@ -372,6 +398,7 @@ impl Integration {
     /// fields added and those that could not be added.
     async fn provision_link_fields(
         &self,
+        installation: InstallationId,
         oneflow: &oneflow_client::Client,
     ) -> Result<
         (
@@ -387,6 +414,7 @@ impl Integration {
             (fields.sale_id.as_str(), "SuperOffice Sale id"),
             (fields.request_key.as_str(), "SuperOffice request key"),
         ];
+        self.take_user_budget(installation, Budget::Oneflow).await?;
         let types: Vec<_> = oneflow
             .template_types()
             .list()
@@ -408,6 +436,7 @@ impl Integration {
                 wanted.iter().map(|(id, _)| (*id).to_owned()).collect(),
             ));
         };
+        self.take_user_budget(installation, Budget::Oneflow).await?;
         let existing = oneflow.template_types().data_fields(ty.id).await?;
         let missing: Vec<(&str, &str)> = wanted
             .iter()
@@ -438,6 +467,7 @@ impl Integration {
             all.push(DataFieldDefinition::new(*custom_id, *name));
         }
         let names: Vec<String> = missing.iter().map(|(id, _)| (*id).to_owned()).collect();
+        self.take_user_budget(installation, Budget::Oneflow).await?;
         match oneflow
             .template_types()
             .replace_data_fields(ty.id, &all)
@@ -462,6 +492,7 @@ impl Integration {
         let url = self.inner.config.webhook_url("oneflow", id);
         let store = &self.inner.store;
         let stored_key = store.secret(id, &SecretKind::OneflowWebhookSignKey).await?;
+        self.take_user_budget(id, Budget::Oneflow).await?;
         let hooks = oneflow.webhooks().list().await?;
         let existing = hooks.iter().find(|h| {
             h.callback_url.as_deref() == Some(url.as_str())
@@ -483,6 +514,9 @@ impl Integration {
         store
             .put_secret(id, &SecretKind::OneflowWebhookSignKey, &key, self.now())
             .await?;
+        if existing.is_none() || stored_key.is_none() {
+            self.take_user_budget(id, Budget::Oneflow).await?;
+        }
         let hook = match existing {
             Some(hook) if stored_key.is_some() => hook.clone(),
             Some(hook) => oneflow.webhooks().update(hook.webhook_id, &draft).await?,
@@ -502,6 +536,7 @@ impl Integration {
         let stored = store
             .secret(id, &SecretKind::SuperOfficeWebhookSecret)
             .await?;
+        self.take_user_budget(id, Budget::SuperOffice).await?;
         let hooks = so.webhooks().list().send().await?;
         let existing = hooks.iter().find(|h| {
             h.target_url.as_deref() == Some(url.as_str())
@@ -512,6 +547,7 @@ impl Integration {
         }
         if let Some(hook) = existing {
             // We no longer know its secret: replace it.
+            self.take_user_budget(id, Budget::SuperOffice).await?;
             so.webhooks().delete(hook.webhook_id).await?;
         }
         let secret = random_secret();
@@ -529,6 +565,7 @@ impl Integration {
             SUPEROFFICE_EVENTS,
             WebhookSecret::new(secret.expose_secret()),
         );
+        self.take_user_budget(id, Budget::SuperOffice).await?;
         let created = so.webhooks().create(&hook).await?;
         Ok(created.webhook_id.0)
     }
@@ -538,6 +575,8 @@ impl Integration {
     /// only flushes for a General Administrator.
     pub async fn flush_caches(&self, installation: InstallationId) -> Result<(), EngineError> {
         let so = self.superoffice(installation).await?;
+        self.take_user_budget(installation, Budget::SuperOffice)
+            .await?;
         so.flush_caches().await?;
         Ok(())
     }
@@ -584,6 +623,8 @@ impl Integration {
             .panel_id
             .ok_or(EngineError::NotConnected(installation))?;
         let so = self.superoffice(installation).await?;
+        self.take_user_budget(installation, Budget::SuperOffice)
+            .await?;
         let current = so.web_panels().user_groups(WebPanelId(panel)).await?;
         let hidden: Vec<i32> = groups.to_vec();
         let visible: Vec<i32> = current
@@ -591,8 +632,10 @@ impl Integration {
             .filter(|g| g.selected && !hidden.contains(&g.id))
             .map(|g| g.id)
             .collect();
-        self.set_panel_groups(&so, WebPanelId(panel), |g| visible.contains(&g.id))
-            .await?;
+        self.set_panel_groups(installation, &so, WebPanelId(panel), |g| {
+            visible.contains(&g.id)
+        })
+        .await?;
         self.audit(
             installation,
             "panel",
@@ -612,12 +655,16 @@ impl Integration {
         if current.tenant.is_some() {
             let so = self.superoffice(installation).await?;
             if let Some(panel) = doc.connection.panel_id {
+                self.take_user_budget(installation, Budget::SuperOffice)
+                    .await?;
                 match so.web_panels().delete_permanently(WebPanelId(panel)).await {
                     Err(e) if !e.is_not_found() => return Err(e.into()),
                     _ => {}
                 }
             }
             if let Some(hook) = doc.connection.superoffice_webhook_id {
+                self.take_user_budget(installation, Budget::SuperOffice)
+                    .await?;
                 match so.webhooks().delete(WebhookId(hook)).await {
                     Err(e) if !e.is_not_found() => return Err(e.into()),
                     _ => {}
@@ -634,6 +681,7 @@ impl Integration {
         }
         if let Some(hook) = doc.connection.oneflow_webhook_id {
             let oneflow = self.oneflow(installation).await?;
+            self.take_user_budget(installation, Budget::Oneflow).await?;
             match oneflow
                 .webhooks()
                 .delete(oneflow_client::models::WebhookId::from(hook))

@@ -20,6 +20,12 @@ use crate::store::{
     SecretKind, StoreError,
 };
 
+/// The shortest time completed deliveries are kept, so that a vendor's retry is still
+/// recognised as a duplicate: 24 hours. Oneflow retries a webhook up to 10 times over about
+/// 1 h 47 min (gaps of 1, 5, 10, 30, 60, 300, 600, 1 800 and 3 600 s); SuperOffice retries
+/// within 5 s. The margin covers a host that was down meanwhile and clock skew.
+pub const MIN_RETENTION: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// The answer to a webhook delivery: the host answers HTTP 200 for every variant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -151,15 +157,43 @@ fn snapshot(sale: &SaleEntity) -> SaleSnapshot {
 
 /// Which shared request budget a call takes from.
 #[derive(Clone, Copy)]
-enum Budget {
+pub(super) enum Budget {
     Oneflow,
     SuperOffice,
 }
 
 impl Integration {
-    /// Takes one unit of a request budget shared by every replica through the store; when it
-    /// is used up, the job waits for the next window.
-    async fn take_budget(
+    /// Takes one unit for a call made on a user's behalf (templates, preview, create, setup,
+    /// uninstall, …): when the budget is used up, waits for the next window if that comes
+    /// within [`WorkerConfig::user_budget_wait`](super::WorkerConfig::user_budget_wait) in
+    /// total, and otherwise fails with [`EngineError::BudgetExhausted`] (nothing is sent), which
+    /// the host can answer as HTTP 429 with its `retry_after`.
+    pub(super) async fn take_user_budget(
+        &self,
+        installation: InstallationId,
+        budget: Budget,
+    ) -> Result<(), EngineError> {
+        let bound = self.inner.config.worker.user_budget_wait;
+        let mut waited = Duration::ZERO;
+        loop {
+            match self.take_budget(installation, budget).await {
+                Err(EngineError::BudgetExhausted { retry_after, .. })
+                    if waited + retry_after <= bound =>
+                {
+                    waited += retry_after;
+                    tokio::time::sleep(retry_after).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Takes one unit of a request budget shared by every replica through the store, before
+    /// each call to Oneflow or SuperOffice — in background work and (through
+    /// [`take_user_budget`](Self::take_user_budget)) in user calls alike. When it is used up,
+    /// the call fails at once with [`EngineError::BudgetExhausted`] (nothing is sent) carrying
+    /// how long until the next window; a job is retried then.
+    pub(super) async fn take_budget(
         &self,
         installation: InstallationId,
         budget: Budget,
@@ -303,11 +337,57 @@ impl Integration {
         })
     }
 
-    /// Runs the worker until `shutdown` resolves: processes batches, and waits
-    /// [`WorkerConfig::idle_wait`](super::WorkerConfig::idle_wait) when the queue is empty.
+    /// Deletes completed webhook jobs and their deliveries that finished before `before`,
+    /// and returns how many deliveries went. Their dedupe keys go with them, so the cutoff is
+    /// never later than now − [`MIN_RETENTION`]: a later `before` is moved back to it, and a
+    /// vendor's retry of a purged delivery can no longer arrive. Parked and pending jobs, links
+    /// and the audit log stay. [`run_worker`](Self::run_worker) calls it hourly with
+    /// [`WorkerConfig::retention`](super::WorkerConfig::retention).
+    ///
+    /// ```no_run
+    /// # async fn run(integration: integration_core::Integration) -> Result<(), integration_core::engine::EngineError> {
+    /// let week_ago = chrono::Utc::now() - chrono::TimeDelta::days(7);
+    /// let purged = integration.purge_before(week_ago).await?;
+    /// println!("{purged} completed deliveries purged");
+    /// # Ok(()) }
+    /// ```
+    pub async fn purge_before(&self, before: DateTime<Utc>) -> Result<u64, EngineError> {
+        let window = TimeDelta::from_std(MIN_RETENTION).unwrap_or(TimeDelta::days(1));
+        let cutoff = before.min(self.now() - window);
+        Ok(self.inner.store.purge_completed(cutoff).await?)
+    }
+
+    /// Runs the worker until `shutdown` resolves: processes batches, waits
+    /// [`WorkerConfig::idle_wait`](super::WorkerConfig::idle_wait) when the queue is empty,
+    /// and once an hour purges completed work older than
+    /// [`WorkerConfig::retention`](super::WorkerConfig::retention). A batch that fails (the
+    /// store is unreachable) is logged and counts as idle.
+    ///
+    /// ```no_run
+    /// # async fn run(integration: integration_core::Integration) {
+    /// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    /// let worker = tokio::spawn({
+    ///     let integration = integration.clone();
+    ///     async move { integration.run_worker(async { let _ = stopped.await; }).await }
+    /// });
+    /// // … on shutdown:
+    /// let _ = stop.send(());
+    /// let _ = worker.await;
+    /// # }
+    /// ```
     pub async fn run_worker(&self, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
+        let mut last_purge: Option<DateTime<Utc>> = None;
         loop {
+            if let Some(retention) = self.inner.config.worker.retention {
+                let now = self.now();
+                if last_purge.is_none_or(|at| now - at >= TimeDelta::hours(1)) {
+                    last_purge = Some(now);
+                    if let Err(error) = self.purge_before(now - retention).await {
+                        tracing::warn!(error = %error, "purging completed work failed");
+                    }
+                }
+            }
             let report = tokio::select! {
                 _ = &mut shutdown => return,
                 report = self.process_next_batch() => report,
@@ -505,6 +585,7 @@ impl Integration {
         contract_id: i64,
     ) -> Result<Option<(i64, StageInput, SaleEntity)>, EngineError> {
         let oneflow = self.oneflow(installation).await?;
+        self.take_budget(installation, Budget::Oneflow).await?;
         let contract = oneflow
             .contracts()
             .get(ContractId::from(contract_id))
@@ -718,6 +799,7 @@ impl Integration {
             let oneflow = self.oneflow(installation).await?;
             let so = self.background(installation).await?;
             let id = ContractId::from(contract_id);
+            self.take_budget(installation, Budget::Oneflow).await?;
             let files = oneflow.files().list(id).await?;
             let file = files
                 .iter()
@@ -728,6 +810,7 @@ impl Integration {
                 })
                 .or_else(|| files.first())
                 .ok_or_else(|| EngineError::InvalidInput("the contract has no files".into()))?;
+            self.take_budget(installation, Budget::Oneflow).await?;
             let bytes = oneflow.files().download(id, file.id).await?.bytes().await?;
             let contact = sale
                 .contact_id()
@@ -738,7 +821,9 @@ impl Integration {
                 template,
             )
             .on_sale(sale.sale_id, contact, sale.person_id());
+            self.take_budget(installation, Budget::SuperOffice).await?;
             let created = so.documents().create(&document).await?;
+            self.take_budget(installation, Budget::SuperOffice).await?;
             so.documents()
                 .upload_content(created.document_id, bytes)
                 .await?;
@@ -845,6 +930,7 @@ impl Integration {
             .tenant
             .ok_or(EngineError::NotConnected(installation))?;
         let oneflow = self.oneflow(installation).await?;
+        self.take_budget(installation, Budget::Oneflow).await?;
         let contracts: Vec<_> = oneflow
             .contracts()
             .list()

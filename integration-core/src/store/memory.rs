@@ -50,6 +50,12 @@ struct State {
 struct MemJob {
     job: Job,
     lease: Option<(i64, DateTime<Utc>)>,
+    /// The delivery's dedupe key (purged with the job).
+    delivery: (InstallationId, DeliverySource, String),
+    /// When the delivery was received.
+    received_at: DateTime<Utc>,
+    /// When the job was completed.
+    done_at: Option<DateTime<Utc>>,
 }
 
 /// Keeps what the SQL stores keep: milliseconds.
@@ -373,7 +379,7 @@ impl Store for MemoryStore {
         }
         state.next_delivery += 1;
         let delivery_id = state.next_delivery;
-        state.deliveries.insert(key, delivery_id);
+        state.deliveries.insert(key.clone(), delivery_id);
         state.next_job += 1;
         let job_id = state.next_job;
         state.jobs.insert(
@@ -390,6 +396,9 @@ impl Store for MemoryStore {
                     last_error: None,
                 },
                 lease: None,
+                delivery: key,
+                received_at: ms(delivery.received_at),
+                done_at: None,
             },
         );
         Ok(DeliveryOutcome::Recorded { job_id })
@@ -437,11 +446,12 @@ impl Store for MemoryStore {
         Ok(leased)
     }
 
-    async fn complete(&self, lease: &JobLease, _now: DateTime<Utc>) -> Result<(), StoreError> {
+    async fn complete(&self, lease: &JobLease, now: DateTime<Utc>) -> Result<(), StoreError> {
         let mut state = self.lock();
         let job = state.leased_job(lease)?;
         job.job.state = JobState::Done;
         job.lease = None;
+        job.done_at = Some(ms(now));
         Ok(())
     }
 
@@ -568,5 +578,28 @@ impl Store for MemoryStore {
             .take(limit as usize)
             .cloned()
             .collect())
+    }
+
+    async fn purge_completed(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut state = self.lock();
+        let finished: Vec<i64> = state
+            .jobs
+            .iter()
+            .filter(|(_, job)| {
+                job.job.state == JobState::Done
+                    && job.done_at.is_some_and(|at| at < before)
+                    && job.received_at < before
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        let mut purged = 0;
+        for id in finished {
+            if let Some(job) = state.jobs.remove(&id) {
+                if state.deliveries.remove(&job.delivery).is_some() {
+                    purged += 1;
+                }
+            }
+        }
+        Ok(purged)
     }
 }

@@ -798,6 +798,18 @@ pub trait Store: Send + Sync + fmt::Debug {
         id: InstallationId,
         limit: u32,
     ) -> Result<Vec<AuditEntry>, StoreError>;
+
+    // ----- retention -----------------------------------------------------------------------
+
+    /// Deletes completed work: every job that was completed before `before` (and whose
+    /// delivery was received before it), together with its delivery — and so its dedupe key:
+    /// a delivery with that key is recorded again afterwards. Queued, leased and parked jobs,
+    /// links, secrets and the audit log are kept. Returns the number of deliveries deleted.
+    ///
+    /// Choose `before` so that no vendor retries a purged delivery any more;
+    /// [`Integration::purge_before`](crate::engine::Integration::purge_before) never purges
+    /// inside the dedupe window.
+    async fn purge_completed(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
 }
 
 pub(crate) fn millis(at: DateTime<Utc>) -> i64 {

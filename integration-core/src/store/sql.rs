@@ -840,6 +840,36 @@ macro_rules! impl_sql_store {
                     })
                     .collect()
             }
+
+            async fn purge_completed(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+                let fail = StoreError::database;
+                let mut tx = self.pool.begin().await.map_err(fail("purge completed jobs"))?;
+                // Jobs first (they reference their delivery), then the deliveries they named.
+                let deliveries: Vec<i64> = sqlx::query(
+                    "DELETE FROM jobs WHERE state = 'done' AND updated_at < $1 \
+                     AND delivery_id IN (SELECT id FROM webhook_inbox WHERE received_at < $1) \
+                     RETURNING delivery_id",
+                )
+                .bind(millis(before))
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(fail("purge completed jobs"))?
+                .iter()
+                .map(|row| row.try_get("delivery_id").map_err(decode))
+                .collect::<Result<_, StoreError>>()?;
+                let mut purged = 0;
+                for delivery in deliveries {
+                    // One job per delivery (`record_delivery`), so nothing else names it.
+                    purged += sqlx::query("DELETE FROM webhook_inbox WHERE id = $1")
+                    .bind(delivery)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(fail("purge completed deliveries"))?
+                    .rows_affected();
+                }
+                tx.commit().await.map_err(fail("purge completed jobs"))?;
+                Ok(purged)
+            }
         }
     };
 }

@@ -14,6 +14,7 @@ super::engine_scenarios!(contracts:
     a_file_without_its_section_is_refused_before_anything_is_sent,
     a_preview_creates_nothing,
     users_without_a_oneflow_account_are_listed,
+    a_contract_carries_its_pdf_and_attachment,
 );
 
 fn names(options: &[integration_core::engine::TemplateOption]) -> Vec<(String, String)> {
@@ -238,5 +239,65 @@ pub(crate) async fn users_without_a_oneflow_account_are_listed(world: World) {
         !emails.iter().any(|e| e.eq_ignore_ascii_case(SELLER)),
         "{emails:?}"
     );
+    world.finish().await;
+}
+
+pub(crate) async fn a_contract_carries_its_pdf_and_attachment(world: World) {
+    let id = world.installed().await;
+    let full = world
+        .engine
+        .templates_for(id, SELLER)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.template.has_pdf_section && t.template.has_attachments_section)
+        .expect("a template with PDF and Attachments sections");
+    let mut choices = world.choices(id, 101, "req-full").await;
+    choices.workspace_id = full.workspace_id.into();
+    choices.template_id = full.template.id.into();
+    let attachment = b"PK\x03\x04 terms and conditions".to_vec();
+    choices.files = vec![
+        FileChoice::new(
+            "offer.pdf",
+            "application/pdf",
+            PDF.len() as u64,
+            FileKind::Pdf,
+        ),
+        FileChoice::new(
+            "terms.docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            attachment.len() as u64,
+            FileKind::Attachment,
+        ),
+    ];
+    let created = world
+        .engine
+        .create_contract_from_sale(
+            id,
+            SELLER,
+            101,
+            &choices,
+            vec![PDF.to_vec(), attachment.clone()],
+        )
+        .await
+        .unwrap();
+    let oneflow = world.oneflow();
+    let contract = created.contract_id.into();
+    let files = oneflow.files().list(contract).await.unwrap();
+    for (kind, bytes) in [("pdf", PDF.to_vec()), ("attachment", attachment)] {
+        let file = files
+            .iter()
+            .find(|f| f.file_type.as_ref().is_some_and(|t| t.as_str() == kind))
+            .unwrap_or_else(|| panic!("no {kind} file in {files:#?}"));
+        let served = oneflow
+            .files()
+            .download(contract, file.id)
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assert_eq!(served.to_vec(), bytes, "{kind}");
+    }
     world.finish().await;
 }

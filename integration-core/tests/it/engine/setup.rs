@@ -36,6 +36,8 @@ pub(crate) async fn setup_provisions_panel_fields_and_webhooks(world: World) {
         ["superoffice_tenant", "superoffice_request_key"]
     );
     assert!(report.data_fields_missing.is_empty());
+    // Archiving is on by default; the admin still has to choose the document template.
+    assert!(report.archive_needs_document_template);
 
     let panels = world.so.web_panels(MAIN_TENANT).unwrap();
     let panel = panels
@@ -292,7 +294,7 @@ pub(crate) async fn only_a_superoffice_admin_changes_settings(world: World) {
     world.finish().await;
 }
 
-async fn oneflow_user_who_is_not_admin(harness: crate::store::harness::Harness) {
+async fn a_oneflow_user_who_is_not_admin_is_refused(harness: crate::store::harness::Harness) {
     let world = World::start_with(
         harness,
         Options {
@@ -323,15 +325,7 @@ async fn oneflow_user_who_is_not_admin(harness: crate::store::harness::Harness) 
     world.finish().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_oneflow_user_who_is_not_admin_is_refused_memory() {
-    oneflow_user_who_is_not_admin(crate::store::harness::memory().await.unwrap()).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_oneflow_user_who_is_not_admin_is_refused_sqlite() {
-    oneflow_user_who_is_not_admin(crate::store::harness::sqlite().await.unwrap()).await;
-}
+super::harness_scenarios!(setup_options: a_oneflow_user_who_is_not_admin_is_refused);
 
 pub(crate) async fn the_panel_can_be_hidden_from_user_groups(world: World) {
     let installation = world.register().await;

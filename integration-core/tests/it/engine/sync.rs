@@ -5,7 +5,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use chrono::TimeDelta;
-use integration_core::engine::{Ack, EngineError};
+use integration_core::engine::{Ack, Clock, EngineError};
 use integration_core::policy::stage_mapping::{
     Decision, DefaultStageMapping, StageInput, StageMappingPolicy,
 };
@@ -458,21 +458,12 @@ async fn background_work_runs_as_the_system_user(harness: crate::store::harness:
     world.finish().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn background_work_runs_as_the_system_user_memory() {
-    background_work_runs_as_the_system_user(crate::store::harness::memory().await.unwrap()).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn background_work_runs_as_the_system_user_sqlite() {
-    background_work_runs_as_the_system_user(crate::store::harness::sqlite().await.unwrap()).await;
-}
-
 async fn a_used_up_shared_budget_defers_the_job(harness: crate::store::harness::Harness) {
+    let budget = (100, TimeDelta::minutes(1));
     let world = World::start_with(
         harness,
         Options {
-            superoffice_budget: (2, TimeDelta::minutes(1)),
+            superoffice_budget: budget,
             ..Options::default()
         },
     )
@@ -480,10 +471,20 @@ async fn a_used_up_shared_budget_defers_the_job(harness: crate::store::harness::
     let id = world.installed().await;
     let contract = world.send_contract(id, 101).await;
     world.delivered(contract, "contract:publish").await;
-    world.drain().await; // reads the Sale: one unit
+    world.drain().await;
     world.of.sign_all(contract).unwrap();
     world.delivered(contract, "contract:sign").await;
-    // Reads the Sale (the second unit), then has none left for the write.
+    // A fresh window, of which other replicas used all but one unit.
+    world.advance(TimeDelta::minutes(1));
+    let key = format!("superoffice:{MAIN_TENANT}");
+    for _ in 0..budget.0 - 1 {
+        world
+            .store
+            .take_rate_budget(&key, budget.0, budget.1, world.clock.now())
+            .await
+            .unwrap();
+    }
+    // Reads the Sale (the last unit), then has none left for the write.
     let report = world.engine.process_next_batch().await.unwrap();
     assert_eq!((report.leased, report.retried), (1, 1), "{report:?}");
     assert_eq!(world.sale_status(MAIN_TENANT, 101), "Open");
@@ -499,16 +500,6 @@ async fn a_used_up_shared_budget_defers_the_job(harness: crate::store::harness::
     assert_eq!(report.completed, 1, "{report:?}");
     assert_eq!(world.sale_status(MAIN_TENANT, 101), "Sold");
     world.finish().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_used_up_shared_budget_defers_the_job_memory() {
-    a_used_up_shared_budget_defers_the_job(crate::store::harness::memory().await.unwrap()).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_used_up_shared_budget_defers_the_job_sqlite() {
-    a_used_up_shared_budget_defers_the_job(crate::store::harness::sqlite().await.unwrap()).await;
 }
 
 /// The default policy, but the first time it decides to close a Sale, a seller closes that
@@ -592,18 +583,8 @@ async fn a_concurrent_change_is_re_read_and_decided_again(harness: crate::store:
     world.finish().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_concurrent_change_is_re_read_and_decided_again_memory() {
-    a_concurrent_change_is_re_read_and_decided_again(
-        crate::store::harness::memory().await.unwrap(),
-    )
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_concurrent_change_is_re_read_and_decided_again_sqlite() {
-    a_concurrent_change_is_re_read_and_decided_again(
-        crate::store::harness::sqlite().await.unwrap(),
-    )
-    .await;
-}
+super::harness_scenarios!(sync_options:
+    background_work_runs_as_the_system_user,
+    a_used_up_shared_budget_defers_the_job,
+    a_concurrent_change_is_re_read_and_decided_again,
+);

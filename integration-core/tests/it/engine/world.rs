@@ -63,6 +63,8 @@ pub(crate) struct World {
     pub(crate) replica: Option<Integration>,
     pub(crate) store: Arc<dyn Store>,
     pub(crate) clock: Arc<TestClock>,
+    /// The engine's configuration (for more engines on the same store).
+    pub(crate) config: IntegrationConfig,
     cleanup: Cleanup,
 }
 
@@ -79,6 +81,10 @@ pub(crate) struct Options {
     pub(crate) system_user: bool,
     /// The shared SuperOffice budget (default: generous, the test clock stands still).
     pub(crate) superoffice_budget: (u32, TimeDelta),
+    /// The shared Oneflow budget (default: generous).
+    pub(crate) oneflow_budget: (u32, TimeDelta),
+    /// Worker tuning on top of the budgets.
+    pub(crate) idle_wait: Option<std::time::Duration>,
     /// A stage-mapping policy instead of the default.
     pub(crate) stage_mapping:
         Option<Arc<dyn integration_core::policy::stage_mapping::StageMappingPolicy>>,
@@ -91,6 +97,8 @@ impl Default for Options {
             oneflow_admin_is_admin: true,
             system_user: false,
             superoffice_budget: (10_000, TimeDelta::seconds(1)),
+            oneflow_budget: (10_000, TimeDelta::seconds(1)),
+            idle_wait: None,
             stage_mapping: None,
         }
     }
@@ -147,6 +155,10 @@ impl World {
         .worker({
             let mut worker = WorkerConfig::default();
             worker.superoffice_budget = options.superoffice_budget;
+            worker.oneflow_budget = options.oneflow_budget;
+            if let Some(wait) = options.idle_wait {
+                worker.idle_wait = wait;
+            }
             worker
         });
         let config = match so.system_user_private_key_pem() {
@@ -160,7 +172,7 @@ impl World {
                 .build()
                 .expect("replica engine")
         });
-        let mut builder = Integration::builder(config, store.clone())
+        let mut builder = Integration::builder(config.clone(), store.clone())
             .clock(clock.clone())
             .worker_id("replica-a");
         if let Some(policy) = options.stage_mapping {
@@ -181,8 +193,27 @@ impl World {
             replica,
             store,
             clock,
+            config,
             cleanup,
         }
+    }
+
+    /// Another engine (another replica of the host) on the same store and clock.
+    pub(crate) fn another_engine(&self, worker_id: &str) -> Integration {
+        Integration::builder(self.config.clone(), self.store.clone())
+            .clock(self.clock.clone())
+            .worker_id(worker_id)
+            .build()
+            .expect("another engine")
+    }
+
+    /// Successful calls to SuperOffice's token endpoint so far.
+    pub(crate) fn token_calls(&self) -> usize {
+        self.so
+            .requests()
+            .iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("/oauth/tokens") && r.status < 300)
+            .count()
     }
 
     pub(crate) async fn finish(self) {

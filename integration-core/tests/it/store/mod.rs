@@ -56,6 +56,7 @@ all_backends!(
     concurrent_rate_budget_takes_never_exceed_the_limit,
     named_locks_are_exclusive_until_released_or_expired,
     concurrent_lockers_get_one_holding,
+    purging_removes_completed_work_and_its_dedupe_keys,
 );
 
 macro_rules! replica_suite {

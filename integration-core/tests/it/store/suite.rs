@@ -1018,3 +1018,70 @@ pub(crate) async fn concurrent_lockers_get_one_holding(store: Arc<dyn Store>) {
     }
     assert_eq!(holders, 1);
 }
+
+pub(crate) async fn purging_removes_completed_work_and_its_dedupe_keys(store: Arc<dyn Store>) {
+    let ids = queue(
+        &*store,
+        &["cb-old", "cb-parked", "cb-pending", "cb-recent"],
+        t(0),
+    )
+    .await;
+    let leased = store
+        .lease("worker-a", 10, TimeDelta::seconds(60), t(1))
+        .await
+        .unwrap();
+    assert_eq!(leased.len(), 4);
+    let lease_of = |id: i64| {
+        leased
+            .iter()
+            .find(|l| l.job.id == id)
+            .expect("the job was leased")
+            .lease
+            .clone()
+    };
+    store.complete(&lease_of(ids[0]), t(10)).await.unwrap();
+    store.park(&lease_of(ids[1]), "403", t(10)).await.unwrap();
+    store
+        .retry_at(&lease_of(ids[2]), t(500), "429")
+        .await
+        .unwrap();
+    store.complete(&lease_of(ids[3]), t(200)).await.unwrap();
+
+    // Only the job completed before the cutoff goes, with its delivery.
+    assert_eq!(store.purge_completed(t(100)).await.unwrap(), 1);
+    assert_eq!(store.job(ids[0]).await.unwrap(), None);
+    assert_eq!(
+        store.job(ids[1]).await.unwrap().unwrap().state,
+        JobState::Parked
+    );
+    assert_eq!(
+        store.job(ids[2]).await.unwrap().unwrap().state,
+        JobState::Queued
+    );
+    assert_eq!(
+        store.job(ids[3]).await.unwrap().unwrap().state,
+        JobState::Done
+    );
+    // The purged key is forgotten; the kept ones still dedupe.
+    assert!(matches!(
+        store
+            .record_delivery(delivery(ACCOUNT, "cb-old", t(300)))
+            .await
+            .unwrap(),
+        DeliveryOutcome::Recorded { .. }
+    ));
+    for kept in ["cb-parked", "cb-pending", "cb-recent"] {
+        assert_eq!(
+            store
+                .record_delivery(delivery(ACCOUNT, kept, t(300)))
+                .await
+                .unwrap(),
+            DeliveryOutcome::Duplicate,
+            "{kept}"
+        );
+    }
+    // Nothing more is due; a later cutoff takes the other completed job.
+    assert_eq!(store.purge_completed(t(100)).await.unwrap(), 0);
+    assert_eq!(store.purge_completed(t(201)).await.unwrap(), 1);
+    assert_eq!(store.job(ids[3]).await.unwrap(), None);
+}
