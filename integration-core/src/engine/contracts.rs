@@ -323,6 +323,8 @@ impl Integration {
         let as_user = oneflow.as_user(&plan.act_as);
         let contract = as_user.contracts().create(&plan.draft).await?;
         let contract_id = contract.id.get();
+        #[cfg(feature = "test-util")]
+        self.crash_point(super::crash::CrashPoint::AfterCreate)?;
         self.record_contract(installation, sale_id, contract_id, request_key)
             .await?;
         let mut contents: Vec<Option<Vec<u8>>> = file_contents.into_iter().map(Some).collect();
