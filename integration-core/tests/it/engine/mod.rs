@@ -1,6 +1,8 @@
 //! The engine against both sandboxes, on every embedded store (memory, SQLite).
 
 mod contracts;
+mod crash;
+mod faults;
 mod replicas;
 mod rules;
 mod setup;
