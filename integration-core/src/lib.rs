@@ -16,6 +16,8 @@
 //! # Features
 //!
 //! - `postgres`: `PostgresStore` (sqlx's PostgreSQL driver).
+//! - `test-util`: test hooks only — `engine::crash` stops the engine at named points as if
+//!   the process died there (for crash-safety tests); never enable it in production.
 #![forbid(unsafe_code)]
 
 pub use engine::Integration;

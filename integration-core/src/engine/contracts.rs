@@ -345,6 +345,8 @@ impl Integration {
         self.take_user_budget(installation, Budget::Oneflow).await?;
         let contract = as_user.contracts().create(&plan.draft).await?;
         let contract_id = contract.id.get();
+        #[cfg(feature = "test-util")]
+        self.crash_point(super::crash::CrashPoint::AfterCreate)?;
         self.record_contract(installation, sale_id, contract_id, request_key)
             .await?;
         let mut contents: Vec<Option<Vec<u8>>> = file_contents.into_iter().map(Some).collect();

@@ -107,6 +107,11 @@ pub enum EngineError {
     /// The store failed.
     #[error("store error")]
     Store(#[source] StoreError),
+    /// Test only (feature `test-util`): a crash hook stopped the engine at this point; it
+    /// wrote nothing more for the call, as if the process had died.
+    #[cfg(feature = "test-util")]
+    #[error("the engine was stopped by a crash hook {0}")]
+    Crashed(super::crash::CrashPoint),
 }
 
 impl From<StoreError> for EngineError {

@@ -61,6 +61,8 @@ use crate::policy::template_filter::{DefaultTemplateFilter, TemplateFilter};
 use crate::store::{InstallationId, InstallationState, SecretKind, Store, StoreError};
 
 mod contracts;
+#[cfg(feature = "test-util")]
+pub mod crash;
 mod error;
 mod setup;
 mod sync;
@@ -338,6 +340,8 @@ pub struct IntegrationBuilder {
     clock: Arc<dyn Clock>,
     http: Option<reqwest::Client>,
     worker_id: Option<String>,
+    #[cfg(feature = "test-util")]
+    crash_hooks: Option<Arc<dyn crash::CrashHooks>>,
 }
 
 impl fmt::Debug for IntegrationBuilder {
@@ -422,8 +426,20 @@ impl IntegrationBuilder {
                 oneflow_clients: Mutex::new(HashMap::new()),
                 superoffice_clients: Mutex::new(HashMap::new()),
                 background_clients: Mutex::new(HashMap::new()),
+                #[cfg(feature = "test-util")]
+                crash_hooks: self.crash_hooks,
             }),
         })
+    }
+}
+
+#[cfg(feature = "test-util")]
+impl IntegrationBuilder {
+    /// Test only (feature `test-util`): stops the engine at the [`crash::CrashPoint`]s the
+    /// hooks choose, as if the process died there (see [`crash`]).
+    pub fn crash_hooks(mut self, hooks: Arc<dyn crash::CrashHooks>) -> Self {
+        self.crash_hooks = Some(hooks);
+        self
     }
 }
 
@@ -456,6 +472,8 @@ struct Inner {
     oneflow_clients: Mutex<HashMap<InstallationId, oneflow_client::Client>>,
     superoffice_clients: Mutex<HashMap<InstallationId, superoffice_client::Client>>,
     background_clients: Mutex<HashMap<InstallationId, superoffice_client::Client>>,
+    #[cfg(feature = "test-util")]
+    crash_hooks: Option<Arc<dyn crash::CrashHooks>>,
 }
 
 impl Integration {
@@ -471,6 +489,8 @@ impl Integration {
             clock: Arc::new(SystemClock),
             http: None,
             worker_id: None,
+            #[cfg(feature = "test-util")]
+            crash_hooks: None,
         }
     }
 
@@ -818,6 +838,17 @@ impl Integration {
                     .is_none_or(|e| !oneflow_emails.contains(&e.trim().to_lowercase()))
             })
             .collect())
+    }
+}
+
+#[cfg(feature = "test-util")]
+impl Integration {
+    /// Ends the current call with [`EngineError::Crashed`] when a crash hook fires at `point`.
+    fn crash_point(&self, point: crash::CrashPoint) -> Result<(), EngineError> {
+        match &self.inner.crash_hooks {
+            Some(hooks) if hooks.crash_at(point) => Err(EngineError::Crashed(point)),
+            _ => Ok(()),
+        }
     }
 }
 

@@ -84,10 +84,17 @@ enum JobError {
     Transient(String, Option<Duration>),
     /// Will never succeed: park at once.
     Permanent(String),
+    /// A crash hook stopped the engine: write nothing more.
+    #[cfg(feature = "test-util")]
+    Crashed(super::crash::CrashPoint),
 }
 
 impl From<EngineError> for JobError {
     fn from(error: EngineError) -> Self {
+        #[cfg(feature = "test-util")]
+        if let EngineError::Crashed(point) = error {
+            return JobError::Crashed(point);
+        }
         let text = error_chain(&error);
         if error.is_transient() {
             JobError::Transient(text, error.retry_after())
@@ -426,10 +433,14 @@ impl Integration {
             ..BatchReport::default()
         };
         for leased in jobs {
+            #[cfg(feature = "test-util")]
+            self.crash_point(super::crash::CrashPoint::AfterAck)?;
             let result = self.process_job(&leased).await;
             let store = &self.inner.store;
             let installation = leased.job.installation;
             let outcome = match result {
+                #[cfg(feature = "test-util")]
+                Err(JobError::Crashed(point)) => return Err(EngineError::Crashed(point)),
                 Ok(()) => {
                     report.completed += 1;
                     store.complete(&leased.lease, self.now()).await
@@ -689,6 +700,8 @@ impl Integration {
                 .await
             {
                 Ok(()) => {
+                    #[cfg(feature = "test-util")]
+                    self.crash_point(super::crash::CrashPoint::AfterSaleWrite)?;
                     self.audit(
                         installation,
                         "stage_mapping",
@@ -912,6 +925,8 @@ impl Integration {
                     Err(JobError::Transient(e, _)) | Err(JobError::Permanent(e)) => {
                         self.audit(installation, "reconcile", e, None).await?;
                     }
+                    #[cfg(feature = "test-util")]
+                    Err(JobError::Crashed(point)) => return Err(EngineError::Crashed(point)),
                 }
             }
         }

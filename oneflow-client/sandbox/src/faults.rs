@@ -1,4 +1,5 @@
-//! Injected failures: the next N API requests answer with a fault instead of their result.
+//! Injected failures: the next N API requests (optionally only those in a [`FaultScope`])
+//! answer with a fault instead of their result.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -28,21 +29,104 @@ pub enum Fault {
         /// The `Retry-After` to send (whole seconds), if any.
         retry_after: Option<Duration>,
     },
+    /// Handle the request (it takes effect: a contract is created, a state changes), then
+    /// close the connection without answering. The client sees a connection error although
+    /// the server committed the change, as when a proxy or the network drops the answer.
+    /// The request log records the status the handler produced, with `faulted` set.
+    DropAfterCommit,
 }
 
-/// FIFO of pending faults; each API request consumes at most one.
+/// Which requests a fault applies to: a method set and a path prefix (both optional).
+///
+/// Paths are matched as logged in [`RequestRecord::path`](crate::RequestRecord::path)
+/// (normalised, with the `/v1` prefix), methods case-insensitively.
+///
+/// ```
+/// use oneflow_sandbox::FaultScope;
+///
+/// let creates = FaultScope::method("POST").path_prefix("/v1/contracts");
+/// assert!(creates.matches("post", "/v1/contracts/create"));
+/// assert!(!creates.matches("GET", "/v1/contracts/7001"));
+/// assert!(FaultScope::reads().matches("GET", "/v1/users"));
+/// assert!(!FaultScope::writes().matches("GET", "/v1/users"));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[must_use]
+pub struct FaultScope {
+    /// Upper-case methods; empty: any method.
+    methods: Vec<String>,
+    path_prefix: Option<String>,
+}
+
+impl FaultScope {
+    /// Every request.
+    pub fn any() -> Self {
+        Self::default()
+    }
+
+    /// Reads: `GET` and `HEAD`.
+    pub fn reads() -> Self {
+        Self {
+            methods: vec!["GET".into(), "HEAD".into()],
+            path_prefix: None,
+        }
+    }
+
+    /// Writes: `POST`, `PUT`, `PATCH` and `DELETE`.
+    pub fn writes() -> Self {
+        Self {
+            methods: ["POST", "PUT", "PATCH", "DELETE"]
+                .map(String::from)
+                .to_vec(),
+            path_prefix: None,
+        }
+    }
+
+    /// Requests with this method only.
+    pub fn method(method: impl Into<String>) -> Self {
+        Self {
+            methods: vec![method.into().to_ascii_uppercase()],
+            path_prefix: None,
+        }
+    }
+
+    /// Only requests whose path starts with `prefix` (e.g. `/v1/contracts`).
+    pub fn path_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.path_prefix = Some(prefix.into());
+        self
+    }
+
+    /// Whether a request with this method and path is in scope.
+    pub fn matches(&self, method: &str, path: &str) -> bool {
+        let method_ok =
+            self.methods.is_empty() || self.methods.iter().any(|m| m.eq_ignore_ascii_case(method));
+        let path_ok = self
+            .path_prefix
+            .as_deref()
+            .is_none_or(|prefix| path.starts_with(prefix));
+        method_ok && path_ok
+    }
+}
+
+/// FIFO of pending faults; each API request consumes at most one: the oldest whose scope
+/// matches it.
 #[derive(Debug, Default)]
 pub(crate) struct FaultQueue {
-    pending: VecDeque<Fault>,
+    pending: VecDeque<(FaultScope, Fault)>,
 }
 
 impl FaultQueue {
-    pub(crate) fn push(&mut self, fault: Fault, times: usize) {
-        self.pending.extend(std::iter::repeat_n(fault, times));
+    pub(crate) fn push(&mut self, scope: FaultScope, fault: Fault, times: usize) {
+        self.pending
+            .extend(std::iter::repeat_n((scope, fault), times));
     }
 
-    pub(crate) fn next(&mut self) -> Option<Fault> {
-        self.pending.pop_front()
+    pub(crate) fn next(&mut self, method: &str, path: &str) -> Option<Fault> {
+        let index = self
+            .pending
+            .iter()
+            .position(|(scope, _)| scope.matches(method, path))?;
+        self.pending.remove(index).map(|(_, fault)| fault)
     }
 
     pub(crate) fn clear(&mut self) {
@@ -91,6 +175,6 @@ pub(crate) fn fault_response(fault: &Fault) -> Option<Response> {
             }
             Some(response)
         }
-        Fault::Timeout(_) => None,
+        Fault::Timeout(_) | Fault::DropAfterCommit => None,
     }
 }

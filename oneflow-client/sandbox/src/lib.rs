@@ -61,7 +61,10 @@
 //!   controls; the first visit emits `participant:first_visit`), so a browser can walk the
 //!   flow in a demo.
 //! * Faults: [`inject_fault`](OneflowSandbox::inject_fault) with a [`Fault`] (500, HTML 502
-//!   or 503, slow answer, 429 with `error_code` 4290000 and by default no `Retry-After`).
+//!   or 503, slow answer, 429 with `error_code` 4290000 and by default no `Retry-After`, a
+//!   connection dropped after the change was committed);
+//!   [`inject_fault_for`](OneflowSandbox::inject_fault_for) limits them to a [`FaultScope`]
+//!   (reads, writes, a method, a path prefix).
 //! * Logs: [`requests`](OneflowSandbox::requests) (method, path, query, acting e-mail,
 //!   status; never the token) and [`deliveries`](OneflowSandbox::deliveries) (every webhook
 //!   attempt), plus [`wait_for_deliveries`](OneflowSandbox::wait_for_deliveries) to await
@@ -140,7 +143,7 @@ use tokio::task::JoinHandle;
 use url::Url;
 
 pub use errors::SandboxError;
-pub use faults::Fault;
+pub use faults::{Fault, FaultScope};
 pub use seed::{
     default_seed, SandboxBuilder, SeedDataField, SeedTemplate, SeedTemplateType, SeedUser,
     SeedWorkspace, Seeded, SeededEntity, SeededTemplateType, SeededUser,
@@ -540,7 +543,7 @@ impl OneflowSandbox {
     /// # }
     /// ```
     pub fn inject_fault(&self, fault: Fault, times: usize) {
-        lock(&self.shared.faults).push(fault, times);
+        lock(&self.shared.faults).push(FaultScope::any(), fault, times);
     }
 
     /// Drop all queued faults.
@@ -651,6 +654,28 @@ impl OneflowSandbox {
             }
         }
         self.worker.abort();
+    }
+
+    /// Like [`inject_fault`](Self::inject_fault), but only requests in `scope` take these
+    /// faults; other requests pass (and leave them queued). Each request takes the oldest
+    /// queued fault whose scope matches it.
+    ///
+    /// ```no_run
+    /// # async fn demo(sandbox: &oneflow_sandbox::OneflowSandbox) {
+    /// use oneflow_sandbox::{Fault, FaultScope};
+    ///
+    /// // A burst of 429s on reads only; writes pass.
+    /// sandbox.inject_fault_for(FaultScope::reads(), Fault::RateLimited { retry_after: None }, 3);
+    /// // The next contract create takes effect, but its answer is lost.
+    /// sandbox.inject_fault_for(
+    ///     FaultScope::method("POST").path_prefix("/v1/contracts/create"),
+    ///     Fault::DropAfterCommit,
+    ///     1,
+    /// );
+    /// # }
+    /// ```
+    pub fn inject_fault_for(&self, scope: FaultScope, fault: Fault, times: usize) {
+        lock(&self.shared.faults).push(scope, fault, times);
     }
 }
 

@@ -122,7 +122,9 @@
 //! [`set_web_panel_user_groups`](SuperOfficeSandbox::set_web_panel_user_groups),
 //! [`webhooks`](SuperOfficeSandbox::webhooks). Faults:
 //! [`inject_fault`](SuperOfficeSandbox::inject_fault) ([`Fault`]: 500, HTML 502, HTML 503,
-//! timeout, 429 with or without `Retry-After`). Observation:
+//! timeout, 429 with or without `Retry-After`, a connection dropped after the change was
+//! committed), [`inject_fault_for`](SuperOfficeSandbox::inject_fault_for) for a
+//! [`FaultScope`] (reads, writes, a method, a path prefix). Observation:
 //! [`requests`](SuperOfficeSandbox::requests) ([`RequestRecord`]s; never contains tokens),
 //! [`deliveries`](SuperOfficeSandbox::deliveries) ([`DeliveryRecord`]s),
 //! [`wait_for_deliveries`](SuperOfficeSandbox::wait_for_deliveries) (never hangs: a 30 s
@@ -180,6 +182,7 @@
 #![forbid(unsafe_code)]
 
 mod entities;
+mod faults;
 mod jsonpatch;
 mod keys;
 pub mod odata;
@@ -205,6 +208,7 @@ pub use seed::{
     SaleStatus, SaleTypeSeed, SandboxBuilder, TenantSeed, UserSeed,
 };
 
+pub use faults::FaultScope;
 use state::{AccessGrant, Grant, Shared, SharedRef, World};
 
 /// Errors of the sandbox's Rust API (starting it and its controls).
@@ -266,6 +270,11 @@ pub enum Fault {
         /// Value of `Retry-After`, if any.
         retry_after: Option<Duration>,
     },
+    /// Handles the request (it takes effect: a Sale is updated, an entity created), then
+    /// closes the connection without answering: the client sees a connection error although
+    /// the change was committed. The request log records the status the handler produced,
+    /// with `faulted` set.
+    DropAfterCommit,
 }
 
 /// How a logged request authenticated (the credential itself is never recorded).
@@ -855,7 +864,7 @@ impl SuperOfficeSandbox {
     pub fn inject_fault(&self, fault: Fault, count: usize) {
         let mut world = self.shared.lock();
         for _ in 0..count {
-            world.faults.push_back(fault.clone());
+            world.faults.push_back((FaultScope::any(), fault.clone()));
         }
     }
 
@@ -992,6 +1001,28 @@ impl SuperOfficeSandbox {
         let _ = self.shutdown.send(true);
         for server in std::mem::take(&mut self.servers) {
             let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+        }
+    }
+
+    /// Like [`inject_fault`](Self::inject_fault), but only requests in `scope` take these
+    /// faults; other requests pass (and leave them queued). Each request takes the oldest
+    /// queued fault whose scope matches it.
+    ///
+    /// ```no_run
+    /// # fn demo(sandbox: &superoffice_sandbox::SuperOfficeSandbox) {
+    /// use superoffice_sandbox::{Fault, FaultScope};
+    ///
+    /// // A burst of 429s (with `Retry-After: 1`) on writes only; reads pass.
+    /// let limited = Fault::RateLimited { retry_after: Some(std::time::Duration::from_secs(1)) };
+    /// sandbox.inject_fault_for(FaultScope::writes(), limited, 3);
+    /// // The next Sale update takes effect, but its answer is lost.
+    /// sandbox.inject_fault_for(FaultScope::method("PATCH"), Fault::DropAfterCommit, 1);
+    /// # }
+    /// ```
+    pub fn inject_fault_for(&self, scope: FaultScope, fault: Fault, count: usize) {
+        let mut world = self.shared.lock();
+        for _ in 0..count {
+            world.faults.push_back((scope.clone(), fault.clone()));
         }
     }
 }

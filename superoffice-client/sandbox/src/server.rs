@@ -158,11 +158,21 @@ async fn handle(State((shared, host)): State<(SharedRef, usize)>, request: Reque
         host,
     };
 
-    let fault = shared.lock().faults.pop_front();
+    let fault = {
+        let mut world = shared.lock();
+        let method = req.method.as_str();
+        world
+            .faults
+            .iter()
+            .position(|(scope, _)| scope.matches(method, &path))
+            .and_then(|index| world.faults.remove(index))
+            .map(|(_, fault)| fault)
+    };
     let faulted = fault.is_some();
+    let drop_connection = fault == Some(Fault::DropAfterCommit);
     let response = match fault {
+        Some(Fault::DropAfterCommit) | None => route(&shared, &req).await,
         Some(fault) => serve_fault(fault).await,
-        None => route(&shared, &req).await,
     };
     let status = response.status().as_u16();
     tracing::debug!(method = %req.method, status, host, "superoffice sandbox request");
@@ -180,11 +190,24 @@ async fn handle(State((shared, host)): State<(SharedRef, usize)>, request: Reque
         faulted,
     });
     drop(world);
+    if drop_connection {
+        // `Fault::DropAfterCommit`: the change is committed and logged; end this connection's
+        // task without writing the answer. `resume_unwind` skips the panic hook (nothing is
+        // printed); the connection's task ends and its socket is closed, so the client sees
+        // the connection close before a response.
+        std::panic::resume_unwind(Box::new(DroppedConnection));
+    }
     response
 }
 
+/// The unwind payload that ends a connection for [`Fault::DropAfterCommit`].
+#[derive(Debug)]
+struct DroppedConnection;
+
 async fn serve_fault(fault: Fault) -> Response {
     match fault {
+        // Served by `handle` (the request is routed, then the connection dropped).
+        Fault::DropAfterCommit => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
         Fault::InternalServerError => so_error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "SoServerException",

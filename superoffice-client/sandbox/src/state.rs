@@ -155,7 +155,8 @@ pub(crate) struct World {
     pub(crate) access_tokens: HashMap<String, AccessGrant>,
     pub(crate) refresh_tokens: HashMap<String, Grant>,
     pub(crate) tickets: HashMap<String, Grant>,
-    pub(crate) faults: VecDeque<Fault>,
+    /// Pending faults with their scope; a request takes the oldest that matches it.
+    pub(crate) faults: VecDeque<(super::FaultScope, Fault)>,
     pub(crate) requests: Vec<RequestRecord>,
     pub(crate) deliveries: Vec<DeliveryRecord>,
     /// Web UI sessions by cookie value.

@@ -2,6 +2,8 @@
 //! `postgres`, `DATABASE_URL`) PostgreSQL, each test in its own schema.
 
 mod contracts;
+mod crash;
+mod faults;
 mod replicas;
 mod rules;
 mod setup;

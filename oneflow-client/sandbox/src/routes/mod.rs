@@ -189,6 +189,7 @@ async fn front(State(shared): State<Arc<Shared>>, mut req: Request, next: Next) 
     let response = next.run(req).instrument(span.clone()).await;
     let status = response.status().as_u16();
     let faulted = response.extensions().get::<Faulted>().is_some();
+    let drop_connection = response.extensions().get::<DropConnection>().is_some();
     span.record("status", status);
     span.in_scope(|| tracing::debug!("handled"));
     let mut requests = lock(&shared.requests);
@@ -204,6 +205,13 @@ async fn front(State(shared): State<Arc<Shared>>, mut req: Request, next: Next) 
         faulted,
     });
     drop(requests);
+    if drop_connection {
+        // `Fault::DropAfterCommit`: the change is committed and logged; end this connection's
+        // task without writing the answer. `resume_unwind` skips the panic hook (nothing is
+        // printed); the server's task for this connection ends and its socket is closed, so
+        // the client sees the connection close before a response.
+        std::panic::resume_unwind(Box::new(DroppedConnection));
+    }
     response
 }
 
@@ -211,11 +219,31 @@ async fn front(State(shared): State<Arc<Shared>>, mut req: Request, next: Next) 
 #[derive(Debug, Clone, Copy)]
 struct Faulted;
 
+/// Marks a response that must not be sent: the connection is closed instead.
+#[derive(Debug, Clone, Copy)]
+struct DropConnection;
+
+/// The unwind payload that ends a connection for [`Fault::DropAfterCommit`].
+#[derive(Debug)]
+struct DroppedConnection;
+
 async fn inject_faults(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
-    let fault = lock(&shared.faults).next();
+    // Nested below `/v1`, the request's path lacks the prefix the log (and scopes) show.
+    let path = format!("/v1{}", req.uri().path());
+    let fault = lock(&shared.faults).next(req.method().as_str(), &path);
     let faulted = fault.is_some();
     let mut response = match fault {
         None => next.run(req).await,
+        Some(Fault::DropAfterCommit) => {
+            // Handle the request to the end in its own task, then have `front` drop the
+            // connection instead of answering.
+            let mut handled = tokio::spawn(next.run(req)).await.unwrap_or_else(|_| {
+                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "The request failed.")
+                    .into_response()
+            });
+            handled.extensions_mut().insert(DropConnection);
+            handled
+        }
         Some(Fault::Timeout(hold)) => {
             // Handle the request in its own task so it takes effect even when the client
             // gives up and disconnects, then hold the response back.

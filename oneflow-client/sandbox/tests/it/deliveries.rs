@@ -589,3 +589,74 @@ async fn the_delivery_log_keeps_only_the_newest_entries() {
     assert!(log[1].gave_up && !log[0].gave_up);
     assert_eq!(receiver.received_requests().await.unwrap().len(), 4);
 }
+
+#[tokio::test]
+async fn scoped_faults_hit_only_their_requests_in_queue_order() {
+    use oneflow_sandbox::FaultScope;
+    let api = Api::start().await;
+    api.sandbox.inject_fault_for(
+        FaultScope::writes(),
+        Fault::RateLimited { retry_after: None },
+        1,
+    );
+    api.sandbox.inject_fault_for(
+        FaultScope::reads().path_prefix("/v1/webhooks"),
+        Fault::BadGatewayHtml,
+        1,
+    );
+    // A read elsewhere passes and leaves both faults queued.
+    assert_eq!(api.get("/users").await.0, StatusCode::OK);
+    assert_eq!(api.get("/webhooks").await.0, StatusCode::BAD_GATEWAY);
+    assert_eq!(api.get("/webhooks").await.0, StatusCode::OK);
+    let body = json!({ "callback_url": "http://127.0.0.1:9/hook", "sign_key": SIGN_KEY });
+    assert_eq!(
+        api.post("/webhooks", body.clone()).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(api.post("/webhooks", body).await.0, StatusCode::OK);
+    let faulted: Vec<(String, String)> = api
+        .sandbox
+        .requests()
+        .into_iter()
+        .filter(|r| r.faulted)
+        .map(|r| (r.method, r.path))
+        .collect();
+    assert_eq!(
+        faulted,
+        [
+            ("GET".to_owned(), "/v1/webhooks".to_owned()),
+            ("POST".to_owned(), "/v1/webhooks".to_owned())
+        ]
+    );
+}
+
+#[tokio::test]
+async fn drop_after_commit_applies_the_request_and_closes_the_connection() {
+    use oneflow_sandbox::FaultScope;
+    let api = Api::start().await;
+    api.sandbox.inject_fault_for(
+        FaultScope::method("POST").path_prefix("/v1/webhooks"),
+        Fault::DropAfterCommit,
+        1,
+    );
+    let error = api
+        .request(Method::POST, "/webhooks", Some(ADMIN))
+        .json(&json!({ "callback_url": "http://127.0.0.1:9/hook", "sign_key": SIGN_KEY }))
+        .send()
+        .await
+        .expect_err("no answer arrives");
+    assert!(!error.is_timeout() && error.status().is_none(), "{error:?}");
+    // The webhook exists although its creator never heard back.
+    let (status, listed) = api.get("/webhooks").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(listed["count"], 1, "{listed}");
+    let dropped = api
+        .sandbox
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST")
+        .expect("the dropped request is logged");
+    assert!(dropped.faulted && dropped.status == 200, "{dropped:?}");
+    // The server keeps serving.
+    assert_eq!(api.get("/ping").await.0, StatusCode::OK);
+}
