@@ -74,6 +74,12 @@
 //!   [`SandboxBuilder::allow_non_loopback_bind`] is set.
 //! * Webhook delivery: [`DeliveryConfig`] (retry gaps, attempts, timeout, duplicate and
 //!   reorder switches), settable on the builder or at run time.
+//! * Latency: [`SandboxBuilder::latency`] / [`set_latency`](OneflowSandbox::set_latency)
+//!   delay every API request by a fixed time, as the network to the real service would
+//!   (benchmarks use it to make a client I/O-bound).
+//! * Accounts: [`SandboxBuilder::account`] adds further accounts, each with its own API token,
+//!   users, contracts and webhooks, served from the same host as Oneflow serves all accounts;
+//!   [`accounts`](OneflowSandbox::accounts) lists their seeded ids.
 //!
 //! # Faithful vs simplified
 //!
@@ -145,8 +151,8 @@ use url::Url;
 pub use errors::SandboxError;
 pub use faults::{Fault, FaultScope};
 pub use seed::{
-    default_seed, SandboxBuilder, SeedDataField, SeedTemplate, SeedTemplateType, SeedUser,
-    SeedWorkspace, Seeded, SeededEntity, SeededTemplateType, SeededUser,
+    default_seed, SandboxBuilder, SeedAccount, SeedDataField, SeedTemplate, SeedTemplateType,
+    SeedUser, SeedWorkspace, Seeded, SeededEntity, SeededTemplateType, SeededUser,
 };
 pub use webhooks::{DeliveryConfig, DeliveryOutcome, DeliveryRecord};
 
@@ -177,8 +183,8 @@ pub struct RequestRecord {
 
 /// State shared by the HTTP handlers and the control API.
 pub(crate) struct Shared {
-    world: Mutex<World>,
-    token: String,
+    /// One world per account (index 0 is the primary account), with its API token.
+    worlds: Vec<(String, Mutex<World>)>,
     faults: Mutex<FaultQueue>,
     requests: Mutex<std::collections::VecDeque<RequestRecord>>,
     log_capacity: usize,
@@ -186,16 +192,59 @@ pub(crate) struct Shared {
     outbox: mpsc::UnboundedSender<Vec<Notification>>,
     nonce: u64,
     seq: Mutex<u64>,
+    /// Added before every API request is handled.
+    latency: Mutex<Duration>,
+}
+
+tokio::task_local! {
+    /// The account (index into `Shared::worlds`) the current request or control acts on.
+    static ACCOUNT: usize;
 }
 
 impl Shared {
+    /// The world of the account in scope (the primary one outside any scope).
+    fn world(&self) -> &Mutex<World> {
+        let index = ACCOUNT.try_with(|i| *i).unwrap_or(0);
+        &self.worlds[index.min(self.worlds.len() - 1)].1
+    }
+
+    /// The index of the account whose API token is `token`, compared in constant time.
+    pub(crate) fn account_by_token(&self, token: &[u8]) -> Option<usize> {
+        use subtle::ConstantTimeEq;
+        let mut found = None;
+        for (i, (t, _)) in self.worlds.iter().enumerate() {
+            if bool::from(token.ct_eq(t.as_bytes())) {
+                found = Some(i);
+            }
+        }
+        found
+    }
+
+    /// The index of the first account for which `holds` is true.
+    pub(crate) fn account_where(&self, holds: impl Fn(&World) -> bool) -> Option<usize> {
+        self.worlds.iter().position(|(_, w)| holds(&lock(w)))
+    }
+
+    /// Runs `f` on the account holding `contract_id` (the primary one when none does).
+    fn in_account_of<R>(&self, contract_id: i64, f: impl FnOnce() -> R) -> R {
+        let index = self
+            .account_where(|w| w.contracts.contains_key(&contract_id))
+            .unwrap_or(0);
+        ACCOUNT.sync_scope(index, f)
+    }
+
+    /// Runs `fut` on account `index` (requests are scoped by the authentication middleware).
+    pub(crate) async fn scoped<F: std::future::Future>(&self, index: usize, fut: F) -> F::Output {
+        ACCOUNT.scope(index, fut).await
+    }
+
     pub(crate) fn read<R>(&self, f: impl FnOnce(&World) -> R) -> R {
-        f(&lock(&self.world))
+        f(&lock(self.world()))
     }
 
     /// Run a change; events it emitted become one batch of webhook notifications.
     pub(crate) fn mutate<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
-        let mut world = lock(&self.world);
+        let mut world = lock(self.world());
         let out = f(&mut world);
         if !world.emitted.is_empty() {
             let mut seq = lock(&self.seq);
@@ -293,6 +342,8 @@ impl Shared {
 pub struct OneflowSandbox {
     shared: Arc<Shared>,
     seeded: Seeded,
+    /// Every account's seed ids, the primary one first.
+    accounts: Vec<Seeded>,
     base_url: Url,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
@@ -350,7 +401,29 @@ impl OneflowSandbox {
             .map_err(SandboxError::Bind)?;
         let addr = listener.local_addr().map_err(SandboxError::Bind)?;
         let base = format!("http://{addr}/v1");
-        let (world, seeded) = World::from_seed(&builder, base.clone())?;
+        let (world, seeded) = World::from_seed(&builder, base.clone(), 0)?;
+        let mut worlds = vec![(builder.api_token.clone(), Mutex::new(world))];
+        let mut accounts = vec![seeded.clone()];
+        for (i, extra) in builder.extra_accounts.iter().enumerate() {
+            if worlds.iter().any(|(t, _)| *t == extra.api_token) {
+                return Err(SandboxError::InvalidSeed(format!(
+                    "account {} reuses another account's API token",
+                    extra.name
+                )));
+            }
+            let mut seed = builder.clone();
+            seed.api_token = extra.api_token.clone();
+            seed.account_name = extra.name.clone();
+            seed.users = extra.users.clone();
+            for workspace in &mut seed.workspaces {
+                if let Some(members) = &mut workspace.members {
+                    members.retain(|m| extra.users.iter().any(|u| u.email.eq_ignore_ascii_case(m)));
+                }
+            }
+            let (world, seeded) = World::from_seed(&seed, base.clone(), i + 1)?;
+            worlds.push((extra.api_token.clone(), Mutex::new(world)));
+            accounts.push(seeded);
+        }
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -362,8 +435,7 @@ impl OneflowSandbox {
         ));
         let (outbox, inbox) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
-            world: Mutex::new(world),
-            token: builder.api_token.clone(),
+            worlds,
             faults: Mutex::new(FaultQueue::default()),
             requests: Mutex::new(std::collections::VecDeque::new()),
             log_capacity: builder.log_capacity,
@@ -371,6 +443,7 @@ impl OneflowSandbox {
             outbox,
             nonce: rand::random(),
             seq: Mutex::new(0),
+            latency: Mutex::new(builder.latency),
         });
         let worker = tokio::spawn(webhooks::run_worker(deliverer, inbox));
         let app = routes::router(shared.clone());
@@ -389,6 +462,7 @@ impl OneflowSandbox {
         Ok(Self {
             shared,
             seeded,
+            accounts,
             base_url,
             stop: Some(stop),
             server: Some(server),
@@ -404,7 +478,7 @@ impl OneflowSandbox {
 
     /// The seeded API token (the `x-oneflow-api-token` value).
     pub fn api_token(&self) -> &str {
-        &self.shared.token
+        &self.shared.worlds[0].0
     }
 
     /// Ids and names of everything the seed created.
@@ -456,13 +530,17 @@ impl OneflowSandbox {
     /// # Ok(()) }
     /// ```
     pub fn sign(&self, contract_id: i64, participant_id: i64) -> Result<(), SandboxError> {
-        self.shared.decide(contract_id, participant_id, true)
+        self.shared.in_account_of(contract_id, || {
+            self.shared.decide(contract_id, participant_id, true)
+        })
     }
 
     /// Let a signatory of a `pending` contract decline: the contract becomes `declined`.
     /// Emits `participant:decline` and `contract:decline`.
     pub fn decline(&self, contract_id: i64, participant_id: i64) -> Result<(), SandboxError> {
-        self.shared.decide(contract_id, participant_id, false)
+        self.shared.in_account_of(contract_id, || {
+            self.shared.decide(contract_id, participant_id, false)
+        })
     }
 
     /// Let every signatory who has not decided yet sign, in party order (the contract ends
@@ -475,24 +553,26 @@ impl OneflowSandbox {
     /// # Ok(()) }
     /// ```
     pub fn sign_all(&self, contract_id: i64) -> Result<Vec<i64>, SandboxError> {
-        let pending: Vec<i64> = self.shared.read(|w| {
-            let c = w
-                .contracts
-                .get(&contract_id)
-                .ok_or(SandboxError::ContractNotFound(contract_id))?;
-            if c.state != "pending" {
-                return Err(SandboxError::InvalidState {
-                    contract_id,
-                    state: c.state.clone(),
-                    action: "sign",
-                });
-            }
-            Ok(c.parties
-                .iter()
-                .flat_map(|p| p.participants.iter())
-                .filter(|p| p.signatory && p.sign_state == "undecided")
-                .map(|p| p.id)
-                .collect())
+        let pending: Vec<i64> = self.shared.in_account_of(contract_id, || {
+            self.shared.read(|w| {
+                let c = w
+                    .contracts
+                    .get(&contract_id)
+                    .ok_or(SandboxError::ContractNotFound(contract_id))?;
+                if c.state != "pending" {
+                    return Err(SandboxError::InvalidState {
+                        contract_id,
+                        state: c.state.clone(),
+                        action: "sign",
+                    });
+                }
+                Ok(c.parties
+                    .iter()
+                    .flat_map(|p| p.participants.iter())
+                    .filter(|p| p.signatory && p.sign_state == "undecided")
+                    .map(|p| p.id)
+                    .collect())
+            })
         })?;
         for participant_id in &pending {
             self.sign(contract_id, *participant_id)?;
@@ -503,6 +583,11 @@ impl OneflowSandbox {
     /// Let the signing period of a `pending` contract run out: the contract becomes `overdue`.
     /// Emits `contract:signing_period_expire`.
     pub fn expire(&self, contract_id: i64) -> Result<(), SandboxError> {
+        self.shared
+            .in_account_of(contract_id, || self.expire_in_scope(contract_id))
+    }
+
+    fn expire_in_scope(&self, contract_id: i64) -> Result<(), SandboxError> {
         self.shared.mutate(|w| {
             let c = w
                 .contracts
@@ -525,8 +610,10 @@ impl OneflowSandbox {
 
     /// The current `state` of a contract (`draft`, `pending`, `signed`, …), if it exists.
     pub fn contract_state(&self, contract_id: i64) -> Option<String> {
-        self.shared
-            .read(|w| w.contracts.get(&contract_id).map(|c| c.state.clone()))
+        self.shared.in_account_of(contract_id, || {
+            self.shared
+                .read(|w| w.contracts.get(&contract_id).map(|c| c.state.clone()))
+        })
     }
 
     /// Answer the next `times` API requests (under `/v1`) with `fault` instead of handling
@@ -676,6 +763,29 @@ impl OneflowSandbox {
     /// ```
     pub fn inject_fault_for(&self, scope: FaultScope, fault: Fault, times: usize) {
         lock(&self.shared.faults).push(scope, fault, times);
+    }
+
+    /// Every account's seeded ids, the primary account first, then the extra accounts of
+    /// [`SandboxBuilder::account`] in the order they were added.
+    pub fn accounts(&self) -> &[Seeded] {
+        &self.accounts
+    }
+
+    /// Delay every API request (under `/v1`) by `latency` before it is handled, from now on
+    /// (`Duration::ZERO` turns it off); see [`SandboxBuilder::latency`].
+    ///
+    /// ```no_run
+    /// # fn demo(sandbox: &oneflow_sandbox::OneflowSandbox) {
+    /// sandbox.set_latency(std::time::Duration::from_millis(5));
+    /// # }
+    /// ```
+    pub fn set_latency(&self, latency: Duration) {
+        *lock(&self.shared.latency) = latency;
+    }
+
+    /// The per-request latency in force.
+    pub fn latency(&self) -> Duration {
+        *lock(&self.shared.latency)
     }
 }
 

@@ -305,6 +305,8 @@ pub struct SandboxBuilder {
     pub(crate) bind: SocketAddr,
     pub(crate) allow_non_loopback: bool,
     pub(crate) log_capacity: usize,
+    pub(crate) extra_accounts: Vec<SeedAccount>,
+    pub(crate) latency: std::time::Duration,
 }
 
 impl fmt::Debug for SandboxBuilder {
@@ -318,6 +320,8 @@ impl fmt::Debug for SandboxBuilder {
             .field("templates", &self.templates.len())
             .field("delivery", &self.delivery)
             .field("bind", &self.bind)
+            .field("extra_accounts", &self.extra_accounts.len())
+            .field("latency", &self.latency)
             .finish()
     }
 }
@@ -379,6 +383,8 @@ impl Default for SandboxBuilder {
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             allow_non_loopback: false,
             log_capacity: super::LOG_CAPACITY,
+            extra_accounts: Vec::new(),
+            latency: std::time::Duration::ZERO,
         }
     }
 }
@@ -462,6 +468,80 @@ impl SandboxBuilder {
     /// Bind the listener (by default `127.0.0.1:0`) and serve the seeded account on the current tokio runtime.
     pub async fn start(self) -> Result<super::OneflowSandbox, super::SandboxError> {
         super::OneflowSandbox::start_with(self).await
+    }
+
+    /// Serve another Oneflow account from the same server, as Oneflow's one API host serves
+    /// every account: requests carrying its API token see only its users, contracts and
+    /// webhooks. It gets the same workspaces, template types and templates as the primary
+    /// account (same names, its own ids), and its own users. Extra account `n` (from 1, in call
+    /// order) has account id `1001 + n`; its other ids are those of the primary account plus
+    /// `n × 10 000 000`, so contract ids are unique across the sandbox and the controls
+    /// ([`sign`](super::OneflowSandbox::sign), …) find the contract's account by its id.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), oneflow_sandbox::SandboxError> {
+    /// use oneflow_sandbox::{OneflowSandbox, SeedAccount, SeedUser};
+    ///
+    /// let sandbox = OneflowSandbox::builder()
+    ///     .account(
+    ///         SeedAccount::new("Svea Handel AB", "sbx-svea-0123456789abcdef0123456789abcdef")
+    ///             .user(SeedUser::new("Sven Admin", "admin@svea.example").admin(true)),
+    ///     )
+    ///     .start()
+    ///     .await?;
+    /// assert_eq!(sandbox.accounts()[1].account_id, 1002);
+    /// # Ok(()) }
+    /// ```
+    pub fn account(mut self, account: SeedAccount) -> Self {
+        self.extra_accounts.push(account);
+        self
+    }
+
+    /// Delay every API request (under `/v1`) by this long before it is handled, as a
+    /// network round trip to the real service would (default: none). The token-free download
+    /// and signing pages are not delayed. Change it at run time with
+    /// [`set_latency`](super::OneflowSandbox::set_latency).
+    pub fn latency(mut self, latency: std::time::Duration) -> Self {
+        self.latency = latency;
+        self
+    }
+}
+
+/// An extra account of the sandbox; see [`SandboxBuilder::account`].
+#[derive(Clone)]
+#[must_use]
+pub struct SeedAccount {
+    pub(crate) name: String,
+    pub(crate) api_token: String,
+    pub(crate) users: Vec<SeedUser>,
+}
+
+impl fmt::Debug for SeedAccount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SeedAccount")
+            .field("name", &self.name)
+            .field("api_token", &"[redacted]")
+            .field("users", &self.users.len())
+            .finish()
+    }
+}
+
+impl SeedAccount {
+    /// An account with this name and API token (40 characters of `[A-Za-z0-9-]`, different
+    /// from every other account's) and no users yet.
+    pub fn new(name: impl Into<String>, api_token: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            api_token: api_token.into(),
+            users: Vec::new(),
+        }
+    }
+
+    /// Adds a user. A workspace restricted to named members keeps those of its members who
+    /// are users of this account (by e-mail).
+    pub fn user(mut self, user: SeedUser) -> Self {
+        self.users.push(user);
+        self
     }
 }
 

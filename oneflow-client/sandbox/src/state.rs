@@ -260,6 +260,9 @@ pub(crate) struct Emitted {
     pub created: Time,
 }
 
+/// How far apart the id ranges of two accounts of one sandbox are.
+pub(crate) const ACCOUNT_ID_STRIDE: i64 = 10_000_000;
+
 /// Monotonic id counters, one per entity kind.
 pub(crate) struct Ids {
     contract: i64,
@@ -331,10 +334,16 @@ pub(crate) struct World {
 
 impl World {
     /// Resolve the builder's name references into a world with deterministic ids.
+    ///
+    /// `account_index` 0 is the primary account; an extra account `n` gets account id
+    /// `1001 + n` and every other id shifted by `n * ACCOUNT_ID_STRIDE`, so ids stay unique
+    /// across the accounts of one sandbox (Oneflow's ids are global).
     pub(crate) fn from_seed(
         seed: &SandboxBuilder,
         base: String,
+        account_index: usize,
     ) -> Result<(Self, Seeded), SandboxError> {
+        let off = account_index as i64 * ACCOUNT_ID_STRIDE;
         let token_ok = seed.api_token.len() == 40
             && seed
                 .api_token
@@ -347,7 +356,7 @@ impl World {
         }
         let created = seed_time();
         let account = Account {
-            id: 1001,
+            id: 1001 + account_index as i64,
             name: seed.account_name.clone(),
             created,
         };
@@ -360,7 +369,7 @@ impl World {
                 )));
             }
             users.push(User {
-                id: 2001 + i as i64,
+                id: off + 2001 + i as i64,
                 name: u.name.clone(),
                 email: u.email.clone(),
                 is_admin: u.is_admin,
@@ -389,23 +398,23 @@ impl World {
                 }
             };
             workspaces.push(Workspace {
-                id: 3001 + i as i64,
+                id: off + 3001 + i as i64,
                 name: w.name.clone(),
                 members,
                 created,
             });
         }
         let mut ids = Ids {
-            contract: 7001,
-            party: 20001,
-            participant: 30001,
-            contract_field: 40001,
-            event: 50001,
-            webhook: 801,
-            template_type: 4001,
-            data_field: 6001,
-            product_group: 60001,
-            product: 70001,
+            contract: off + 7001,
+            party: off + 20001,
+            participant: off + 30001,
+            contract_field: off + 40001,
+            event: off + 50001,
+            webhook: off + 801,
+            template_type: off + 4001,
+            data_field: off + 6001,
+            product_group: off + 60001,
+            product: off + 70001,
         };
         let mut template_types = BTreeMap::new();
         let mut seeded_types = Vec::new();
@@ -485,7 +494,7 @@ impl World {
                 )));
             }
             templates.push(Template {
-                id: 5001 + i as i64,
+                id: off + 5001 + i as i64,
                 name: t.name.clone(),
                 workspace_ids,
                 template_type_id,

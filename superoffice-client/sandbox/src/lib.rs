@@ -129,7 +129,10 @@
 //! [`deliveries`](SuperOfficeSandbox::deliveries) ([`DeliveryRecord`]s),
 //! [`wait_for_deliveries`](SuperOfficeSandbox::wait_for_deliveries) (never hangs: a 30 s
 //! safety net). Sign-in without a browser: [`sign_in`](SuperOfficeSandbox::sign_in) turns the
-//! client's authorize URL into the callback URL with `code` and `state`.
+//! client's authorize URL into the callback URL with `code` and `state`. Latency:
+//! [`SandboxBuilder::latency`] / [`set_latency`](SuperOfficeSandbox::set_latency) delay every
+//! request to a tenant data host by a fixed time (benchmarks use it to make a client
+//! I/O-bound); [`SandboxBuilder::log_capacity`] sizes the request log.
 //!
 //! # Faithful vs simplified
 //!
@@ -454,6 +457,8 @@ impl SuperOfficeSandbox {
             deliveries_changed,
             http,
             stopped: shutdown_rx.clone(),
+            latency: std::sync::Mutex::new(builder.latency),
+            log_capacity: builder.log_capacity,
         });
         let base_url = Url::parse(&shared.hosts[state::AUTH_HOST])
             .map_err(|e| SandboxError::Io(std::io::Error::other(e)))?;
@@ -873,7 +878,8 @@ impl SuperOfficeSandbox {
         self.shared.lock().faults.clear();
     }
 
-    /// Requests served so far, oldest first (the most recent 10 000 at most).
+    /// Requests served so far, oldest first (the most recent 10 000 at most, see
+    /// [`SandboxBuilder::log_capacity`]).
     pub fn requests(&self) -> Vec<RequestRecord> {
         self.shared.lock().requests.clone()
     }
@@ -1024,5 +1030,24 @@ impl SuperOfficeSandbox {
         for _ in 0..count {
             world.faults.push_back((scope.clone(), fault.clone()));
         }
+    }
+
+    /// Delays every request to a tenant data host by `latency` from now on
+    /// (`Duration::ZERO` turns it off); see [`SandboxBuilder::latency`].
+    pub fn set_latency(&self, latency: Duration) {
+        *self
+            .shared
+            .latency
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = latency;
+    }
+
+    /// The per-request latency in force on the tenant data hosts.
+    pub fn latency(&self) -> Duration {
+        *self
+            .shared
+            .latency
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }

@@ -622,6 +622,8 @@ pub struct SandboxBuilder {
     pub(crate) access_token_lifetime: Duration,
     pub(crate) auto_consent_user: Option<String>,
     pub(crate) webhook_retry_delays: Vec<Duration>,
+    pub(crate) latency: Duration,
+    pub(crate) log_capacity: usize,
 }
 
 impl Default for SandboxBuilder {
@@ -639,6 +641,8 @@ impl SandboxBuilder {
             access_token_lifetime: Duration::from_secs(3600),
             auto_consent_user: None,
             webhook_retry_delays: vec![Duration::from_secs(1), Duration::from_secs(4)],
+            latency: Duration::ZERO,
+            log_capacity: crate::server::MAX_LOGGED_REQUESTS,
         }
     }
 
@@ -683,6 +687,23 @@ impl SandboxBuilder {
     /// Binds the listeners on `127.0.0.1:0` and starts serving.
     pub async fn start(self) -> Result<super::SuperOfficeSandbox, super::SandboxError> {
         super::SuperOfficeSandbox::start_with(self).await
+    }
+
+    /// Delays every request to a tenant data host (REST under `/{tenant}/api/…` and
+    /// `default.aspx`) by this long before it is handled, as a network round trip to
+    /// SuperOffice Online would (default: none). Sign-in, tokens, the tenant state API and the
+    /// web UI are not delayed. Change it at run time with
+    /// [`set_latency`](super::SuperOfficeSandbox::set_latency).
+    pub fn latency(mut self, latency: Duration) -> Self {
+        self.latency = latency;
+        self
+    }
+
+    /// How many requests the request log keeps (default 10 000, minimum 10); when it is full
+    /// the oldest tenth is dropped.
+    pub fn log_capacity(mut self, entries: usize) -> Self {
+        self.log_capacity = entries.max(10);
+        self
     }
 }
 

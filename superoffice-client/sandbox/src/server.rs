@@ -158,6 +158,15 @@ async fn handle(State((shared, host)): State<(SharedRef, usize)>, request: Reque
         host,
     };
 
+    if host < super::state::AUTH_HOST {
+        let latency = *shared
+            .latency
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
+    }
     let fault = {
         let mut world = shared.lock();
         let method = req.method.as_str();
@@ -177,8 +186,8 @@ async fn handle(State((shared, host)): State<(SharedRef, usize)>, request: Reque
     let status = response.status().as_u16();
     tracing::debug!(method = %req.method, status, host, "superoffice sandbox request");
     let mut world = shared.lock();
-    if world.requests.len() >= MAX_LOGGED_REQUESTS {
-        world.requests.drain(..MAX_LOGGED_REQUESTS / 10);
+    if world.requests.len() >= shared.log_capacity {
+        world.requests.drain(..shared.log_capacity / 10);
     }
     world.requests.push(RequestRecord {
         method: req.method.to_string(),

@@ -32,6 +32,10 @@ pub(crate) struct Shared {
     pub(crate) http: reqwest::Client,
     /// Turns `true` when the sandbox is dropped; background deliveries stop then.
     pub(crate) stopped: watch::Receiver<bool>,
+    /// Added before every request to a tenant data host is handled.
+    pub(crate) latency: Mutex<Duration>,
+    /// How many entries the request log keeps.
+    pub(crate) log_capacity: usize,
 }
 
 pub(crate) type SharedRef = Arc<Shared>;

@@ -20,7 +20,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::Router;
 use serde_json::{json, Value};
-use subtle::ConstantTimeEq;
 use tracing::Instrument;
 
 use super::errors::Problem;
@@ -136,10 +135,24 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/_sign/{key}", get(signing::page))
         .route("/_sign/{key}/{action}", post(signing::act))
         .fallback(not_found)
+        .layer(from_fn_with_state(shared.clone(), link_account))
         .with_state(shared.clone());
     Router::new()
         .fallback_service(inner)
         .layer(from_fn_with_state(shared, front))
+}
+
+/// Scopes a token-free link (`/_downloads/{key}`, `/_sign/{key}…`) to the account that
+/// issued its key; any other request to the primary account.
+async fn link_account(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    let mut segments = req.uri().path().trim_start_matches('/').split('/');
+    let account = match (segments.next(), segments.next()) {
+        (Some("_downloads"), Some(key)) => shared.account_where(|w| w.downloads.contains_key(key)),
+        (Some("_sign"), Some(key)) => shared.account_where(|w| w.sign_links.contains_key(key)),
+        _ => None,
+    };
+    let scoped = shared.clone();
+    scoped.scoped(account.unwrap_or(0), next.run(req)).await
 }
 
 async fn not_found() -> Problem {
@@ -228,6 +241,10 @@ struct DropConnection;
 struct DroppedConnection;
 
 async fn inject_faults(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    let latency = *lock(&shared.latency);
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
     // Nested below `/v1`, the request's path lacks the prefix the log (and scopes) show.
     let path = format!("/v1{}", req.uri().path());
     let fault = lock(&shared.faults).next(req.method().as_str(), &path);
@@ -268,14 +285,22 @@ async fn inject_faults(State(shared): State<Arc<Shared>>, req: Request, next: Ne
     response
 }
 
-async fn authenticate(State(shared): State<Arc<Shared>>, mut req: Request, next: Next) -> Response {
-    let token_ok = req
+async fn authenticate(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    let account = req
         .headers()
         .get(TOKEN_HEADER)
-        .is_some_and(|v| bool::from(v.as_bytes().ct_eq(shared.token.as_bytes())));
-    if !token_ok {
+        .and_then(|v| shared.account_by_token(v.as_bytes()));
+    let Some(account) = account else {
         return Problem::unauthorized("The API token is missing or invalid.").into_response();
-    }
+    };
+    // Everything below (handlers included) sees only this account.
+    let scoped = shared.clone();
+    scoped
+        .scoped(account, authenticated(shared, req, next))
+        .await
+}
+
+async fn authenticated(shared: Arc<Shared>, mut req: Request, next: Next) -> Response {
     let email = match req.headers().get(EMAIL_HEADER) {
         None => None,
         Some(v) => match v.to_str() {
