@@ -32,7 +32,6 @@ pub struct ServerConfig {
     secure_cookies: bool,
     session_lifetime: Duration,
     body_limit: usize,
-    #[allow(dead_code)] // read by the panel session and CSRF tokens (next stage)
     pub(crate) keys: Arc<Keys>,
 }
 
@@ -242,7 +241,6 @@ fn check_origin(origin: &str) -> Result<(), ServerConfigError> {
 }
 
 /// The keys derived from the host's cookie key (HMAC-SHA256 with a label per use).
-#[allow(dead_code)] // read by the panel session and CSRF tokens (next stage)
 pub(crate) struct Keys {
     /// Encrypts and authenticates panel session cookies (ChaCha20-Poly1305).
     pub(crate) session: [u8; 32],

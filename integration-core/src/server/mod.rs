@@ -9,6 +9,12 @@
 //! | `POST /webhooks/superoffice/{installation}` | a SuperOffice delivery with its `X-SuperOffice-Signature` to [`Integration::ingest_superoffice_webhook`] |
 //! | `GET /healthz` | the process answers |
 //! | `GET /readyz` | the store answers ([`Store::ping`](crate::store::Store::ping)) |
+//! | `GET /setup`, `POST /setup` | admin setup: the Oneflow API token (or a registered installation) and the admin's e-mail → [`Integration::register_oneflow_account`], [`Integration::begin_setup`], `303` to SuperOffice |
+//! | `GET /superoffice/callback` | the OAuth redirect URI for both setup and the panel's sign-in ([`Integration::complete_sign_in`]): the setup report with the flush URL, a page saying what to fix, or the pop-up's hand-off page |
+//! | `GET /superoffice/panel` | the panel; without a valid session the sign-in page (`401`) |
+//! | `GET /superoffice/panel/sign-in?ctx=Cust…[&switch=1]` | in the pop-up: `303` to SuperOffice's tenant-specific sign-in ([`Integration::begin_panel_sign_in`]) |
+//! | `POST /superoffice/panel/session` | the frame trades the pop-up's one-time `code` for its session cookie (`204`) |
+//! | `GET /static/panel.js`, `/static/handoff.js`, `/static/style.css` | the pages' script and style (no inline script) |
 //!
 //! Webhooks answer exactly `200` with an empty body once the delivery is recorded (also for
 //! a duplicate, SuperOffice's test ping and a disabled installation), `401` with a short plain
@@ -21,6 +27,26 @@
 //! the [`ServerConfig::frame_ancestors`] — the SuperOffice hosts), `X-Content-Type-Options:
 //! nosniff`, `Referrer-Policy: no-referrer`, `Cache-Control: no-store` (unless the handler
 //! set one) and, on responses that must not be framed, `X-Frame-Options: DENY`.
+//!
+//! # Panel sessions
+//!
+//! The panel is framed cross-site by SuperOffice, and SuperOffice's sign-in page cannot be
+//! framed, so the sign-in runs in a pop-up opened by `/static/panel.js`. The callback page in
+//! the pop-up holds a one-time code (random; only its SHA-256 is stored, with the sealed
+//! session, for 2 minutes — [`Store::put_handoff`](crate::store::Store::put_handoff)) and
+//! hands it to the frame with `window.opener.postMessage({type, code}, <our origin>)`; the
+//! frame checks `event.origin` and POSTs the code to `/superoffice/panel/session`, which takes
+//! it (single use) and sets the session cookie [`SESSION_COOKIE`]: `HttpOnly; Secure;
+//! SameSite=None; Partitioned; Path=/`. The cookie holds the whole [`PanelSession`]
+//! encrypted and authenticated (ChaCha20-Poly1305 under a key derived from the host's cookie
+//! key), so replicas need no shared session state. A partitioned cookie works with
+//! third-party cookies blocked.
+//!
+//! Forms carry [`PanelSession::csrf_token`] and are checked with [`verify_csrf`]; the setup
+//! form (no session yet) uses a signed double-submit token bound to a short-lived
+//! pre-session cookie.
+//!
+//! # Tracing
 //!
 //! Each request runs in a span `integration_core.request` (INFO) with `method`,
 //! `path_template` (the route, e.g. `/webhooks/oneflow/{installation}`, never the concrete
@@ -47,10 +73,16 @@
 //! # Adding pages (for the modules of this crate)
 //!
 //! Page modules live next to this one and add their routes in [`router`] with
-//! `.merge(pages::routes())`, where `routes()` returns `Router<AppState>`. Handlers take
-//! `State<AppState>` (the engine, the configuration and the derived keys), mark responses
-//! that SuperOffice may frame with [`Framable`] (e.g. `(Framable, Html(body))`), and leave
-//! the security headers and the request span to the layers added here.
+//! `.merge(module::routes())`, where `routes()` returns `Router<AppState>`. Handlers take
+//! `State<AppState>` (the engine, the configuration with the derived keys) and
+//! [`PanelSession`] (the extractor answers `401` with the sign-in page by itself); they check
+//! the frame's hints with [`PanelSession::check_tenant`] / [`PanelSession::check_installation`],
+//! every POST form with [`verify_csrf`], mark responses that SuperOffice may frame with
+//! [`Framable`] (e.g. `(Framable, Html(body))`, or `pages::render_framable`), and leave the
+//! security headers and the request span to the layers added here. The panel page replaces
+//! the `GET /superoffice/panel` route (`panel::panel_home`, which stops at "signed in as").
+//! Templates live in `integration-core/templates/` (askama, extending `base.html`), static
+//! files in `integration-core/static/`.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -70,11 +102,19 @@ use tracing::Instrument;
 use crate::Integration;
 
 mod config;
+mod pages;
+mod panel;
+mod session;
+mod setup;
 mod webhooks;
 
 pub use config::{
     ServerConfig, ServerConfigBuilder, ServerConfigError, DEFAULT_BODY_LIMIT,
     DEFAULT_FRAME_ANCESTORS, DEFAULT_SESSION_LIFETIME,
+};
+pub use session::{
+    verify_csrf, CsrfRejected, ForeignSession, PanelSession, SignInRequired, SESSION_COOKIE,
+    SESSION_COOKIE_INSECURE,
 };
 
 /// What every handler of the service shares.
@@ -99,6 +139,10 @@ pub fn router(integration: Arc<Integration>, config: ServerConfig) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .merge(webhooks::routes(&state))
+        .merge(setup::routes())
+        .merge(panel::routes())
+        .route("/superoffice/panel", get(panel::panel_home))
+        .merge(pages::static_routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security_headers,

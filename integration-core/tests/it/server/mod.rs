@@ -15,6 +15,8 @@ use tower::ServiceExt;
 use crate::engine::world::World;
 
 mod basics;
+mod panel;
+mod setup;
 mod webhooks;
 
 /// The host's cookie key in these tests.
