@@ -18,10 +18,14 @@
 //! - `postgres`: `PostgresStore` (sqlx's PostgreSQL driver).
 //! - `test-util`: test hooks only — `engine::crash` stops the engine at named points as if
 //!   the process died there (for crash-safety tests); never enable it in production.
+//! - `server`: `server::router`, the host service's HTTP transport (axum): webhooks, health
+//!   and readiness, admin setup and the panel's sign-in.
 #![forbid(unsafe_code)]
 
 pub use engine::Integration;
 
 pub mod engine;
 pub mod policy;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod store;

@@ -64,6 +64,7 @@ mod contracts;
 #[cfg(feature = "test-util")]
 pub mod crash;
 mod error;
+mod panel_auth;
 mod setup;
 mod sync;
 mod tokens;
@@ -71,6 +72,7 @@ mod tokens;
 pub use crate::policy::contract_factory::LinkFields;
 pub use contracts::{CreatedContract, TemplateOption};
 pub use error::EngineError;
+pub use panel_auth::{PanelSignInHints, PanelUser, SignInOutcome};
 pub use setup::SetupReport;
 pub use superoffice_client::{Clock, SystemClock};
 pub use sync::{Ack, BatchReport, Explanation, MIN_RETENTION};
@@ -504,7 +506,7 @@ impl Integration {
         &self.inner.config
     }
 
-    fn now(&self) -> DateTime<Utc> {
+    pub(crate) fn now(&self) -> DateTime<Utc> {
         self.inner.clock.now()
     }
 

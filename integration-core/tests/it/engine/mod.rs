@@ -9,7 +9,7 @@ mod rules;
 mod setup;
 mod shared;
 mod sync;
-mod world;
+pub(crate) mod world;
 
 macro_rules! engine_scenarios {
     ($module:ident: $($name:ident),* $(,)?) => {
