@@ -136,6 +136,9 @@ async fn the_pop_up_hands_a_one_time_code_to_the_frame_for_a_partitioned_cookie(
         );
     }
     assert!(!set_cookie.contains("Domain"));
+    // Browsers keep cookies up to 4096 bytes (name, value and attributes).
+    eprintln!("session Set-Cookie: {} bytes", set_cookie.len());
+    assert!(set_cookie.len() < 4096, "{} bytes", set_cookie.len());
 
     // The code works once.
     let (replayed, _) = take_session(&app, &handoff).await;
