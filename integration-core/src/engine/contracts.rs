@@ -45,6 +45,17 @@ impl Integration {
     /// The templates `user_email` may create contracts from: Oneflow's
     /// `contract_create_data` as that user (only workspaces where the user may create), kept
     /// by the [`TemplateFilter`](crate::policy::template_filter::TemplateFilter).
+    ///
+    /// ```no_run
+    /// # async fn run(integration: integration_core::Integration, installation: integration_core::store::InstallationId) -> Result<(), integration_core::engine::EngineError> {
+    /// for option in integration.templates_for(installation, "seller@example.com").await? {
+    ///     println!(
+    ///         "{} in workspace {} (PDF section: {})",
+    ///         option.template.name, option.workspace_id, option.template.has_pdf_section
+    ///     );
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn templates_for(
         &self,
         installation: InstallationId,
@@ -270,6 +281,44 @@ impl Integration {
     /// before anything is claimed or sent. `file_contents` holds the bytes of
     /// [`ContractChoices::files`], in the same order. Files are uploaded, the contract is
     /// published unless the choices keep it a draft, the link is recorded and audited.
+    ///
+    /// ```no_run
+    /// use integration_core::engine::{EngineError, TemplateOption};
+    /// use integration_core::policy::contract_factory::{
+    ///     ContractChoices, Delivery, FileChoice, FileKind, ParticipantChoice, ParticipantSource,
+    ///     PartyKind,
+    /// };
+    /// use oneflow_client::models::draft::ParticipantRole;
+    ///
+    /// # async fn run(integration: integration_core::Integration, installation: integration_core::store::InstallationId, template: TemplateOption, pdf: Vec<u8>) -> Result<(), EngineError> {
+    /// // One request key per user action: a retried or double-clicked submit reuses it.
+    /// let mut choices = ContractChoices::new(
+    ///     template.workspace_id.into(),
+    ///     template.template.id.into(),
+    ///     "6f1c9a0e-request-key",
+    /// );
+    /// choices.participants = vec![
+    ///     ParticipantChoice::new(ParticipantSource::Person(10), PartyKind::Company, ParticipantRole::Signatory),
+    ///     ParticipantChoice::new(ParticipantSource::SaleOwner, PartyKind::Owner, ParticipantRole::Signatory),
+    /// ];
+    /// choices.files = vec![FileChoice::new("offer.pdf", "application/pdf", pdf.len() as u64, FileKind::Pdf)];
+    /// choices.delivery = Delivery::Send {
+    ///     subject: "Your contract".into(),
+    ///     message: "Please review and sign.".into(),
+    /// };
+    /// match integration
+    ///     .create_contract_from_sale(installation, "seller@example.com", 101, &choices, vec![pdf])
+    ///     .await
+    /// {
+    ///     Ok(created) => println!("contract {} on Sale {}", created.contract_id, created.sale_id),
+    ///     // Every problem names its form field and says what to change; nothing was sent.
+    ///     Err(EngineError::InvalidChoices(problems)) => println!("{problems}"),
+    ///     // A shared request budget is used up: answer 429 with Retry-After.
+    ///     Err(EngineError::BudgetExhausted { retry_after, .. }) => println!("retry in {retry_after:?}"),
+    ///     Err(other) => return Err(other),
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn create_contract_from_sale(
         &self,
         installation: InstallationId,

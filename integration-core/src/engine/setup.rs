@@ -145,6 +145,32 @@ impl Integration {
     /// exchange and id_token, a SuperOffice administrator, the same e-mail as the admin who
     /// started setup, an active Oneflow admin with that e-mail; then binds the tenant, stores
     /// the tokens and provisions panel, link fields and both webhooks. Safe to re-run.
+    ///
+    /// ```no_run
+    /// use integration_core::engine::EngineError;
+    ///
+    /// /// The host's OAuth redirect handler: `callback` is the URL SuperOffice sent the admin to.
+    /// # async fn run(integration: integration_core::Integration, callback: &str) -> Result<(), EngineError> {
+    /// match integration.complete_setup(callback).await {
+    ///     Ok(report) => {
+    ///         println!("connected to {}; panel {}", report.tenant, report.panel_id);
+    ///         if !report.data_fields_missing.is_empty() {
+    ///             println!("add these data fields by hand: {:?}", report.data_fields_missing);
+    ///         }
+    ///         if report.archive_needs_document_template {
+    ///             println!("choose the document template for archived contracts");
+    ///         }
+    ///         println!("panel not showing? open {}", report.flush_url);
+    ///     }
+    ///     // Each refusal says what the admin should do instead.
+    ///     Err(e @ (EngineError::NotSuperOfficeAdmin
+    ///     | EngineError::NotOneflowAdmin { .. }
+    ///     | EngineError::EmailMismatch { .. }
+    ///     | EngineError::TenantAlreadyBound { .. })) => println!("{e}"),
+    ///     Err(other) => return Err(other),
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn complete_setup(&self, callback: &str) -> Result<SetupReport, EngineError> {
         let query = match Url::parse(callback) {
             Ok(url) => url.query().unwrap_or("").to_owned(),

@@ -234,6 +234,27 @@ impl Integration {
     /// [`EngineError::BadSignature`]. The dedupe key is the callback id plus the contract id:
     /// a replayed signature carrying another contract id is a new delivery (and the worker
     /// re-reads that contract, so it cannot forge a state), and cannot suppress the genuine one.
+    ///
+    /// ```no_run
+    /// use integration_core::engine::EngineError;
+    /// use integration_core::store::InstallationId;
+    ///
+    /// /// The host's handler for `POST /webhooks/oneflow/{installation}`: returns the status.
+    /// async fn on_oneflow_webhook(
+    ///     integration: &integration_core::Integration,
+    ///     installation: i64,
+    ///     raw_body: &[u8],
+    /// ) -> u16 {
+    ///     match integration
+    ///         .ingest_oneflow_webhook(InstallationId::new(installation), raw_body)
+    ///         .await
+    ///     {
+    ///         Ok(_) => 200, // queued, duplicate or recorded while disabled
+    ///         Err(EngineError::BadSignature { .. }) => 401,
+    ///         Err(_) => 500, // Oneflow retries
+    ///     }
+    /// }
+    /// ```
     pub async fn ingest_oneflow_webhook(
         &self,
         installation: InstallationId,
@@ -876,7 +897,16 @@ impl Integration {
 
     /// Sweeps the linked Sales that are still open and applies the transitions whose webhooks
     /// never arrived — only those that happened while stage mapping was on. Returns how many
-    /// Sales were updated.
+    /// Sales were updated. Run it periodically (e.g. hourly) per installation.
+    ///
+    /// ```no_run
+    /// # async fn run(integration: integration_core::Integration) -> Result<(), integration_core::engine::EngineError> {
+    /// for installation in integration.store().installations().await? {
+    ///     let updated = integration.reconcile(installation.id).await?;
+    ///     println!("installation {}: {updated} Sales caught up", installation.id);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn reconcile(&self, installation: InstallationId) -> Result<usize, EngineError> {
         let current = self.installation(installation).await?;
         if current.state != InstallationState::Active {
