@@ -728,6 +728,8 @@ impl Integration {
         let tenant = current
             .tenant
             .ok_or(EngineError::NotConnected(installation))?;
+        self.take_user_budget(installation, sync::Budget::SuperOffice)
+            .await?;
         self.require_superoffice_admin(&tenant, superoffice_access_token)
             .await?;
         let now = self.now();
