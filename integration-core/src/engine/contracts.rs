@@ -64,7 +64,7 @@ impl Integration {
         // Also on a replica whose clients are cached: an uninstalled installation says so.
         self.installation(installation).await?;
         let oneflow = self.oneflow(installation).await?.as_user(user_email.trim());
-        self.take_user_budget(installation, Budget::Oneflow).await?;
+        self.take_budget(installation, Budget::Oneflow).await?;
         let workspaces = oneflow
             .helpers()
             .contract_create_data()
@@ -115,8 +115,7 @@ impl Integration {
     ) -> Result<ContractPlan, EngineError> {
         self.installation(installation).await?;
         let so = self.superoffice(installation).await?;
-        self.take_user_budget(installation, Budget::SuperOffice)
-            .await?;
+        self.take_budget(installation, Budget::SuperOffice).await?;
         let sale = so.sales().get(sale_key(sale_id)?).await?;
         self.plan_for(installation, &so, &sale, user_email, choices)
             .await
@@ -142,8 +141,7 @@ impl Integration {
         // The Sale side.
         let company = match sale.contact_id() {
             Some(id) => {
-                self.take_user_budget(installation, Budget::SuperOffice)
-                    .await?;
+                self.take_budget(installation, Budget::SuperOffice).await?;
                 let contact = so.contacts().get(id).await?;
                 Some(CompanyFacts {
                     name: contact.name.clone().unwrap_or_default(),
@@ -163,8 +161,7 @@ impl Integration {
         }
         let mut persons = Vec::new();
         for id in person_ids {
-            self.take_user_budget(installation, Budget::SuperOffice)
-                .await?;
+            self.take_budget(installation, Budget::SuperOffice).await?;
             let person = match so.persons().get(PersonId(id)).await {
                 Ok(person) => person,
                 // A person the user picked that does not exist is the factory's to report.
@@ -185,8 +182,7 @@ impl Integration {
         let owner = match &sale.associate {
             Some(associate) => {
                 let email = if associate.person_id.0 > 0 {
-                    self.take_user_budget(installation, Budget::SuperOffice)
-                        .await?;
+                    self.take_budget(installation, Budget::SuperOffice).await?;
                     match so.persons().get(associate.person_id).await {
                         Ok(person) => person.primary_email().map(str::to_owned),
                         Err(e) if e.is_not_found() => None,
@@ -211,7 +207,7 @@ impl Integration {
                 email: None,
             },
         };
-        self.take_user_budget(installation, Budget::Oneflow).await?;
+        self.take_budget(installation, Budget::Oneflow).await?;
         let active_oneflow_users: BTreeSet<String> = oneflow
             .users()
             .list()
@@ -239,11 +235,11 @@ impl Integration {
 
         // The template side: its options, the workspaces where this user may create from it,
         // and its template type's data fields.
-        self.take_user_budget(installation, Budget::Oneflow).await?;
+        self.take_budget(installation, Budget::Oneflow).await?;
         let template = oneflow.templates().get(choices.template_id).await?;
         let mut facts =
             TemplateFacts::from_available_options(template.id, &template.available_options);
-        self.take_user_budget(installation, Budget::Oneflow).await?;
+        self.take_budget(installation, Budget::Oneflow).await?;
         let workspaces = oneflow
             .as_user(user_email.trim())
             .helpers()
@@ -257,7 +253,7 @@ impl Integration {
             .map(|w| w.id)
             .collect();
         if let Some(ty) = &template.template_type {
-            self.take_user_budget(installation, Budget::Oneflow).await?;
+            self.take_budget(installation, Budget::Oneflow).await?;
             facts.data_field_custom_ids = oneflow
                 .template_types()
                 .data_fields(ty.id)
@@ -342,8 +338,7 @@ impl Integration {
         }
         self.installation(installation).await?;
         let so = self.superoffice(installation).await?;
-        self.take_user_budget(installation, Budget::SuperOffice)
-            .await?;
+        self.take_budget(installation, Budget::SuperOffice).await?;
         let sale = so.sales().get(sale_key(sale_id)?).await?;
         // Checked before anything is claimed or sent.
         let plan = self
@@ -366,7 +361,7 @@ impl Integration {
             }
             ClaimOutcome::AlreadyClaimed { contract_id: None } => {
                 let field = &self.inner.config.link_fields.request_key;
-                self.take_user_budget(installation, Budget::Oneflow).await?;
+                self.take_budget(installation, Budget::Oneflow).await?;
                 let found: Vec<_> = oneflow
                     .contracts()
                     .list()
@@ -391,7 +386,7 @@ impl Integration {
             ClaimOutcome::Claimed => {}
         }
         let as_user = oneflow.as_user(&plan.act_as);
-        self.take_user_budget(installation, Budget::Oneflow).await?;
+        self.take_budget(installation, Budget::Oneflow).await?;
         let contract = as_user.contracts().create(&plan.draft).await?;
         let contract_id = contract.id.get();
         self.record_contract(installation, sale_id, contract_id, request_key)
@@ -404,11 +399,11 @@ impl Integration {
                 .unwrap_or_default();
             let file = FileUpload::new(upload.upload_as, upload.name.clone(), bytes)
                 .content_type(upload.content_type.clone());
-            self.take_user_budget(installation, Budget::Oneflow).await?;
+            self.take_budget(installation, Budget::Oneflow).await?;
             as_user.files().upload(&contract, file).await?;
         }
         if let Some(message) = &plan.publish {
-            self.take_user_budget(installation, Budget::Oneflow).await?;
+            self.take_budget(installation, Budget::Oneflow).await?;
             as_user.contracts().publish(contract.id, message).await?;
         }
         Ok(CreatedContract {

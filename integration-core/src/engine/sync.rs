@@ -163,20 +163,23 @@ pub(super) enum Budget {
 }
 
 impl Integration {
-    /// Takes one unit for a call made on a user's behalf (templates, preview, create, setup,
-    /// uninstall, …): when the budget is used up, waits for the next window if that comes
-    /// within [`WorkerConfig::user_budget_wait`](super::WorkerConfig::user_budget_wait) in
-    /// total, and otherwise fails with [`EngineError::BudgetExhausted`] (nothing is sent), which
-    /// the host can answer as HTTP 429 with its `retry_after`.
-    pub(super) async fn take_user_budget(
+    /// Takes one unit of a request budget shared by every replica through the store, before
+    /// each call to Oneflow or SuperOffice — in background work and in user calls alike
+    /// (templates, preview, create, setup, uninstall, …). When the budget is used up, waits
+    /// for the next window if that comes within
+    /// [`WorkerConfig::budget_wait`](super::WorkerConfig::budget_wait) in total, and otherwise
+    /// fails with [`EngineError::BudgetExhausted`] (nothing is sent): a job is retried after
+    /// the window, a user call returns the error (a host answers HTTP 429 with its
+    /// `retry_after`).
+    pub(super) async fn take_budget(
         &self,
         installation: InstallationId,
         budget: Budget,
     ) -> Result<(), EngineError> {
-        let bound = self.inner.config.worker.user_budget_wait;
+        let bound = self.inner.config.worker.budget_wait;
         let mut waited = Duration::ZERO;
         loop {
-            match self.take_budget(installation, budget).await {
+            match self.try_take_budget(installation, budget).await {
                 Err(EngineError::BudgetExhausted { retry_after, .. })
                     if waited + retry_after <= bound =>
                 {
@@ -188,12 +191,8 @@ impl Integration {
         }
     }
 
-    /// Takes one unit of a request budget shared by every replica through the store, before
-    /// each call to Oneflow or SuperOffice — in background work and (through
-    /// [`take_user_budget`](Self::take_user_budget)) in user calls alike. When it is used up,
-    /// the call fails at once with [`EngineError::BudgetExhausted`] (nothing is sent) carrying
-    /// how long until the next window; a job is retried then.
-    pub(super) async fn take_budget(
+    /// Takes one unit, or fails at once with [`EngineError::BudgetExhausted`].
+    async fn try_take_budget(
         &self,
         installation: InstallationId,
         budget: Budget,

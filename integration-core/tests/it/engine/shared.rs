@@ -23,6 +23,7 @@ super::engine_scenarios!(shared:
 
 super::harness_scenarios!(shared_options:
     user_calls_take_from_the_budget_shared_by_two_engines,
+    a_burst_waits_for_the_next_budget_window,
     a_manual_closure_is_told_from_the_system_users_echo,
 );
 
@@ -387,5 +388,50 @@ async fn a_manual_closure_is_told_from_the_system_users_echo(harness: Harness) {
     world.drain().await;
     assert_eq!(world.sale_status(MAIN_TENANT, 102), "Lost");
     assert_eq!(world.sale_patches(), 1);
+    world.finish().await;
+}
+
+/// On the real clock, with SuperOffice's budget at 2 calls per second: a burst of calls waits
+/// for the next windows (bounded by `budget_wait`) instead of failing; without the wait, it
+/// fails with `BudgetExhausted`.
+async fn a_burst_waits_for_the_next_budget_window(harness: Harness) {
+    let world = World::start_with(
+        harness,
+        Options {
+            superoffice_budget: (2, TimeDelta::seconds(1)),
+            budget_wait: Duration::from_secs(5),
+            running_clock: true,
+            ..Options::default()
+        },
+    )
+    .await;
+    let id = world.installed().await;
+    let started = std::time::Instant::now();
+    // Six SuperOffice calls need at least three windows.
+    for _ in 0..6 {
+        world.engine.unmatched_users(id).await.unwrap();
+    }
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    let mut config = world.config.clone();
+    config.worker.budget_wait = Duration::ZERO;
+    let impatient = integration_core::Integration::builder(config, world.store.clone())
+        .clock(world.clock.clone())
+        .build()
+        .unwrap();
+    let mut refused = None;
+    for _ in 0..6 {
+        if let Err(error) = impatient.unmatched_users(id).await {
+            refused = Some(error);
+            break;
+        }
+    }
+    assert!(
+        matches!(refused, Some(EngineError::BudgetExhausted { ref key, .. }) if key == "superoffice:Cust12345"),
+        "{refused:?}"
+    );
     world.finish().await;
 }
