@@ -378,7 +378,8 @@ impl Integration {
     }
 
     /// Runs the worker until `shutdown` resolves: processes batches, waits
-    /// [`WorkerConfig::idle_wait`](super::WorkerConfig::idle_wait) when the queue is empty,
+    /// [`WorkerConfig::idle_wait`](super::WorkerConfig::idle_wait) when the queue is empty
+    /// (a shutdown ends the wait at once; a batch in flight is finished first),
     /// and once an hour purges completed work older than
     /// [`WorkerConfig::retention`](super::WorkerConfig::retention). A batch that fails (the
     /// store is unreachable) is logged and counts as idle.
@@ -408,10 +409,12 @@ impl Integration {
                     }
                 }
             }
-            let report = tokio::select! {
-                _ = &mut shutdown => return,
-                report = self.process_next_batch() => report,
-            };
+            // Stop between batches: a batch in flight is finished (its Sale writes, audit
+            // entries and job states belong together), never dropped halfway.
+            if futures::poll!(&mut shutdown).is_ready() {
+                return;
+            }
+            let report = self.process_next_batch().await;
             let idle = match report {
                 Ok(report) => report.leased == 0,
                 Err(error) => {
