@@ -45,6 +45,17 @@ impl Integration {
     /// The templates `user_email` may create contracts from: Oneflow's
     /// `contract_create_data` as that user (only workspaces where the user may create), kept
     /// by the [`TemplateFilter`](crate::policy::template_filter::TemplateFilter).
+    ///
+    /// ```no_run
+    /// # async fn run(integration: integration_core::Integration, installation: integration_core::store::InstallationId) -> Result<(), integration_core::engine::EngineError> {
+    /// for option in integration.templates_for(installation, "seller@example.com").await? {
+    ///     println!(
+    ///         "{} in workspace {} (PDF section: {})",
+    ///         option.template.name, option.workspace_id, option.template.has_pdf_section
+    ///     );
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn templates_for(
         &self,
         installation: InstallationId,
@@ -53,7 +64,7 @@ impl Integration {
         // Also on a replica whose clients are cached: an uninstalled installation says so.
         self.installation(installation).await?;
         let oneflow = self.oneflow(installation).await?.as_user(user_email.trim());
-        self.take_user_budget(installation, Budget::Oneflow).await?;
+        self.take_budget(installation, Budget::Oneflow).await?;
         let workspaces = oneflow
             .helpers()
             .contract_create_data()
@@ -104,8 +115,7 @@ impl Integration {
     ) -> Result<ContractPlan, EngineError> {
         self.installation(installation).await?;
         let so = self.superoffice(installation).await?;
-        self.take_user_budget(installation, Budget::SuperOffice)
-            .await?;
+        self.take_budget(installation, Budget::SuperOffice).await?;
         let sale = so.sales().get(sale_key(sale_id)?).await?;
         self.plan_for(installation, &so, &sale, user_email, choices)
             .await
@@ -131,8 +141,7 @@ impl Integration {
         // The Sale side.
         let company = match sale.contact_id() {
             Some(id) => {
-                self.take_user_budget(installation, Budget::SuperOffice)
-                    .await?;
+                self.take_budget(installation, Budget::SuperOffice).await?;
                 let contact = so.contacts().get(id).await?;
                 Some(CompanyFacts {
                     name: contact.name.clone().unwrap_or_default(),
@@ -152,8 +161,7 @@ impl Integration {
         }
         let mut persons = Vec::new();
         for id in person_ids {
-            self.take_user_budget(installation, Budget::SuperOffice)
-                .await?;
+            self.take_budget(installation, Budget::SuperOffice).await?;
             let person = match so.persons().get(PersonId(id)).await {
                 Ok(person) => person,
                 // A person the user picked that does not exist is the factory's to report.
@@ -174,8 +182,7 @@ impl Integration {
         let owner = match &sale.associate {
             Some(associate) => {
                 let email = if associate.person_id.0 > 0 {
-                    self.take_user_budget(installation, Budget::SuperOffice)
-                        .await?;
+                    self.take_budget(installation, Budget::SuperOffice).await?;
                     match so.persons().get(associate.person_id).await {
                         Ok(person) => person.primary_email().map(str::to_owned),
                         Err(e) if e.is_not_found() => None,
@@ -200,7 +207,7 @@ impl Integration {
                 email: None,
             },
         };
-        self.take_user_budget(installation, Budget::Oneflow).await?;
+        self.take_budget(installation, Budget::Oneflow).await?;
         let active_oneflow_users: BTreeSet<String> = oneflow
             .users()
             .list()
@@ -228,11 +235,11 @@ impl Integration {
 
         // The template side: its options, the workspaces where this user may create from it,
         // and its template type's data fields.
-        self.take_user_budget(installation, Budget::Oneflow).await?;
+        self.take_budget(installation, Budget::Oneflow).await?;
         let template = oneflow.templates().get(choices.template_id).await?;
         let mut facts =
             TemplateFacts::from_available_options(template.id, &template.available_options);
-        self.take_user_budget(installation, Budget::Oneflow).await?;
+        self.take_budget(installation, Budget::Oneflow).await?;
         let workspaces = oneflow
             .as_user(user_email.trim())
             .helpers()
@@ -246,7 +253,7 @@ impl Integration {
             .map(|w| w.id)
             .collect();
         if let Some(ty) = &template.template_type {
-            self.take_user_budget(installation, Budget::Oneflow).await?;
+            self.take_budget(installation, Budget::Oneflow).await?;
             facts.data_field_custom_ids = oneflow
                 .template_types()
                 .data_fields(ty.id)
@@ -270,6 +277,44 @@ impl Integration {
     /// before anything is claimed or sent. `file_contents` holds the bytes of
     /// [`ContractChoices::files`], in the same order. Files are uploaded, the contract is
     /// published unless the choices keep it a draft, the link is recorded and audited.
+    ///
+    /// ```no_run
+    /// use integration_core::engine::{EngineError, TemplateOption};
+    /// use integration_core::policy::contract_factory::{
+    ///     ContractChoices, Delivery, FileChoice, FileKind, ParticipantChoice, ParticipantSource,
+    ///     PartyKind,
+    /// };
+    /// use oneflow_client::models::draft::ParticipantRole;
+    ///
+    /// # async fn run(integration: integration_core::Integration, installation: integration_core::store::InstallationId, template: TemplateOption, pdf: Vec<u8>) -> Result<(), EngineError> {
+    /// // One request key per user action: a retried or double-clicked submit reuses it.
+    /// let mut choices = ContractChoices::new(
+    ///     template.workspace_id.into(),
+    ///     template.template.id.into(),
+    ///     "6f1c9a0e-request-key",
+    /// );
+    /// choices.participants = vec![
+    ///     ParticipantChoice::new(ParticipantSource::Person(10), PartyKind::Company, ParticipantRole::Signatory),
+    ///     ParticipantChoice::new(ParticipantSource::SaleOwner, PartyKind::Owner, ParticipantRole::Signatory),
+    /// ];
+    /// choices.files = vec![FileChoice::new("offer.pdf", "application/pdf", pdf.len() as u64, FileKind::Pdf)];
+    /// choices.delivery = Delivery::Send {
+    ///     subject: "Your contract".into(),
+    ///     message: "Please review and sign.".into(),
+    /// };
+    /// match integration
+    ///     .create_contract_from_sale(installation, "seller@example.com", 101, &choices, vec![pdf])
+    ///     .await
+    /// {
+    ///     Ok(created) => println!("contract {} on Sale {}", created.contract_id, created.sale_id),
+    ///     // Every problem names its form field and says what to change; nothing was sent.
+    ///     Err(EngineError::InvalidChoices(problems)) => println!("{problems}"),
+    ///     // A shared request budget is used up: answer 429 with Retry-After.
+    ///     Err(EngineError::BudgetExhausted { retry_after, .. }) => println!("retry in {retry_after:?}"),
+    ///     Err(other) => return Err(other),
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn create_contract_from_sale(
         &self,
         installation: InstallationId,
@@ -293,8 +338,7 @@ impl Integration {
         }
         self.installation(installation).await?;
         let so = self.superoffice(installation).await?;
-        self.take_user_budget(installation, Budget::SuperOffice)
-            .await?;
+        self.take_budget(installation, Budget::SuperOffice).await?;
         let sale = so.sales().get(sale_key(sale_id)?).await?;
         // Checked before anything is claimed or sent.
         let plan = self
@@ -317,7 +361,7 @@ impl Integration {
             }
             ClaimOutcome::AlreadyClaimed { contract_id: None } => {
                 let field = &self.inner.config.link_fields.request_key;
-                self.take_user_budget(installation, Budget::Oneflow).await?;
+                self.take_budget(installation, Budget::Oneflow).await?;
                 let found: Vec<_> = oneflow
                     .contracts()
                     .list()
@@ -342,7 +386,7 @@ impl Integration {
             ClaimOutcome::Claimed => {}
         }
         let as_user = oneflow.as_user(&plan.act_as);
-        self.take_user_budget(installation, Budget::Oneflow).await?;
+        self.take_budget(installation, Budget::Oneflow).await?;
         let contract = as_user.contracts().create(&plan.draft).await?;
         let contract_id = contract.id.get();
         #[cfg(feature = "test-util")]
@@ -357,11 +401,11 @@ impl Integration {
                 .unwrap_or_default();
             let file = FileUpload::new(upload.upload_as, upload.name.clone(), bytes)
                 .content_type(upload.content_type.clone());
-            self.take_user_budget(installation, Budget::Oneflow).await?;
+            self.take_budget(installation, Budget::Oneflow).await?;
             as_user.files().upload(&contract, file).await?;
         }
         if let Some(message) = &plan.publish {
-            self.take_user_budget(installation, Budget::Oneflow).await?;
+            self.take_budget(installation, Budget::Oneflow).await?;
             as_user.contracts().publish(contract.id, message).await?;
         }
         Ok(CreatedContract {

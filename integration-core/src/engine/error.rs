@@ -93,9 +93,9 @@ pub enum EngineError {
     InvalidChoices(crate::policy::contract_factory::InvalidChoices),
     /// A request budget shared through the store (SuperOffice's per tenant, Oneflow's per
     /// account) is used up for now; nothing was sent. Try again after `retry_after` (a host
-    /// answers HTTP 429 with `Retry-After`). User calls first wait up to
-    /// [`WorkerConfig::user_budget_wait`](super::WorkerConfig::user_budget_wait) for the next
-    /// window; background jobs are retried after it.
+    /// answers HTTP 429 with `Retry-After`). Every engine call first waits up to
+    /// [`WorkerConfig::budget_wait`](super::WorkerConfig::budget_wait) for the next
+    /// window; a background job that still gets this error is retried after it.
     #[error("the shared request budget {key} is used up; try again in {}s", retry_after.as_secs())]
     BudgetExhausted {
         /// The budget, e.g. `superoffice:Cust12345`.

@@ -111,12 +111,11 @@ pub struct WorkerConfig {
     /// [`Integration::run_worker`] (hourly; default 7 days; never less than
     /// [`MIN_RETENTION`], the dedupe window). `None` keeps everything.
     pub retention: Option<TimeDelta>,
-    /// How long in total a call made on a user's behalf (templates, preview, create, setup)
-    /// may wait for the next window of a used-up budget before it fails with
-    /// [`EngineError::BudgetExhausted`] (default 5 s: SuperOffice's budget is per second, so
-    /// a burst waits briefly; Oneflow's is per 5 minutes, so a used-up one fails at once).
-    /// Background jobs never wait: they are retried after the window.
-    pub user_budget_wait: std::time::Duration,
+    /// How long in total one engine call may wait for the next window of a used-up budget
+    /// before it fails with [`EngineError::BudgetExhausted`] (default 5 s: SuperOffice's
+    /// budget is per second, so a burst waits briefly; Oneflow's is per 5 minutes, so a
+    /// used-up one fails at once). A job that fails so is retried after the window.
+    pub budget_wait: std::time::Duration,
 }
 
 impl Default for WorkerConfig {
@@ -131,7 +130,7 @@ impl Default for WorkerConfig {
             superoffice_budget: (10, TimeDelta::seconds(1)),
             oneflow_budget: (2_000, TimeDelta::minutes(5)),
             retention: Some(TimeDelta::days(7)),
-            user_budget_wait: std::time::Duration::from_secs(5),
+            budget_wait: std::time::Duration::from_secs(5),
         }
     }
 }
@@ -750,6 +749,8 @@ impl Integration {
         let tenant = current
             .tenant
             .ok_or(EngineError::NotConnected(installation))?;
+        self.take_budget(installation, sync::Budget::SuperOffice)
+            .await?;
         self.require_superoffice_admin(&tenant, superoffice_access_token)
             .await?;
         let now = self.now();
@@ -814,7 +815,7 @@ impl Integration {
         self.installation(installation).await?;
         let so = self.superoffice(installation).await?;
         let of = self.oneflow(installation).await?;
-        self.take_user_budget(installation, sync::Budget::Oneflow)
+        self.take_budget(installation, sync::Budget::Oneflow)
             .await?;
         let oneflow_emails: std::collections::HashSet<String> = of
             .users()
@@ -828,7 +829,7 @@ impl Integration {
             })
             .try_collect()
             .await?;
-        self.take_user_budget(installation, sync::Budget::SuperOffice)
+        self.take_budget(installation, sync::Budget::SuperOffice)
             .await?;
         let users: Vec<_> = so.users().list().stream().try_collect().await?;
         Ok(users

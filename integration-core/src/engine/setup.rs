@@ -131,6 +131,32 @@ impl Integration {
     /// exchange and id_token, a SuperOffice administrator, the same e-mail as the admin who
     /// started setup, an active Oneflow admin with that e-mail; then binds the tenant, stores
     /// the tokens and provisions panel, link fields and both webhooks. Safe to re-run.
+    ///
+    /// ```no_run
+    /// use integration_core::engine::EngineError;
+    ///
+    /// /// The host's OAuth redirect handler: `callback` is the URL SuperOffice sent the admin to.
+    /// # async fn run(integration: integration_core::Integration, callback: &str) -> Result<(), EngineError> {
+    /// match integration.complete_setup(callback).await {
+    ///     Ok(report) => {
+    ///         println!("connected to {}; panel {}", report.tenant, report.panel_id);
+    ///         if !report.data_fields_missing.is_empty() {
+    ///             println!("add these data fields by hand: {:?}", report.data_fields_missing);
+    ///         }
+    ///         if report.archive_needs_document_template {
+    ///             println!("choose the document template for archived contracts");
+    ///         }
+    ///         println!("panel not showing? open {}", report.flush_url);
+    ///     }
+    ///     // Each refusal says what the admin should do instead.
+    ///     Err(e @ (EngineError::NotSuperOfficeAdmin
+    ///     | EngineError::NotOneflowAdmin { .. }
+    ///     | EngineError::EmailMismatch { .. }
+    ///     | EngineError::TenantAlreadyBound { .. })) => println!("{e}"),
+    ///     Err(other) => return Err(other),
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn complete_setup(&self, callback: &str) -> Result<SetupReport, EngineError> {
         let (pending, query) = self.take_callback_state(callback).await?;
         if pending.purpose != OAuthPurpose::Setup {
@@ -238,7 +264,7 @@ impl Integration {
             });
         }
         let oneflow = self.oneflow(id).await?;
-        self.take_user_budget(id, Budget::Oneflow).await?;
+        self.take_budget(id, Budget::Oneflow).await?;
         match oneflow.users().find_active_by_email(&email).await? {
             Some(user) if user.is_admin => {}
             _ => return Err(EngineError::NotOneflowAdmin { email }),
@@ -273,7 +299,7 @@ impl Integration {
             .await?
         {
             Some(system) => {
-                self.take_user_budget(id, Budget::SuperOffice).await?;
+                self.take_budget(id, Budget::SuperOffice).await?;
                 let principal = system.users().current_principal().await?;
                 (true, Some(principal.associate_id.0))
             }
@@ -360,8 +386,7 @@ impl Integration {
             .variable("ctx", TemplateVariable::ContextId)
             .variable("user", TemplateVariable::UserAssociateId)
             .build()?;
-        self.take_user_budget(installation, Budget::SuperOffice)
-            .await?;
+        self.take_budget(installation, Budget::SuperOffice).await?;
         let (panel, created) = match so
             .web_panels()
             .get_by_prog_id(&config.panel_prog_id)
@@ -383,8 +408,7 @@ impl Integration {
                     existing.url = wanted.1;
                     existing.name = wanted.2;
                     existing.deleted = false;
-                    self.take_user_budget(installation, Budget::SuperOffice)
-                        .await?;
+                    self.take_budget(installation, Budget::SuperOffice).await?;
                     (so.web_panels().update(&existing).await?, false)
                 } else {
                     (existing, false)
@@ -398,16 +422,14 @@ impl Integration {
                     config.panel_prog_id.as_str(),
                 );
                 panel.tooltip = Some("Oneflow contracts for this Sale".into());
-                self.take_user_budget(installation, Budget::SuperOffice)
-                    .await?;
+                self.take_budget(installation, Budget::SuperOffice).await?;
                 (so.web_panels().create(&panel).await?, true)
             }
         };
         let id = panel.web_panel_id;
         match &config.panel_user_groups {
             None => {
-                self.take_user_budget(installation, Budget::SuperOffice)
-                    .await?;
+                self.take_budget(installation, Budget::SuperOffice).await?;
                 so.web_panels().show_to_all_user_groups(id).await?;
             }
             Some(groups) => {
@@ -425,14 +447,12 @@ impl Integration {
         id: WebPanelId,
         visible: impl Fn(&SelectableMdoListItem) -> bool,
     ) -> Result<(), EngineError> {
-        self.take_user_budget(installation, Budget::SuperOffice)
-            .await?;
+        self.take_budget(installation, Budget::SuperOffice).await?;
         let mut groups = so.web_panels().user_groups(id).await?;
         for group in &mut groups {
             group.selected = visible(group);
         }
-        self.take_user_budget(installation, Budget::SuperOffice)
-            .await?;
+        self.take_budget(installation, Budget::SuperOffice).await?;
         so.web_panels().set_user_groups(id, &groups).await?;
         Ok(())
     }
@@ -458,7 +478,7 @@ impl Integration {
             (fields.sale_id.as_str(), "SuperOffice Sale id"),
             (fields.request_key.as_str(), "SuperOffice request key"),
         ];
-        self.take_user_budget(installation, Budget::Oneflow).await?;
+        self.take_budget(installation, Budget::Oneflow).await?;
         let types: Vec<_> = oneflow
             .template_types()
             .list()
@@ -480,7 +500,7 @@ impl Integration {
                 wanted.iter().map(|(id, _)| (*id).to_owned()).collect(),
             ));
         };
-        self.take_user_budget(installation, Budget::Oneflow).await?;
+        self.take_budget(installation, Budget::Oneflow).await?;
         let existing = oneflow.template_types().data_fields(ty.id).await?;
         let missing: Vec<(&str, &str)> = wanted
             .iter()
@@ -511,7 +531,7 @@ impl Integration {
             all.push(DataFieldDefinition::new(*custom_id, *name));
         }
         let names: Vec<String> = missing.iter().map(|(id, _)| (*id).to_owned()).collect();
-        self.take_user_budget(installation, Budget::Oneflow).await?;
+        self.take_budget(installation, Budget::Oneflow).await?;
         match oneflow
             .template_types()
             .replace_data_fields(ty.id, &all)
@@ -536,7 +556,7 @@ impl Integration {
         let url = self.inner.config.webhook_url("oneflow", id);
         let store = &self.inner.store;
         let stored_key = store.secret(id, &SecretKind::OneflowWebhookSignKey).await?;
-        self.take_user_budget(id, Budget::Oneflow).await?;
+        self.take_budget(id, Budget::Oneflow).await?;
         let hooks = oneflow.webhooks().list().await?;
         let existing = hooks.iter().find(|h| {
             h.callback_url.as_deref() == Some(url.as_str())
@@ -559,7 +579,7 @@ impl Integration {
             .put_secret(id, &SecretKind::OneflowWebhookSignKey, &key, self.now())
             .await?;
         if existing.is_none() || stored_key.is_none() {
-            self.take_user_budget(id, Budget::Oneflow).await?;
+            self.take_budget(id, Budget::Oneflow).await?;
         }
         let hook = match existing {
             Some(hook) if stored_key.is_some() => hook.clone(),
@@ -580,7 +600,7 @@ impl Integration {
         let stored = store
             .secret(id, &SecretKind::SuperOfficeWebhookSecret)
             .await?;
-        self.take_user_budget(id, Budget::SuperOffice).await?;
+        self.take_budget(id, Budget::SuperOffice).await?;
         let hooks = so.webhooks().list().send().await?;
         let existing = hooks.iter().find(|h| {
             h.target_url.as_deref() == Some(url.as_str())
@@ -591,7 +611,7 @@ impl Integration {
         }
         if let Some(hook) = existing {
             // We no longer know its secret: replace it.
-            self.take_user_budget(id, Budget::SuperOffice).await?;
+            self.take_budget(id, Budget::SuperOffice).await?;
             so.webhooks().delete(hook.webhook_id).await?;
         }
         let secret = random_secret();
@@ -609,7 +629,7 @@ impl Integration {
             SUPEROFFICE_EVENTS,
             WebhookSecret::new(secret.expose_secret()),
         );
-        self.take_user_budget(id, Budget::SuperOffice).await?;
+        self.take_budget(id, Budget::SuperOffice).await?;
         let created = so.webhooks().create(&hook).await?;
         Ok(created.webhook_id.0)
     }
@@ -619,8 +639,7 @@ impl Integration {
     /// only flushes for a General Administrator.
     pub async fn flush_caches(&self, installation: InstallationId) -> Result<(), EngineError> {
         let so = self.superoffice(installation).await?;
-        self.take_user_budget(installation, Budget::SuperOffice)
-            .await?;
+        self.take_budget(installation, Budget::SuperOffice).await?;
         so.flush_caches().await?;
         Ok(())
     }
@@ -667,8 +686,7 @@ impl Integration {
             .panel_id
             .ok_or(EngineError::NotConnected(installation))?;
         let so = self.superoffice(installation).await?;
-        self.take_user_budget(installation, Budget::SuperOffice)
-            .await?;
+        self.take_budget(installation, Budget::SuperOffice).await?;
         let current = so.web_panels().user_groups(WebPanelId(panel)).await?;
         let hidden: Vec<i32> = groups.to_vec();
         let visible: Vec<i32> = current
@@ -699,16 +717,14 @@ impl Integration {
         if current.tenant.is_some() {
             let so = self.superoffice(installation).await?;
             if let Some(panel) = doc.connection.panel_id {
-                self.take_user_budget(installation, Budget::SuperOffice)
-                    .await?;
+                self.take_budget(installation, Budget::SuperOffice).await?;
                 match so.web_panels().delete_permanently(WebPanelId(panel)).await {
                     Err(e) if !e.is_not_found() => return Err(e.into()),
                     _ => {}
                 }
             }
             if let Some(hook) = doc.connection.superoffice_webhook_id {
-                self.take_user_budget(installation, Budget::SuperOffice)
-                    .await?;
+                self.take_budget(installation, Budget::SuperOffice).await?;
                 match so.webhooks().delete(WebhookId(hook)).await {
                     Err(e) if !e.is_not_found() => return Err(e.into()),
                     _ => {}
@@ -725,7 +741,7 @@ impl Integration {
         }
         if let Some(hook) = doc.connection.oneflow_webhook_id {
             let oneflow = self.oneflow(installation).await?;
-            self.take_user_budget(installation, Budget::Oneflow).await?;
+            self.take_budget(installation, Budget::Oneflow).await?;
             match oneflow
                 .webhooks()
                 .delete(oneflow_client::models::WebhookId::from(hook))

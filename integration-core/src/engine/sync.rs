@@ -170,20 +170,23 @@ pub(super) enum Budget {
 }
 
 impl Integration {
-    /// Takes one unit for a call made on a user's behalf (templates, preview, create, setup,
-    /// uninstall, …): when the budget is used up, waits for the next window if that comes
-    /// within [`WorkerConfig::user_budget_wait`](super::WorkerConfig::user_budget_wait) in
-    /// total, and otherwise fails with [`EngineError::BudgetExhausted`] (nothing is sent), which
-    /// the host can answer as HTTP 429 with its `retry_after`.
-    pub(super) async fn take_user_budget(
+    /// Takes one unit of a request budget shared by every replica through the store, before
+    /// each call to Oneflow or SuperOffice — in background work and in user calls alike
+    /// (templates, preview, create, setup, uninstall, …). When the budget is used up, waits
+    /// for the next window if that comes within
+    /// [`WorkerConfig::budget_wait`](super::WorkerConfig::budget_wait) in total, and otherwise
+    /// fails with [`EngineError::BudgetExhausted`] (nothing is sent): a job is retried after
+    /// the window, a user call returns the error (a host answers HTTP 429 with its
+    /// `retry_after`).
+    pub(super) async fn take_budget(
         &self,
         installation: InstallationId,
         budget: Budget,
     ) -> Result<(), EngineError> {
-        let bound = self.inner.config.worker.user_budget_wait;
+        let bound = self.inner.config.worker.budget_wait;
         let mut waited = Duration::ZERO;
         loop {
-            match self.take_budget(installation, budget).await {
+            match self.try_take_budget(installation, budget).await {
                 Err(EngineError::BudgetExhausted { retry_after, .. })
                     if waited + retry_after <= bound =>
                 {
@@ -195,12 +198,8 @@ impl Integration {
         }
     }
 
-    /// Takes one unit of a request budget shared by every replica through the store, before
-    /// each call to Oneflow or SuperOffice — in background work and (through
-    /// [`take_user_budget`](Self::take_user_budget)) in user calls alike. When it is used up,
-    /// the call fails at once with [`EngineError::BudgetExhausted`] (nothing is sent) carrying
-    /// how long until the next window; a job is retried then.
-    pub(super) async fn take_budget(
+    /// Takes one unit, or fails at once with [`EngineError::BudgetExhausted`].
+    async fn try_take_budget(
         &self,
         installation: InstallationId,
         budget: Budget,
@@ -241,6 +240,27 @@ impl Integration {
     /// [`EngineError::BadSignature`]. The dedupe key is the callback id plus the contract id:
     /// a replayed signature carrying another contract id is a new delivery (and the worker
     /// re-reads that contract, so it cannot forge a state), and cannot suppress the genuine one.
+    ///
+    /// ```no_run
+    /// use integration_core::engine::EngineError;
+    /// use integration_core::store::InstallationId;
+    ///
+    /// /// The host's handler for `POST /webhooks/oneflow/{installation}`: returns the status.
+    /// async fn on_oneflow_webhook(
+    ///     integration: &integration_core::Integration,
+    ///     installation: i64,
+    ///     raw_body: &[u8],
+    /// ) -> u16 {
+    ///     match integration
+    ///         .ingest_oneflow_webhook(InstallationId::new(installation), raw_body)
+    ///         .await
+    ///     {
+    ///         Ok(_) => 200, // queued, duplicate or recorded while disabled
+    ///         Err(EngineError::BadSignature { .. }) => 401,
+    ///         Err(_) => 500, // Oneflow retries
+    ///     }
+    /// }
+    /// ```
     pub async fn ingest_oneflow_webhook(
         &self,
         installation: InstallationId,
@@ -365,7 +385,8 @@ impl Integration {
     }
 
     /// Runs the worker until `shutdown` resolves: processes batches, waits
-    /// [`WorkerConfig::idle_wait`](super::WorkerConfig::idle_wait) when the queue is empty,
+    /// [`WorkerConfig::idle_wait`](super::WorkerConfig::idle_wait) when the queue is empty
+    /// (a shutdown ends the wait at once; a batch in flight is finished first),
     /// and once an hour purges completed work older than
     /// [`WorkerConfig::retention`](super::WorkerConfig::retention). A batch that fails (the
     /// store is unreachable) is logged and counts as idle.
@@ -395,10 +416,12 @@ impl Integration {
                     }
                 }
             }
-            let report = tokio::select! {
-                _ = &mut shutdown => return,
-                report = self.process_next_batch() => report,
-            };
+            // Stop between batches: a batch in flight is finished (its Sale writes, audit
+            // entries and job states belong together), never dropped halfway.
+            if futures::poll!(&mut shutdown).is_ready() {
+                return;
+            }
+            let report = self.process_next_batch().await;
             let idle = match report {
                 Ok(report) => report.leased == 0,
                 Err(error) => {
@@ -889,7 +912,16 @@ impl Integration {
 
     /// Sweeps the linked Sales that are still open and applies the transitions whose webhooks
     /// never arrived — only those that happened while stage mapping was on. Returns how many
-    /// Sales were updated.
+    /// Sales were updated. Run it periodically (e.g. hourly) per installation.
+    ///
+    /// ```no_run
+    /// # async fn run(integration: integration_core::Integration) -> Result<(), integration_core::engine::EngineError> {
+    /// for installation in integration.store().installations().await? {
+    ///     let updated = integration.reconcile(installation.id).await?;
+    ///     println!("installation {}: {updated} Sales caught up", installation.id);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn reconcile(&self, installation: InstallationId) -> Result<usize, EngineError> {
         let current = self.installation(installation).await?;
         if current.state != InstallationState::Active {

@@ -20,8 +20,11 @@ use superoffice_client::{AuthError, Clock, Credential};
 
 use crate::store::{InstallationId, SecretKind, Store, StoreError};
 
-/// How long a replica waits for another replica's refresh before the call fails.
-pub(super) const LOCK_WAIT: Duration = Duration::from_secs(30);
+/// How long a replica holds the refresh lock at most (it expires by itself after a crash).
+const LOCK_HOLD: TimeDelta = TimeDelta::seconds(30);
+/// How long a replica waits for another replica's refresh before the call fails: longer than
+/// [`LOCK_HOLD`], so a lock left by a crashed replica expires while the others wait.
+pub(super) const LOCK_WAIT: Duration = Duration::from_secs(40);
 /// How often a waiting replica looks at the lock again.
 const LOCK_POLL: Duration = Duration::from_millis(20);
 /// Refresh when the access token expires within this margin.
@@ -95,12 +98,11 @@ impl SharedTokenProvider {
         rejected: Option<&Credential>,
     ) -> superoffice_client::Result<TokenSet> {
         let name = format!("superoffice-token-refresh:{}", self.tenant);
-        let hold_for = TimeDelta::from_std(LOCK_WAIT).unwrap_or(TimeDelta::seconds(30));
         let deadline = tokio::time::Instant::now() + LOCK_WAIT;
         let lock = loop {
             if let Some(lock) = self
                 .store
-                .try_lock(&name, &self.holder, hold_for, self.clock.now())
+                .try_lock(&name, &self.holder, LOCK_HOLD, self.clock.now())
                 .await
                 .map_err(store_error)?
             {

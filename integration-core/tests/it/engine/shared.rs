@@ -16,6 +16,7 @@ use crate::store::harness::Harness;
 super::engine_scenarios!(shared:
     two_engines_refresh_the_admin_tokens_once,
     completed_deliveries_are_purged_after_the_dedupe_window,
+    the_worker_loop_purges_by_its_retention_setting,
     the_worker_loop_processes_the_queue_until_shutdown,
     configured_field_mappings_land_in_the_contract,
     the_signed_pdf_is_archived_with_its_bytes,
@@ -23,6 +24,7 @@ super::engine_scenarios!(shared:
 
 super::harness_scenarios!(shared_options:
     user_calls_take_from_the_budget_shared_by_two_engines,
+    a_burst_waits_for_the_next_budget_window,
     a_manual_closure_is_told_from_the_system_users_echo,
 );
 
@@ -387,5 +389,95 @@ async fn a_manual_closure_is_told_from_the_system_users_echo(harness: Harness) {
     world.drain().await;
     assert_eq!(world.sale_status(MAIN_TENANT, 102), "Lost");
     assert_eq!(world.sale_patches(), 1);
+    world.finish().await;
+}
+
+/// On the real clock, with SuperOffice's budget at 2 calls per second: a burst of calls waits
+/// for the next windows (bounded by `budget_wait`) instead of failing; without the wait, it
+/// fails with `BudgetExhausted`.
+async fn a_burst_waits_for_the_next_budget_window(harness: Harness) {
+    let world = World::start_with(
+        harness,
+        Options {
+            superoffice_budget: (2, TimeDelta::seconds(1)),
+            budget_wait: Duration::from_secs(5),
+            running_clock: true,
+            ..Options::default()
+        },
+    )
+    .await;
+    let id = world.installed().await;
+    let started = std::time::Instant::now();
+    // Six SuperOffice calls need at least three windows.
+    for _ in 0..6 {
+        world.engine.unmatched_users(id).await.unwrap();
+    }
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    let mut config = world.config.clone();
+    config.worker.budget_wait = Duration::ZERO;
+    let impatient = integration_core::Integration::builder(config, world.store.clone())
+        .clock(world.clock.clone())
+        .build()
+        .unwrap();
+    let mut refused = None;
+    for _ in 0..6 {
+        if let Err(error) = impatient.unmatched_users(id).await {
+            refused = Some(error);
+            break;
+        }
+    }
+    assert!(
+        matches!(refused, Some(EngineError::BudgetExhausted { ref key, .. }) if key == "superoffice:Cust12345"),
+        "{refused:?}"
+    );
+    world.finish().await;
+}
+
+pub(crate) async fn the_worker_loop_purges_by_its_retention_setting(world: World) {
+    let id = world.installed().await;
+    let contract = world.send_contract(id, 101).await;
+    let body = world
+        .oneflow_delivery(id, contract, "cb-worker-purge", "contract:publish")
+        .await;
+    world
+        .engine
+        .ingest_oneflow_webhook(id, &body)
+        .await
+        .unwrap();
+    world.drain().await;
+    // A worker keeping completed work for an hour (the dedupe window still applies).
+    let mut config = world.config.clone();
+    config.worker.retention = Some(TimeDelta::hours(1));
+    let worker = integration_core::Integration::builder(config, world.store.clone())
+        .clock(world.clock.clone())
+        .build()
+        .unwrap();
+    // The loop purges before its first batch; a shutdown that is already due ends it there.
+    world.advance(TimeDelta::hours(2));
+    worker.run_worker(std::future::ready(())).await;
+    assert_eq!(
+        world
+            .engine
+            .ingest_oneflow_webhook(id, &body)
+            .await
+            .unwrap(),
+        Ack::Duplicate,
+        "kept inside the dedupe window"
+    );
+    world.drain().await;
+    world.advance(TimeDelta::from_std(MIN_RETENTION).unwrap());
+    worker.run_worker(std::future::ready(())).await;
+    assert!(matches!(
+        world
+            .engine
+            .ingest_oneflow_webhook(id, &body)
+            .await
+            .unwrap(),
+        Ack::Queued { .. }
+    ));
     world.finish().await;
 }

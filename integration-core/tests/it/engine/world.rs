@@ -39,19 +39,26 @@ pub(crate) const SVEA_ADMIN: &str = "admin@svea.example";
 pub(crate) const MAIN_TENANT: &str = so_seed::MAIN_TENANT;
 pub(crate) const SECOND_TENANT: &str = "Cust67890";
 
-/// A clock the test moves by hand.
+/// A clock the test moves by hand; with `running`, it also moves with real time.
 #[derive(Debug)]
-pub(crate) struct TestClock(Mutex<DateTime<Utc>>);
+pub(crate) struct TestClock {
+    base: Mutex<DateTime<Utc>>,
+    running: Option<std::time::Instant>,
+}
 
 impl TestClock {
     pub(crate) fn advance(&self, by: TimeDelta) {
-        *self.0.lock().unwrap() += by;
+        *self.base.lock().unwrap() += by;
     }
 }
 
 impl Clock for TestClock {
     fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap()
+        let elapsed = self
+            .running
+            .map(|started| TimeDelta::from_std(started.elapsed()).unwrap())
+            .unwrap_or_default();
+        *self.base.lock().unwrap() + elapsed
     }
 }
 
@@ -85,6 +92,10 @@ pub(crate) struct Options {
     pub(crate) oneflow_budget: (u32, TimeDelta),
     /// Worker tuning on top of the budgets.
     pub(crate) idle_wait: Option<std::time::Duration>,
+    /// How long a call waits for a used-up budget (default zero: the test clock stands still).
+    pub(crate) budget_wait: std::time::Duration,
+    /// The clock moves with real time too (default: only by hand).
+    pub(crate) running_clock: bool,
     /// A stage-mapping policy instead of the default.
     pub(crate) stage_mapping:
         Option<Arc<dyn integration_core::policy::stage_mapping::StageMappingPolicy>>,
@@ -99,6 +110,8 @@ impl Default for Options {
             superoffice_budget: (10_000, TimeDelta::seconds(1)),
             oneflow_budget: (10_000, TimeDelta::seconds(1)),
             idle_wait: None,
+            budget_wait: std::time::Duration::ZERO,
+            running_clock: false,
             stage_mapping: None,
         }
     }
@@ -143,7 +156,10 @@ impl World {
             .expect("Oneflow sandbox");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let host = format!("http://{}", listener.local_addr().unwrap());
-        let clock = Arc::new(TestClock(Mutex::new(Utc::now())));
+        let clock = Arc::new(TestClock {
+            base: Mutex::new(Utc::now()),
+            running: options.running_clock.then(std::time::Instant::now),
+        });
         let config = IntegrationConfig::new(
             Environment::custom(so.base_url()).unwrap(),
             so.client_id(),
@@ -156,6 +172,7 @@ impl World {
             let mut worker = WorkerConfig::default();
             worker.superoffice_budget = options.superoffice_budget;
             worker.oneflow_budget = options.oneflow_budget;
+            worker.budget_wait = options.budget_wait;
             if let Some(wait) = options.idle_wait {
                 worker.idle_wait = wait;
             }

@@ -1102,7 +1102,6 @@ pub(crate) async fn purging_removes_completed_work_and_its_dedupe_keys(store: Ar
             .find(|l| l.job.id == id)
             .expect("the job was leased")
             .lease
-            .clone()
     };
     store.complete(&lease_of(ids[0]), t(10)).await.unwrap();
     store.park(&lease_of(ids[1]), "403", t(10)).await.unwrap();
