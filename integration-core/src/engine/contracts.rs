@@ -4,13 +4,16 @@ use futures::TryStreamExt;
 use std::collections::BTreeSet;
 
 use oneflow_client::api::files::FileUpload;
+use oneflow_client::models::{
+    Contract, ContractFile, ContractId, ContractState, FileType, UploadKind,
+};
 use superoffice_client::models::{PersonId, SaleEntity, SaleId};
 
 use super::sync::Budget;
 use super::{EngineError, Integration};
 use crate::policy::contract_factory::{
     CompanyFacts, ContractChoices, ContractPlan, OwnerFacts, ParticipantSource, PersonFacts,
-    SaleContext, SaleFacts, TemplateFacts,
+    PlannedUpload, SaleContext, SaleFacts, TemplateFacts,
 };
 use crate::policy::template_filter::{
     TemplateCandidate, TemplateTypeInfo, SUPEROFFICE_EXTENSION_TYPE,
@@ -346,6 +349,7 @@ impl Integration {
             .await?;
         let store = &self.inner.store;
         let oneflow = self.oneflow(installation).await?;
+        let as_user = oneflow.as_user(&plan.act_as);
         match store
             .claim_contract_request(installation, sale_id, request_key, self.now())
             .await?
@@ -353,11 +357,22 @@ impl Integration {
             ClaimOutcome::AlreadyClaimed {
                 contract_id: Some(contract_id),
             } => {
+                // Created before; a step after the create (an upload, the publish) may have
+                // failed: finish what Oneflow does not have yet.
+                self.finish_contract(
+                    installation,
+                    &as_user,
+                    sale_id,
+                    contract_id,
+                    &plan,
+                    file_contents,
+                )
+                .await?;
                 return Ok(CreatedContract {
                     contract_id,
                     sale_id,
                     existing: true,
-                })
+                });
             }
             ClaimOutcome::AlreadyClaimed { contract_id: None } => {
                 let field = &self.inner.config.link_fields.request_key;
@@ -369,32 +384,151 @@ impl Integration {
                     .stream()
                     .try_collect()
                     .await?;
-                let Some(contract) = found.first() else {
+                if let Some(contract) = found.first() {
+                    let contract_id = contract.id.get();
+                    self.record_contract(installation, sale_id, contract_id, request_key)
+                        .await?;
+                    self.finish_contract(
+                        installation,
+                        &as_user,
+                        sale_id,
+                        contract_id,
+                        &plan,
+                        file_contents,
+                    )
+                    .await?;
+                    return Ok(CreatedContract {
+                        contract_id,
+                        sale_id,
+                        existing: true,
+                    });
+                }
+                // Nothing in Oneflow. A create still under way (or one that may yet land)
+                // keeps the key; one older than any create can take is over: take it over.
+                let now = self.now();
+                let claimed_before = now - self.inner.config.stale_claim_after;
+                if !store
+                    .take_over_contract_claim(installation, request_key, claimed_before, now)
+                    .await?
+                {
                     return Err(EngineError::InvalidInput(
                         "this request is still being processed; try again in a moment".into(),
                     ));
-                };
-                let contract_id = contract.id.get();
-                self.record_contract(installation, sale_id, contract_id, request_key)
-                    .await?;
-                return Ok(CreatedContract {
-                    contract_id,
-                    sale_id,
-                    existing: true,
-                });
+                }
             }
             ClaimOutcome::Claimed => {}
         }
-        let as_user = oneflow.as_user(&plan.act_as);
-        self.take_budget(installation, Budget::Oneflow).await?;
-        let contract = as_user.contracts().create(&plan.draft).await?;
+        // From here this call owns the claim. Whatever proves that nothing was created gives
+        // the key back, so a retry with it creates.
+        if let Err(error) = self.take_budget(installation, Budget::Oneflow).await {
+            store
+                .release_contract_claim(installation, request_key)
+                .await?;
+            return Err(error);
+        }
+        let contract = match as_user.contracts().create(&plan.draft).await {
+            Ok(contract) => contract,
+            Err(error) => {
+                if create_refused(&error) {
+                    store
+                        .release_contract_claim(installation, request_key)
+                        .await?;
+                }
+                return Err(error.into());
+            }
+        };
         let contract_id = contract.id.get();
         #[cfg(feature = "test-util")]
         self.crash_point(super::crash::CrashPoint::AfterCreate)?;
         self.record_contract(installation, sale_id, contract_id, request_key)
             .await?;
+        self.run_steps(installation, &as_user, &contract, &plan, file_contents, &[])
+            .await?;
+        Ok(CreatedContract {
+            contract_id,
+            sale_id,
+            existing: false,
+        })
+    }
+
+    /// Finishes a contract created under the request key before: uploads the planned files
+    /// Oneflow does not list on the contract yet and publishes it if it should be sent and
+    /// is still a draft. Audits what it did.
+    async fn finish_contract(
+        &self,
+        installation: InstallationId,
+        as_user: &oneflow_client::Client,
+        sale_id: i64,
+        contract_id: i64,
+        plan: &ContractPlan,
+        file_contents: Vec<Vec<u8>>,
+    ) -> Result<(), EngineError> {
+        if plan.uploads.is_empty() && plan.publish.is_none() {
+            return Ok(());
+        }
+        self.take_budget(installation, Budget::Oneflow).await?;
+        let contract = as_user.contracts().get(ContractId(contract_id)).await?;
+        if contract.state != ContractState::Draft {
+            // Published (by the first request, or by hand): files can no longer be added.
+            return Ok(());
+        }
+        let present = if plan.uploads.is_empty() {
+            Vec::new()
+        } else {
+            self.take_budget(installation, Budget::Oneflow).await?;
+            as_user.files().list(contract.id).await?
+        };
+        let (uploaded, published) = self
+            .run_steps(
+                installation,
+                as_user,
+                &contract,
+                plan,
+                file_contents,
+                &present,
+            )
+            .await?;
+        if uploaded > 0 || published {
+            let mut done = format!("{uploaded} file(s) uploaded");
+            if published {
+                done.push_str(", published");
+            }
+            self.inner
+                .store
+                .append_audit(&NewAuditEntry::new(
+                    installation,
+                    self.now(),
+                    "contract",
+                    format!(
+                        "contract {contract_id} from Sale {sale_id} finished by a retry: {done}"
+                    ),
+                    None,
+                ))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Uploads the planned files not among `present` (files already on the contract, each
+    /// standing for one planned upload of its kind and name), then publishes when the plan
+    /// says so. Returns the number of files uploaded and whether it published.
+    async fn run_steps(
+        &self,
+        installation: InstallationId,
+        as_user: &oneflow_client::Client,
+        contract: &Contract,
+        plan: &ContractPlan,
+        file_contents: Vec<Vec<u8>>,
+        present: &[ContractFile],
+    ) -> Result<(usize, bool), EngineError> {
+        let mut present: Vec<&ContractFile> = present.iter().collect();
         let mut contents: Vec<Option<Vec<u8>>> = file_contents.into_iter().map(Some).collect();
+        let mut uploaded = 0;
         for upload in &plan.uploads {
+            if let Some(at) = present.iter().position(|file| is_upload_of(file, upload)) {
+                present.swap_remove(at);
+                continue;
+            }
             let bytes = contents
                 .get_mut(upload.file_index)
                 .and_then(Option::take)
@@ -402,17 +536,16 @@ impl Integration {
             let file = FileUpload::new(upload.upload_as, upload.name.clone(), bytes)
                 .content_type(upload.content_type.clone());
             self.take_budget(installation, Budget::Oneflow).await?;
-            as_user.files().upload(&contract, file).await?;
+            as_user.files().upload(contract, file).await?;
+            uploaded += 1;
         }
+        let mut published = false;
         if let Some(message) = &plan.publish {
             self.take_budget(installation, Budget::Oneflow).await?;
             as_user.contracts().publish(contract.id, message).await?;
+            published = true;
         }
-        Ok(CreatedContract {
-            contract_id,
-            sale_id,
-            existing: false,
-        })
+        Ok((uploaded, published))
     }
 
     async fn record_contract(
@@ -446,6 +579,39 @@ impl Integration {
             .await?;
         Ok(())
     }
+}
+
+/// Whether Oneflow's answer to a create proves that no contract was created: the request
+/// was refused before it was sent, or Oneflow answered with a 4xx or 5xx status. A 502 or
+/// 504 comes from a gateway in front of Oneflow, which may have passed the request on, so
+/// those (like timeouts and dropped connections) leave the outcome unknown.
+fn create_refused(error: &oneflow_client::Error) -> bool {
+    if error.invalid_input().is_some() {
+        return true;
+    }
+    error.status().is_some_and(|status| {
+        (status.is_client_error() || status.is_server_error())
+            && !matches!(status.as_u16(), 502 | 504)
+    })
+}
+
+/// Whether a file on the contract is the result of this planned upload (same kind; the same
+/// name, with or without its extension).
+fn is_upload_of(file: &ContractFile, upload: &PlannedUpload) -> bool {
+    let kind_matches = match (&file.file_type, upload.upload_as) {
+        (Some(FileType::Pdf), UploadKind::ExpandedPdf) => true,
+        (Some(FileType::Attachment), UploadKind::Attachment) => true,
+        _ => false,
+    };
+    let stem = upload
+        .name
+        .rsplit_once('.')
+        .map_or(upload.name.as_str(), |(stem, _)| stem);
+    kind_matches
+        && file
+            .name
+            .as_deref()
+            .is_some_and(|name| name == upload.name || name == stem)
 }
 
 fn sale_key(sale_id: i64) -> Result<SaleId, EngineError> {

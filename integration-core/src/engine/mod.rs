@@ -135,6 +135,10 @@ impl Default for WorkerConfig {
     }
 }
 
+/// The default [`IntegrationConfig::stale_claim_after`]: 2 minutes, four times the default
+/// HTTP client's 30 s timeout.
+pub const DEFAULT_STALE_CLAIM_AFTER: TimeDelta = TimeDelta::minutes(2);
+
 /// Everything the engine needs to know about the host and the SuperOffice app.
 #[derive(Clone)]
 #[non_exhaustive]
@@ -168,6 +172,12 @@ pub struct IntegrationConfig {
     pub link_fields: LinkFields,
     /// Worker tuning.
     pub worker: WorkerConfig,
+    /// How old a contract request's claim must be before a retry may take it over when its
+    /// create never reported back (a timeout or a dropped connection) and Oneflow has no
+    /// contract with the request key (default 2 minutes). Keep it longer than any create can
+    /// take: at least twice the HTTP client's timeout (the default client times out after
+    /// 30 s), so the first create cannot still land after the retry created another.
+    pub stale_claim_after: TimeDelta,
 }
 
 impl fmt::Debug for IntegrationConfig {
@@ -208,7 +218,15 @@ impl IntegrationConfig {
             system_user_private_key: None,
             link_fields: LinkFields::default(),
             worker: WorkerConfig::default(),
+            stale_claim_after: DEFAULT_STALE_CLAIM_AFTER,
         }
+    }
+
+    /// Sets [`stale_claim_after`](Self::stale_claim_after).
+    #[must_use]
+    pub fn stale_claim_after(mut self, after: TimeDelta) -> Self {
+        self.stale_claim_after = after;
+        self
     }
 
     /// Sets the Oneflow API base URL.

@@ -37,7 +37,8 @@ struct State {
     settings: HashMap<InstallationId, VersionedSettings>,
     oauth: HashMap<String, PendingOAuth>,
     handoffs: HashMap<String, (String, DateTime<Utc>)>,
-    requests: HashMap<(InstallationId, String), (i64, Option<i64>)>,
+    /// (Sale, contract, claimed at) per request key.
+    requests: HashMap<(InstallationId, String), (i64, Option<i64>, DateTime<Utc>)>,
     links: BTreeMap<(InstallationId, i64), SaleContractLink>,
     deliveries: HashMap<(InstallationId, DeliverySource, String), i64>,
     next_delivery: i64,
@@ -321,18 +322,18 @@ impl Store for MemoryStore {
         id: InstallationId,
         sale_id: i64,
         request_key: &str,
-        _now: DateTime<Utc>,
+        now: DateTime<Utc>,
     ) -> Result<ClaimOutcome, StoreError> {
         let mut state = self.lock();
         match state.requests.get(&(id, request_key.to_owned())) {
-            Some(&(claimed_sale, _)) if claimed_sale != sale_id => {
+            Some(&(claimed_sale, _, _)) if claimed_sale != sale_id => {
                 Err(request_key_conflict(claimed_sale))
             }
-            Some(&(_, contract_id)) => Ok(ClaimOutcome::AlreadyClaimed { contract_id }),
+            Some(&(_, contract_id, _)) => Ok(ClaimOutcome::AlreadyClaimed { contract_id }),
             None => {
                 state
                     .requests
-                    .insert((id, request_key.to_owned()), (sale_id, None));
+                    .insert((id, request_key.to_owned()), (sale_id, None, ms(now)));
                 Ok(ClaimOutcome::Claimed)
             }
         }
@@ -636,5 +637,38 @@ impl Store for MemoryStore {
 
     async fn ping(&self) -> Result<(), StoreError> {
         Ok(())
+    }
+
+    async fn release_contract_claim(
+        &self,
+        id: InstallationId,
+        request_key: &str,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.lock();
+        let key = (id, request_key.to_owned());
+        match state.requests.get(&key) {
+            Some((_, None, _)) => {
+                state.requests.remove(&key);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn take_over_contract_claim(
+        &self,
+        id: InstallationId,
+        request_key: &str,
+        claimed_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.lock();
+        match state.requests.get_mut(&(id, request_key.to_owned())) {
+            Some((_, None, claimed_at)) if *claimed_at <= ms(claimed_before) => {
+                *claimed_at = ms(now);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 }

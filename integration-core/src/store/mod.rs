@@ -883,6 +883,29 @@ pub trait Store: Send + Sync + fmt::Debug {
 
     /// A cheap round trip to the backing database (`SELECT 1`), for readiness probes.
     async fn ping(&self) -> Result<(), StoreError>;
+
+    // ----- contract creation (claims) -------------------------------------------------------
+
+    /// Releases the claim on a request key whose create Oneflow refused (an error answer, so
+    /// nothing was created): the next request with the key claims it afresh. Only a claim
+    /// with no contract recorded is released; returns whether one was.
+    async fn release_contract_claim(
+        &self,
+        id: InstallationId,
+        request_key: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// Takes over a claim whose create never reported back: a claim with no contract
+    /// recorded, claimed at or before `claimed_before`, gets `now` as its claim time and
+    /// `true` is returned. Of concurrent callers at most one gets `true`; a younger claim, a
+    /// claim with a contract or no claim at all is `false`.
+    async fn take_over_contract_claim(
+        &self,
+        id: InstallationId,
+        request_key: &str,
+        claimed_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
 }
 
 pub(crate) fn millis(at: DateTime<Utc>) -> i64 {

@@ -929,6 +929,45 @@ macro_rules! impl_sql_store {
                     .map_err(StoreError::database("reach the database"))?;
                 Ok(())
             }
+
+            async fn release_contract_claim(
+                &self,
+                id: InstallationId,
+                request_key: &str,
+            ) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "DELETE FROM contract_requests \
+                     WHERE installation = $1 AND request_key = $2 AND contract_id IS NULL",
+                )
+                .bind(id.get())
+                .bind(request_key)
+                .execute(&self.pool)
+                .await
+                .map_err(StoreError::database("release a contract request"))?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn take_over_contract_claim(
+                &self,
+                id: InstallationId,
+                request_key: &str,
+                claimed_before: DateTime<Utc>,
+                now: DateTime<Utc>,
+            ) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE contract_requests SET claimed_at = $4 \
+                     WHERE installation = $1 AND request_key = $2 \
+                     AND contract_id IS NULL AND claimed_at <= $3",
+                )
+                .bind(id.get())
+                .bind(request_key)
+                .bind(millis(claimed_before))
+                .bind(millis(now))
+                .execute(&self.pool)
+                .await
+                .map_err(StoreError::database("take over a contract request"))?;
+                Ok(done.rows_affected() == 1)
+            }
         }
     };
 }

@@ -590,13 +590,9 @@ pub(crate) async fn setup_survives_faults_and_lost_answers_without_duplicates(wo
     world.finish().await;
 }
 
-/// Known issue (reported, not fixed here): a create that Oneflow refused (a 429 or 5xx answer
-/// to `POST /contracts/create`, so nothing was created) leaves its request key claimed without
-/// a contract; every retry with that key answers "still being processed" forever. The claim
-/// needs a way back (release on a refused create, or take over a claim older than a create
-/// can take when the request-key lookup finds nothing).
+/// A create that Oneflow refused (a 429 answer to `POST /contracts/create`, so nothing was
+/// created) gives its request key back: the retry with the same key creates the one contract.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "known issue: a refused create leaves its request key claimed forever"]
 async fn a_refused_create_can_be_retried_with_the_same_request_key() {
     let harness = crate::store::harness::sqlite().await.unwrap();
     let world = World::start(harness).await;
@@ -624,45 +620,75 @@ async fn a_refused_create_can_be_retried_with_the_same_request_key() {
     world.finish().await;
 }
 
-/// Known issue (reported, not fixed here): when the create succeeded but a later step of the
-/// same request failed (a file upload or the publish answered 5xx), the retry with the same
-/// request key answers "existing" from the store and skips the remaining steps: the user sees
-/// success, the contract stays an unsent draft.
+/// The create succeeded but the publish of the same request answered 500: the retry with the
+/// same request key publishes the contract (instead of answering "existing" and leaving it an
+/// unsent draft), and a further retry changes nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "known issue: a retried request does not finish the uploads/publish of a half-done create"]
 async fn a_failed_publish_is_finished_by_the_retry() {
     use integration_core::policy::contract_factory::Delivery;
     let harness = crate::store::harness::sqlite().await.unwrap();
     let world = World::start(harness).await;
     let id = world.installed().await;
     let engine = fault_engine(&world);
-    // Contract ids are sequential in the sandbox: the next one follows this one.
-    let first = world.send_contract(id, 102).await;
-    let next = first + 1;
     let mut choices = world.choices(id, 101, "req-publish-fails").await;
     choices.delivery = Delivery::Send {
         subject: "Your contract".into(),
         message: "Please sign.".into(),
     };
-    world.of.inject_fault_for(
-        OfScope::method("POST").path_prefix(format!("/v1/contracts/{next}/publish")),
-        OfFault::InternalServerError,
-        1,
-    );
+    // The create and the publish are the request's only POSTs under `/v1/contracts/`: the
+    // first passes (a `Timeout` of zero holds nothing back), the second answers 500.
+    let posts = OfScope::method("POST").path_prefix("/v1/contracts/");
+    world
+        .of
+        .inject_fault_for(posts.clone(), OfFault::Timeout(Duration::ZERO), 1);
+    world
+        .of
+        .inject_fault_for(posts, OfFault::InternalServerError, 1);
     let error = engine
         .create_contract_from_sale(id, SELLER, 101, &choices, vec![])
         .await
         .unwrap_err();
     assert!(error.is_transient(), "{error:?}");
+    let ids = contracts_with_key(&world, "req-publish-fails").await;
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    let contract_id = ids[0];
+    assert_eq!(
+        world.of.contract_state(contract_id).as_deref(),
+        Some("draft"),
+        "the publish failed"
+    );
     let created = engine
         .create_contract_from_sale(id, SELLER, 101, &choices, vec![])
         .await
         .unwrap();
-    assert_eq!(created.contract_id, next);
+    assert!(created.existing);
+    assert_eq!(created.contract_id, contract_id);
     assert_eq!(
-        world.of.contract_state(next).as_deref(),
+        world.of.contract_state(contract_id).as_deref(),
         Some("pending"),
         "the retry published the contract"
+    );
+    let publishes = || {
+        world
+            .of
+            .requests()
+            .iter()
+            .filter(|r| {
+                r.method == "POST" && r.path == format!("/v1/contracts/{contract_id}/publish")
+            })
+            .count()
+    };
+    let published = publishes();
+    // A further retry finds it published and sends nothing more.
+    let again = engine
+        .create_contract_from_sale(id, SELLER, 101, &choices, vec![])
+        .await
+        .unwrap();
+    assert_eq!(again.contract_id, contract_id);
+    assert_eq!(publishes(), published, "no second publish");
+    assert_eq!(
+        contracts_with_key(&world, "req-publish-fails").await,
+        vec![contract_id]
     );
     world.finish().await;
 }
