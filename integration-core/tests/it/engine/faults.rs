@@ -692,3 +692,49 @@ async fn a_failed_publish_is_finished_by_the_retry() {
     );
     world.finish().await;
 }
+
+/// A claim whose create never reported back (the process stopped between the claim and the
+/// create) answers "still being processed" while it is younger than
+/// `stale_claim_after`; once older, and with no contract carrying the key in Oneflow, the
+/// retry takes it over and creates the one contract.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_claim_without_a_contract_is_taken_over() {
+    use integration_core::store::ClaimOutcome;
+    let harness = crate::store::harness::sqlite().await.unwrap();
+    let world = World::start(harness).await;
+    let id = world.installed().await;
+    let engine = fault_engine(&world);
+    let choices = world.choices(id, 101, "req-stale").await;
+    let before = contract_count(&world).await;
+    assert_eq!(
+        world
+            .store
+            .claim_contract_request(id, 101, "req-stale", world.clock.now())
+            .await
+            .unwrap(),
+        ClaimOutcome::Claimed
+    );
+    let young = engine
+        .create_contract_from_sale(id, SELLER, 101, &choices, vec![])
+        .await
+        .unwrap_err();
+    assert!(
+        young.to_string().contains("still being processed"),
+        "{young:?}"
+    );
+    assert_eq!(contract_count(&world).await, before);
+    world
+        .clock
+        .advance(world.engine.config().stale_claim_after + TimeDelta::seconds(1));
+    let created = engine
+        .create_contract_from_sale(id, SELLER, 101, &choices, vec![])
+        .await
+        .expect("the stale claim is taken over");
+    assert!(!created.existing);
+    assert_eq!(
+        contracts_with_key(&world, "req-stale").await,
+        vec![created.contract_id]
+    );
+    assert_eq!(contract_count(&world).await, before + 1);
+    world.finish().await;
+}

@@ -45,6 +45,7 @@ all_backends!(
     handoffs_are_taken_once_and_expire,
     the_store_answers_a_ping,
     contract_requests_are_claimed_once,
+    contract_claims_are_released_and_taken_over,
     sales_and_contracts_are_linked,
     deliveries_are_deduplicated_and_queued,
     jobs_are_leased_completed_retried_and_parked,

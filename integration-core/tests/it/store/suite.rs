@@ -488,6 +488,69 @@ pub(crate) async fn contract_requests_are_claimed_once(store: Arc<dyn Store>) {
     );
 }
 
+pub(crate) async fn contract_claims_are_released_and_taken_over(store: Arc<dyn Store>) {
+    let key = "req-claim-life";
+    assert_eq!(
+        store
+            .claim_contract_request(ACCOUNT, 1201, key, t(0))
+            .await
+            .unwrap(),
+        ClaimOutcome::Claimed
+    );
+    // A younger claim is not taken over; an old enough one once.
+    assert!(!store
+        .take_over_contract_claim(ACCOUNT, key, t(-1), t(60))
+        .await
+        .unwrap());
+    assert!(store
+        .take_over_contract_claim(ACCOUNT, key, t(0), t(60))
+        .await
+        .unwrap());
+    // The take-over renewed the claim time.
+    assert!(!store
+        .take_over_contract_claim(ACCOUNT, key, t(30), t(61))
+        .await
+        .unwrap());
+    // Released: the key is free again.
+    assert!(store.release_contract_claim(ACCOUNT, key).await.unwrap());
+    assert!(!store.release_contract_claim(ACCOUNT, key).await.unwrap());
+    assert_eq!(
+        store
+            .claim_contract_request(ACCOUNT, 1201, key, t(70))
+            .await
+            .unwrap(),
+        ClaimOutcome::Claimed
+    );
+    // A claim with a contract is neither released nor taken over.
+    store
+        .record_created_contract(ACCOUNT, key, 4720)
+        .await
+        .unwrap();
+    assert!(!store.release_contract_claim(ACCOUNT, key).await.unwrap());
+    assert!(!store
+        .take_over_contract_claim(ACCOUNT, key, t(1000), t(1000))
+        .await
+        .unwrap());
+    assert_eq!(
+        store
+            .claim_contract_request(ACCOUNT, 1201, key, t(71))
+            .await
+            .unwrap(),
+        ClaimOutcome::AlreadyClaimed {
+            contract_id: Some(4720)
+        }
+    );
+    // Unknown keys: nothing to release or take over.
+    assert!(!store
+        .release_contract_claim(ACCOUNT, "req-unknown")
+        .await
+        .unwrap());
+    assert!(!store
+        .take_over_contract_claim(OTHER_ACCOUNT, key, t(1000), t(1000))
+        .await
+        .unwrap());
+}
+
 pub(crate) async fn sales_and_contracts_are_linked(store: Arc<dyn Store>) {
     let links = [
         SaleContractLink::new(ACCOUNT, 1201, 4713, t(30)),
