@@ -598,11 +598,11 @@ fn create_refused(error: &oneflow_client::Error) -> bool {
 /// Whether a file on the contract is the result of this planned upload (same kind; the same
 /// name, with or without its extension).
 fn is_upload_of(file: &ContractFile, upload: &PlannedUpload) -> bool {
-    let kind_matches = match (&file.file_type, upload.upload_as) {
-        (Some(FileType::Pdf), UploadKind::ExpandedPdf) => true,
-        (Some(FileType::Attachment), UploadKind::Attachment) => true,
-        _ => false,
-    };
+    let kind_matches = matches!(
+        (&file.file_type, upload.upload_as),
+        (Some(FileType::Pdf), UploadKind::ExpandedPdf)
+            | (Some(FileType::Attachment), UploadKind::Attachment)
+    );
     let stem = upload
         .name
         .rsplit_once('.')

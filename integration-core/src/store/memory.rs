@@ -37,8 +37,7 @@ struct State {
     settings: HashMap<InstallationId, VersionedSettings>,
     oauth: HashMap<String, PendingOAuth>,
     handoffs: HashMap<String, (String, DateTime<Utc>)>,
-    /// (Sale, contract, claimed at) per request key.
-    requests: HashMap<(InstallationId, String), (i64, Option<i64>, DateTime<Utc>)>,
+    requests: HashMap<(InstallationId, String), ContractRequest>,
     links: BTreeMap<(InstallationId, i64), SaleContractLink>,
     deliveries: HashMap<(InstallationId, DeliverySource, String), i64>,
     next_delivery: i64,
@@ -59,6 +58,9 @@ struct MemJob {
     /// When the job was completed.
     done_at: Option<DateTime<Utc>>,
 }
+
+/// A claimed request key: (Sale, contract once recorded, claimed at).
+type ContractRequest = (i64, Option<i64>, DateTime<Utc>);
 
 /// Keeps what the SQL stores keep: milliseconds.
 fn ms(at: DateTime<Utc>) -> DateTime<Utc> {
