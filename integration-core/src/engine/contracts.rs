@@ -276,6 +276,19 @@ impl Integration {
     /// contract of the first one. After a crash between Oneflow's answer and our record, the
     /// contract is found by its request-key data field.
     ///
+    /// Retries are safe after any failure, and never make a second contract:
+    /// - Oneflow refused the create (a 4xx or 5xx answer other than a gateway's 502/504):
+    ///   nothing was created, the key is released and the retry creates.
+    /// - The create's outcome is unknown (timeout, dropped connection, 502/504): the key stays
+    ///   claimed. The retry looks the contract up by its request key; when Oneflow has none
+    ///   and the claim is older than [`IntegrationConfig::stale_claim_after`](super::IntegrationConfig::stale_claim_after),
+    ///   it takes the claim over and creates; a younger claim answers "still being processed".
+    /// - A step after the create failed (an upload, the publish): the retry uploads the
+    ///   planned files Oneflow does not list on the contract, publishes it if it should be
+    ///   sent and is still a draft, and answers with `existing: true`. While another request
+    ///   with the key is still at work (a double submit), the retry answers at once and leaves
+    ///   the steps to it.
+    ///
     /// The choices are checked by the [`ContractFactory`](crate::policy::contract_factory::ContractFactory)
     /// before anything is claimed or sent. `file_contents` holds the bytes of
     /// [`ContractChoices::files`], in the same order. Files are uploaded, the contract is
@@ -358,16 +371,29 @@ impl Integration {
                 contract_id: Some(contract_id),
             } => {
                 // Created before; a step after the create (an upload, the publish) may have
-                // failed: finish what Oneflow does not have yet.
-                self.finish_contract(
-                    installation,
-                    &as_user,
-                    sale_id,
-                    contract_id,
-                    &plan,
-                    file_contents,
-                )
-                .await?;
+                // failed: finish what Oneflow does not have yet, unless another request
+                // holds the claim (it is still at work, e.g. a double submit; it finishes).
+                let now = self.now();
+                let claimed_before = now - self.inner.config.stale_claim_after;
+                if store
+                    .take_over_contract_claim(installation, request_key, claimed_before, now)
+                    .await?
+                {
+                    let finished = self
+                        .finish_contract(
+                            installation,
+                            &as_user,
+                            sale_id,
+                            contract_id,
+                            &plan,
+                            file_contents,
+                        )
+                        .await;
+                    store
+                        .release_contract_claim(installation, request_key)
+                        .await?;
+                    finished?;
+                }
                 return Ok(CreatedContract {
                     contract_id,
                     sale_id,
@@ -388,15 +414,21 @@ impl Integration {
                     let contract_id = contract.id.get();
                     self.record_contract(installation, sale_id, contract_id, request_key)
                         .await?;
-                    self.finish_contract(
-                        installation,
-                        &as_user,
-                        sale_id,
-                        contract_id,
-                        &plan,
-                        file_contents,
-                    )
-                    .await?;
+                    // The request that created it gave up (its answer was lost) or stopped.
+                    let finished = self
+                        .finish_contract(
+                            installation,
+                            &as_user,
+                            sale_id,
+                            contract_id,
+                            &plan,
+                            file_contents,
+                        )
+                        .await;
+                    store
+                        .release_contract_claim(installation, request_key)
+                        .await?;
+                    finished?;
                     return Ok(CreatedContract {
                         contract_id,
                         sale_id,
@@ -442,8 +474,14 @@ impl Integration {
         self.crash_point(super::crash::CrashPoint::AfterCreate)?;
         self.record_contract(installation, sale_id, contract_id, request_key)
             .await?;
-        self.run_steps(installation, &as_user, &contract, &plan, file_contents, &[])
+        let steps = self
+            .run_steps(installation, &as_user, &contract, &plan, file_contents, &[])
+            .await;
+        // Done or failed: the claim goes idle, so a retry may finish what is missing.
+        store
+            .release_contract_claim(installation, request_key)
             .await?;
+        steps?;
         Ok(CreatedContract {
             contract_id,
             sale_id,

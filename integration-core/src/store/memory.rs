@@ -648,12 +648,16 @@ impl Store for MemoryStore {
     ) -> Result<bool, StoreError> {
         let mut state = self.lock();
         let key = (id, request_key.to_owned());
-        match state.requests.get(&key) {
+        match state.requests.get_mut(&key) {
             Some((_, None, _)) => {
                 state.requests.remove(&key);
                 Ok(true)
             }
-            _ => Ok(false),
+            Some((_, Some(_), claimed_at)) => {
+                *claimed_at = DateTime::UNIX_EPOCH;
+                Ok(true)
+            }
+            None => Ok(false),
         }
     }
 
@@ -666,7 +670,7 @@ impl Store for MemoryStore {
     ) -> Result<bool, StoreError> {
         let mut state = self.lock();
         match state.requests.get_mut(&(id, request_key.to_owned())) {
-            Some((_, None, claimed_at)) if *claimed_at <= ms(claimed_before) => {
+            Some((_, _, claimed_at)) if *claimed_at <= ms(claimed_before) => {
                 *claimed_at = ms(now);
                 Ok(true)
             }

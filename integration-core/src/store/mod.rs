@@ -886,19 +886,22 @@ pub trait Store: Send + Sync + fmt::Debug {
 
     // ----- contract creation (claims) -------------------------------------------------------
 
-    /// Releases the claim on a request key whose create Oneflow refused (an error answer, so
-    /// nothing was created): the next request with the key claims it afresh. Only a claim
-    /// with no contract recorded is released; returns whether one was.
+    /// Releases the claim on a request key. Without a contract recorded (Oneflow refused the
+    /// create, so nothing was created) the key is freed: the next request with it claims it
+    /// afresh. With a contract recorded the key keeps its contract and the claim goes idle
+    /// (its claim time becomes the Unix epoch), so that the next request may
+    /// [take it over](Self::take_over_contract_claim) at once to finish the contract. Returns
+    /// whether there was a claim to release.
     async fn release_contract_claim(
         &self,
         id: InstallationId,
         request_key: &str,
     ) -> Result<bool, StoreError>;
 
-    /// Takes over a claim whose create never reported back: a claim with no contract
-    /// recorded, claimed at or before `claimed_before`, gets `now` as its claim time and
-    /// `true` is returned. Of concurrent callers at most one gets `true`; a younger claim, a
-    /// claim with a contract or no claim at all is `false`.
+    /// Takes over a claim claimed at or before `claimed_before` (an idle one, or one whose
+    /// holder stopped reporting back): its claim time becomes `now` and `true` is returned.
+    /// Of concurrent callers at most one gets `true`; a younger claim or no claim at all is
+    /// `false`.
     async fn take_over_contract_claim(
         &self,
         id: InstallationId,

@@ -944,6 +944,18 @@ macro_rules! impl_sql_store {
                 .execute(&self.pool)
                 .await
                 .map_err(StoreError::database("release a contract request"))?;
+                if done.rows_affected() == 1 {
+                    return Ok(true);
+                }
+                let done = sqlx::query(
+                    "UPDATE contract_requests SET claimed_at = 0 \
+                     WHERE installation = $1 AND request_key = $2 AND contract_id IS NOT NULL",
+                )
+                .bind(id.get())
+                .bind(request_key)
+                .execute(&self.pool)
+                .await
+                .map_err(StoreError::database("release a contract request"))?;
                 Ok(done.rows_affected() == 1)
             }
 
@@ -956,8 +968,7 @@ macro_rules! impl_sql_store {
             ) -> Result<bool, StoreError> {
                 let done = sqlx::query(
                     "UPDATE contract_requests SET claimed_at = $4 \
-                     WHERE installation = $1 AND request_key = $2 \
-                     AND contract_id IS NULL AND claimed_at <= $3",
+                     WHERE installation = $1 AND request_key = $2 AND claimed_at <= $3",
                 )
                 .bind(id.get())
                 .bind(request_key)

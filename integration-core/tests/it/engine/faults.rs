@@ -657,6 +657,30 @@ async fn a_failed_publish_is_finished_by_the_retry() {
         Some("draft"),
         "the publish failed"
     );
+    // While another request holds the claim (a double submit still at work), a retry
+    // answers with the contract and leaves the steps to it.
+    let now = world.clock.now();
+    assert!(world
+        .store
+        .take_over_contract_claim(id, "req-publish-fails", now, now)
+        .await
+        .unwrap());
+    let held = engine
+        .create_contract_from_sale(id, SELLER, 101, &choices, vec![])
+        .await
+        .unwrap();
+    assert!(held.existing);
+    assert_eq!(held.contract_id, contract_id);
+    assert_eq!(
+        world.of.contract_state(contract_id).as_deref(),
+        Some("draft")
+    );
+    // That request gave up: the claim is idle again.
+    assert!(world
+        .store
+        .release_contract_claim(id, "req-publish-fails")
+        .await
+        .unwrap());
     let created = engine
         .create_contract_from_sale(id, SELLER, 101, &choices, vec![])
         .await

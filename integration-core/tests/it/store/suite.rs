@@ -521,19 +521,27 @@ pub(crate) async fn contract_claims_are_released_and_taken_over(store: Arc<dyn S
             .unwrap(),
         ClaimOutcome::Claimed
     );
-    // A claim with a contract is neither released nor taken over.
+    // A claim with a contract keeps it; released, it goes idle (taken over at once).
     store
         .record_created_contract(ACCOUNT, key, 4720)
         .await
         .unwrap();
-    assert!(!store.release_contract_claim(ACCOUNT, key).await.unwrap());
     assert!(!store
-        .take_over_contract_claim(ACCOUNT, key, t(1000), t(1000))
+        .take_over_contract_claim(ACCOUNT, key, t(69), t(80))
+        .await
+        .unwrap());
+    assert!(store.release_contract_claim(ACCOUNT, key).await.unwrap());
+    assert!(store
+        .take_over_contract_claim(ACCOUNT, key, t(0), t(80))
+        .await
+        .unwrap());
+    assert!(!store
+        .take_over_contract_claim(ACCOUNT, key, t(79), t(81))
         .await
         .unwrap());
     assert_eq!(
         store
-            .claim_contract_request(ACCOUNT, 1201, key, t(71))
+            .claim_contract_request(ACCOUNT, 1201, key, t(82))
             .await
             .unwrap(),
         ClaimOutcome::AlreadyClaimed {
