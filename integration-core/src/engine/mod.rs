@@ -62,12 +62,17 @@ use crate::store::{InstallationId, InstallationState, SecretKind, Store, StoreEr
 
 mod contracts;
 mod error;
+mod queries;
 mod setup;
 mod sync;
 
 pub use crate::policy::contract_factory::LinkFields;
 pub use contracts::{CreatedContract, TemplateOption};
 pub use error::EngineError;
+pub use queries::{
+    LinkedContract, ListChoice, PanelGroup, PanelSale, SalePerson, SaleReasons, ONEFLOW_APP_URL,
+    PARKED_JOBS_SHOWN,
+};
 pub use setup::SetupReport;
 pub use superoffice_client::{Clock, SystemClock};
 pub use sync::{Ack, BatchReport, Explanation};
