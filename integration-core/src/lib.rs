@@ -16,6 +16,7 @@
 //! # Features
 //!
 //! - `postgres`: `PostgresStore` (sqlx's PostgreSQL driver).
+//! - `server`: [`server`], the host service's pages and routes (axum, askama).
 #![forbid(unsafe_code)]
 
 pub use engine::Integration;
@@ -23,3 +24,6 @@ pub use engine::Integration;
 pub mod engine;
 pub mod policy;
 pub mod store;
+
+#[cfg(feature = "server")]
+pub mod server;
