@@ -291,6 +291,44 @@ impl Integration {
             })
             .collect())
     }
+
+    /// Hides the web panel from exactly these user groups: every other group sees it (the
+    /// settings page's "hide the panel from" form; compare
+    /// [`hide_panel_from`](Integration::hide_panel_from), which only adds to the hidden ones).
+    pub async fn set_hidden_panel_groups(
+        &self,
+        installation: InstallationId,
+        hidden: &[i32],
+    ) -> Result<(), EngineError> {
+        let (doc, _) = self.doc(installation).await?;
+        let panel = WebPanelId(
+            doc.connection
+                .panel_id
+                .ok_or(EngineError::NotConnected(installation))?,
+        );
+        let so = self.superoffice(installation).await?;
+        let mut groups = so.web_panels().user_groups(panel).await?;
+        for group in &mut groups {
+            group.selected = !hidden.contains(&group.id);
+        }
+        so.web_panels().set_user_groups(panel, &groups).await?;
+        let hidden_text = if hidden.is_empty() {
+            "none".to_owned()
+        } else {
+            hidden
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        self.audit(
+            installation,
+            "panel",
+            format!("panel hidden from user groups: {hidden_text}; shown to the others"),
+            None,
+        )
+        .await
+    }
 }
 
 /// The (assumed) address of a contract in Oneflow's web app.
