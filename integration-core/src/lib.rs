@@ -16,14 +16,14 @@
 //! # Features
 //!
 //! - `postgres`: `PostgresStore` (sqlx's PostgreSQL driver).
-//! - `server`: [`server`], the host service's pages and routes (axum, askama).
+//! - `server`: [`server`]: the host service (axum, askama): webhooks, health and readiness,
+//!   admin setup, the panel's sign-in, the "Oneflow Contract" panel and "Oneflow Settings".
 #![forbid(unsafe_code)]
 
 pub use engine::Integration;
 
 pub mod engine;
 pub mod policy;
-pub mod store;
-
 #[cfg(feature = "server")]
 pub mod server;
+pub mod store;

@@ -62,6 +62,7 @@ use crate::store::{InstallationId, InstallationState, SecretKind, Store, StoreEr
 
 mod contracts;
 mod error;
+mod panel_auth;
 mod queries;
 mod setup;
 mod sync;
@@ -69,6 +70,7 @@ mod sync;
 pub use crate::policy::contract_factory::LinkFields;
 pub use contracts::{CreatedContract, TemplateOption};
 pub use error::EngineError;
+pub use panel_auth::{PanelSignInHints, PanelUser, SignInOutcome};
 pub use queries::{
     LinkedContract, ListChoice, PanelGroup, PanelSale, SalePerson, SaleReasons, ONEFLOW_APP_URL,
     PARKED_JOBS_SHOWN,
@@ -527,7 +529,7 @@ impl Integration {
         &self.inner.config
     }
 
-    fn now(&self) -> DateTime<Utc> {
+    pub(crate) fn now(&self) -> DateTime<Utc> {
         self.inner.clock.now()
     }
 

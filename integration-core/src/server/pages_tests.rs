@@ -183,8 +183,10 @@ fn the_panel_lists_contracts_and_offers_a_labelled_form() {
     assert!(!html.contains("stage_mapping_enabled"));
     assert!(!html.contains("Oneflow Settings"));
     assert!(!html.contains("Create contract"));
-    // Readable without scripts: there are none.
-    assert!(!html.contains("<script"));
+    // Readable without scripts: the only one is the pop-up helper, no inline script.
+    assert_eq!(html.matches("<script").count(), 1);
+    assert!(html.contains("<script src=\"/static/panel.js\"></script>"));
+    assert!(html.contains("data-popup=\"sign-in\">Switch account</a>"));
 }
 
 #[test]
