@@ -22,7 +22,7 @@ use super::form::{
 };
 use super::pages::{framable_message, render_framable};
 use super::panel_page::plain_words;
-use super::session::{verify_csrf, PanelSession, SignInRequired};
+use super::session::{verify_csrf, CsrfRejected, PanelSession, SignInRequired};
 use super::views::{is_enabled, SettingsFacts, SettingsLinks, SettingsView, UnmatchedRow};
 use super::{AppState, Framable};
 use crate::engine::EngineError;
@@ -52,13 +52,34 @@ fn not_admin() -> Response {
     )
 }
 
-/// The session of an administrator, or the response refusing it.
-fn admin(session: Result<PanelSession, SignInRequired>) -> Result<PanelSession, Response> {
-    let session = session.map_err(IntoResponse::into_response)?;
+/// Why a settings request is refused before anything is read.
+#[derive(Debug)]
+enum Refused {
+    /// No valid session: the sign-in page.
+    SignIn(SignInRequired),
+    /// Not a SuperOffice administrator: `403`.
+    NotAdmin,
+    /// The form's CSRF token is missing or wrong: `403`.
+    Csrf(CsrfRejected),
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        match self {
+            Self::SignIn(sign_in) => sign_in.into_response(),
+            Self::NotAdmin => not_admin(),
+            Self::Csrf(rejected) => rejected.into_response(),
+        }
+    }
+}
+
+/// The session of an administrator.
+fn admin(session: Result<PanelSession, SignInRequired>) -> Result<PanelSession, Refused> {
+    let session = session.map_err(Refused::SignIn)?;
     if session.is_administrator {
         Ok(session)
     } else {
-        Err(not_admin())
+        Err(Refused::NotAdmin)
     }
 }
 
@@ -66,10 +87,10 @@ fn admin(session: Result<PanelSession, SignInRequired>) -> Result<PanelSession, 
 fn admin_form(
     session: Result<PanelSession, SignInRequired>,
     body: &[u8],
-) -> Result<PanelSession, Response> {
+) -> Result<PanelSession, Refused> {
     let session = admin(session)?;
     let token = text_field(body, "csrf").unwrap_or_default();
-    verify_csrf(&session, &token).map_err(IntoResponse::into_response)?;
+    verify_csrf(&session, &token).map_err(Refused::Csrf)?;
     Ok(session)
 }
 
@@ -180,7 +201,7 @@ async fn show(
 ) -> Response {
     let session = match admin(session) {
         Ok(session) => session,
-        Err(response) => return response,
+        Err(refused) => return refused.into_response(),
     };
     let notice = match query.done.as_deref() {
         Some("saved") => Some("The settings were saved."),
@@ -210,7 +231,7 @@ async fn save(
 ) -> Response {
     let session = match admin_form(session, &body) {
         Ok(session) => session,
-        Err(response) => return response,
+        Err(refused) => return refused.into_response(),
     };
     let engine = &state.integration;
     let current = match engine.settings(session.installation).await {
@@ -246,7 +267,7 @@ async fn hide(
 ) -> Response {
     let session = match admin_form(session, &body) {
         Ok(session) => session,
-        Err(response) => return response,
+        Err(refused) => return refused.into_response(),
     };
     let groups = match hidden_groups(&body) {
         Ok(groups) => groups,
@@ -278,7 +299,7 @@ async fn enable(
 ) -> Response {
     let session = match admin_form(session, &body) {
         Ok(session) => session,
-        Err(response) => return response,
+        Err(refused) => return refused.into_response(),
     };
     match state.integration.enable(session.installation).await {
         Ok(_) => done("enabled"),
@@ -293,7 +314,7 @@ async fn disable(
 ) -> Response {
     let session = match admin_form(session, &body) {
         Ok(session) => session,
-        Err(response) => return response,
+        Err(refused) => return refused.into_response(),
     };
     match state.integration.disable(session.installation).await {
         Ok(_) => done("disabled"),
@@ -308,7 +329,7 @@ async fn remove(
 ) -> Response {
     let session = match admin_form(session, &body) {
         Ok(session) => session,
-        Err(response) => return response,
+        Err(refused) => return refused.into_response(),
     };
     if let Err(errors) = confirm_removal(&body, &session.tenant) {
         return render_settings(
