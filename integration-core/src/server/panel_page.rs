@@ -126,6 +126,32 @@ fn status_of(error: &EngineError) -> StatusCode {
     }
 }
 
+/// Refuses a Sale the session's user cannot see in SuperOffice (`403`; the frame's `sale`
+/// is a hint), or says why it could not be checked.
+async fn check_sale(
+    state: &AppState,
+    session: &PanelSession,
+    sale_id: i64,
+) -> Result<(), Response> {
+    match state
+        .integration
+        .sale_visible_to(session.installation, &session.access_token, sale_id)
+        .await
+    {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(framable_message(
+            StatusCode::FORBIDDEN,
+            "Oneflow Contract",
+            "You cannot see this Sale in SuperOffice (or it does not exist); open the panel              from a Sale you can see.",
+        )),
+        Err(error) => Err(framable_message(
+            status_of(&error),
+            "Oneflow Contract",
+            &plain_words(&error),
+        )),
+    }
+}
+
 /// Renders the panel for `sale_id` with `form` and `errors` (a first rendering passes no
 /// form). Engine failures reading the Sale become a message page.
 async fn render_panel(
@@ -194,6 +220,9 @@ async fn panel(
             "Open this panel from a Sale in SuperOffice: the Sale is missing.",
         );
     };
+    if let Err(refused) = check_sale(&state, &session, sale_id).await {
+        return refused;
+    }
     render_panel(
         &state,
         &session,
@@ -254,6 +283,7 @@ async fn accept(
             "Open this panel from a Sale in SuperOffice: the Sale is missing.",
         )
     })?;
+    check_sale(state, &session, sale_id).await?;
     Ok((session, form, sale_id))
 }
 

@@ -239,6 +239,17 @@ async fn the_panel_lists_contracts_previews_and_creates_once_per_request_key() {
         .contains(&format!("Contract {contract} was created")));
     assert!(page.body.contains(&format!("/contracts/{contract}\"")));
     assert!(page.body.contains(&format!("/contracts/{earlier}\"")));
+
+    // The frame's `sale` is a hint: a Sale SuperOffice does not show this user is refused.
+    let unknown = get_as(&app, "/superoffice/panel?sale=9999&ctx=Cust12345", &cookie).await;
+    assert_eq!(unknown.status, 403, "{}", unknown.body);
+    assert!(unknown.body.contains("You cannot see this Sale"));
+    let mut forged = fields(&csrf, &key, &template, "draft");
+    forged.retain(|(k, _)| *k != "sale");
+    forged.push(("sale", "9999"));
+    let answer = post_form(&app, "/superoffice/panel/contracts", &cookie, &forged).await;
+    assert_eq!(answer.status, 403, "{}", answer.body);
+    assert_eq!(contracts_created(&world), before + 1);
     world.finish().await;
 }
 
