@@ -1,6 +1,9 @@
 //! Shared code of the example binaries.
 //!
 //! * [`story`]: the narrated end-to-end run behind `cargo run -p examples --bin demo`.
+//! * [`recipes`]: what the small recipes in `examples/examples/` share (sandboxes or real
+//!   services from the environment, a webhook inbox).
 #![forbid(unsafe_code)]
 
+pub mod recipes;
 pub mod story;
