@@ -40,6 +40,10 @@ use crate::policy::stage_mapping::MultiContractRule;
 /// The most file bytes one panel form may carry (all files together).
 pub const MAX_FORM_FILE_BYTES: usize = 10 * 1024 * 1024;
 
+/// The largest panel form body accepted: the files, plus the files carried through the
+/// preview as base64 (a third larger), plus the text fields.
+pub const MAX_FORM_BODY_BYTES: usize = MAX_FORM_FILE_BYTES * 2 + 1024 * 1024;
+
 /// The form key of errors that belong to the form as a whole.
 pub const FORM_KEY: &str = "form";
 
@@ -507,6 +511,10 @@ impl PanelForm {
                     "A file from the preview could not be read; choose it again.",
                 ),
             }
+        }
+        let total: usize = form.files.iter().map(|f| f.bytes.len()).sum();
+        if total > MAX_FORM_FILE_BYTES {
+            form.errors.add("files", FormError::TooLarge.to_string());
         }
         form
     }

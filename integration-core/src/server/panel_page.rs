@@ -6,7 +6,7 @@
 //! `403`). Every form carries the session's CSRF token.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Multipart, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Query, Request, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
-use super::form::{FieldErrors, FormError, PanelForm, FORM_KEY};
+use super::form::{FieldErrors, FormError, PanelForm, FORM_KEY, MAX_FORM_BODY_BYTES};
 use super::pages::{framable_message, render_framable, sign_in_href};
 use super::session::{verify_csrf, PanelSession, SignInRequired};
 use super::views::{PanelLinks, PanelView, PreviewView, PAGES_CSS};
@@ -32,8 +32,14 @@ pub const CREATE_PATH: &str = "/superoffice/panel/contracts";
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route(PANEL_PATH, get(panel))
-        .route(PREVIEW_PATH, post(preview))
-        .route(CREATE_PATH, post(create))
+        .route(
+            PREVIEW_PATH,
+            post(preview).layer(DefaultBodyLimit::max(MAX_FORM_BODY_BYTES)),
+        )
+        .route(
+            CREATE_PATH,
+            post(create).layer(DefaultBodyLimit::max(MAX_FORM_BODY_BYTES)),
+        )
         .route("/static/pages.css", get(stylesheet))
 }
 

@@ -520,3 +520,50 @@ async fn removing_the_integration_needs_the_typed_tenant_and_removes_panel_and_w
     assert!(panel.body.contains("removed"), "{}", panel.body);
     world.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_up_to_the_limit_pass_and_larger_ones_are_refused_in_plain_words() {
+    let world = world().await;
+    let id = world.installed().await;
+    let app = app(&world);
+    let cookie = session(&world, &app, SELLER).await;
+    let page = get_as(&app, PANEL_101, &cookie).await;
+    let (csrf, key) = tokens(&page);
+    let template = world.pdf_template(id).await;
+    let template = format!("{}:{}", template.workspace_id, template.template.id);
+    // Above axum's default 2 MB body limit, below ours.
+    let mut big = PDF.to_vec();
+    big.resize(3 * 1024 * 1024, b' ');
+    let answer = post_multipart(
+        &app,
+        "/superoffice/panel/preview",
+        &cookie,
+        &fields(&csrf, &key, &template, "draft"),
+        &[("pdf", "offer.pdf", "application/pdf", &big)],
+    )
+    .await;
+    assert_eq!(
+        answer.status,
+        200,
+        "{}",
+        &answer.body[..answer.body.len().min(2000)]
+    );
+    assert!(answer.body.contains("offer.pdf — PDF document (3.0 MiB)"));
+    let mut huge = PDF.to_vec();
+    huge.resize(11 * 1024 * 1024, b' ');
+    let answer = post_multipart(
+        &app,
+        "/superoffice/panel/preview",
+        &cookie,
+        &fields(&csrf, &key, &template, "draft"),
+        &[("pdf", "offer.pdf", "application/pdf", &huge)],
+    )
+    .await;
+    assert_eq!(answer.status, 413, "{}", answer.body);
+    assert!(
+        answer.body.contains("larger than 10 MiB together"),
+        "{}",
+        answer.body
+    );
+    world.finish().await;
+}
