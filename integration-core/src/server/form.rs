@@ -724,12 +724,6 @@ impl SettingsForm {
                 _ => {}
             }
         }
-        if form.archive_signed_pdf && form.archive_document_template_id.is_none() {
-            errors.add(
-                "archive_document_template_id",
-                "Archiving signed PDFs needs the document template they are saved as.",
-            );
-        }
         form.errors = errors;
         form
     }

@@ -418,12 +418,13 @@ async fn settings_are_403_for_a_seller_and_the_toggle_is_saved_for_an_admin() {
         &[
             ("csrf", &csrf),
             ("stage_mapping_enabled", "on"),
-            ("archive_signed_pdf", "on"),
+            ("archive_document_template_id", "twelve"),
         ],
     )
     .await;
     assert_eq!(bad.status, 422);
     assert!(bad.body.contains("id=\"archive-error\""));
+    assert!(bad.body.contains("Enter a positive whole number"));
     assert!(
         !world
             .engine
