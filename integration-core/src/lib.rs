@@ -16,10 +16,14 @@
 //! # Features
 //!
 //! - `postgres`: `PostgresStore` (sqlx's PostgreSQL driver).
+//! - `server`: `server::router`, the host service's HTTP transport (axum): webhooks, health
+//!   and readiness, admin setup and the panel's sign-in.
 #![forbid(unsafe_code)]
 
 pub use engine::Integration;
 
 pub mod engine;
 pub mod policy;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod store;

@@ -70,6 +70,17 @@ pub enum EngineError {
         /// The installation holding it.
         installation: InstallationId,
     },
+    /// A panel sign-in landed in another SuperOffice tenant than the installation's.
+    #[error(
+        "you signed in to SuperOffice tenant {actual}, but this panel belongs to {expected}; \
+         switch account and sign in to {expected}"
+    )]
+    WrongTenant {
+        /// The installation's bound tenant.
+        expected: String,
+        /// The tenant of the sign-in (empty when the id_token names none).
+        actual: String,
+    },
     /// A webhook delivery failed verification: answer 401 and do nothing.
     #[error("the webhook delivery failed verification: {reason}")]
     BadSignature {

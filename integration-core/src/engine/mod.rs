@@ -62,12 +62,14 @@ use crate::store::{InstallationId, InstallationState, SecretKind, Store, StoreEr
 
 mod contracts;
 mod error;
+mod panel_auth;
 mod setup;
 mod sync;
 
 pub use crate::policy::contract_factory::LinkFields;
 pub use contracts::{CreatedContract, TemplateOption};
 pub use error::EngineError;
+pub use panel_auth::{PanelSignInHints, PanelUser, SignInOutcome};
 pub use setup::SetupReport;
 pub use superoffice_client::{Clock, SystemClock};
 pub use sync::{Ack, BatchReport, Explanation};
@@ -522,7 +524,7 @@ impl Integration {
         &self.inner.config
     }
 
-    fn now(&self) -> DateTime<Utc> {
+    pub(crate) fn now(&self) -> DateTime<Utc> {
         self.inner.clock.now()
     }
 

@@ -14,7 +14,9 @@ use url::Url;
 
 use super::{random_secret, track_mapping, EngineError, Integration};
 use crate::policy::template_filter::{SUPEROFFICE_EXTENSION_TYPE, SUPEROFFICE_TEMPLATE_TYPE_NAME};
-use crate::store::{Installation, InstallationId, InstallationState, PendingOAuth, SecretKind};
+use crate::store::{
+    Installation, InstallationId, InstallationState, OAuthPurpose, PendingOAuth, SecretKind,
+};
 
 /// The Oneflow events the integration subscribes to.
 const ONEFLOW_EVENTS: [EventType; 3] = [
@@ -107,23 +109,7 @@ impl Integration {
             .inner
             .oidc
             .authorize_url(AuthorizeOptions::new().login_hint(email.clone()))?;
-        // The pending sign-in is opaque; its serialised form carries what we must keep.
-        let pending = serde_json::to_value(&request.pending)
-            .map_err(|e| EngineError::Config(format!("pending sign-in: {e}")))?;
-        let field = |name: &str| {
-            pending
-                .get(name)
-                .and_then(|v| v.as_str())
-                .map(str::to_owned)
-                .ok_or_else(|| EngineError::Config(format!("pending sign-in lacks {name}")))
-        };
-        let stored = PendingOAuth::new(
-            request.pending.state(),
-            installation,
-            SecretString::from(field("pkce_verifier")?),
-            field("nonce")?,
-            request.pending.created_at() + PENDING_SIGN_IN_LIFETIME,
-        );
+        let stored = Self::pending_for_store(&request.pending, installation, OAuthPurpose::Setup)?;
         self.inner.store.put_oauth_state(&stored).await?;
         self.update_doc(installation, |doc| {
             doc.connection.pending_admin_email = Some(email.clone());
@@ -139,6 +125,19 @@ impl Integration {
     /// started setup, an active Oneflow admin with that e-mail; then binds the tenant, stores
     /// the tokens and provisions panel, link fields and both webhooks. Safe to re-run.
     pub async fn complete_setup(&self, callback: &str) -> Result<SetupReport, EngineError> {
+        let (pending, query) = self.take_callback_state(callback).await?;
+        if pending.purpose != OAuthPurpose::Setup {
+            return Err(EngineError::UnknownState);
+        }
+        self.finish_setup(pending, &query).await
+    }
+
+    /// Takes the pending sign-in named by the callback's `state` out of the store; returns it
+    /// with the callback's query string.
+    pub(super) async fn take_callback_state(
+        &self,
+        callback: &str,
+    ) -> Result<(PendingOAuth, String), EngineError> {
         let query = match Url::parse(callback) {
             Ok(url) => url.query().unwrap_or("").to_owned(),
             Err(_) => callback.trim_start_matches('?').to_owned(),
@@ -147,22 +146,67 @@ impl Integration {
             .find(|(k, _)| k == "state")
             .map(|(_, v)| v.into_owned())
             .ok_or(EngineError::UnknownState)?;
-        let store = &self.inner.store;
-        let pending = store
+        let pending = self
+            .inner
+            .store
             .take_oauth_state(&state, self.now())
             .await?
             .ok_or(EngineError::UnknownState)?;
-        let id = pending.installation;
-        self.installation(id).await?;
-        let rebuilt: PendingAuthorization = serde_json::from_value(serde_json::json!({
+        Ok((pending, query))
+    }
+
+    /// Rebuilds the client's pending sign-in from its stored parts.
+    pub(super) fn rebuild_pending(
+        pending: &PendingOAuth,
+        tenant: Option<&str>,
+    ) -> Result<PendingAuthorization, EngineError> {
+        serde_json::from_value(serde_json::json!({
             "state": pending.state,
             "pkce_verifier": pending.pkce_verifier.expose_secret(),
             "nonce": pending.nonce,
-            "tenant": null,
+            "tenant": tenant,
             "created_at": pending.expires_at - PENDING_SIGN_IN_LIFETIME,
         }))
-        .map_err(|e| EngineError::Config(format!("pending sign-in: {e}")))?;
-        let session = self.inner.oidc.exchange_callback(&rebuilt, &query).await?;
+        .map_err(|e| EngineError::Config(format!("pending sign-in: {e}")))
+    }
+
+    /// Splits a started login into what the store keeps.
+    pub(super) fn pending_for_store(
+        request_pending: &PendingAuthorization,
+        installation: InstallationId,
+        purpose: OAuthPurpose,
+    ) -> Result<PendingOAuth, EngineError> {
+        // The pending sign-in is opaque; its serialised form carries what we must keep.
+        let pending = serde_json::to_value(request_pending)
+            .map_err(|e| EngineError::Config(format!("pending sign-in: {e}")))?;
+        let field = |name: &str| {
+            pending
+                .get(name)
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+                .ok_or_else(|| EngineError::Config(format!("pending sign-in lacks {name}")))
+        };
+        Ok(PendingOAuth::new(
+            request_pending.state(),
+            installation,
+            SecretString::from(field("pkce_verifier")?),
+            field("nonce")?,
+            request_pending.created_at() + PENDING_SIGN_IN_LIFETIME,
+        )
+        .purpose(purpose))
+    }
+
+    /// Setup after its state was taken.
+    pub(super) async fn finish_setup(
+        &self,
+        pending: PendingOAuth,
+        query: &str,
+    ) -> Result<SetupReport, EngineError> {
+        let store = &self.inner.store;
+        let id = pending.installation;
+        self.installation(id).await?;
+        let rebuilt = Self::rebuild_pending(&pending, None)?;
+        let session = self.inner.oidc.exchange_callback(&rebuilt, query).await?;
         let claims = &session.claims;
         if claims.is_administrator != Some(true) {
             return Err(EngineError::NotSuperOfficeAdmin);

@@ -36,6 +36,7 @@ struct State {
     secrets: HashMap<(InstallationId, String), SecretString>,
     settings: HashMap<InstallationId, VersionedSettings>,
     oauth: HashMap<String, PendingOAuth>,
+    handoffs: HashMap<String, (String, DateTime<Utc>)>,
     requests: HashMap<(InstallationId, String), (i64, Option<i64>)>,
     links: BTreeMap<(InstallationId, i64), SaleContractLink>,
     deliveries: HashMap<(InstallationId, DeliverySource, String), i64>,
@@ -268,6 +269,36 @@ impl Store for MemoryStore {
         pending.expires_at = ms(pending.expires_at);
         state.oauth.insert(pending.state.clone(), pending);
         Ok(())
+    }
+
+    async fn put_handoff(
+        &self,
+        code_hash: &str,
+        payload: &str,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let now = ms(now);
+        let mut state = self.lock();
+        state.handoffs.retain(|_, (_, expires)| *expires > now);
+        if state.handoffs.contains_key(code_hash) {
+            return Err(StoreError::conflict("a hand-off with this code exists"));
+        }
+        state
+            .handoffs
+            .insert(code_hash.to_owned(), (payload.to_owned(), ms(expires_at)));
+        Ok(())
+    }
+
+    async fn take_handoff(
+        &self,
+        code_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>, StoreError> {
+        let taken = self.lock().handoffs.remove(code_hash);
+        Ok(taken
+            .filter(|(_, expires)| *expires > ms(now))
+            .map(|(payload, _)| payload))
     }
 
     async fn take_oauth_state(
@@ -568,5 +599,9 @@ impl Store for MemoryStore {
             .take(limit as usize)
             .cloned()
             .collect())
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        Ok(())
     }
 }

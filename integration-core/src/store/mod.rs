@@ -211,6 +211,43 @@ pub struct VersionedSettings {
     pub version: i64,
 }
 
+/// Why an OAuth login was started: the one callback URL serves both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OAuthPurpose {
+    /// An administrator connecting the installation (the default).
+    #[default]
+    Setup,
+    /// A user signing in to the web panel.
+    Panel,
+}
+
+impl OAuthPurpose {
+    /// The stored name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Setup => "setup",
+            Self::Panel => "panel",
+        }
+    }
+
+    pub(crate) fn parse(raw: &str) -> Result<Self, StoreError> {
+        match raw {
+            "setup" => Ok(Self::Setup),
+            "panel" => Ok(Self::Panel),
+            other => Err(StoreError::Corrupt {
+                what: format!("unknown OAuth purpose {other:?}"),
+            }),
+        }
+    }
+}
+
+impl fmt::Display for OAuthPurpose {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// An OAuth login that was started and not finished yet.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -225,10 +262,12 @@ pub struct PendingOAuth {
     pub nonce: String,
     /// After this instant the state is no longer accepted.
     pub expires_at: DateTime<Utc>,
+    /// Why the login was started (default [`OAuthPurpose::Setup`]).
+    pub purpose: OAuthPurpose,
 }
 
 impl PendingOAuth {
-    /// A pending login.
+    /// A pending login for setup (see [`purpose`](Self::purpose()) for another).
     pub fn new(
         state: impl Into<String>,
         installation: InstallationId,
@@ -242,7 +281,15 @@ impl PendingOAuth {
             pkce_verifier,
             nonce: nonce.into(),
             expires_at,
+            purpose: OAuthPurpose::Setup,
         }
+    }
+
+    /// Sets why the login was started.
+    #[must_use]
+    pub fn purpose(mut self, purpose: OAuthPurpose) -> Self {
+        self.purpose = purpose;
+        self
     }
 }
 
@@ -671,6 +718,28 @@ pub trait Store: Send + Sync + fmt::Debug {
         now: DateTime<Utc>,
     ) -> Result<Option<PendingOAuth>, StoreError>;
 
+    // ----- one-time hand-offs --------------------------------------------------------------
+
+    /// Keeps `payload` under `code_hash` (the hash of a one-time code, never the code) until
+    /// `expires_at`, e.g. a signed-in panel session handed from a sign-in pop-up to its frame.
+    /// Hand-offs that expired by `now` are removed on the way. A second hand-off with the same
+    /// hash is [`StoreError::Conflict`]. The payload is stored as given: seal it first.
+    async fn put_handoff(
+        &self,
+        code_hash: &str,
+        payload: &str,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// Takes a hand-off out of the store: each is returned at most once, and not after it
+    /// expired (an expired one is removed and `None` returned).
+    async fn take_handoff(
+        &self,
+        code_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>, StoreError>;
+
     // ----- contract creation ---------------------------------------------------------------
 
     /// Claims the request key of a "create contract from Sale" request. The first caller gets
@@ -798,6 +867,11 @@ pub trait Store: Send + Sync + fmt::Debug {
         id: InstallationId,
         limit: u32,
     ) -> Result<Vec<AuditEntry>, StoreError>;
+
+    // ----- health --------------------------------------------------------------------------
+
+    /// A cheap round trip to the backing database (`SELECT 1`), for readiness probes.
+    async fn ping(&self) -> Result<(), StoreError>;
 }
 
 pub(crate) fn millis(at: DateTime<Utc>) -> i64 {

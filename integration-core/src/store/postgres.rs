@@ -32,6 +32,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "named_locks",
         include_str!("../../migrations/postgres/0003_named_locks.sql"),
     ),
+    (
+        4,
+        "panel_sign_in",
+        include_str!("../../migrations/postgres/0004_panel_sign_in.sql"),
+    ),
 ];
 
 /// Advisory lock key held while migrating, so replicas starting together migrate once.

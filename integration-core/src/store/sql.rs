@@ -362,14 +362,15 @@ macro_rules! impl_sql_store {
                     self.cipher
                         .seal(pending.installation, OAUTH_PURPOSE, &pending.pkce_verifier);
                 let done = sqlx::query(
-                    "INSERT INTO oauth_states (state, installation, pkce_verifier, nonce, expires_at) \
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (state) DO NOTHING",
+                    "INSERT INTO oauth_states (state, installation, pkce_verifier, nonce, expires_at, purpose) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (state) DO NOTHING",
                 )
                 .bind(&pending.state)
                 .bind(pending.installation.get())
                 .bind(sealed)
                 .bind(&pending.nonce)
                 .bind(millis(pending.expires_at))
+                .bind(pending.purpose.as_str())
                 .execute(&self.pool)
                 .await
                 .map_err(StoreError::database("remember an OAuth login"))?;
@@ -387,7 +388,7 @@ macro_rules! impl_sql_store {
             ) -> Result<Option<PendingOAuth>, StoreError> {
                 let row = sqlx::query(
                     "DELETE FROM oauth_states WHERE state = $1 \
-                     RETURNING installation, pkce_verifier, nonce, expires_at",
+                     RETURNING installation, pkce_verifier, nonce, expires_at, purpose",
                 )
                 .bind(state)
                 .fetch_optional(&self.pool)
@@ -406,7 +407,57 @@ macro_rules! impl_sql_store {
                     pkce_verifier: self.cipher.open(installation, OAUTH_PURPOSE, &sealed)?,
                     nonce: row.try_get("nonce").map_err(decode)?,
                     expires_at,
+                    purpose: OAuthPurpose::parse(row.try_get("purpose").map_err(decode)?)?,
                 }))
+            }
+
+            async fn put_handoff(
+                &self,
+                code_hash: &str,
+                payload: &str,
+                expires_at: DateTime<Utc>,
+                now: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                sqlx::query("DELETE FROM handoffs WHERE expires_at <= $1")
+                    .bind(millis(now))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(StoreError::database("remove expired hand-offs"))?;
+                let done = sqlx::query(
+                    "INSERT INTO handoffs (code_hash, payload, expires_at) \
+                     VALUES ($1, $2, $3) ON CONFLICT (code_hash) DO NOTHING",
+                )
+                .bind(code_hash)
+                .bind(payload)
+                .bind(millis(expires_at))
+                .execute(&self.pool)
+                .await
+                .map_err(StoreError::database("keep a hand-off"))?;
+                if done.rows_affected() == 1 {
+                    Ok(())
+                } else {
+                    Err(StoreError::conflict("a hand-off with this code exists"))
+                }
+            }
+
+            async fn take_handoff(
+                &self,
+                code_hash: &str,
+                now: DateTime<Utc>,
+            ) -> Result<Option<String>, StoreError> {
+                let row = sqlx::query(
+                    "DELETE FROM handoffs WHERE code_hash = $1 RETURNING payload, expires_at",
+                )
+                .bind(code_hash)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(StoreError::database("take a hand-off"))?;
+                let Some(row) = row else { return Ok(None) };
+                let expires_at: i64 = row.try_get("expires_at").map_err(decode)?;
+                if expires_at <= millis(now) {
+                    return Ok(None);
+                }
+                Ok(Some(row.try_get("payload").map_err(decode)?))
             }
 
             async fn claim_contract_request(
@@ -839,6 +890,14 @@ macro_rules! impl_sql_store {
                         })
                     })
                     .collect()
+            }
+
+            async fn ping(&self) -> Result<(), StoreError> {
+                sqlx::query("SELECT 1")
+                    .execute(&self.pool)
+                    .await
+                    .map_err(StoreError::database("reach the database"))?;
+                Ok(())
             }
         }
     };

@@ -36,6 +36,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "named_locks",
         include_str!("../../migrations/sqlite/0003_named_locks.sql"),
     ),
+    (
+        4,
+        "panel_sign_in",
+        include_str!("../../migrations/sqlite/0004_panel_sign_in.sql"),
+    ),
 ];
 
 /// A [`Store`] in one SQLite file (WAL mode), safe for concurrent tasks of one process.
@@ -221,7 +226,7 @@ mod tests {
                 .fetch_all(&store.pool)
                 .await
                 .unwrap();
-        assert_eq!(versions, [1, 2, 3]);
+        assert_eq!(versions, [1, 2, 3, 4]);
         let kept = store
             .installation(InstallationId::new(5))
             .await

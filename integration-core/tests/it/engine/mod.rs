@@ -5,7 +5,7 @@ mod replicas;
 mod rules;
 mod setup;
 mod sync;
-mod world;
+pub(crate) mod world;
 
 macro_rules! engine_scenarios {
     ($module:ident: $($name:ident),* $(,)?) => {

@@ -323,6 +323,7 @@ pub(crate) async fn oauth_states_are_taken_once_and_expire(store: Arc<dyn Store>
     assert_eq!(taken.installation, ACCOUNT);
     assert_eq!(taken.nonce, "nonce-55");
     assert_eq!(taken.expires_at, t(600));
+    assert_eq!(taken.purpose, OAuthPurpose::Setup);
     assert_eq!(
         taken.pkce_verifier.expose_secret(),
         "pkce-verifier-kq8YtLrA0xZ"
@@ -351,6 +352,70 @@ pub(crate) async fn oauth_states_are_taken_once_and_expire(store: Arc<dyn Store>
         .await
         .unwrap()
         .is_none());
+}
+
+pub(crate) async fn oauth_states_keep_their_purpose(store: Arc<dyn Store>) {
+    let panel = PendingOAuth::new("st-panel", ACCOUNT, secret("v"), "n", t(600))
+        .purpose(OAuthPurpose::Panel);
+    store.put_oauth_state(&panel).await.unwrap();
+    let taken = store
+        .take_oauth_state("st-panel", t(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(taken.purpose, OAuthPurpose::Panel);
+}
+
+pub(crate) async fn handoffs_are_taken_once_and_expire(store: Arc<dyn Store>) {
+    store
+        .put_handoff("hash-a", "sealed-a", t(120), t(0))
+        .await
+        .unwrap();
+    let dup = store
+        .put_handoff("hash-a", "other", t(120), t(0))
+        .await
+        .unwrap_err();
+    assert!(matches!(dup, StoreError::Conflict { .. }), "{dup:?}");
+    assert_eq!(
+        store.take_handoff("hash-a", t(5)).await.unwrap().as_deref(),
+        Some("sealed-a")
+    );
+    assert_eq!(store.take_handoff("hash-a", t(6)).await.unwrap(), None);
+    assert_eq!(store.take_handoff("never", t(6)).await.unwrap(), None);
+
+    // Expired: refused, and gone.
+    store
+        .put_handoff("hash-b", "sealed-b", t(120), t(0))
+        .await
+        .unwrap();
+    assert_eq!(store.take_handoff("hash-b", t(120)).await.unwrap(), None);
+    assert_eq!(store.take_handoff("hash-b", t(1)).await.unwrap(), None);
+
+    // Putting a hand-off removes the expired ones, so their hash is free again.
+    store
+        .put_handoff("hash-c", "old", t(10), t(0))
+        .await
+        .unwrap();
+    store
+        .put_handoff("hash-d", "new", t(200), t(50))
+        .await
+        .unwrap();
+    store
+        .put_handoff("hash-c", "again", t(200), t(50))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .take_handoff("hash-c", t(60))
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("again")
+    );
+}
+
+pub(crate) async fn the_store_answers_a_ping(store: Arc<dyn Store>) {
+    store.ping().await.unwrap();
 }
 
 pub(crate) async fn contract_requests_are_claimed_once(store: Arc<dyn Store>) {
