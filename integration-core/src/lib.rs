@@ -16,8 +16,8 @@
 //! # Features
 //!
 //! - `postgres`: `PostgresStore` (sqlx's PostgreSQL driver).
-//! - `server`: `server::router`, the host service's HTTP transport (axum): webhooks, health
-//!   and readiness, admin setup and the panel's sign-in.
+//! - `server`: [`server`]: the host service (axum, askama): webhooks, health and readiness,
+//!   admin setup, the panel's sign-in, the "Oneflow Contract" panel and "Oneflow Settings".
 #![forbid(unsafe_code)]
 
 pub use engine::Integration;

@@ -1,6 +1,7 @@
 //! The engine against both sandboxes, on every embedded store (memory, SQLite).
 
 mod contracts;
+mod queries;
 mod replicas;
 mod rules;
 mod setup;
