@@ -449,6 +449,9 @@ pub async fn run_story(
         .form("stage_mapping_enabled")
         .ok_or("the settings page has no stage-mapping form")?;
     form.remove("stage_mapping_enabled");
+    // Archiving signed PDFs needs a SuperOffice document template, which this tenant has
+    // none of: the admin turns archiving off in the same save.
+    form.remove("archive_signed_pdf");
     let saved = admin.post_form(&form.action, &form.pairs()).await?;
     let after = if saved.status == 303 {
         admin
@@ -463,7 +466,7 @@ pub async fn run_story(
     say(
         out,
         format!(
-            "POST {} (with its CSRF token) → HTTP {}; stage mapping is now {}",
+            "POST {} (with its CSRF token; archiving signed PDFs off too) → HTTP {}; stage mapping is now {}",
             form.action,
             saved.status,
             if still_on { "ON" } else { "OFF" }
@@ -529,10 +532,9 @@ pub async fn run_story(
     let mut form = settings
         .form("name=\"confirm\"")
         .ok_or("the settings page has no removal form")?;
-    let confirm = settings
-        .text_of("confirm-phrase")
-        .unwrap_or_else(|| "REMOVE".to_owned());
-    form.set("confirm", confirm.clone());
+    // The confirmation: the tenant id, typed.
+    let confirm = so_seed::MAIN_TENANT;
+    form.set("confirm", confirm);
     let removed = admin.post_form(&form.action, &form.pairs()).await?;
     say(
         out,
@@ -551,11 +553,13 @@ pub async fn run_story(
         .webhooks(so_seed::MAIN_TENANT)?
         .is_empty()
         && oneflow_admin(&service)?.webhooks().list().await?.is_empty();
-    summary.removed_cleanly = panel_gone && hooks_gone;
+    let panel_after = seller.get(&panel_path(so_seed::OPEN_SALE_ID)).await?;
+    summary.removed_cleanly = panel_gone && hooks_gone && panel_after.status != 200;
     say(
         out,
         format!(
-            "SuperOffice: web panel gone: {panel_gone}; webhooks gone in SuperOffice and Oneflow: {hooks_gone}"
+            "SuperOffice: web panel gone: {panel_gone}; webhooks gone in SuperOffice and Oneflow: {hooks_gone}; the panel URL now answers HTTP {}",
+            panel_after.status
         ),
     )?;
     summary.sale_updates = sale_updates(&service);
@@ -701,13 +705,15 @@ fn contract_ids(page: &Page) -> Vec<i64> {
 
 /// The state shown next to a contract in the panel's list.
 fn listed_state(page: &Page, contract: i64) -> String {
-    let text = page.text();
-    let marker = format!("(contract {contract})");
-    text.split(" Open in Oneflow")
-        .find(|row| row.contains(&marker) || text.contains(&marker))
-        .and_then(|row| row.split_whitespace().last())
-        .unwrap_or("?")
-        .to_owned()
+    let body = &page.body;
+    body.find(&format!("(contract {contract})"))
+        .and_then(|at| body[..at].rfind("<td class=\"state-"))
+        .and_then(|cell| {
+            let open = cell + body[cell..].find('>')? + 1;
+            let close = open + body[open..].find("</td>")?;
+            Some(body[open..close].trim().to_owned())
+        })
+        .unwrap_or_else(|| "?".to_owned())
 }
 
 fn expect_ok(page: &Page, what: &str) -> Result<(), StoryError> {
