@@ -114,6 +114,9 @@ impl DemoService {
             .account_name("Nordic Trading AS")
             .user(SeedUser::new("Ada Admin", so_seed::ADMIN_EMAIL).admin(true))
             .user(SeedUser::new("Sam Seller", so_seed::SELLER_EMAIL))
+            // Also administrator of the second SuperOffice tenant (Cust67890): connecting this
+            // account there as well is refused while it is bound to Cust12345.
+            .user(SeedUser::new("Sven Svea", so_seed::SECOND_ADMIN_EMAIL).admin(true))
             .template(
                 SeedTemplate::new(TEMPLATE_WITH_ATTACHMENTS)
                     .workspace(oneflow_sandbox::default_seed::SALES_WORKSPACE)
