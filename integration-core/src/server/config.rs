@@ -127,7 +127,10 @@ impl ServerConfigBuilder {
 
     /// Whether cookies carry `Secure` (default true). Chromium treats `http://localhost` and
     /// `http://127.0.0.1` as secure contexts, so `Secure` cookies work on loopback; turn it
-    /// off only for browsers that do not.
+    /// off only for browsers that do not. Without `Secure` the session cookie can be neither
+    /// `SameSite=None` nor `Partitioned` (browsers refuse both), so it is `SameSite=Lax` under
+    /// a name without the `__Host-` prefix, and the panel's session then works only when the
+    /// panel is not framed cross-site.
     pub fn secure_cookies(mut self, secure: bool) -> Self {
         self.secure_cookies = secure;
         self

@@ -137,6 +137,9 @@ async fn the_pop_up_hands_a_one_time_code_to_the_frame_for_a_partitioned_cookie(
         );
     }
     assert!(!set_cookie.contains("Domain"));
+    // Browsers keep cookies up to 4096 bytes (name, value and attributes).
+    eprintln!("session Set-Cookie: {} bytes", set_cookie.len());
+    assert!(set_cookie.len() < 4096, "{} bytes", set_cookie.len());
 
     // The code works once.
     let (replayed, _) = take_session(&app, &handoff).await;
@@ -222,5 +225,88 @@ async fn switch_account_asks_for_the_account_chooser_and_foreign_users_are_refus
     )
     .await;
     assert_eq!(cross.status, 403);
+    world.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn setup_and_panel_sign_ins_are_not_interchangeable() {
+    use integration_core::engine::{EngineError, PanelSignInHints};
+    let world = world().await;
+    let id = world.installed().await;
+    let engine = &world.engine;
+
+    let url = engine
+        .begin_panel_sign_in(id, PanelSignInHints::new())
+        .await
+        .unwrap();
+    let callback = world.so.sign_in(&url, SELLER).await.unwrap();
+    let error = engine.complete_setup(callback.as_str()).await.unwrap_err();
+    assert!(matches!(error, EngineError::UnknownState), "{error:?}");
+
+    let url = engine
+        .begin_setup(id, crate::engine::world::ADMIN)
+        .await
+        .unwrap();
+    let callback = world
+        .so
+        .sign_in(&url, crate::engine::world::ADMIN)
+        .await
+        .unwrap();
+    let error = engine
+        .complete_panel_sign_in(callback.as_str())
+        .await
+        .unwrap_err();
+    assert!(matches!(error, EngineError::UnknownState), "{error:?}");
+
+    let url = engine
+        .begin_panel_sign_in(id, PanelSignInHints::new().login_hint(SELLER))
+        .await
+        .unwrap();
+    assert!(url.query().unwrap().contains("login_hint="));
+    let callback = world.so.sign_in(&url, SELLER).await.unwrap();
+    let user = engine
+        .complete_panel_sign_in(callback.as_str())
+        .await
+        .unwrap();
+    assert_eq!(user.installation, id);
+    assert_eq!(user.tenant, MAIN_TENANT);
+    assert_eq!(user.email, SELLER);
+    assert!(!user.is_administrator);
+    assert!(user.associate_id > 0);
+    assert!(!format!("{user:?}").contains(secrecy::ExposeSecret::expose_secret(&user.access_token)));
+    world.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hand_off_code_expires_after_two_minutes() {
+    let world = world().await;
+    world.installed().await;
+    let app = app(&world);
+    let handoff = pop_up_sign_in(&world, &app, SELLER, false).await;
+    world.clock.advance(TimeDelta::seconds(121));
+    let (late, _) = take_session(&app, &handoff).await;
+    assert_eq!(late.status, 401, "{late:?}");
+    world.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_secure_cookies_the_session_cookie_is_lax_and_unprefixed() {
+    let world = world().await;
+    world.installed().await;
+    let app = super::app_with(
+        &world,
+        integration_core::server::ServerConfig::builder(super::COOKIE_KEY)
+            .secure_cookies(false)
+            .build()
+            .unwrap(),
+    );
+    let handoff = pop_up_sign_in(&world, &app, SELLER, false).await;
+    let (answer, cookie) = take_session(&app, &handoff).await;
+    assert_eq!(answer.status, 204);
+    let set_cookie = answer.header("set-cookie");
+    assert!(set_cookie.starts_with("oneflow-panel="), "{set_cookie}");
+    assert!(set_cookie.contains("SameSite=Lax") && set_cookie.contains("HttpOnly"));
+    assert!(!set_cookie.contains("Secure") && !set_cookie.contains("Partitioned"));
+    assert_eq!(get_with_cookie(&app, PANEL, &cookie).await.status, 200);
     world.finish().await;
 }
