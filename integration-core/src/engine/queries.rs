@@ -224,6 +224,53 @@ impl Integration {
         })
     }
 
+    /// Whether the signed-in user may see the Sale in SuperOffice: the Sale is read with the
+    /// user's own access token (e.g. the panel session's), so SuperOffice's own rights decide.
+    /// `false` when SuperOffice answers 404 or 403; the panel refuses such a Sale (its URL
+    /// parameters are hints, never identity).
+    pub async fn sale_visible_to(
+        &self,
+        installation: InstallationId,
+        superoffice_access_token: &secrecy::SecretString,
+        sale_id: i64,
+    ) -> Result<bool, EngineError> {
+        use secrecy::ExposeSecret;
+        let tenant = self
+            .installation(installation)
+            .await?
+            .tenant
+            .ok_or(EngineError::NotConnected(installation))?;
+        let Ok(id) = i32::try_from(sale_id).map(SaleId) else {
+            return Ok(false);
+        };
+        if id.0 <= 0 {
+            return Ok(false);
+        }
+        let customer = superoffice_client::CustomerId::parse(&tenant)
+            .map_err(|e| EngineError::InvalidInput(format!("tenant {tenant}: {e}")))?;
+        let api_base = self.inner.locator.api_base(&customer).await?;
+        let client = superoffice_client::Client::builder()
+            .api_base(api_base.to_string())
+            .customer_id(customer)
+            .token_provider(std::sync::Arc::new(
+                superoffice_client::credentials::StaticToken::new(
+                    superoffice_client::Credential::bearer(
+                        superoffice_access_token.expose_secret(),
+                    ),
+                ),
+            ))
+            .api_base_resolver(self.inner.locator.clone())
+            .http_client(self.inner.http.clone())
+            .retry_policy(superoffice_client::RetryPolicy::never())
+            .build()
+            .map_err(|e| EngineError::SuperOffice(e.into()))?;
+        match client.sales().get(id).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.is_not_found() || e.status().map(|s| s.as_u16()) == Some(403) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// The installation's most recent decisions and actions (the audit log), newest first.
     pub async fn recent_decisions(
         &self,

@@ -40,6 +40,10 @@ use crate::policy::stage_mapping::MultiContractRule;
 /// The most file bytes one panel form may carry (all files together).
 pub const MAX_FORM_FILE_BYTES: usize = 10 * 1024 * 1024;
 
+/// The largest panel form body accepted: the files, plus the files carried through the
+/// preview as base64 (a third larger), plus the text fields.
+pub const MAX_FORM_BODY_BYTES: usize = MAX_FORM_FILE_BYTES * 2 + 1024 * 1024;
+
 /// The form key of errors that belong to the form as a whole.
 pub const FORM_KEY: &str = "form";
 
@@ -508,6 +512,10 @@ impl PanelForm {
                 ),
             }
         }
+        let total: usize = form.files.iter().map(|f| f.bytes.len()).sum();
+        if total > MAX_FORM_FILE_BYTES {
+            form.errors.add("files", FormError::TooLarge.to_string());
+        }
         form
     }
 
@@ -715,12 +723,6 @@ impl SettingsForm {
                 }
                 _ => {}
             }
-        }
-        if form.archive_signed_pdf && form.archive_document_template_id.is_none() {
-            errors.add(
-                "archive_document_template_id",
-                "Archiving signed PDFs needs the document template they are saved as.",
-            );
         }
         form.errors = errors;
         form

@@ -83,8 +83,8 @@
 //! the frame's hints with [`PanelSession::check_tenant`] / [`PanelSession::check_installation`],
 //! every POST form with [`verify_csrf`], mark responses that SuperOffice may frame with
 //! [`Framable`] (e.g. `(Framable, Html(body))`, or `pages::render_framable`), and leave the
-//! security headers and the request span to the layers added here. The panel page replaces
-//! the `GET /superoffice/panel` route (`panel::panel_home`, which stops at "signed in as").
+//! security headers and the request span to the layers added here. `GET /superoffice/panel`
+//! is the panel page's (`panel_page`), `/superoffice/settings…` the settings page's.
 //! Templates live in `integration-core/templates/` (askama, extending `base.html`), static
 //! files in `integration-core/static/`.
 

@@ -506,6 +506,7 @@ fn the_settings_page_shows_every_setting_and_report() {
     assert!(html.contains("Sale 101 closed as Sold"));
     assert!(html.contains("Sale 1201 was deleted"));
     assert!(html.contains("Disable the integration"));
+    assert!(html.contains("signed PDFs are not archived yet"));
     assert!(html.contains("type the tenant id <strong>Cust12345</strong>"));
     assert!(!html.contains("<script"));
 
@@ -570,7 +571,13 @@ fn the_settings_form_applies_to_the_current_settings() {
         .unwrap_err();
     assert!(errors.has("won_reason_id"));
     assert!(errors.has("multi_contract_rule"));
-    assert!(errors.get("archive_document_template_id")[0].contains("document template"));
+    // Archiving without a document template is allowed (the engine notes it in the audit log).
+    let body = urlencoded(&[("archive_signed_pdf", "on")]);
+    let new = SettingsForm::from_urlencoded(&body)
+        .apply_to(&current)
+        .unwrap();
+    assert!(new.archive_signed_pdf);
+    assert_eq!(new.archive_document_template_id, None);
 }
 
 #[test]

@@ -6,7 +6,7 @@
 //! `403`). Every form carries the session's CSRF token.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Multipart, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Query, Request, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
-use super::form::{FieldErrors, FormError, PanelForm, FORM_KEY};
+use super::form::{FieldErrors, FormError, PanelForm, FORM_KEY, MAX_FORM_BODY_BYTES};
 use super::pages::{framable_message, render_framable, sign_in_href};
 use super::session::{verify_csrf, PanelSession, SignInRequired};
 use super::views::{PanelLinks, PanelView, PreviewView, PAGES_CSS};
@@ -32,8 +32,14 @@ pub const CREATE_PATH: &str = "/superoffice/panel/contracts";
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route(PANEL_PATH, get(panel))
-        .route(PREVIEW_PATH, post(preview))
-        .route(CREATE_PATH, post(create))
+        .route(
+            PREVIEW_PATH,
+            post(preview).layer(DefaultBodyLimit::max(MAX_FORM_BODY_BYTES)),
+        )
+        .route(
+            CREATE_PATH,
+            post(create).layer(DefaultBodyLimit::max(MAX_FORM_BODY_BYTES)),
+        )
         .route("/static/pages.css", get(stylesheet))
 }
 
@@ -126,6 +132,32 @@ fn status_of(error: &EngineError) -> StatusCode {
     }
 }
 
+/// Refuses a Sale the session's user cannot see in SuperOffice (`403`; the frame's `sale`
+/// is a hint), or says why it could not be checked.
+async fn check_sale(
+    state: &AppState,
+    session: &PanelSession,
+    sale_id: i64,
+) -> Result<(), Response> {
+    match state
+        .integration
+        .sale_visible_to(session.installation, &session.access_token, sale_id)
+        .await
+    {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(framable_message(
+            StatusCode::FORBIDDEN,
+            "Oneflow Contract",
+            "You cannot see this Sale in SuperOffice (or it does not exist); open the panel              from a Sale you can see.",
+        )),
+        Err(error) => Err(framable_message(
+            status_of(&error),
+            "Oneflow Contract",
+            &plain_words(&error),
+        )),
+    }
+}
+
 /// Renders the panel for `sale_id` with `form` and `errors` (a first rendering passes no
 /// form). Engine failures reading the Sale become a message page.
 async fn render_panel(
@@ -194,6 +226,9 @@ async fn panel(
             "Open this panel from a Sale in SuperOffice: the Sale is missing.",
         );
     };
+    if let Err(refused) = check_sale(&state, &session, sale_id).await {
+        return refused;
+    }
     render_panel(
         &state,
         &session,
@@ -254,6 +289,7 @@ async fn accept(
             "Open this panel from a Sale in SuperOffice: the Sale is missing.",
         )
     })?;
+    check_sale(state, &session, sale_id).await?;
     Ok((session, form, sale_id))
 }
 

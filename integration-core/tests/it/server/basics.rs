@@ -94,6 +94,9 @@ async fn the_request_span_names_the_route_template_never_the_path_or_query() {
         .with_writer(move || writer.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Tests on other threads (no subscriber) may have cached the request span's callsite as
+    // uninteresting before this subscriber existed: ask every callsite again.
+    tracing::callsite::rebuild_interest_cache();
 
     let app = service(Arc::new(MemoryStore::new()));
     let answer = post(

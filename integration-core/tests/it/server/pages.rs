@@ -239,6 +239,17 @@ async fn the_panel_lists_contracts_previews_and_creates_once_per_request_key() {
         .contains(&format!("Contract {contract} was created")));
     assert!(page.body.contains(&format!("/contracts/{contract}\"")));
     assert!(page.body.contains(&format!("/contracts/{earlier}\"")));
+
+    // The frame's `sale` is a hint: a Sale SuperOffice does not show this user is refused.
+    let unknown = get_as(&app, "/superoffice/panel?sale=9999&ctx=Cust12345", &cookie).await;
+    assert_eq!(unknown.status, 403, "{}", unknown.body);
+    assert!(unknown.body.contains("You cannot see this Sale"));
+    let mut forged = fields(&csrf, &key, &template, "draft");
+    forged.retain(|(k, _)| *k != "sale");
+    forged.push(("sale", "9999"));
+    let answer = post_form(&app, "/superoffice/panel/contracts", &cookie, &forged).await;
+    assert_eq!(answer.status, 403, "{}", answer.body);
+    assert_eq!(contracts_created(&world), before + 1);
     world.finish().await;
 }
 
@@ -407,12 +418,13 @@ async fn settings_are_403_for_a_seller_and_the_toggle_is_saved_for_an_admin() {
         &[
             ("csrf", &csrf),
             ("stage_mapping_enabled", "on"),
-            ("archive_signed_pdf", "on"),
+            ("archive_document_template_id", "twelve"),
         ],
     )
     .await;
     assert_eq!(bad.status, 422);
     assert!(bad.body.contains("id=\"archive-error\""));
+    assert!(bad.body.contains("Enter a positive whole number"));
     assert!(
         !world
             .engine
@@ -507,5 +519,52 @@ async fn removing_the_integration_needs_the_typed_tenant_and_removes_panel_and_w
     let panel = get_as(&app, PANEL_101, &admin).await;
     assert_eq!(panel.status, 404, "{}", panel.body);
     assert!(panel.body.contains("removed"), "{}", panel.body);
+    world.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_up_to_the_limit_pass_and_larger_ones_are_refused_in_plain_words() {
+    let world = world().await;
+    let id = world.installed().await;
+    let app = app(&world);
+    let cookie = session(&world, &app, SELLER).await;
+    let page = get_as(&app, PANEL_101, &cookie).await;
+    let (csrf, key) = tokens(&page);
+    let template = world.pdf_template(id).await;
+    let template = format!("{}:{}", template.workspace_id, template.template.id);
+    // Above axum's default 2 MB body limit, below ours.
+    let mut big = PDF.to_vec();
+    big.resize(3 * 1024 * 1024, b' ');
+    let answer = post_multipart(
+        &app,
+        "/superoffice/panel/preview",
+        &cookie,
+        &fields(&csrf, &key, &template, "draft"),
+        &[("pdf", "offer.pdf", "application/pdf", &big)],
+    )
+    .await;
+    assert_eq!(
+        answer.status,
+        200,
+        "{}",
+        &answer.body[..answer.body.len().min(2000)]
+    );
+    assert!(answer.body.contains("offer.pdf — PDF document (3.0 MiB)"));
+    let mut huge = PDF.to_vec();
+    huge.resize(11 * 1024 * 1024, b' ');
+    let answer = post_multipart(
+        &app,
+        "/superoffice/panel/preview",
+        &cookie,
+        &fields(&csrf, &key, &template, "draft"),
+        &[("pdf", "offer.pdf", "application/pdf", &huge)],
+    )
+    .await;
+    assert_eq!(answer.status, 413, "{}", answer.body);
+    assert!(
+        answer.body.contains("larger than 10 MiB together"),
+        "{}",
+        answer.body
+    );
     world.finish().await;
 }
