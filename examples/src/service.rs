@@ -63,6 +63,22 @@ pub struct ServiceOptions {
     pub port: u16,
 }
 
+impl ServiceOptions {
+    /// Sets [`duplicate_deliveries`](Self::duplicate_deliveries).
+    #[must_use]
+    pub fn with_duplicate_deliveries(mut self, on: bool) -> Self {
+        self.duplicate_deliveries = on;
+        self
+    }
+
+    /// Sets [`port`](Self::port).
+    #[must_use]
+    pub fn with_port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+}
+
 /// Both sandboxes and the service, running until dropped (or [`DemoService::shutdown`]).
 pub struct DemoService {
     /// The SuperOffice sandbox (OIDC, tenants, REST, the Sale screen UI).

@@ -175,8 +175,8 @@ pub async fn run_story(
     out: &mut (dyn Write + Send),
 ) -> Result<StorySummary, StoryError> {
     let mut summary = StorySummary::default();
-    let mut service_options = ServiceOptions::default();
-    service_options.duplicate_deliveries = options.duplicate_deliveries;
+    let service_options =
+        ServiceOptions::default().with_duplicate_deliveries(options.duplicate_deliveries);
     let service = DemoService::start(service_options).await?;
     step(out, "Sandboxes and the service")?;
     say(
@@ -574,8 +574,7 @@ pub async fn serve(
     out: &mut (dyn Write + Send),
     stop: impl std::future::Future<Output = ()>,
 ) -> Result<(), StoryError> {
-    let mut options = ServiceOptions::default();
-    options.port = port;
+    let options = ServiceOptions::default().with_port(port);
     let service = DemoService::start(options).await?;
     let report = service
         .connect(so_seed::ADMIN_EMAIL, so_seed::ADMIN_EMAIL)
