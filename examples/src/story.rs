@@ -1,49 +1,38 @@
-//! The demo story: both sandboxes, the integration engine a host embeds, one narrated run.
+//! The demo story: both sandboxes and the host service in-process, one narrated run.
 //!
 //! [`run_story`] is what `cargo run -p examples --bin demo` executes; the end-to-end tests call
 //! it too and check the [`StorySummary`] it returns, which is read back from the two systems
 //! (not from what the story intended to do).
 //!
-//! Everything the integration does goes through [`Integration`]: registering the Oneflow
-//! account, setup (admin checks, tenant binding, panel, link fields, webhooks), templates,
-//! contracts from Sales, webhook intake and the worker that maps contract states onto Sales,
-//! and removal. The story only plays the people (the admin signing in, buyers signing or
-//! declining) and the host (a small HTTP server that hands webhook deliveries to the engine).
+//! The story plays the people, over HTTP against the service's own routes
+//! ([`integration_core::server::router`], see [`crate::service`]): the admin sets the
+//! integration up (`/setup`, the SuperOffice sign-in, `/superoffice/callback`), a seller signs
+//! in to the "Oneflow Contract" panel (pop-up sign-in, one-time code, session cookie) and
+//! creates contracts in its form, buyers sign or decline in Oneflow (whose webhooks reach the
+//! service), the admin switches stage mapping off and finally removes the integration on the
+//! "Oneflow Settings" page. This module only narrates; the service does the work.
 
 use std::fmt;
 use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
-use axum::Router;
-use integration_core::engine::{Ack, EngineError, IntegrationConfig};
-use integration_core::policy::contract_factory::{
-    ContractChoices, Delivery, FileChoice, FileKind, ParticipantChoice, ParticipantSource,
-    PartyKind,
-};
-use integration_core::store::{InstallationId, SecretKey, SqliteStore, Store};
-use integration_core::Integration;
-use oneflow_client::models::draft::ParticipantRole;
-use oneflow_client::models::DeliveryChannel;
-use oneflow_sandbox::{DeliveryConfig, OneflowSandbox, SeedUser};
-use secrecy::SecretString;
-use superoffice_client::Environment;
-use superoffice_sandbox::{default_seed as so_seed, SuperOfficeSandbox};
+use integration_core::store::InstallationId;
+use superoffice_sandbox::default_seed as so_seed;
+
+use crate::service::TEMPLATE_WITH_ATTACHMENTS;
+use crate::service::{DemoService, Page, PanelUser, ServiceOptions, THIRD_SALE_ID};
 
 /// A boxed error: the demo reports any failure with its chain of causes.
 pub type StoryError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The PDF-only template the second contract uses (and the attachment is refused on).
+const TEMPLATE_PDF_ONLY: &str = oneflow_sandbox::default_seed::TEMPLATE_PDF;
 
 /// Settings of one run.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct StoryOptions {
-    /// Stage mapping (the admin toggle): signed → Sold, declined → Lost.
-    pub stage_mapping: bool,
-    /// How long to wait for one webhook delivery before giving up.
+    /// How long to wait for one webhook's effect (a decision in the audit log).
     pub webhook_wait: Duration,
     /// Let the Oneflow sandbox deliver every notification twice (exercises deduplication).
     pub duplicate_deliveries: bool,
@@ -52,7 +41,6 @@ pub struct StoryOptions {
 impl Default for StoryOptions {
     fn default() -> Self {
         StoryOptions {
-            stage_mapping: true,
             webhook_wait: Duration::from_secs(20),
             duplicate_deliveries: false,
         }
@@ -72,6 +60,8 @@ pub struct ContractOutcome {
     pub contract_state: String,
     /// The Sale status read back from SuperOffice at the end.
     pub sale_status: String,
+    /// Whether stage mapping was on when the buyer acted.
+    pub stage_mapping: bool,
 }
 
 /// What the run observed, read back from both systems.
@@ -82,33 +72,43 @@ pub struct StorySummary {
     pub tenant: String,
     /// The admin's e-mail (the same in both systems).
     pub admin_email: String,
-    /// Templates offered (active, group "SuperOffice").
+    /// Templates the panel offered the seller.
     pub templates_offered: Vec<String>,
-    /// The web panel's id while installed.
-    pub web_panel_id: Option<i32>,
     /// HTTP status of the cache flush.
     pub flush_status: u16,
-    /// Contracts created and the Sale state afterwards.
+    /// The flush URL shown on the setup report page.
+    pub flush_url: String,
+    /// The error the panel form showed for an attachment on a PDF-only template.
+    pub attachment_refusal: Option<String>,
+    /// Contracts created through the panel and the Sale state afterwards.
     pub contracts: Vec<ContractOutcome>,
-    /// Oneflow webhook deliveries accepted (distinct notifications).
+    /// Oneflow notifications the service acknowledged (distinct callback ids).
     pub webhook_notifications: usize,
-    /// Deliveries that repeated an already-seen notification (acknowledged, not processed).
+    /// Copies of already-seen notifications the service acknowledged without effect.
     pub duplicate_deliveries: usize,
+    /// Whether a replayed (duplicate) webhook changed nothing.
+    pub duplicate_ignored: bool,
     /// Sale updates (PATCH requests) SuperOffice received.
     pub sale_updates: usize,
-    /// Whether the panel and the webhooks were gone after removal.
+    /// Whether the panel and the webhooks were gone after removal, in both sandboxes.
     pub removed_cleanly: bool,
 }
 
 impl StorySummary {
-    /// True when the story ended as designed: one Sale Sold, one Lost, clean removal.
+    /// True when the story ended as designed: Sale A Sold, Sale B Lost, the third Sale
+    /// (stage mapping off) unchanged, the duplicate ignored, the attachment refused, a clean
+    /// removal.
     pub fn all_expected(&self) -> bool {
         let statuses: Vec<&str> = self
             .contracts
             .iter()
             .map(|c| c.sale_status.as_str())
             .collect();
-        statuses == ["Sold", "Lost"] && self.removed_cleanly && self.flush_status == 200
+        statuses == ["Sold", "Lost", "Open"]
+            && self.duplicate_ignored
+            && self.attachment_refusal.is_some()
+            && self.removed_cleanly
+            && self.flush_status == 200
     }
 }
 
@@ -123,29 +123,50 @@ impl fmt::Display for StorySummary {
             self.templates_offered.join(", ")
         )?;
         writeln!(f, "  cache flush       HTTP {}", self.flush_status)?;
+        writeln!(
+            f,
+            "  attachment check  {}",
+            self.attachment_refusal.as_deref().unwrap_or("NOT REFUSED")
+        )?;
         for c in &self.contracts {
             writeln!(
                 f,
-                "  Sale {:<4} {:<28} contract {:<6} {:<9} → Sale {}",
-                c.sale_id, c.sale_heading, c.contract_id, c.contract_state, c.sale_status
+                "  Sale {:<4} {:<24} contract {:<6} {:<9} mapping {:<3} → Sale {}",
+                c.sale_id,
+                c.sale_heading,
+                c.contract_id,
+                c.contract_state,
+                if c.stage_mapping { "on" } else { "off" },
+                c.sale_status
             )?;
         }
         writeln!(
             f,
-            "  webhooks          {} notifications processed, {} duplicates ignored",
-            self.webhook_notifications, self.duplicate_deliveries
+            "  webhooks          {} notifications acknowledged, {} duplicate copies ignored; replayed delivery {}",
+            self.webhook_notifications,
+            self.duplicate_deliveries,
+            if self.duplicate_ignored { "ignored" } else { "NOT IGNORED" }
         )?;
         writeln!(f, "  Sale updates      {}", self.sale_updates)?;
         write!(
             f,
             "  removal           {}",
             if self.removed_cleanly {
-                "web panel and webhooks deleted"
+                "web panel and both webhooks deleted"
             } else {
                 "INCOMPLETE"
             }
         )
     }
+}
+
+/// The panel's address for a Sale, with the hints SuperOffice substitutes.
+fn panel_path(sale_id: i32) -> String {
+    format!(
+        "/superoffice/panel?sale={sale_id}&ctx={}&user={}",
+        so_seed::MAIN_TENANT,
+        so_seed::SELLER_ASSOCIATE_ID
+    )
 }
 
 /// Runs the whole story, narrating to `out`, and returns what it observed.
@@ -154,342 +175,561 @@ pub async fn run_story(
     out: &mut (dyn Write + Send),
 ) -> Result<StorySummary, StoryError> {
     let mut summary = StorySummary::default();
+    let service_options =
+        ServiceOptions::default().with_duplicate_deliveries(options.duplicate_deliveries);
+    let service = DemoService::start(service_options).await?;
+    step(out, "Sandboxes and the service")?;
+    say(
+        out,
+        format!(
+            "SuperOffice (OIDC, tenants)    {}",
+            service.superoffice.base_url()
+        ),
+    )?;
+    say(
+        out,
+        format!(
+            "SuperOffice web UI (Sale screen) {}",
+            service.superoffice.ui_url()
+        ),
+    )?;
+    say(
+        out,
+        format!(
+            "Oneflow API                    {}",
+            service.oneflow.base_url()
+        ),
+    )?;
+    say(
+        out,
+        format!(
+            "service (router + worker, SQLite in a temp dir) {}",
+            service.url()
+        ),
+    )?;
 
-    // --- The two systems and the host ------------------------------------------------------
-    let superoffice = SuperOfficeSandbox::start().await?;
-    // The same people in both systems: Oneflow knows the SuperOffice users by e-mail.
-    let oneflow = OneflowSandbox::builder()
-        .account_name("Nordic Trading AS")
-        .user(SeedUser::new("Ada Admin", so_seed::ADMIN_EMAIL).admin(true))
-        .user(SeedUser::new("Sam Seller", so_seed::SELLER_EMAIL))
-        .delivery_config(DeliveryConfig::immediate().duplicate(options.duplicate_deliveries))
-        .start()
+    // --- 1. Admin setup through the service's routes ---------------------------------------
+    step(
+        out,
+        "1. The admin connects Oneflow and SuperOffice (GET/POST /setup)",
+    )?;
+    let report = service
+        .connect(so_seed::ADMIN_EMAIL, so_seed::ADMIN_EMAIL)
         .await?;
-    let dir = tempfile::tempdir()?;
-    let store: Arc<dyn Store> = Arc::new(
-        SqliteStore::open(dir.path().join("integration.db"), SecretKey::generate()).await?,
+    if report.status != 200 {
+        return Err(format!("setup failed ({}): {}", report.status, report.text()).into());
+    }
+    let installation = InstallationId::new(
+        report
+            .text_of("installation")
+            .and_then(|t| t.parse().ok())
+            .ok_or("the setup report names no installation")?,
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let host = format!("http://{}", listener.local_addr()?);
-    let config = IntegrationConfig::new(
-        Environment::custom(superoffice.base_url())?,
-        superoffice.client_id(),
-        superoffice.client_secret(),
-        so_seed::REDIRECT_URI.parse()?,
-        host.parse()?,
-    )
-    .oneflow_base_url(oneflow.base_url().as_str());
-    let engine = Integration::builder(config, store).build()?;
-    let stats = Arc::new(Mutex::new(DeliveryStats::default()));
-    serve_host(listener, engine.clone(), stats.clone());
-    step(out, "Sandboxes and host")?;
+    summary.flush_url = report
+        .text_of("flush-url")
+        .ok_or("the setup report has no flush URL")?;
+    summary.tenant = so_seed::MAIN_TENANT.to_owned();
+    summary.admin_email = so_seed::ADMIN_EMAIL.to_owned();
     say(
         out,
-        format!("SuperOffice (OIDC + tenants)  {}", superoffice.base_url()),
-    )?;
-    say(
-        out,
-        format!("Oneflow API                   {}", oneflow.base_url()),
-    )?;
-    say(out, format!("host (webhooks, SQLite store) {host}"))?;
-
-    // --- 1. The admin connects the Oneflow account to one SuperOffice tenant ----------------
-    step(out, "1. Admin connects Oneflow and SuperOffice")?;
-    let installation = engine.register_oneflow_account(oneflow.api_token()).await?;
-    let id = installation.id;
-    say(
-        out,
-        format!("Oneflow account {id} registered with its API token"),
-    )?;
-    let sign_in = engine.begin_setup(id, so_seed::ADMIN_EMAIL).await?;
-    // The browser part: the admin signs in at SuperOffice and is sent back with a code.
-    let callback = superoffice.sign_in(&sign_in, so_seed::ADMIN_EMAIL).await?;
-    let report = engine.complete_setup(callback.as_str()).await?;
-    say(
-        out,
-        format!(
-            "{} is administrator in SuperOffice tenant {} and in the Oneflow account; tenant bound",
-            report.admin_email, report.tenant
-        ),
-    )?;
-    summary.tenant = report.tenant.clone();
-    summary.admin_email = report.admin_email.clone();
-    summary.web_panel_id = Some(report.panel_id);
-
-    // --- 2. What setup provisioned ------------------------------------------------------------
-    step(out, "2. Setup provisioned panel, link fields and webhooks")?;
-    say(
-        out,
-        format!(
-            "panel {} \"Oneflow Contract\" on SaleArchive (Sale screen tab), visible to all user groups",
-            report.panel_id
-        ),
+        "POST /setup (API token, admin e-mail) → 303 to SuperOffice → signed in as the admin → GET /superoffice/callback",
     )?;
     say(
         out,
         format!(
-            "link data fields added to the \"SuperOffice\" template type: {}",
-            list(&report.data_fields_added)
+            "report: \"{}\"; installation {installation}",
+            first_heading(&report)
         ),
     )?;
-    say(
-        out,
-        format!(
-            "Oneflow webhook {} and SuperOffice webhook {} point at the host",
-            report.oneflow_webhook_id, report.superoffice_webhook_id
-        ),
-    )?;
-    summary.flush_status = match engine.flush_caches(id).await {
+    summary.flush_status = match service.engine.flush_caches(installation).await {
         Ok(()) => 200,
-        Err(EngineError::SuperOffice(error)) => error.status().map_or(0, |s| s.as_u16()),
+        Err(integration_core::engine::EngineError::SuperOffice(error)) => {
+            error.status().map_or(0, |s| s.as_u16())
+        }
         Err(error) => return Err(error.into()),
     };
     say(
         out,
         format!(
-            "panel not showing? open {} (as General Administrator): HTTP {}",
-            report.flush_url, summary.flush_status
+            "flush URL on the report: {} (opened: HTTP {})",
+            summary.flush_url, summary.flush_status
         ),
     )?;
-    if !options.stage_mapping {
-        let mut settings = engine.settings(id).await?;
-        settings.stage_mapping.stage_mapping_enabled = false;
-        let admin = SecretString::from(superoffice.issue_access_token(so_seed::ADMIN_EMAIL)?);
-        engine.update_settings(id, &admin, settings).await?;
-        say(out, "the admin switched stage mapping off")?;
-    }
-
-    // --- 3. Templates a seller may pick ------------------------------------------------------
-    step(
-        out,
-        "3. Templates offered to the seller (active, group \"SuperOffice\")",
-    )?;
-    let templates = engine.templates_for(id, so_seed::SELLER_EMAIL).await?;
-    for option in &templates {
-        say(
-            out,
-            format!(
-                "{:<10} {:<40} pdf={} attachments={}",
-                option.workspace_name.as_deref().unwrap_or("?"),
-                option.template.name,
-                option.template.has_pdf_section,
-                option.template.has_attachments_section
-            ),
-        )?;
-        summary.templates_offered.push(option.template.name.clone());
-    }
-    let template = templates
+    let panels = service.superoffice.web_panels(so_seed::MAIN_TENANT)?;
+    let panel = panels
         .iter()
-        .find(|t| t.template.has_pdf_section && !t.template.has_attachments_section)
-        .ok_or("no offered template has only a PDF section")?;
-
-    // --- 4. Contracts from two Sales ----------------------------------------------------------
-    let sales = [
-        (so_seed::OPEN_SALE_ID, Buyer::Signs),
-        (so_seed::SECOND_OPEN_SALE_ID, Buyer::Declines),
-    ];
-    let mut created = Vec::new();
-    for (sale_id, buyer) in sales {
-        step(
-            out,
-            format!("4. Contract from Sale {sale_id} (then the buyer {buyer})"),
-        )?;
-        let person = superoffice.sale(so_seed::MAIN_TENANT, sale_id)?["Person"]["PersonId"]
-            .as_i64()
-            .and_then(|p| i32::try_from(p).ok())
-            .ok_or("the Sale has no person")?;
-        let mut choices = ContractChoices::new(
-            template.workspace_id.into(),
-            template.template.id.into(),
-            format!("demo-{sale_id}"),
-        );
-        choices.participants = vec![
-            ParticipantChoice::new(
-                ParticipantSource::Person(person),
-                PartyKind::Company,
-                ParticipantRole::Signatory,
-            )
-            .delivery_channel(DeliveryChannel::Email),
-            ParticipantChoice::new(
-                ParticipantSource::SaleOwner,
-                PartyKind::Owner,
-                ParticipantRole::Signatory,
-            ),
-        ];
-        // Attachments need an Attachments section: refused before anything is sent.
-        let mut with_attachment = choices.clone();
-        with_attachment.files = vec![FileChoice::new(
-            "terms.docx",
-            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-            2,
-            FileKind::Attachment,
-        )];
-        if let Err(error) = engine
-            .create_contract_from_sale(
-                id,
-                so_seed::SELLER_EMAIL,
-                sale_id.into(),
-                &with_attachment,
-                vec![b"PK".to_vec()],
-            )
-            .await
-        {
-            say(out, format!("attachment refused locally: {error}"))?;
-        }
-        let pdf = format!("%PDF-1.4\n% Offer for Sale {sale_id}\n%%EOF\n").into_bytes();
-        choices.files = vec![FileChoice::new(
-            "offer.pdf",
-            "application/pdf",
-            pdf.len() as u64,
-            FileKind::Pdf,
-        )];
-        choices.delivery = Delivery::Send {
-            subject: "Your contract".into(),
-            message: "Please review and sign.".into(),
-        };
-        let contract = engine
-            .create_contract_from_sale(
-                id,
-                so_seed::SELLER_EMAIL,
-                sale_id.into(),
-                &choices,
-                vec![pdf],
-            )
-            .await?;
-        say(
-            out,
-            format!(
-                "contract {} created with the PDF and sent for signing (request key {})",
-                contract.contract_id, choices.request_key
-            ),
-        )?;
-        wait_for(
-            &oneflow,
-            options.webhook_wait,
-            contract.contract_id,
-            "contract:publish",
-        )
-        .await?;
-        let report = drain(&engine).await?;
-        say(
-            out,
-            format!(
-                "webhook contract:publish verified, recorded, processed ({} job)",
-                report
-            ),
-        )?;
-        created.push((sale_id, contract.contract_id, buyer));
-    }
-
-    // --- 5. Buyers act; webhooks drive stage mapping ----------------------------------------
-    step(
-        out,
-        format!(
-            "5. Buyers sign / decline; stage mapping is {}",
-            if options.stage_mapping { "ON" } else { "OFF" }
-        ),
-    )?;
-    for (sale_id, contract_id, buyer) in &created {
-        let event = match buyer {
-            Buyer::Signs => {
-                oneflow.sign_all(*contract_id)?;
-                "contract:sign"
-            }
-            Buyer::Declines => {
-                let signatory = counterparty_signatory(&oneflow, *contract_id).await?;
-                oneflow.decline(*contract_id, signatory)?;
-                "contract:decline"
-            }
-        };
-        wait_for(&oneflow, options.webhook_wait, *contract_id, event).await?;
-        drain(&engine).await?;
-        let decision = engine
-            .store()
-            .recent_audit(id, 20)
-            .await?
-            .into_iter()
-            .find(|e| {
-                e.action == "stage_mapping"
-                    && e.detail.starts_with(&format!("contract {contract_id}"))
-            })
-            .map(|e| e.detail)
-            .unwrap_or_else(|| "no decision recorded".into());
-        let status = superoffice.sale(so_seed::MAIN_TENANT, *sale_id)?["Status"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        let outcome = if status == "Sold" || status == "Lost" {
-            format!("Sale {sale_id} closed as {status}")
-        } else {
-            format!("Sale {sale_id} left {status}")
-        };
-        say(out, format!("{event}: {outcome} ({decision})"))?;
-    }
-
-    // --- 6. Read back --------------------------------------------------------------------------
-    for (sale_id, contract_id, _) in &created {
-        let sale = superoffice.sale(so_seed::MAIN_TENANT, *sale_id)?;
-        summary.contracts.push(ContractOutcome {
-            sale_id: *sale_id,
-            sale_heading: sale["Heading"].as_str().unwrap_or_default().to_owned(),
-            contract_id: *contract_id,
-            contract_state: oneflow.contract_state(*contract_id).unwrap_or_default(),
-            sale_status: sale["Status"].as_str().unwrap_or_default().to_owned(),
-        });
-    }
-
-    // Let every delivery Oneflow still owes us land before counting (duplicates included),
-    // then process what they queued.
-    let copies = if options.duplicate_deliveries { 2 } else { 1 };
-    let notifications = created.len() * 2;
-    oneflow
-        .wait_for_deliveries_within(options.webhook_wait, |log| {
-            log.iter().filter(|d| d.outcome.is_success()).count() >= notifications * copies
-        })
-        .await?;
-    drain(&engine).await?;
-
-    // --- 7. Removal --------------------------------------------------------------------------
-    step(out, "6. Removal: uninstall")?;
-    engine.uninstall(id).await?;
-    let panel_gone = superoffice
-        .web_panels(so_seed::MAIN_TENANT)?
-        .iter()
-        .all(|p| p["ProgId"] != "oneflow.superoffice.contract-panel");
-    let hooks_gone = superoffice.webhooks(so_seed::MAIN_TENANT)?.is_empty()
-        && oneflow_admin(&oneflow)?.webhooks().list().await?.is_empty();
-    summary.removed_cleanly = panel_gone && hooks_gone;
+        .find(|p| p["Name"] == "Oneflow Contract")
+        .ok_or("setup created no \"Oneflow Contract\" panel")?;
     say(
         out,
         format!(
-            "web panel gone: {panel_gone}, webhooks gone: {hooks_gone} (Oneflow and SuperOffice), tokens revoked, secrets forgotten"
+            "SuperOffice: panel \"Oneflow Contract\" on {} → {}",
+            panel["VisibleIn"].as_str().unwrap_or("?"),
+            panel["Url"].as_str().unwrap_or("?")
+        ),
+    )?;
+    say(
+        out,
+        format!(
+            "webhooks: {} in SuperOffice, {} in Oneflow, pointing at the service",
+            service.superoffice.webhooks(so_seed::MAIN_TENANT)?.len(),
+            oneflow_admin(&service)?.webhooks().list().await?.len()
         ),
     )?;
 
-    summary.sale_updates = superoffice
-        .requests()
+    // --- 2. The seller opens the panel ------------------------------------------------------
+    step(
+        out,
+        "2. Sam Seller opens the \"Oneflow Contract\" tab on Sale 101",
+    )?;
+    let anonymous = service.get(&panel_path(so_seed::OPEN_SALE_ID)).await?;
+    say(
+        out,
+        format!(
+            "without a session: HTTP {} with a \"Sign in with SuperOffice\" button (pop-up)",
+            anonymous.status
+        ),
+    )?;
+    let seller = service
+        .panel_sign_in(so_seed::MAIN_TENANT, so_seed::SELLER_EMAIL)
+        .await?;
+    say(
+        out,
+        "pop-up: /superoffice/panel/sign-in → SuperOffice → callback with a one-time code → POST /superoffice/panel/session → partitioned session cookie",
+    )?;
+    let page = seller.get(&panel_path(so_seed::OPEN_SALE_ID)).await?;
+    expect_ok(&page, "the panel")?;
+    summary.templates_offered = page
+        .options_of("template")
+        .into_iter()
+        .filter(|(value, _)| !value.is_empty())
+        .map(|(_, label)| label)
+        .collect();
+    say(
+        out,
+        format!(
+            "templates offered: {}",
+            summary.templates_offered.join("; ")
+        ),
+    )?;
+
+    // --- 3. Contracts through the panel's form -----------------------------------------------
+    step(out, "3. Contracts from the panel's form")?;
+    let pdf = |sale: i32| format!("%PDF-1.4\n% Offer for Sale {sale}\n%%EOF\n").into_bytes();
+    let terms = b"PK\x03\x04 general terms".to_vec();
+    // An attachment on a PDF-only template: refused in the form, nothing created.
+    let refused = submit_contract(
+        &seller,
+        so_seed::SECOND_OPEN_SALE_ID,
+        TEMPLATE_PDF_ONLY,
+        &[
+            ("pdf", "offer.pdf", "application/pdf", pdf(102)),
+            ("attachments", "terms.docx", DOCX, terms.clone()),
+        ],
+    )
+    .await?;
+    match refused {
+        Submitted::Refused(problems) => {
+            say(
+                out,
+                format!("Sale 102, \"{TEMPLATE_PDF_ONLY}\" + attachment → form shows: {problems}"),
+            )?;
+            summary.attachment_refusal = Some(problems);
+        }
+        Submitted::Created(id) => {
+            say(
+                out,
+                format!("UNEXPECTED: contract {id} created with an attachment"),
+            )?;
+        }
+    }
+    let contract_a = created(
+        submit_contract(
+            &seller,
+            so_seed::OPEN_SALE_ID,
+            TEMPLATE_WITH_ATTACHMENTS,
+            &[
+                ("pdf", "offer.pdf", "application/pdf", pdf(101)),
+                ("attachments", "terms.docx", DOCX, terms.clone()),
+            ],
+        )
+        .await?,
+    )?;
+    let listed = seller.get(&panel_path(so_seed::OPEN_SALE_ID)).await?;
+    say(
+        out,
+        format!(
+            "Sale 101, \"{TEMPLATE_WITH_ATTACHMENTS}\" + offer.pdf + terms.docx, sent → contract {contract_a}, listed as {}",
+            listed_state(&listed, contract_a)
+        ),
+    )?;
+    let contract_b = created(
+        submit_contract(
+            &seller,
+            so_seed::SECOND_OPEN_SALE_ID,
+            TEMPLATE_PDF_ONLY,
+            &[("pdf", "offer.pdf", "application/pdf", pdf(102))],
+        )
+        .await?,
+    )?;
+    say(
+        out,
+        format!("Sale 102, \"{TEMPLATE_PDF_ONLY}\" + offer.pdf, sent → contract {contract_b}"),
+    )?;
+
+    // --- 4. Buyers act; the service's webhooks and worker map the states -------------------
+    step(
+        out,
+        "4. The buyers act in Oneflow; webhooks reach the service",
+    )?;
+    service.oneflow.sign_all(contract_a)?;
+    let decision =
+        wait_for_decision(&service, installation, contract_a, "signed", &options).await?;
+    say(out, format!("Sale 101's buyer signs → {decision}"))?;
+
+    // A duplicate: the exact delivery of the signature, posted again.
+    let updates_before = sale_updates(&service);
+    let sign_delivery = service
+        .oneflow
+        .deliveries()
+        .into_iter()
+        .find(|d| {
+            d.contract_id == contract_a
+                && d.outcome.is_success()
+                && d.event_types.iter().any(|t| t == "contract:sign")
+        })
+        .ok_or("no delivery of the signature")?;
+    let replay = service
+        .http()
+        .post(&sign_delivery.callback_url)
+        .header("content-type", "application/json")
+        .body(sign_delivery.body.clone())
+        .send()
+        .await?
+        .status()
+        .as_u16();
+
+    let signatory = counterparty_signatory(&service, contract_b).await?;
+    service.oneflow.decline(contract_b, signatory)?;
+    let decision =
+        wait_for_decision(&service, installation, contract_b, "declined", &options).await?;
+    say(out, format!("Sale 102's buyer declines → {decision}"))?;
+    // The worker takes jobs in order: the decline was processed, so a replay that had been
+    // taken for new would have been too.
+    let signed_decisions = decisions(&service, installation, contract_a, "signed")
+        .await?
+        .len();
+    summary.duplicate_ignored =
+        replay == 200 && signed_decisions == 1 && sale_updates(&service) == updates_before + 1;
+    say(
+        out,
+        format!(
+            "the signature's webhook replayed: HTTP {replay}, {} (decisions for contract {contract_a}: {signed_decisions})",
+            if summary.duplicate_ignored { "ignored" } else { "NOT ignored" }
+        ),
+    )?;
+
+    // --- 5. The admin switches stage mapping off on the settings page -----------------------
+    step(
+        out,
+        "5. The admin switches stage mapping off (Oneflow Settings)",
+    )?;
+    let settings_path = format!("/superoffice/settings?ctx={}", so_seed::MAIN_TENANT);
+    let forbidden = seller.get(&settings_path).await?;
+    say(
+        out,
+        format!("as the seller: HTTP {} (admins only)", forbidden.status),
+    )?;
+    let admin = service
+        .panel_sign_in(so_seed::MAIN_TENANT, so_seed::ADMIN_EMAIL)
+        .await?;
+    let settings = admin.get(&settings_path).await?;
+    expect_ok(&settings, "the settings page")?;
+    let mut form = settings
+        .form("stage_mapping_enabled")
+        .ok_or("the settings page has no stage-mapping form")?;
+    form.remove("stage_mapping_enabled");
+    // Archiving signed PDFs needs a SuperOffice document template, which this tenant has
+    // none of: the admin turns archiving off in the same save.
+    form.remove("archive_signed_pdf");
+    let saved = admin.post_form(&form.action, &form.pairs()).await?;
+    let after = if saved.status == 303 {
+        admin
+            .get(saved.location().unwrap_or(&settings_path))
+            .await?
+    } else {
+        saved.clone()
+    };
+    let still_on = after
+        .form("stage_mapping_enabled")
+        .is_some_and(|f| f.get("stage_mapping_enabled").is_some());
+    say(
+        out,
+        format!(
+            "POST {} (with its CSRF token; archiving signed PDFs off too) → HTTP {}; stage mapping is now {}",
+            form.action,
+            saved.status,
+            if still_on { "ON" } else { "OFF" }
+        ),
+    )?;
+    if still_on {
+        return Err(format!("the toggle was not saved: {}", after.text()).into());
+    }
+    let contract_c = created(
+        submit_contract(
+            &seller,
+            THIRD_SALE_ID,
+            TEMPLATE_PDF_ONLY,
+            &[("pdf", "offer.pdf", "application/pdf", pdf(THIRD_SALE_ID))],
+        )
+        .await?,
+    )?;
+    service.oneflow.sign_all(contract_c)?;
+    let decision =
+        wait_for_decision(&service, installation, contract_c, "signed", &options).await?;
+    say(
+        out,
+        format!("Sale {THIRD_SALE_ID}: contract {contract_c} sent and signed → {decision}"),
+    )?;
+
+    // --- 6. Read back ----------------------------------------------------------------------
+    for (sale_id, contract_id, mapping) in [
+        (so_seed::OPEN_SALE_ID, contract_a, true),
+        (so_seed::SECOND_OPEN_SALE_ID, contract_b, true),
+        (THIRD_SALE_ID, contract_c, false),
+    ] {
+        let sale = service.superoffice.sale(so_seed::MAIN_TENANT, sale_id)?;
+        summary.contracts.push(ContractOutcome {
+            sale_id,
+            sale_heading: sale["Heading"].as_str().unwrap_or_default().to_owned(),
+            contract_id,
+            contract_state: service
+                .oneflow
+                .contract_state(contract_id)
+                .unwrap_or_default(),
+            sale_status: sale["Status"].as_str().unwrap_or_default().to_owned(),
+            stage_mapping: mapping,
+        });
+    }
+    let deliveries = service.oneflow.deliveries();
+    let mut notifications: Vec<&str> = deliveries
         .iter()
-        .filter(|r| r.method == "PATCH" && r.path.contains("/Sale/"))
-        .count();
-    let stats = stats.lock().map_err(|_| "delivery counter poisoned")?;
-    summary.webhook_notifications = stats.accepted;
-    summary.duplicate_deliveries = stats.duplicates;
+        .filter(|d| d.outcome.is_success())
+        .map(|d| d.callback_id.as_str())
+        .collect();
+    let copies = notifications.len();
+    notifications.sort_unstable();
+    notifications.dedup();
+    summary.webhook_notifications = notifications.len();
+    summary.duplicate_deliveries = copies - notifications.len();
+
+    // --- 7. Removal ------------------------------------------------------------------------
+    step(
+        out,
+        "6. The admin removes the integration (Oneflow Settings)",
+    )?;
+    let settings = admin.get(&settings_path).await?;
+    let mut form = settings
+        .form("name=\"confirm\"")
+        .ok_or("the settings page has no removal form")?;
+    // The confirmation: the tenant id, typed.
+    let confirm = so_seed::MAIN_TENANT;
+    form.set("confirm", confirm);
+    let removed = admin.post_form(&form.action, &form.pairs()).await?;
+    say(
+        out,
+        format!(
+            "POST {} (typed \"{confirm}\") → HTTP {}",
+            form.action, removed.status
+        ),
+    )?;
+    let panel_gone = service
+        .superoffice
+        .web_panels(so_seed::MAIN_TENANT)?
+        .iter()
+        .all(|p| p["Name"] != "Oneflow Contract");
+    let hooks_gone = service
+        .superoffice
+        .webhooks(so_seed::MAIN_TENANT)?
+        .is_empty()
+        && oneflow_admin(&service)?.webhooks().list().await?.is_empty();
+    let panel_after = seller.get(&panel_path(so_seed::OPEN_SALE_ID)).await?;
+    summary.removed_cleanly = panel_gone && hooks_gone && panel_after.status != 200;
+    say(
+        out,
+        format!(
+            "SuperOffice: web panel gone: {panel_gone}; webhooks gone in SuperOffice and Oneflow: {hooks_gone}; the panel URL now answers HTTP {}",
+            panel_after.status
+        ),
+    )?;
+    summary.sale_updates = sale_updates(&service);
+    service.shutdown().await;
     Ok(summary)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Buyer {
-    Signs,
-    Declines,
+/// `--serve`: starts everything, connects the integration through `/setup`, prints where to
+/// look and keeps running until `stop` resolves.
+pub async fn serve(
+    port: u16,
+    out: &mut (dyn Write + Send),
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<(), StoryError> {
+    let options = ServiceOptions::default().with_port(port);
+    let service = DemoService::start(options).await?;
+    let report = service
+        .connect(so_seed::ADMIN_EMAIL, so_seed::ADMIN_EMAIL)
+        .await?;
+    if report.status != 200 {
+        return Err(format!("setup failed ({}): {}", report.status, report.text()).into());
+    }
+    let sale = service
+        .superoffice
+        .sale_screen_url(so_seed::MAIN_TENANT, so_seed::OPEN_SALE_ID)?;
+    step(out, "Serving (Ctrl-C stops)")?;
+    say(out, format!("service          {}", service.url()))?;
+    say(out, format!("setup report     {}", first_heading(&report)))?;
+    say(out, format!("Sale screen      {sale}"))?;
+    say(
+        out,
+        format!(
+            "sign in as       {} (seller) or {} (admin: also \"Oneflow Settings\")",
+            so_seed::SELLER_EMAIL,
+            so_seed::ADMIN_EMAIL
+        ),
+    )?;
+    say(
+        out,
+        format!("Oneflow sandbox  {}", service.oneflow.base_url()),
+    )?;
+    out.flush()?;
+    stop.await;
+    service.shutdown().await;
+    Ok(())
 }
 
-impl fmt::Display for Buyer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Buyer::Signs => "signs",
-            Buyer::Declines => "declines",
-        })
+const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
+/// What the panel's form did with a submission.
+enum Submitted {
+    Created(i64),
+    Refused(String),
+}
+
+fn created(submitted: Submitted) -> Result<i64, StoryError> {
+    match submitted {
+        Submitted::Created(id) => Ok(id),
+        Submitted::Refused(problems) => Err(format!("the panel refused: {problems}").into()),
     }
+}
+
+/// Fills the panel's form for `sale_id` as a seller would (template by name, the offered
+/// participants, files, "send"), previews it, then creates it.
+async fn submit_contract(
+    seller: &PanelUser,
+    sale_id: i32,
+    template: &str,
+    files: &[(&str, &str, &str, Vec<u8>)],
+) -> Result<Submitted, StoryError> {
+    let page = seller.get(&panel_path(sale_id)).await?;
+    expect_ok(&page, "the panel")?;
+    let template_value = page
+        .options_of("template")
+        .into_iter()
+        .find(|(_, label)| label.contains(template))
+        .map(|(value, _)| value)
+        .ok_or_else(|| format!("the panel does not offer \"{template}\""))?;
+    let mut form = page
+        .form("request_key")
+        .ok_or("the panel has no contract form")?;
+    form.set("template", template_value);
+    form.set("delivery", "send");
+    form.set("subject", "Your contract");
+    form.set("message", "Please review and sign.");
+    let preview = seller
+        .post_multipart(&form.action, form.multipart(files)?)
+        .await?;
+    if let Some(problems) = problems(&preview) {
+        return Ok(Submitted::Refused(problems));
+    }
+    expect_ok(&preview, "the preview")?;
+    let create_action = preview
+        .attribute("formaction")
+        .ok_or("the preview offers no \"Create contract\"")?;
+    let confirmed = preview
+        .form("request_key")
+        .ok_or("the preview has no form")?;
+    let answer = seller
+        .post_multipart(&create_action, confirmed.multipart(&[])?)
+        .await?;
+    if let Some(problems) = problems(&answer) {
+        return Ok(Submitted::Refused(problems));
+    }
+    let page = if answer.status == 303 {
+        seller
+            .get(answer.location().ok_or("a redirect without Location")?)
+            .await?
+    } else {
+        answer
+    };
+    expect_ok(&page, "the panel after creating")?;
+    // The newest contract of this Sale: the highest id listed.
+    let id = contract_ids(&page)
+        .into_iter()
+        .max()
+        .ok_or_else(|| format!("no contract listed after creating: {}", page.text()))?;
+    Ok(Submitted::Created(id))
+}
+
+/// The form's error summary, if it shows one.
+fn problems(page: &Page) -> Option<String> {
+    page.text_of("problems").map(|text| {
+        text.trim_start_matches("The contract was not created.")
+            .trim()
+            .to_owned()
+    })
+}
+
+/// Contract ids listed on the panel ("(contract N)").
+fn contract_ids(page: &Page) -> Vec<i64> {
+    page.text()
+        .split("(contract ")
+        .skip(1)
+        .filter_map(|rest| {
+            rest.split(|c: char| !c.is_ascii_digit())
+                .next()
+                .and_then(|d| d.parse().ok())
+        })
+        .collect()
+}
+
+/// The state shown next to a contract in the panel's list.
+fn listed_state(page: &Page, contract: i64) -> String {
+    let body = &page.body;
+    body.find(&format!("(contract {contract})"))
+        .and_then(|at| body[..at].rfind("<td class=\"state-"))
+        .and_then(|cell| {
+            let open = cell + body[cell..].find('>')? + 1;
+            let close = open + body[open..].find("</td>")?;
+            Some(body[open..close].trim().to_owned())
+        })
+        .unwrap_or_else(|| "?".to_owned())
+}
+
+fn expect_ok(page: &Page, what: &str) -> Result<(), StoryError> {
+    if page.status == 200 {
+        Ok(())
+    } else {
+        Err(format!("{what} answered {}: {}", page.status, page.text()).into())
+    }
+}
+
+fn first_heading(page: &Page) -> String {
+    page.body
+        .split("<h1>")
+        .nth(1)
+        .and_then(|rest| rest.split("</h1>").next())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 fn step(out: &mut (dyn Write + Send), title: impl fmt::Display) -> std::io::Result<()> {
@@ -501,58 +741,79 @@ fn say(out: &mut (dyn Write + Send), line: impl fmt::Display) -> std::io::Result
     writeln!(out, "   {line}")
 }
 
-fn list(items: &[String]) -> String {
-    if items.is_empty() {
-        "none needed".into()
-    } else {
-        items.join(", ")
-    }
+fn sale_updates(service: &DemoService) -> usize {
+    service
+        .superoffice
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PATCH" && r.path.contains("/Sale/"))
+        .count()
 }
 
-/// Runs the worker until the queue is empty; returns how many jobs it finished.
-async fn drain(engine: &Integration) -> Result<usize, EngineError> {
-    let mut completed = 0;
-    loop {
-        let report = engine.process_next_batch().await?;
-        if report.leased == 0 {
-            return Ok(completed);
-        }
-        completed += report.completed;
-    }
-}
-
-async fn wait_for(
-    oneflow: &OneflowSandbox,
-    wait: Duration,
+/// The worker's stage-mapping decisions about `contract` in `state`.
+async fn decisions(
+    service: &DemoService,
+    installation: InstallationId,
     contract: i64,
-    event: &str,
-) -> Result<(), StoryError> {
-    oneflow
-        .wait_for_deliveries_within(wait, |log| {
-            log.iter().any(|d| {
-                d.contract_id == contract
-                    && d.outcome.is_success()
-                    && d.event_types.iter().any(|t| t == event)
-            })
-        })
-        .await?;
-    Ok(())
+    state: &str,
+) -> Result<Vec<String>, StoryError> {
+    let prefix = format!("contract {contract} ({state})");
+    Ok(service
+        .engine
+        .store()
+        .recent_audit(installation, 200)
+        .await?
+        .into_iter()
+        .filter(|e| e.action == "stage_mapping" && e.detail.starts_with(&prefix))
+        .map(|e| e.detail)
+        .collect())
 }
 
-/// A Oneflow client on the account, to look at what the engine did.
-fn oneflow_admin(oneflow: &OneflowSandbox) -> Result<oneflow_client::Client, StoryError> {
+/// Polls the audit log (deadline `webhook_wait`) until the worker decided about `contract`
+/// in `state`; returns the decision.
+async fn wait_for_decision(
+    service: &DemoService,
+    installation: InstallationId,
+    contract: i64,
+    state: &str,
+    options: &StoryOptions,
+) -> Result<String, StoryError> {
+    let deadline = tokio::time::Instant::now() + options.webhook_wait;
+    let mut tick = tokio::time::interval(Duration::from_millis(20));
+    loop {
+        tick.tick().await;
+        if let Some(decision) = decisions(service, installation, contract, state)
+            .await?
+            .into_iter()
+            .next()
+        {
+            let detail = decision
+                .split_once("), ")
+                .map_or(decision.as_str(), |(_, d)| d)
+                .to_owned();
+            return Ok(detail);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(format!(
+                "no decision about contract {contract} ({state}) within {:?}",
+                options.webhook_wait
+            )
+            .into());
+        }
+    }
+}
+
+/// A Oneflow client on the account, to look at what the service did.
+fn oneflow_admin(service: &DemoService) -> Result<oneflow_client::Client, StoryError> {
     Ok(oneflow_client::Client::builder()
-        .base_url(oneflow.base_url().as_str())
-        .api_token(oneflow.api_token().to_owned())
+        .base_url(service.oneflow.base_url().as_str())
+        .api_token(service.oneflow.api_token().to_owned())
         .build()?)
 }
 
 /// The counterparty signatory of a contract, as the sandbox's signing page would show it.
-async fn counterparty_signatory(
-    oneflow: &OneflowSandbox,
-    contract: i64,
-) -> Result<i64, StoryError> {
-    let contract = oneflow_admin(oneflow)?
+async fn counterparty_signatory(service: &DemoService, contract: i64) -> Result<i64, StoryError> {
+    let contract = oneflow_admin(service)?
         .contracts()
         .get(contract.into())
         .await?;
@@ -564,79 +825,4 @@ async fn counterparty_signatory(
         .id
         .get();
     Ok(signatory)
-}
-
-#[derive(Debug, Default)]
-struct DeliveryStats {
-    accepted: usize,
-    duplicates: usize,
-}
-
-#[derive(Clone)]
-struct Host {
-    engine: Integration,
-    stats: Arc<Mutex<DeliveryStats>>,
-}
-
-/// The host's webhook endpoints: hand the raw bytes to the engine, answer at once.
-fn serve_host(
-    listener: tokio::net::TcpListener,
-    engine: Integration,
-    stats: Arc<Mutex<DeliveryStats>>,
-) {
-    let app = Router::new()
-        .route("/webhooks/oneflow/{installation}", post(oneflow_webhook))
-        .route(
-            "/webhooks/superoffice/{installation}",
-            post(superoffice_webhook),
-        )
-        .with_state(Host { engine, stats });
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-}
-
-async fn oneflow_webhook(
-    State(host): State<Host>,
-    Path(installation): Path<i64>,
-    body: Bytes,
-) -> StatusCode {
-    let result = host
-        .engine
-        .ingest_oneflow_webhook(InstallationId::new(installation), &body)
-        .await;
-    if let Ok(mut stats) = host.stats.lock() {
-        match &result {
-            Ok(Ack::Duplicate) => stats.duplicates += 1,
-            Ok(_) => stats.accepted += 1,
-            Err(_) => {}
-        }
-    }
-    status(result)
-}
-
-async fn superoffice_webhook(
-    State(host): State<Host>,
-    Path(installation): Path<i64>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> StatusCode {
-    let signature = headers
-        .get(superoffice_client::webhook::SIGNATURE_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    status(
-        host.engine
-            .ingest_superoffice_webhook(InstallationId::new(installation), &body, signature)
-            .await,
-    )
-}
-
-/// 200 for everything recorded (duplicates included), 401 for a bad signature.
-fn status(result: Result<Ack, EngineError>) -> StatusCode {
-    match result {
-        Ok(_) => StatusCode::OK,
-        Err(EngineError::BadSignature { .. }) => StatusCode::UNAUTHORIZED,
-        Err(_) => StatusCode::SERVICE_UNAVAILABLE,
-    }
 }

@@ -3,9 +3,10 @@
 //! The stage-sync stream of benchmark 2 (webhooks with 10 % repeats, shuffled with a fixed
 //! seed, 8 installations, API latency on both sandboxes) worked by 1, 2 and 4 `Integration`
 //! instances — separate engines with their own worker ids, HTTP clients and connection pools,
-//! all on one PostgreSQL schema — each serving the webhook endpoint (the posters spread the
-//! stream over the instances round robin, as a load balancer would) and running the same
-//! number of worker loops. Each instance count gets a fresh world (sandboxes, schema).
+//! all on one PostgreSQL schema — each serving the service's router
+//! (`integration_core::server::router`; the posters spread the stream over the instances round
+//! robin, as a load balancer would) and running the same number of worker loops. Each
+//! instance count gets a fresh world (sandboxes, schema).
 //!
 //! Figures: events/s per instance count and the speed-up over one instance (target ≥ 1.7× at
 //! 2). Checks: every Sale in its final state, written once; every job done and leased once
@@ -128,8 +129,10 @@ async fn run(
     world.of.clear_requests();
     world.so.clear_requests();
     let load = support::load_average();
+    let cpu = support::cpu_time();
     let figures = support::run(&stream, &origins, &engines, workers, posters).await;
     let load_after = support::load_average();
+    let cpu = support::cpu_time().saturating_sub(cpu);
     for host in hosts {
         host.abort();
     }
@@ -146,13 +149,16 @@ async fn run(
         "[{instances} instance(s)] {} webhooks ({unique} unique) in {:.2} s; ack p50 {:.2} ms, \
          p99 {:.2} ms; {per_event:.3} round trips/event; bound {loops} loops / ({per_event:.3} × \
          {} ms) = {bound:.1} events/s, measured/bound {:.3}; {writes} Sale writes (each once), \
-         every job done once; load average {load} before, {load_after} after",
+         every job done once; CPU {:.2} ms/event ({:.0} % of one core); load average {load} \
+         before, {load_after} after",
         figures.webhooks,
         figures.elapsed.as_secs_f64(),
         ms(figures.ack_p50),
         ms(figures.ack_p99),
         ms(latency),
-        rate / bound
+        rate / bound,
+        ms(cpu) / unique as f64,
+        100.0 * cpu.as_secs_f64() / figures.elapsed.as_secs_f64()
     );
     rate
 }

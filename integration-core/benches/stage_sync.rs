@@ -3,7 +3,8 @@
 //! 10 000 Oneflow webhooks (10 % of them repeats of earlier ones, shuffled with a fixed seed)
 //! for 8 installations — each its own Oneflow account (one Oneflow sandbox serving 8 accounts)
 //! bound to its own SuperOffice tenant (one SuperOffice sandbox with 8 tenants) — are posted
-//! over loopback HTTP to the host's webhook endpoint, acknowledged, and processed by worker
+//! over loopback HTTP to the service's router (`integration_core::server::router`,
+//! `POST /webhooks/oneflow/{installation}`), acknowledged, and processed by worker
 //! loops of one `Integration` against the sandboxes, which add a fixed latency to every API
 //! request (default 5 ms).
 //!
@@ -117,6 +118,7 @@ async fn run_on(name: &str, store: std::sync::Arc<dyn Store>, params: &Params) {
     world.of.clear_requests();
     world.so.clear_requests();
     let load = support::load_average();
+    let cpu = support::cpu_time();
     let figures = support::run(
         &stream,
         std::slice::from_ref(&origin),
@@ -126,6 +128,7 @@ async fn run_on(name: &str, store: std::sync::Arc<dyn Store>, params: &Params) {
     )
     .await;
     let load_after = support::load_average();
+    let cpu = support::cpu_time().saturating_sub(cpu);
     host.abort();
 
     let trips = RoundTrips::count(&world);
@@ -174,6 +177,13 @@ async fn run_on(name: &str, store: std::sync::Arc<dyn Store>, params: &Params) {
         worker.superoffice_budget.1.num_seconds(),
         worker.oneflow_budget.0,
         worker.oneflow_budget.1.num_seconds()
+    );
+    println!(
+        "[{name}] CPU time of the bench process during the stream: {:.1} s = {:.2} ms per \
+         event (sandboxes, service and engine together), {:.0} % of one core on average",
+        cpu.as_secs_f64(),
+        ms(cpu) / unique as f64,
+        100.0 * cpu.as_secs_f64() / figures.elapsed.as_secs_f64()
     );
     println!(
         "[{name}] every Sale in its final state, written once ({writes} writes); every job done, \

@@ -18,8 +18,8 @@
 //! - `postgres`: `PostgresStore` (sqlx's PostgreSQL driver).
 //! - `test-util`: test hooks only — `engine::crash` stops the engine at named points as if
 //!   the process died there (for crash-safety tests); never enable it in production.
-//! - `server`: `server::router`, the host service's HTTP transport (axum): webhooks, health
-//!   and readiness, admin setup and the panel's sign-in.
+//! - `server`: [`server`]: the host service (axum, askama): webhooks, health and readiness,
+//!   admin setup, the panel's sign-in, the "Oneflow Contract" panel and "Oneflow Settings".
 #![forbid(unsafe_code)]
 
 pub use engine::Integration;

@@ -236,3 +236,439 @@ async fn blocking_third_party_cookies_leaves_the_framed_panel_only_partitioned_c
         "only the partitioned cookie survives blocked third-party cookies"
     );
 }
+
+// ------------------------------------------------------------------------------------------
+// The real service: the demo's sandboxes and `integration_core::server` (examples::service).
+// ------------------------------------------------------------------------------------------
+
+use std::future::Future;
+use std::time::Duration;
+
+use examples::service::{DemoService, ServiceOptions};
+use fantoccini::wd::WindowHandle;
+
+/// How long a page, a pop-up or a state may take to appear.
+const DEADLINE: Duration = Duration::from_secs(20);
+
+/// Polls `check` until it yields `Some` or [`DEADLINE`] passes (a WebDriver round trip per
+/// poll; for conditions the WebDriver waits cannot express, like a window count).
+async fn until<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    let mut tick = tokio::time::interval(Duration::from_millis(50));
+    loop {
+        tick.tick().await;
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what} within {DEADLINE:?}"
+        );
+    }
+}
+
+/// The service with the integration connected through `/setup`.
+async fn connected_service() -> DemoService {
+    let service = DemoService::start(ServiceOptions::default())
+        .await
+        .expect("service");
+    let report = service
+        .connect(default_seed::ADMIN_EMAIL, default_seed::ADMIN_EMAIL)
+        .await
+        .expect("setup");
+    assert_eq!(report.status, 200, "{}", report.body);
+    service
+}
+
+/// Enters the Sale screen's panel iframe (from the top of the page).
+async fn enter_panel(browser: &Browser) {
+    let client = browser.client();
+    client
+        .wait()
+        .at_most(DEADLINE)
+        .for_element(Locator::Css("iframe#panel-frame"))
+        .await
+        .expect("the panel iframe")
+        .enter_frame()
+        .await
+        .expect("enter the iframe");
+}
+
+/// In the panel, the link `link` ("sign-in", or "switch-account" when someone is signed in)
+/// opens the pop-up; picks `email` on SuperOffice's sign-in page there; the pop-up hands the
+/// code to the frame and closes; the frame reloads signed in as `email`. Ends inside the
+/// frame.
+async fn sign_in_through_the_pop_up(browser: &Browser, email: &str, link: &str) {
+    let client = browser.client();
+    let main: WindowHandle = client.window().await.expect("window");
+    enter_panel(browser).await;
+    client
+        .wait()
+        .at_most(DEADLINE)
+        .for_element(Locator::Id(link))
+        .await
+        .unwrap_or_else(|e| panic!("the {link} link in the panel: {e}"))
+        .click()
+        .await
+        .expect("click sign in");
+    let opener = &main;
+    let popup = until("the sign-in pop-up opens", || async move {
+        client
+            .windows()
+            .await
+            .ok()?
+            .into_iter()
+            .find(|w| w != opener)
+    })
+    .await;
+    client.switch_to_window(popup).await.expect("to the pop-up");
+    client
+        .wait()
+        .at_most(DEADLINE)
+        .for_element(Locator::Css("select[name=email]"))
+        .await
+        .expect("SuperOffice's sign-in page in the pop-up")
+        .select_by_value(email)
+        .await
+        .expect("pick the user");
+    client
+        .find(Locator::Css("button[name=consent]"))
+        .await
+        .expect("Allow")
+        .click()
+        .await
+        .expect("allow");
+    until("the pop-up closes itself", || async move {
+        let windows = client.windows().await.ok()?;
+        (windows.len() == 1).then_some(())
+    })
+    .await;
+    client
+        .switch_to_window(main)
+        .await
+        .expect("back to the Sale");
+    enter_panel(browser).await;
+    // The frame reloads after the hand-off; until then it may still show the page before.
+    let who = until("the panel shows who signed in", || async move {
+        let who = client
+            .find(Locator::Css("header .who"))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        who.contains(email).then_some(who)
+    })
+    .await;
+    assert!(who.contains(email), "{who}");
+}
+
+/// Clicks the button labelled `label` and waits until the frame shows the next page (the
+/// old page's heading goes stale, the new one appears).
+async fn submit_and_wait(browser: &Browser, label: &str) {
+    let client = browser.client();
+    let old = client
+        .find(Locator::Css("h1"))
+        .await
+        .expect("the page's heading");
+    client
+        .find(Locator::XPath(&format!(
+            "//button[normalize-space()='{label}']"
+        )))
+        .await
+        .unwrap_or_else(|e| panic!("{label}: {e}"))
+        .click()
+        .await
+        .expect("submit");
+    let old = &old;
+    until("the next page replaces this one", || async move {
+        old.text().await.is_err().then_some(())
+    })
+    .await;
+    client
+        .wait()
+        .at_most(DEADLINE)
+        .for_element(Locator::Css("h1"))
+        .await
+        .expect("the next page");
+}
+
+/// The text of the frame's `<main>`.
+async fn main_text(browser: &Browser) -> String {
+    browser
+        .client()
+        .wait()
+        .at_most(DEADLINE)
+        .for_element(Locator::Css("main"))
+        .await
+        .expect("main")
+        .text()
+        .await
+        .expect("text")
+}
+
+/// In the signed-in panel: a contract from the "Simple order" template, previewed, then
+/// created and sent; returns the panel's text listing it.
+async fn create_contract_in_the_panel(browser: &Browser) -> String {
+    let client = browser.client();
+    client
+        .find(Locator::Id("template"))
+        .await
+        .expect("template select")
+        .select_by_label("SuperOffice - Simple order (no files)")
+        .await
+        .expect("pick the template");
+    client
+        .find(Locator::Id("delivery-send"))
+        .await
+        .expect("send radio")
+        .click()
+        .await
+        .expect("send");
+    for (id, text) in [("subject", "Your order"), ("message", "Please sign.")] {
+        let field = client.find(Locator::Id(id)).await.expect(id);
+        field.clear().await.expect("clear");
+        field.send_keys(text).await.expect("type");
+    }
+    client
+        .find(Locator::Css("form button[type=submit]"))
+        .await
+        .expect("Preview")
+        .click()
+        .await
+        .expect("preview");
+    client
+        .wait()
+        .at_most(DEADLINE)
+        .for_element(Locator::Id("preview-heading"))
+        .await
+        .expect("the preview");
+    client
+        .find(Locator::Css("button[formaction]"))
+        .await
+        .expect("Create contract")
+        .click()
+        .await
+        .expect("create");
+    client
+        .wait()
+        .at_most(DEADLINE)
+        .for_element(Locator::Css("td[class^=state-]"))
+        .await
+        .expect("the contract listed");
+    main_text(browser).await
+}
+
+/// The seller opens Sale 101, signs in through the pop-up, creates a contract and sees it
+/// listed with its state. Returns the listing.
+async fn seller_creates_a_contract(
+    browser: &Browser,
+    service: &DemoService,
+    link: &str,
+    screenshot: Option<&str>,
+) -> String {
+    let sale = service
+        .superoffice
+        .sale_screen_url(default_seed::MAIN_TENANT, default_seed::OPEN_SALE_ID)
+        .expect("sale screen url");
+    browser
+        .open_signed_in(&sale, default_seed::SELLER_EMAIL)
+        .await
+        .expect("sign in to SuperOffice as the seller");
+    browser
+        .client()
+        .find(Locator::LinkText("Oneflow Contract"))
+        .await
+        .expect("the seller's group sees the tab");
+    sign_in_through_the_pop_up(browser, default_seed::SELLER_EMAIL, link).await;
+    let listing = create_contract_in_the_panel(browser).await;
+    assert!(listing.contains("Fleet tracking licence"), "{listing}");
+    assert!(listing.contains("Open in Oneflow"), "{listing}");
+    assert!(
+        listing.contains("Sent, awaiting signatures"),
+        "the state is shown: {listing}"
+    );
+    if let Some(name) = screenshot {
+        browser.client().enter_parent_frame().await.expect("top");
+        let shot = browser.screenshot(name).await.expect("screenshot");
+        assert!(std::fs::metadata(&shot).expect("file").len() > 0);
+    }
+    listing
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_toggles_mapping_and_hides_the_tab_then_a_seller_creates_a_contract() {
+    let Some(browser) = Browser::launch(BrowserOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+    else {
+        return;
+    };
+    let service = connected_service().await;
+    let client = browser.client();
+    let sale = service
+        .superoffice
+        .sale_screen_url(default_seed::MAIN_TENANT, default_seed::OPEN_SALE_ID)
+        .expect("sale screen url");
+
+    // The admin: the panel, then "Oneflow Settings" inside it.
+    browser
+        .open_signed_in(&sale, default_seed::ADMIN_EMAIL)
+        .await
+        .expect("sign in as the admin");
+    sign_in_through_the_pop_up(&browser, default_seed::ADMIN_EMAIL, "sign-in").await;
+    client
+        .find(Locator::LinkText("Oneflow Settings"))
+        .await
+        .expect("admins get the settings link")
+        .click()
+        .await
+        .expect("open settings");
+    let toggle = client
+        .wait()
+        .at_most(DEADLINE)
+        .for_element(Locator::Id("stage_mapping_enabled"))
+        .await
+        .expect("the stage-mapping toggle");
+    assert!(toggle.is_selected().await.expect("state"), "on by default");
+    toggle.click().await.expect("switch it off");
+    // Archiving needs a document template this tenant does not have: off as well.
+    let archive = client
+        .find(Locator::Id("archive_signed_pdf"))
+        .await
+        .expect("archive checkbox");
+    if archive.is_selected().await.expect("state") {
+        archive.click().await.expect("archiving off");
+    }
+    submit_and_wait(&browser, "Save settings").await;
+    let saved = client
+        .find(Locator::Id("stage_mapping_enabled"))
+        .await
+        .expect("the toggle again");
+    assert!(!saved.is_selected().await.expect("state"), "saved as off");
+    let installation = service
+        .installation(default_seed::MAIN_TENANT)
+        .await
+        .expect("installation");
+    let settings = service
+        .engine
+        .settings(installation)
+        .await
+        .expect("settings");
+    assert!(!settings.stage_mapping.stage_mapping_enabled);
+    client.enter_parent_frame().await.expect("top");
+    browser.screenshot("settings").await.expect("screenshot");
+
+    // Hide the tab from the admin's own group ("Management").
+    enter_panel(&browser).await;
+    client
+        .find(Locator::Id("hide-2"))
+        .await
+        .expect("the Management group's checkbox")
+        .click()
+        .await
+        .expect("tick");
+    submit_and_wait(&browser, "Save visibility").await;
+    let notice = main_text(&browser).await;
+    assert!(!notice.is_empty());
+    client.goto(sale.as_str()).await.expect("reload the Sale");
+    let text = client
+        .wait()
+        .at_most(DEADLINE)
+        .for_element(Locator::Css("main"))
+        .await
+        .expect("main")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        text.contains("No web panels on this Sale screen."),
+        "hidden from Management: {text}"
+    );
+    assert!(client
+        .find_all(Locator::LinkText("Oneflow Contract"))
+        .await
+        .expect("find_all")
+        .is_empty());
+
+    // The seller (group "Sales") still sees it, signs in, creates a contract.
+    client
+        .find(Locator::Css("form[action='/logout'] button"))
+        .await
+        .expect("sign out")
+        .click()
+        .await
+        .expect("sign out");
+    client
+        .wait()
+        .at_most(DEADLINE)
+        .for_element(Locator::Css("form[action='/login'] select#email"))
+        .await
+        .expect("the sign-in page after signing out");
+    // The panel's session is the admin's still (it belongs to the frame, not to SuperOffice's
+    // sign-in): the seller uses "Switch account".
+    seller_creates_a_contract(
+        &browser,
+        &service,
+        "switch-account",
+        Some("sale-screen-panel"),
+    )
+    .await;
+
+    // A non-admin sees no toggle: the settings page inside the frame is refused.
+    enter_panel(&browser).await;
+    assert!(client
+        .find_all(Locator::LinkText("Oneflow Settings"))
+        .await
+        .expect("find_all")
+        .is_empty());
+    client
+        .execute(
+            "window.location.assign(arguments[0]);",
+            vec![json!(format!(
+                "/superoffice/settings?ctx={}",
+                default_seed::MAIN_TENANT
+            ))],
+        )
+        .await
+        .expect("open settings in the frame");
+    let refused = client
+        .wait()
+        .at_most(DEADLINE)
+        .for_element(Locator::XPath(
+            "//h1[contains(., 'Only for SuperOffice administrators')]",
+        ))
+        .await;
+    assert!(refused.is_ok(), "the seller is refused");
+    assert!(client
+        .find_all(Locator::Id("stage_mapping_enabled"))
+        .await
+        .expect("find_all")
+        .is_empty());
+    browser.close().await;
+    service.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_third_party_cookies_blocked_the_pop_up_sign_in_and_the_form_still_work() {
+    let Some(browser) = Browser::launch(BrowserOptions::default().block_third_party_cookies(true))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+    else {
+        return;
+    };
+    let service = connected_service().await;
+    seller_creates_a_contract(
+        &browser,
+        &service,
+        "sign-in",
+        Some("sale-screen-panel-blocked-cookies"),
+    )
+    .await;
+    browser.close().await;
+    service.shutdown().await;
+}

@@ -1,35 +1,59 @@
-//! The main job: the whole Oneflow ↔ SuperOffice story, offline, against both sandboxes.
+//! The main job: the whole Oneflow ↔ SuperOffice story, offline, against both sandboxes and
+//! the host service.
 //!
 //! ```sh
-//! cargo run -p examples --bin demo
+//! cargo run -p examples --bin demo            # the narrated story, then a summary; exit 0
+//! cargo run -p examples --bin demo -- --serve # keep it running and open the Sale screen
 //! ```
 //!
-//! Steps, all through the integration engine (`integration_core::Integration`) on an embedded
-//! SQLite store: the Oneflow account is registered by its API token; an admin (admin in both
-//! systems, same e-mail) connects SuperOffice with OIDC, and setup provisions the "Oneflow
-//! Contract" web panel on the Sale screen, the template type's link fields and both webhooks;
-//! active templates of the "SuperOffice" template group are listed for a seller; contracts are
-//! created from two Sales (company, person, owner, PDF) and sent; webhook deliveries reach the
-//! engine through a small host, and its worker closes the signed contract's Sale as Sold and
-//! the declined one's as Lost; finally the integration is uninstalled. Every call goes over
-//! real HTTP on loopback.
+//! Both sandboxes and the service (`integration_core::server::router` and its worker, on an
+//! embedded SQLite store in a temporary directory) run in-process on loopback. The story
+//! plays the people over HTTP against the service's own routes: the admin's setup
+//! (`/setup`, the SuperOffice sign-in, `/superoffice/callback`), a seller's panel sign-in
+//! (pop-up, one-time code, session cookie) and contracts created in the panel's form, buyers
+//! signing and declining in Oneflow (webhooks to the service), the admin switching stage
+//! mapping off and removing the integration on the settings page.
+//!
+//! `--serve [--port N]` connects the integration through `/setup`, prints the sandbox's Sale
+//! screen URL and the e-mails to sign in with, and serves until Ctrl-C.
 
 use std::process::ExitCode;
 
-use examples::story::{run_story, StoryOptions};
+use examples::story::{run_story, serve, StoryError, StoryOptions};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run_story(StoryOptions::default(), &mut std::io::stdout()).await {
-        Ok(summary) => {
-            println!();
-            println!("{summary}");
-            if summary.all_expected() {
-                ExitCode::SUCCESS
-            } else {
-                eprintln!("the story did not end as expected");
-                ExitCode::FAILURE
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = if args.iter().any(|a| a == "--serve") {
+        let port = match args
+            .iter()
+            .position(|a| a == "--port")
+            .and_then(|i| args.get(i + 1))
+            .map(|p| p.parse::<u16>())
+        {
+            None => 0,
+            Some(Ok(port)) => port,
+            Some(Err(_)) => {
+                eprintln!("--port needs a port number (0-65535)");
+                return ExitCode::FAILURE;
             }
+        };
+        serve(port, &mut std::io::stdout(), async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map(|()| true)
+    } else if let Some(unknown) = args.first() {
+        eprintln!("unknown argument {unknown}; usage: demo [--serve [--port N]]");
+        return ExitCode::FAILURE;
+    } else {
+        story().await
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => {
+            eprintln!("the story did not end as expected");
+            ExitCode::FAILURE
         }
         Err(err) => {
             eprintln!("demo failed: {err}");
@@ -41,4 +65,16 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+async fn story() -> Result<bool, StoryError> {
+    let started = std::time::Instant::now();
+    let summary = run_story(StoryOptions::default(), &mut std::io::stdout()).await?;
+    println!();
+    println!("{summary}");
+    println!(
+        "  took              {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(summary.all_expected())
 }

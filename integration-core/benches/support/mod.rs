@@ -11,13 +11,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::post;
 use axum::Router;
 use chrono::TimeDelta;
 use futures::StreamExt;
-use integration_core::engine::{EngineError, Integration, IntegrationConfig, WorkerConfig};
+use integration_core::engine::{Integration, IntegrationConfig, WorkerConfig};
 use integration_core::store::{InstallationId, JobState, SecretKind, Store};
 use oneflow_sandbox::{default_seed as of_seed, DeliveryConfig, OneflowSandbox, SeedAccount};
 use secrecy::{ExposeSecret, SecretString};
@@ -447,28 +445,13 @@ pub(crate) fn stream(world: &World, total: usize, seed: u64) -> Vec<Webhook> {
     all
 }
 
-/// The host's webhook endpoint over `engine`.
-// TODO(server): switch to `integration_core::server::router` once H1's stage 1 is merged.
+/// The service's router (`integration_core::server::router`) over `engine`: the bench posts
+/// to its `POST /webhooks/oneflow/{installation}`.
 pub(crate) fn router(engine: Integration) -> Router {
-    Router::new()
-        .route("/webhooks/oneflow/{id}", post(oneflow_hook))
-        .with_state(engine)
-}
-
-async fn oneflow_hook(
-    State(engine): State<Integration>,
-    Path(id): Path<i64>,
-    body: Bytes,
-) -> StatusCode {
-    match engine
-        .ingest_oneflow_webhook(InstallationId::new(id), &body)
-        .await
-    {
-        // Queued, a duplicate, or recorded while disabled: all acknowledged.
-        Ok(_) => StatusCode::OK,
-        Err(EngineError::BadSignature { .. }) => StatusCode::UNAUTHORIZED,
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
-    }
+    let config = integration_core::server::ServerConfig::builder([7; 32])
+        .build()
+        .expect("server configuration");
+    integration_core::server::router(Arc::new(engine), config)
 }
 
 /// Serves `router` on a loopback port; returns its origin.
@@ -813,4 +796,23 @@ pub(crate) mod pg {
         }
         Some((stores, guard))
     }
+}
+
+/// CPU time (user + system) this process has used so far, from `/proc/self/stat` (Linux's
+/// `USER_HZ` is 100 ticks per second); zero where that file does not exist.
+pub(crate) fn cpu_time() -> Duration {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return Duration::ZERO;
+    };
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after the name.
+    Duration::from_millis((ticks(11) + ticks(12)) * 10)
 }

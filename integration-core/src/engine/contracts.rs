@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 
 use oneflow_client::api::files::FileUpload;
 use oneflow_client::models::{
-    Contract, ContractFile, ContractId, ContractState, FileType, UploadKind,
+    Contract, ContractFile, ContractId, ContractState, DeliveryChannel, FileType, SignMethod,
+    UploadKind,
 };
 use superoffice_client::models::{PersonId, SaleEntity, SaleId};
 
@@ -30,6 +31,10 @@ pub struct TemplateOption {
     pub workspace_name: Option<String>,
     /// The template.
     pub template: TemplateCandidate,
+    /// The delivery channels the template offers (empty: no restriction stated).
+    pub delivery_channels: Vec<DeliveryChannel>,
+    /// The sign methods the template offers (empty: no restriction stated).
+    pub sign_methods: Vec<SignMethod>,
 }
 
 /// The contract a request produced.
@@ -95,10 +100,31 @@ impl Integration {
                 })
                 .collect();
             for template in self.inner.template_filter.filter(candidates) {
+                let offered = workspace
+                    .templates
+                    .iter()
+                    .find(|t| t.id.get() == template.id);
+                let (delivery_channels, sign_methods) = match offered {
+                    Some(t) => (
+                        t.available_options
+                            .delivery_channels
+                            .iter()
+                            .map(|o| o.name.clone())
+                            .collect(),
+                        t.available_options
+                            .sign_methods
+                            .iter()
+                            .map(|o| o.name.clone())
+                            .collect(),
+                    ),
+                    None => (Vec::new(), Vec::new()),
+                };
                 options.push(TemplateOption {
                     workspace_id: workspace.id.get(),
                     workspace_name: workspace.name.clone(),
                     template,
+                    delivery_channels,
+                    sign_methods,
                 });
             }
         }

@@ -65,6 +65,7 @@ mod contracts;
 pub mod crash;
 mod error;
 mod panel_auth;
+mod queries;
 mod setup;
 mod sync;
 mod tokens;
@@ -73,6 +74,10 @@ pub use crate::policy::contract_factory::LinkFields;
 pub use contracts::{CreatedContract, TemplateOption};
 pub use error::EngineError;
 pub use panel_auth::{PanelSignInHints, PanelUser, SignInOutcome};
+pub use queries::{
+    LinkedContract, ListChoice, PanelGroup, PanelSale, SalePerson, SaleReasons, ONEFLOW_APP_URL,
+    PARKED_JOBS_SHOWN,
+};
 pub use setup::SetupReport;
 pub use superoffice_client::{Clock, SystemClock};
 pub use sync::{Ack, BatchReport, Explanation, MIN_RETENTION};

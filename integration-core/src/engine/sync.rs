@@ -936,7 +936,7 @@ impl Integration {
                 from.trunc_subsecs(0) <= at && to.is_none_or(|to| at < to.trunc_subsecs(0))
             })
         };
-        let contracts = self.linked_contracts(installation).await?;
+        let contracts = self.tenant_contract_ids(installation).await?;
         let mut updated = 0;
         for contract_id in contracts {
             let Some((_, input, _)) = self.stage_input(installation, contract_id).await? else {
@@ -966,7 +966,7 @@ impl Integration {
     }
 
     /// The contracts carrying this installation's tenant in their link field.
-    async fn linked_contracts(
+    async fn tenant_contract_ids(
         &self,
         installation: InstallationId,
     ) -> Result<Vec<i64>, EngineError> {

@@ -11,10 +11,14 @@
 //! | `GET /readyz` | the store answers ([`Store::ping`](crate::store::Store::ping)) |
 //! | `GET /setup`, `POST /setup` | admin setup: the Oneflow API token (or a registered installation) and the admin's e-mail → [`Integration::register_oneflow_account`], [`Integration::begin_setup`], `303` to SuperOffice |
 //! | `GET /superoffice/callback` | the OAuth redirect URI for both setup and the panel's sign-in ([`Integration::complete_sign_in`]): the setup report with the flush URL, a page saying what to fix, or the pop-up's hand-off page |
-//! | `GET /superoffice/panel` | the panel; without a valid session the sign-in page (`401`) |
+//! | `GET /superoffice/panel?sale=…&ctx=…&user=…` | the "Oneflow Contract" panel (the parameters are hints): the Sale's contracts with their state and an "Open in Oneflow" link, the create form; without a valid session the sign-in page (`401`), with another tenant's session `403` |
+//! | `POST /superoffice/panel/preview` | the create form (multipart with files, or url-encoded) checked by the engine ([`Integration::preview_contract`]): the form again with the checked draft, or with its problems per field (`422`) |
+//! | `POST /superoffice/panel/contracts` | creates the contract ([`Integration::create_contract_from_sale`]; the form's request key makes a double submit create one): `303` back to the panel with a notice, or the form with its problems (`422`) |
+//! | `GET /superoffice/settings`, `POST /superoffice/settings` | "Oneflow Settings" for SuperOffice administrators (others get `403`): stage mapping, multi-contract rule, won/lost reasons, signed-PDF archiving, the unmatched-users report, recent decisions and parked jobs; saving goes through [`Integration::update_settings`] |
+//! | `POST /superoffice/settings/hide`, `…/enable`, `…/disable`, `…/remove` | who sees the panel, enable/disable, and "Remove integration" (the tenant id typed as confirmation) |
 //! | `GET /superoffice/panel/sign-in?ctx=Cust…[&switch=1]` | in the pop-up: `303` to SuperOffice's tenant-specific sign-in ([`Integration::begin_panel_sign_in`]) |
 //! | `POST /superoffice/panel/session` | the frame trades the pop-up's one-time `code` for its session cookie (`204`) |
-//! | `GET /static/panel.js`, `/static/handoff.js`, `/static/style.css` | the pages' script and style (no inline script) |
+//! | `GET /static/panel.js`, `/static/handoff.js`, `/static/style.css`, `/static/pages.css` | the pages' script and style (no inline script) |
 //!
 //! Webhooks answer exactly `200` with an empty body once the delivery is recorded (also for
 //! a duplicate, SuperOffice's test ping and a disabled installation), `401` with a short plain
@@ -79,8 +83,8 @@
 //! the frame's hints with [`PanelSession::check_tenant`] / [`PanelSession::check_installation`],
 //! every POST form with [`verify_csrf`], mark responses that SuperOffice may frame with
 //! [`Framable`] (e.g. `(Framable, Html(body))`, or `pages::render_framable`), and leave the
-//! security headers and the request span to the layers added here. The panel page replaces
-//! the `GET /superoffice/panel` route (`panel::panel_home`, which stops at "signed in as").
+//! security headers and the request span to the layers added here. `GET /superoffice/panel`
+//! is the panel page's (`panel_page`), `/superoffice/settings…` the settings page's.
 //! Templates live in `integration-core/templates/` (askama, extending `base.html`), static
 //! files in `integration-core/static/`.
 
@@ -102,20 +106,29 @@ use tracing::Instrument;
 use crate::Integration;
 
 mod config;
+pub mod form;
 mod pages;
 mod panel;
+mod panel_page;
 mod session;
+mod settings;
 mod setup;
+pub mod views;
 mod webhooks;
+
+#[cfg(test)]
+mod pages_tests;
 
 pub use config::{
     ServerConfig, ServerConfigBuilder, ServerConfigError, DEFAULT_BODY_LIMIT,
     DEFAULT_FRAME_ANCESTORS, DEFAULT_SESSION_LIFETIME,
 };
+pub use panel_page::{CREATE_PATH, PANEL_PATH, PREVIEW_PATH};
 pub use session::{
     verify_csrf, CsrfRejected, ForeignSession, PanelSession, SignInRequired, SESSION_COOKIE,
     SESSION_COOKIE_INSECURE,
 };
+pub use settings::SETTINGS_PATH;
 
 /// What every handler of the service shares.
 #[derive(Clone, Debug)]
@@ -141,7 +154,8 @@ pub fn router(integration: Arc<Integration>, config: ServerConfig) -> Router {
         .merge(webhooks::routes(&state))
         .merge(setup::routes())
         .merge(panel::routes())
-        .route("/superoffice/panel", get(panel::panel_home))
+        .merge(panel_page::routes())
+        .merge(settings::routes())
         .merge(pages::static_routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -1,9 +1,8 @@
-//! The panel's sign-in: `GET /superoffice/panel` (until a session exists),
-//! `GET /superoffice/panel/sign-in` (in the pop-up: to SuperOffice) and
+//! The panel's sign-in (without a session, the panel page answers `GET /superoffice/panel`
+//! with the sign-in page): `GET /superoffice/panel/sign-in` (in the pop-up: to SuperOffice) and
 //! `POST /superoffice/panel/session` (the frame trades the pop-up's one-time code for its
 //! session cookie).
 
-use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::header::{LOCATION, ORIGIN};
 use axum::http::{HeaderMap, StatusCode};
@@ -12,61 +11,17 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
-use super::pages::{self, render_framable, sign_in_href};
-use super::session::{self, PanelSession, SignInRequired};
+use super::pages;
+use super::session::{self, PanelSession};
 use super::setup::{code_hash, refusal};
 use super::AppState;
 use crate::engine::PanelSignInHints;
 
-/// The sign-in routes. `GET /superoffice/panel` is separate ([`panel_home`]) so the panel
-/// page can replace it.
+/// The sign-in routes (`GET /superoffice/panel` itself is the panel page's, `panel_page`).
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/superoffice/panel/sign-in", get(sign_in))
         .route("/superoffice/panel/session", post(take_session))
-}
-
-/// The frame's URL parameters as far as sign-in needs them (`sale` and `user` are the panel
-/// page's): hints, never identity.
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct PanelHints {
-    /// The tenant (`Cust12345`).
-    #[serde(default)]
-    pub(crate) ctx: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "signed_in.html")]
-struct SignedInPage<'a> {
-    email: &'a str,
-    tenant: &'a str,
-    switch_href: String,
-}
-
-/// `GET /superoffice/panel` as far as sign-in goes: without a valid session the sign-in page
-/// (`401`), with a session of another tenant than the frame's `ctx` `403`, else who is
-/// signed in.
-pub(super) async fn panel_home(
-    session: Result<PanelSession, SignInRequired>,
-    Query(hints): Query<PanelHints>,
-) -> Response {
-    let session = match session {
-        Ok(session) => session,
-        Err(sign_in) => return sign_in.into_response(),
-    };
-    if let Some(ctx) = hints.ctx.as_deref() {
-        if let Err(foreign) = session.check_tenant(ctx) {
-            return foreign.into_response();
-        }
-    }
-    render_framable(
-        StatusCode::OK,
-        &SignedInPage {
-            email: &session.email,
-            tenant: &session.tenant,
-            switch_href: format!("{}&switch=1", sign_in_href(&session.tenant)),
-        },
-    )
 }
 
 #[derive(Debug, Deserialize)]

@@ -522,6 +522,18 @@ impl Store for MemoryStore {
         Ok(self.lock().jobs.get(&job_id).map(|j| j.job.clone()))
     }
 
+    async fn parked_jobs(&self, id: InstallationId, limit: u32) -> Result<Vec<Job>, StoreError> {
+        Ok(self
+            .lock()
+            .jobs
+            .values()
+            .rev()
+            .filter(|j| j.job.installation == id && j.job.state == JobState::Parked)
+            .take(limit as usize)
+            .map(|j| j.job.clone())
+            .collect())
+    }
+
     async fn take_rate_budget(
         &self,
         key: &str,

@@ -823,6 +823,10 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// A job, in whatever state.
     async fn job(&self, job_id: i64) -> Result<Option<Job>, StoreError>;
 
+    /// The installation's parked jobs (given up, waiting for a person), newest job first,
+    /// at most `limit`.
+    async fn parked_jobs(&self, id: InstallationId, limit: u32) -> Result<Vec<Job>, StoreError>;
+
     // ----- rate budgets --------------------------------------------------------------------
 
     /// Takes one unit of a fixed-window rate budget shared by everyone using this store

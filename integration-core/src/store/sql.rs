@@ -747,6 +747,24 @@ macro_rules! impl_sql_store {
                 row.as_ref().map(Self::job_from).transpose()
             }
 
+            async fn parked_jobs(
+                &self,
+                id: InstallationId,
+                limit: u32,
+            ) -> Result<Vec<Job>, StoreError> {
+                let sql = format!(
+                    "SELECT {JOB_COLUMNS} FROM jobs WHERE installation = $1 AND state = 'parked' \
+                     ORDER BY id DESC LIMIT $2"
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(id.get())
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(StoreError::database("read parked jobs"))?;
+                rows.iter().map(Self::job_from).collect()
+            }
+
             async fn take_rate_budget(
                 &self,
                 key: &str,

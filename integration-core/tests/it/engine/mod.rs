@@ -4,6 +4,7 @@
 mod contracts;
 mod crash;
 mod faults;
+mod queries;
 mod replicas;
 mod rules;
 mod setup;

@@ -250,6 +250,13 @@ pub(crate) async fn a_permanent_error_parks_the_job_at_once(world: World) {
             .any(|e| e.action == "parked" && e.detail.contains("ReasonSold is mandatory")),
         "{audit:#?}"
     );
+    // The settings page lists it for a person to look at.
+    let parked = world.engine.parked_jobs(id).await.unwrap();
+    assert_eq!(parked.len(), 1, "{parked:#?}");
+    assert!(parked[0]
+        .last_error
+        .as_deref()
+        .is_some_and(|e| e.contains("ReasonSold is mandatory")));
     world.finish().await;
 }
 

@@ -15,6 +15,7 @@ use tower::ServiceExt;
 use crate::engine::world::World;
 
 mod basics;
+mod pages;
 mod panel;
 mod setup;
 mod webhooks;

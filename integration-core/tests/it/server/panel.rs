@@ -10,7 +10,8 @@ use super::setup::{attribute_after, post_form};
 use super::{app, get, send, world, Answer};
 use crate::engine::world::{World, MAIN_TENANT, SECOND_TENANT, SELLER, SVEA_ADMIN};
 
-const PANEL: &str = "/superoffice/panel?sale=1&ctx=Cust12345&user=6";
+/// The frame's URL for Sale 101 (the parameters are hints).
+const PANEL: &str = "/superoffice/panel?sale=101&ctx=Cust12345&user=6";
 
 async fn get_with_cookie(app: &Router, uri: &str, cookie: &str) -> Answer {
     send(
@@ -163,7 +164,7 @@ async fn the_pop_up_hands_a_one_time_code_to_the_frame_for_a_partitioned_cookie(
     // A session for another tenant than the frame's is refused.
     let foreign = get_with_cookie(
         &app,
-        &format!("/superoffice/panel?sale=1&ctx={SECOND_TENANT}"),
+        &format!("/superoffice/panel?sale=101&ctx={SECOND_TENANT}"),
         &cookie,
     )
     .await;

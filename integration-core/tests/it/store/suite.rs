@@ -719,6 +719,20 @@ pub(crate) async fn jobs_are_leased_completed_retried_and_parked(store: Arc<dyn 
     let parked = store.job(ids[2]).await.unwrap().unwrap();
     assert_eq!(parked.state, JobState::Parked);
     assert_eq!(parked.last_error.as_deref(), Some("Sale 1201 was deleted"));
+    // Listed for a person to look at: only the parked job, only for its installation.
+    let listed = store.parked_jobs(parked.installation, 10).await.unwrap();
+    assert_eq!(listed.iter().map(|j| j.id).collect::<Vec<_>>(), [ids[2]]);
+    assert_eq!(
+        listed[0].last_error.as_deref(),
+        Some("Sale 1201 was deleted")
+    );
+    assert!(store
+        .parked_jobs(parked.installation, 0)
+        .await
+        .unwrap()
+        .is_empty());
+    let other = InstallationId::new(parked.installation.get() + 1);
+    assert!(store.parked_jobs(other, 10).await.unwrap().is_empty());
     store.complete(&retried[0].lease, t(62)).await.unwrap();
 
     let later = store
