@@ -97,9 +97,12 @@ fn main() {
 
 async fn run_on(name: &str, store: std::sync::Arc<dyn Store>, params: &Params) {
     let unique = params.events * 9 / 10;
+    // Every store call goes through the counter: write transactions per event.
+    let counter = std::sync::Arc::new(support::counting::CountingStore::new(store.clone()));
     let mut world = World::start(INSTALLATIONS, unique).await;
     let worker = support::bench_worker_config(params.batch);
-    let engine = Integration::builder(world.config.clone().worker(worker.clone()), store.clone())
+    let counted: std::sync::Arc<dyn Store> = counter.clone();
+    let engine = Integration::builder(world.config.clone().worker(worker.clone()), counted)
         .worker_id("bench-worker")
         .build()
         .expect("engine");
@@ -119,6 +122,7 @@ async fn run_on(name: &str, store: std::sync::Arc<dyn Store>, params: &Params) {
     world.so.clear_requests();
     let load = support::load_average();
     let cpu = support::cpu_time();
+    let commits_before = counter.snapshot();
     let figures = support::run(
         &stream,
         std::slice::from_ref(&origin),
@@ -129,6 +133,7 @@ async fn run_on(name: &str, store: std::sync::Arc<dyn Store>, params: &Params) {
     .await;
     let load_after = support::load_average();
     let cpu = support::cpu_time().saturating_sub(cpu);
+    let commits = support::counting::delta(&commits_before, &counter.snapshot());
     host.abort();
 
     let trips = RoundTrips::count(&world);
@@ -162,6 +167,12 @@ async fn run_on(name: &str, store: std::sync::Arc<dyn Store>, params: &Params) {
     for (shape, count) in shapes {
         println!("[{name}]   {count:>6}  {shape}");
     }
+    let total_commits: u64 = commits.values().sum();
+    let commits_per_event = total_commits as f64 / unique as f64;
+    println!(
+        "[{name}] write transactions (durable commits) per event: {commits_per_event:.3} \
+         ({total_commits} over {unique} events; by method: {commits:?})"
+    );
     println!(
         "[{name}] bound = {} workers / ({per_event:.3} × {} ms) = {bound:.1} events/s; \
          measured/bound = {:.3} (target ≥ 0.6)",
@@ -192,7 +203,8 @@ async fn run_on(name: &str, store: std::sync::Arc<dyn Store>, params: &Params) {
     if params.full {
         println!(
             "[{name}] RESULT events/s={measured:.1} ack_p50_ms={:.2} ack_p99_ms={:.2} \
-             trips_per_event={per_event:.3} bound={bound:.1} ratio={:.3}",
+             trips_per_event={per_event:.3} commits_per_event={commits_per_event:.3} \
+             bound={bound:.1} ratio={:.3}",
             ms(figures.ack_p50),
             ms(figures.ack_p99),
             measured / bound

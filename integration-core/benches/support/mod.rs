@@ -5,6 +5,8 @@
 
 #![allow(dead_code)] // each bench uses its own subset
 
+pub(crate) mod counting;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

@@ -16,8 +16,8 @@ use crate::policy::stage_mapping::{
     StageInput, TriggeringContract,
 };
 use crate::store::{
-    DeliveryOutcome, DeliverySource, InstallationId, InstallationState, LeasedJob, NewDelivery,
-    SecretKind, StoreError,
+    DeliveryOutcome, DeliverySource, InstallationId, InstallationState, LeasedJob, NewAuditEntry,
+    NewDelivery, SecretKind, StoreError,
 };
 
 /// The shortest time completed deliveries are kept, so that a vendor's retry is still
@@ -183,10 +183,20 @@ impl Integration {
         installation: InstallationId,
         budget: Budget,
     ) -> Result<(), EngineError> {
+        self.take_budget_units(installation, budget, 1).await
+    }
+
+    /// Like [`take_budget`](Self::take_budget), for `units` calls at once (one store write).
+    async fn take_budget_units(
+        &self,
+        installation: InstallationId,
+        budget: Budget,
+        units: u32,
+    ) -> Result<(), EngineError> {
         let bound = self.inner.config.worker.budget_wait;
         let mut waited = Duration::ZERO;
         loop {
-            match self.try_take_budget(installation, budget).await {
+            match self.try_take_budget(installation, budget, units).await {
                 Err(EngineError::BudgetExhausted { retry_after, .. })
                     if waited + retry_after <= bound =>
                 {
@@ -198,11 +208,12 @@ impl Integration {
         }
     }
 
-    /// Takes one unit, or fails at once with [`EngineError::BudgetExhausted`].
+    /// Takes `units` units, or fails at once with [`EngineError::BudgetExhausted`].
     async fn try_take_budget(
         &self,
         installation: InstallationId,
         budget: Budget,
+        units: u32,
     ) -> Result<(), EngineError> {
         let worker = &self.inner.config.worker;
         let (key, (limit, window)) = match budget {
@@ -220,7 +231,7 @@ impl Integration {
         match self
             .inner
             .store
-            .take_rate_budget(&key, limit, window, now)
+            .take_rate_budget_units(&key, units, limit, window, now)
             .await?
         {
             crate::store::RateDecision::Allowed { .. } => Ok(()),
@@ -231,6 +242,25 @@ impl Integration {
                 })
             }
         }
+    }
+
+    /// An audit entry stamped now, for a job's log.
+    fn entry(
+        &self,
+        installation: InstallationId,
+        action: &str,
+        detail: impl Into<String>,
+        event: Option<String>,
+    ) -> NewAuditEntry {
+        NewAuditEntry::new(installation, self.now(), action, detail, event)
+    }
+
+    /// Writes entries collected in a job's log, in order.
+    async fn append_audit_entries(&self, log: &[NewAuditEntry]) -> Result<(), EngineError> {
+        for entry in log {
+            self.inner.store.append_audit(entry).await?;
+        }
+        Ok(())
     }
 
     /// Takes a Oneflow webhook delivery for `installation`: verifies it with that
@@ -458,7 +488,8 @@ impl Integration {
         for leased in jobs {
             #[cfg(feature = "test-util")]
             self.crash_point(super::crash::CrashPoint::AfterAck)?;
-            let result = self.process_job(&leased).await;
+            let mut log = Vec::new();
+            let result = self.process_job(&leased, &mut log).await;
             let store = &self.inner.store;
             let installation = leased.job.installation;
             let outcome = match result {
@@ -466,7 +497,10 @@ impl Integration {
                 Err(JobError::Crashed(point)) => return Err(EngineError::Crashed(point)),
                 Ok(()) => {
                     report.completed += 1;
-                    store.complete(&leased.lease, self.now()).await
+                    // The outcome and the job's audit entries in one transaction.
+                    store
+                        .complete_with_audit(&leased.lease, &log, self.now())
+                        .await
                 }
                 Err(JobError::Transient(error, retry_after))
                     if leased.job.attempts < worker.max_attempts =>
@@ -482,6 +516,7 @@ impl Integration {
                         backoff = backoff.max(wait);
                     }
                     let when = self.now() + backoff;
+                    self.append_audit_entries(&log).await?;
                     self.audit(
                         installation,
                         "retry",
@@ -496,6 +531,7 @@ impl Integration {
                 }
                 Err(JobError::Transient(error, _)) | Err(JobError::Permanent(error)) => {
                     report.parked += 1;
+                    self.append_audit_entries(&log).await?;
                     self.audit(
                         installation,
                         "parked",
@@ -517,7 +553,13 @@ impl Integration {
         Ok(report)
     }
 
-    async fn process_job(&self, leased: &LeasedJob) -> Result<(), JobError> {
+    /// Processes one job; its audit entries go to `log`, written by the caller together with
+    /// the job's outcome.
+    async fn process_job(
+        &self,
+        leased: &LeasedJob,
+        log: &mut Vec<NewAuditEntry>,
+    ) -> Result<(), JobError> {
         let job = &leased.job;
         let envelope: Envelope = serde_json::from_str(&job.payload)
             .map_err(|e| JobError::Permanent(format!("unreadable job payload: {e}")))?;
@@ -537,13 +579,12 @@ impl Integration {
             }
         };
         if !envelope.apply || installation.state != InstallationState::Active {
-            self.audit(
+            log.push(self.entry(
                 job.installation,
                 "ignored",
                 "the delivery arrived or was processed while the integration was disabled; not applied",
                 event,
-            )
-            .await?;
+            ));
             return Ok(());
         }
         match job.source {
@@ -552,11 +593,11 @@ impl Integration {
                     serde_json::from_str(&envelope.body).map_err(|e| {
                         JobError::Permanent(format!("unreadable Oneflow delivery: {e}"))
                     })?;
-                self.sync_contract(job.installation, payload.contract.id.get(), event)
+                self.sync_contract(job.installation, payload.contract.id.get(), event, log)
                     .await
             }
             DeliverySource::SuperOffice => {
-                self.note_superoffice_event(job.installation, &envelope.body, event)
+                self.note_superoffice_event(job.installation, &envelope.body, event, log)
                     .await
             }
         }
@@ -569,6 +610,7 @@ impl Integration {
         installation: InstallationId,
         body: &str,
         event: Option<String>,
+        log: &mut Vec<NewAuditEntry>,
     ) -> Result<(), JobError> {
         let payload: superoffice_client::webhook::WebhookPayload = serde_json::from_str(body)
             .map_err(|e| JobError::Permanent(format!("unreadable SuperOffice delivery: {e}")))?;
@@ -583,19 +625,18 @@ impl Integration {
         };
         let sale = payload.primary_key.unwrap_or_default();
         if by.is_some() && by == ours {
-            self.audit(
+            log.push(self.entry(
                 installation,
                 "echo",
                 format!("Sale {sale} changed by the integration itself; ignored"),
                 event,
-            )
-            .await?;
+            ));
             return Ok(());
         }
         if let Some(status) = fields.status {
             let status = status.to_string();
             if status == "Sold" || status == "Lost" {
-                self.audit(
+                log.push(self.entry(
                     installation,
                     "manual_closure",
                     format!(
@@ -604,19 +645,21 @@ impl Integration {
                         by.map_or_else(|| "?".to_owned(), |b| b.to_string())
                     ),
                     event,
-                )
-                .await?;
+                ));
             }
         }
         Ok(())
     }
 
     /// Gathers the policy input for `contract_id`: the contract (re-read), its Sale, the
-    /// other contracts on the Sale, the settings.
+    /// other contracts on the Sale, the settings. Before reading the Sale it takes
+    /// `superoffice_units` units of the SuperOffice budget: 1 for the read, or 2 when the
+    /// caller will write the Sale too (one store write for both calls).
     async fn stage_input(
         &self,
         installation: InstallationId,
         contract_id: i64,
+        superoffice_units: u32,
     ) -> Result<Option<(i64, StageInput, SaleEntity)>, EngineError> {
         let oneflow = self.oneflow(installation).await?;
         self.take_budget(installation, Budget::Oneflow).await?;
@@ -662,7 +705,8 @@ impl Integration {
         let so = self.background(installation).await?;
         let sale_key = i32::try_from(sale_id)
             .map_err(|_| EngineError::InvalidInput(format!("Sale id {sale_id} is out of range")))?;
-        self.take_budget(installation, Budget::SuperOffice).await?;
+        self.take_budget_units(installation, Budget::SuperOffice, superoffice_units)
+            .await?;
         let sale = so.sales().get(SaleId(sale_key)).await?;
         let settings = self.doc(installation).await?.0.settings.stage_mapping;
         let created = contract.created_time().unwrap_or_else(|| self.now());
@@ -681,29 +725,36 @@ impl Integration {
     }
 
     /// Re-reads the contract, decides, and applies the decision to the Sale with a guarded
-    /// patch; on a concurrent change re-reads and decides again.
+    /// patch; on a concurrent change re-reads and decides again. Its audit entries go to
+    /// `log`, for the caller to write.
     async fn sync_contract(
         &self,
         installation: InstallationId,
         contract_id: i64,
         event: Option<String>,
+        log: &mut Vec<NewAuditEntry>,
     ) -> Result<(), JobError> {
+        // The Sale read and the write are paid for in one take when the budget can hold both
+        // (a decision of "no change" then leaves one unit unused: the budget errs on the
+        // safe side).
+        let prepaid = self.inner.config.worker.superoffice_budget.0 >= 2;
+        let units = if prepaid { 2 } else { 1 };
         for _ in 0..3 {
-            let Some((sale_id, input, sale)) = self.stage_input(installation, contract_id).await?
+            let Some((sale_id, input, sale)) =
+                self.stage_input(installation, contract_id, units).await?
             else {
-                self.audit(
+                log.push(self.entry(
                     installation,
                     "stage_mapping",
                     format!("contract {contract_id} is not linked to a Sale; nothing to do"),
                     event,
-                )
-                .await?;
+                ));
                 return Ok(());
             };
             let decision = self.inner.stage_mapping.decide(&input);
             let update = match &decision {
                 Decision::NoChange(reason) => {
-                    self.audit(
+                    log.push(self.entry(
                         installation,
                         "stage_mapping",
                         format!(
@@ -711,13 +762,14 @@ impl Integration {
                             input.contract.state
                         ),
                         event,
-                    )
-                    .await?;
+                    ));
                     return Ok(());
                 }
                 Decision::Update(update) => update.clone(),
             };
-            self.take_budget(installation, Budget::SuperOffice).await?;
+            if !prepaid {
+                self.take_budget(installation, Budget::SuperOffice).await?;
+            }
             match self
                 .apply_update(installation, &sale, &input, &update)
                 .await
@@ -725,7 +777,7 @@ impl Integration {
                 Ok(()) => {
                     #[cfg(feature = "test-util")]
                     self.crash_point(super::crash::CrashPoint::AfterSaleWrite)?;
-                    self.audit(
+                    log.push(self.entry(
                         installation,
                         "stage_mapping",
                         format!(
@@ -733,22 +785,26 @@ impl Integration {
                             input.contract.state
                         ),
                         event.clone(),
-                    )
-                    .await?;
+                    ));
                     if update.status == ClosedStatus::Sold {
-                        self.archive_signed_pdf(installation, contract_id, &sale, event.clone())
-                            .await?;
+                        self.archive_signed_pdf(
+                            installation,
+                            contract_id,
+                            &sale,
+                            event.clone(),
+                            log,
+                        )
+                        .await?;
                     }
                     return Ok(());
                 }
                 Err(e) if e.is_conflict() => {
-                    self.audit(
+                    log.push(self.entry(
                         installation,
                         "stage_mapping",
                         format!("Sale {sale_id} changed meanwhile; deciding again"),
                         event.clone(),
-                    )
-                    .await?;
+                    ));
                     continue;
                 }
                 Err(e) => {
@@ -819,6 +875,7 @@ impl Integration {
         contract_id: i64,
         sale: &SaleEntity,
         event: Option<String>,
+        log: &mut Vec<NewAuditEntry>,
     ) -> Result<(), JobError> {
         let settings = self.doc(installation).await?.0.settings;
         if !settings.archive_signed_pdf {
@@ -868,7 +925,7 @@ impl Integration {
         .await;
         match result {
             Ok(document) => {
-                self.audit(
+                log.push(self.entry(
                     installation,
                     "archive",
                     format!(
@@ -876,11 +933,10 @@ impl Integration {
                         sale.sale_id.0
                     ),
                     event,
-                )
-                .await?
+                ))
             }
             Err(error) => {
-                self.audit(
+                log.push(self.entry(
                     installation,
                     "archive",
                     format!(
@@ -888,8 +944,7 @@ impl Integration {
                         error_chain(&error)
                     ),
                     event,
-                )
-                .await?
+                ))
             }
         }
         Ok(())
@@ -902,7 +957,7 @@ impl Integration {
         contract_id: i64,
     ) -> Result<Option<Explanation>, EngineError> {
         Ok(self
-            .stage_input(installation, contract_id)
+            .stage_input(installation, contract_id, 1)
             .await?
             .map(|(sale_id, input, _)| Explanation {
                 sale_id,
@@ -939,7 +994,7 @@ impl Integration {
         let contracts = self.tenant_contract_ids(installation).await?;
         let mut updated = 0;
         for contract_id in contracts {
-            let Some((_, input, _)) = self.stage_input(installation, contract_id).await? else {
+            let Some((_, input, _)) = self.stage_input(installation, contract_id, 1).await? else {
                 continue;
             };
             if input.sale.status != SaleStatus::Open && input.sale.status != SaleStatus::Stalled {
@@ -949,10 +1004,21 @@ impl Integration {
                 continue;
             }
             if let Decision::Update(_) = self.inner.stage_mapping.decide(&input) {
-                match self
-                    .sync_contract(installation, contract_id, Some("reconcile".into()))
-                    .await
-                {
+                let mut log = Vec::new();
+                let result = self
+                    .sync_contract(
+                        installation,
+                        contract_id,
+                        Some("reconcile".into()),
+                        &mut log,
+                    )
+                    .await;
+                #[cfg(feature = "test-util")]
+                if let Err(JobError::Crashed(point)) = result {
+                    return Err(EngineError::Crashed(point));
+                }
+                self.append_audit_entries(&log).await?;
+                match result {
                     Ok(()) => updated += 1,
                     Err(JobError::Transient(e, _)) | Err(JobError::Permanent(e)) => {
                         self.audit(installation, "reconcile", e, None).await?;

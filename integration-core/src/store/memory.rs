@@ -541,21 +541,8 @@ impl Store for MemoryStore {
         window: TimeDelta,
         now: DateTime<Utc>,
     ) -> Result<RateDecision, StoreError> {
-        let start = window_start(window, now)?;
-        let mut state = self.lock();
-        let entry = state.budgets.entry(key.to_owned()).or_insert((start, 0));
-        if entry.0 < start {
-            *entry = (start, 0);
-        }
-        if entry.1 >= limit {
-            return Ok(RateDecision::Exhausted {
-                retry_at: from_millis(entry.0 + window.num_milliseconds())?,
-            });
-        }
-        entry.1 += 1;
-        Ok(RateDecision::Allowed {
-            remaining: limit - entry.1,
-        })
+        self.take_rate_budget_units(key, 1, limit, window, now)
+            .await
     }
 
     async fn try_lock(
@@ -647,6 +634,62 @@ impl Store for MemoryStore {
             }
         }
         Ok(purged)
+    }
+
+    async fn complete_with_audit(
+        &self,
+        lease: &JobLease,
+        entries: &[NewAuditEntry],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        // One lock held throughout: the job and its entries change together.
+        let mut state = self.lock();
+        let job = state.leased_job(lease)?;
+        job.job.state = JobState::Done;
+        job.lease = None;
+        job.done_at = Some(ms(now));
+        for entry in entries {
+            let id = state.audit.len() as i64 + 1;
+            state.audit.push(AuditEntry {
+                id,
+                installation: entry.installation,
+                at: ms(entry.at),
+                action: entry.action.clone(),
+                detail: entry.detail.clone(),
+                event: entry.event.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    async fn take_rate_budget_units(
+        &self,
+        key: &str,
+        units: u32,
+        limit: u32,
+        window: TimeDelta,
+        now: DateTime<Utc>,
+    ) -> Result<RateDecision, StoreError> {
+        let start = window_start(window, now)?;
+        if units == 0 {
+            return Err(StoreError::InvalidArgument {
+                what: "a rate budget take needs at least one unit".into(),
+            });
+        }
+        let mut state = self.lock();
+        let entry = state.budgets.entry(key.to_owned()).or_insert((start, 0));
+        if entry.0 < start {
+            *entry = (start, 0);
+        }
+        if units > limit.saturating_sub(entry.1) {
+            return Ok(RateDecision::Exhausted {
+                retry_at: from_millis(entry.0 + window.num_milliseconds())?,
+            });
+        }
+        entry.1 += units;
+        Ok(RateDecision::Allowed {
+            remaining: limit - entry.1,
+        })
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -913,6 +913,33 @@ pub trait Store: Send + Sync + fmt::Debug {
         claimed_before: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+    // ----- folded writes (one transaction, one durable commit) ----------------------------
+
+    /// Marks a leased job done and appends `entries` to the audit log (in order), in one
+    /// transaction: both happen or neither. The worker uses it so that a job's outcome and
+    /// its audit entries cost one durable commit instead of one each.
+    /// [`StoreError::LeaseLost`] if this lease no longer holds the job (nothing is written).
+    async fn complete_with_audit(
+        &self,
+        lease: &JobLease,
+        entries: &[NewAuditEntry],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// Takes `units` units at once from a rate budget, with the semantics of
+    /// [`take_rate_budget`](Self::take_rate_budget) (fixed windows shared by everyone using
+    /// this store): either all `units` fit in the current window and are taken, or nothing is
+    /// taken and the answer is [`RateDecision::Exhausted`] — also when `units` exceeds
+    /// `limit`, which no window can hold. One durable commit for a job's several calls.
+    /// [`StoreError::InvalidArgument`] if `units` is zero or `window` is not positive.
+    async fn take_rate_budget_units(
+        &self,
+        key: &str,
+        units: u32,
+        limit: u32,
+        window: TimeDelta,
+        now: DateTime<Utc>,
+    ) -> Result<RateDecision, StoreError>;
 }
 
 pub(crate) fn millis(at: DateTime<Utc>) -> i64 {

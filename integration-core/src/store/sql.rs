@@ -772,48 +772,7 @@ macro_rules! impl_sql_store {
                 window: TimeDelta,
                 now: DateTime<Utc>,
             ) -> Result<RateDecision, StoreError> {
-                let start = window_start(window, now)?;
-                // One statement: a new window resets the count, a full window refuses (the
-                // WHERE fails and nothing is returned); a lagging clock counts against the
-                // newer window already stored.
-                let taken = sqlx::query(
-                    "INSERT INTO rate_budgets (budget_key, window_start, used) VALUES ($1, $2, 1) \
-                     ON CONFLICT (budget_key) DO UPDATE SET \
-                     used = CASE WHEN rate_budgets.window_start >= excluded.window_start \
-                       THEN rate_budgets.used + 1 ELSE 1 END, \
-                     window_start = CASE WHEN rate_budgets.window_start >= excluded.window_start \
-                       THEN rate_budgets.window_start ELSE excluded.window_start END \
-                     WHERE rate_budgets.window_start < excluded.window_start \
-                       OR rate_budgets.used < $3 \
-                     RETURNING used",
-                )
-                .bind(key)
-                .bind(start)
-                .bind(i64::from(limit))
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(StoreError::database("take from a rate budget"))?;
-                match taken {
-                    Some(row) if limit > 0 => {
-                        let used: i64 = row.try_get("used").map_err(decode)?;
-                        Ok(RateDecision::Allowed {
-                            remaining: u32::try_from(i64::from(limit) - used).unwrap_or(0),
-                        })
-                    }
-                    _ => {
-                        let stored: i64 = sqlx::query_scalar(
-                            "SELECT window_start FROM rate_budgets WHERE budget_key = $1",
-                        )
-                        .bind(key)
-                        .fetch_optional(&self.pool)
-                        .await
-                        .map_err(StoreError::database("read a rate budget"))?
-                        .unwrap_or(start);
-                        Ok(RateDecision::Exhausted {
-                            retry_at: from_millis(stored.max(start) + window.num_milliseconds())?,
-                        })
-                    }
-                }
+                self.take_rate_budget_units(key, 1, limit, window, now).await
             }
 
             async fn try_lock(
@@ -938,6 +897,107 @@ macro_rules! impl_sql_store {
                 }
                 tx.commit().await.map_err(fail("purge completed jobs"))?;
                 Ok(purged)
+            }
+
+            async fn complete_with_audit(
+                &self,
+                lease: &JobLease,
+                entries: &[NewAuditEntry],
+                now: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                let fail = StoreError::database;
+                let mut tx = self.pool.begin().await.map_err(fail("complete a job"))?;
+                // The first statement writes, so SQLite takes the write lock up front.
+                let done = sqlx::query(
+                    "UPDATE jobs SET state = 'done', leased_by = NULL, lease_token = NULL, \
+                     lease_expires_at = NULL, updated_at = $3 \
+                     WHERE id = $1 AND lease_token = $2 AND state = 'leased'",
+                )
+                .bind(lease.job_id)
+                .bind(lease.token)
+                .bind(millis(now))
+                .execute(&mut *tx)
+                .await
+                .map_err(fail("complete a job"))?;
+                if let Err(lost) = held(done.rows_affected(), lease) {
+                    tx.rollback().await.map_err(fail("complete a job"))?;
+                    return Err(lost);
+                }
+                for entry in entries {
+                    sqlx::query(
+                        "INSERT INTO audit_log (installation, at, action, detail, event) \
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(entry.installation.get())
+                    .bind(millis(entry.at))
+                    .bind(&entry.action)
+                    .bind(&entry.detail)
+                    .bind(&entry.event)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(fail("append to the audit log"))?;
+                }
+                tx.commit().await.map_err(fail("complete a job"))?;
+                Ok(())
+            }
+
+            async fn take_rate_budget_units(
+                &self,
+                key: &str,
+                units: u32,
+                limit: u32,
+                window: TimeDelta,
+                now: DateTime<Utc>,
+            ) -> Result<RateDecision, StoreError> {
+                let start = window_start(window, now)?;
+                if units == 0 {
+                    return Err(StoreError::InvalidArgument {
+                        what: "a rate budget take needs at least one unit".into(),
+                    });
+                }
+                // One statement: a new window resets the count, a full window refuses (the
+                // WHERE fails and nothing is returned); a lagging clock counts against the
+                // newer window already stored.
+                let taken = sqlx::query(
+                    "INSERT INTO rate_budgets (budget_key, window_start, used) \
+                     SELECT $1, $2, $4 WHERE $4 <= $3 \
+                     ON CONFLICT (budget_key) DO UPDATE SET \
+                     used = CASE WHEN rate_budgets.window_start >= excluded.window_start \
+                       THEN rate_budgets.used + $4 ELSE $4 END, \
+                     window_start = CASE WHEN rate_budgets.window_start >= excluded.window_start \
+                       THEN rate_budgets.window_start ELSE excluded.window_start END \
+                     WHERE rate_budgets.window_start < excluded.window_start \
+                       OR rate_budgets.used + $4 <= $3 \
+                     RETURNING used",
+                )
+                .bind(key)
+                .bind(start)
+                .bind(i64::from(limit))
+                .bind(i64::from(units))
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(StoreError::database("take from a rate budget"))?;
+                match taken {
+                    Some(row) if limit > 0 => {
+                        let used: i64 = row.try_get("used").map_err(decode)?;
+                        Ok(RateDecision::Allowed {
+                            remaining: u32::try_from(i64::from(limit) - used).unwrap_or(0),
+                        })
+                    }
+                    _ => {
+                        let stored: i64 = sqlx::query_scalar(
+                            "SELECT window_start FROM rate_budgets WHERE budget_key = $1",
+                        )
+                        .bind(key)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(StoreError::database("read a rate budget"))?
+                        .unwrap_or(start);
+                        Ok(RateDecision::Exhausted {
+                            retry_at: from_millis(stored.max(start) + window.num_milliseconds())?,
+                        })
+                    }
+                }
             }
 
             async fn ping(&self) -> Result<(), StoreError> {

@@ -491,10 +491,34 @@ async fn a_used_up_shared_budget_defers_the_job(harness: crate::store::harness::
             .await
             .unwrap();
     }
-    // Reads the Sale (the last unit), then has none left for the write.
+    // The job takes two units at once (the Sale read and write); one is left, so it sends
+    // nothing to SuperOffice and waits for the next window.
+    let sale_requests = |world: &World| {
+        world
+            .so
+            .requests()
+            .into_iter()
+            .filter(|r| r.path.contains("/Sale/"))
+            .count()
+    };
+    let before = sale_requests(&world);
     let report = world.engine.process_next_batch().await.unwrap();
     assert_eq!((report.leased, report.retried), (1, 1), "{report:?}");
     assert_eq!(world.sale_status(MAIN_TENANT, 101), "Open");
+    assert_eq!(
+        sale_requests(&world),
+        before,
+        "no Sale read without the write's unit"
+    );
+    // The refused take took nothing: the last unit is still there.
+    assert!(matches!(
+        world
+            .store
+            .take_rate_budget(&key, budget.0, budget.1, world.clock.now())
+            .await
+            .unwrap(),
+        integration_core::store::RateDecision::Allowed { remaining: 0 }
+    ));
     let audit = world.audit(id).await;
     assert!(
         audit

@@ -1234,3 +1234,163 @@ pub(crate) async fn purging_removes_completed_work_and_its_dedupe_keys(store: Ar
     assert_eq!(store.purge_completed(t(201)).await.unwrap(), 1);
     assert_eq!(store.job(ids[3]).await.unwrap(), None);
 }
+
+pub(crate) async fn completion_and_its_audit_entries_are_written_together(store: Arc<dyn Store>) {
+    let ids = queue(&*store, &["cb-a", "cb-b"], t(0)).await;
+    let lease_for = TimeDelta::seconds(60);
+    let batch = store.lease("worker-1", 2, lease_for, t(1)).await.unwrap();
+    assert_eq!(batch.len(), 2);
+    let entry = |detail: &str| {
+        NewAuditEntry::new(ACCOUNT, t(2), "stage_mapping", detail, Some("cb-a".into()))
+    };
+
+    store
+        .complete_with_audit(
+            &batch[0].lease,
+            &[entry("Sale changed meanwhile"), entry("Sale 7: Sold")],
+            t(3),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.job(ids[0]).await.unwrap().unwrap().state,
+        JobState::Done
+    );
+    let details = |entries: Vec<AuditEntry>| -> Vec<String> {
+        entries.into_iter().map(|e| e.detail).collect()
+    };
+    assert_eq!(
+        details(store.recent_audit(ACCOUNT, 10).await.unwrap()),
+        ["Sale 7: Sold", "Sale changed meanwhile"],
+        "in order, newest first"
+    );
+
+    // A lease that no longer holds its job writes nothing: neither the state nor the entries.
+    let twice = store
+        .complete_with_audit(&batch[0].lease, &[entry("completed twice")], t(4))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(twice, StoreError::LeaseLost { job_id } if job_id == ids[0]),
+        "{twice:?}"
+    );
+    // The second job's lease expires and another worker takes it: the stale lease is fenced.
+    let taken = store.lease("worker-2", 1, lease_for, t(62)).await.unwrap();
+    assert_eq!(taken.len(), 1);
+    let stale = store
+        .complete_with_audit(&batch[1].lease, &[entry("stale worker")], t(63))
+        .await
+        .unwrap_err();
+    assert!(matches!(stale, StoreError::LeaseLost { .. }), "{stale:?}");
+    assert_eq!(
+        store.job(ids[1]).await.unwrap().unwrap().state,
+        JobState::Leased
+    );
+    assert_eq!(store.recent_audit(ACCOUNT, 10).await.unwrap().len(), 2);
+
+    // No entries: a plain completion.
+    store
+        .complete_with_audit(&taken[0].lease, &[], t(64))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.job(ids[1]).await.unwrap().unwrap().state,
+        JobState::Done
+    );
+}
+
+pub(crate) async fn rate_budget_units_are_taken_all_or_nothing(store: Arc<dyn Store>) {
+    let window = TimeDelta::minutes(5);
+    let key = "superoffice:Cust12345";
+    for remaining in [3, 1] {
+        assert_eq!(
+            store
+                .take_rate_budget_units(key, 2, 5, window, t(1))
+                .await
+                .unwrap(),
+            RateDecision::Allowed { remaining }
+        );
+    }
+    // Two do not fit into the one left: refused, and nothing taken.
+    assert_eq!(
+        store
+            .take_rate_budget_units(key, 2, 5, window, t(2))
+            .await
+            .unwrap(),
+        RateDecision::Exhausted { retry_at: t(300) }
+    );
+    assert_eq!(
+        store.take_rate_budget(key, 5, window, t(2)).await.unwrap(),
+        RateDecision::Allowed { remaining: 0 }
+    );
+    // More units than any window holds: refused, nothing taken, also on a fresh key.
+    assert_eq!(
+        store
+            .take_rate_budget_units("oneflow:81001", 4, 3, window, t(2))
+            .await
+            .unwrap(),
+        RateDecision::Exhausted { retry_at: t(300) }
+    );
+    assert_eq!(
+        store
+            .take_rate_budget("oneflow:81001", 3, window, t(2))
+            .await
+            .unwrap(),
+        RateDecision::Allowed { remaining: 2 }
+    );
+    // The next window starts afresh; a lagging clock counts against it.
+    assert_eq!(
+        store
+            .take_rate_budget_units(key, 2, 5, window, t(300))
+            .await
+            .unwrap(),
+        RateDecision::Allowed { remaining: 3 }
+    );
+    assert_eq!(
+        store
+            .take_rate_budget_units(key, 3, 5, window, t(250))
+            .await
+            .unwrap(),
+        RateDecision::Allowed { remaining: 0 }
+    );
+    let err = store
+        .take_rate_budget_units(key, 0, 5, window, t(301))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::InvalidArgument { .. }), "{err:?}");
+}
+
+pub(crate) async fn concurrent_multi_unit_takes_never_exceed_the_limit(store: Arc<dyn Store>) {
+    let racers = 6;
+    let barrier = Arc::new(Barrier::new(racers));
+    let mut tasks = Vec::new();
+    for _ in 0..racers {
+        let store = store.clone();
+        let barrier = barrier.clone();
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            let mut allowed = 0;
+            for _ in 0..5 {
+                let decision = store
+                    .take_rate_budget_units(
+                        "superoffice:Cust12345",
+                        3,
+                        10,
+                        TimeDelta::seconds(60),
+                        t(1),
+                    )
+                    .await
+                    .unwrap();
+                if matches!(decision, RateDecision::Allowed { .. }) {
+                    allowed += 1;
+                }
+            }
+            allowed
+        }));
+    }
+    let mut allowed = 0;
+    for task in tasks {
+        allowed += task.await.unwrap();
+    }
+    assert_eq!(allowed, 3, "6 × 5 takes of 3 units against a budget of 10");
+}
