@@ -208,6 +208,28 @@ impl Store for CountingStore {
             .await
     }
 
+    async fn release_contract_claim(
+        &self,
+        id: InstallationId,
+        request_key: &str,
+    ) -> Result<bool, StoreError> {
+        self.count("release_contract_claim");
+        self.inner.release_contract_claim(id, request_key).await
+    }
+
+    async fn take_over_contract_claim(
+        &self,
+        id: InstallationId,
+        request_key: &str,
+        claimed_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.count("take_over_contract_claim");
+        self.inner
+            .take_over_contract_claim(id, request_key, claimed_before, now)
+            .await
+    }
+
     async fn link_contract(&self, link: &SaleContractLink) -> Result<(), StoreError> {
         self.count("link_contract");
         self.inner.link_contract(link).await
